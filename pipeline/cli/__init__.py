@@ -1,0 +1,67 @@
+"""The ``oppkobling`` command: thin glue from arguments to the core and back to exit codes.
+
+Each subcommand is a module in this package with ``NAME``, ``HELP``, ``add_arguments(parser)``
+and ``run(args) -> int``; ``COMMANDS`` lists them in the order ``--help`` shows them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from pipeline import __version__
+from pipeline.errors import OppkoblingError
+
+COMMANDS: tuple[str, ...] = (
+    "validate",
+    "schema",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"oppkobling: error: {message}\n")
+        raise SystemExit(2)
+
+
+def _modules() -> list[ModuleType]:
+    return [importlib.import_module(f"pipeline.cli.{name}") for name in COMMANDS]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="oppkobling",
+        description="Onboard kommuner to e-health messaging with Helse Midt-Norge, as code.",
+    )
+    parser.add_argument("--version", action="version", version=f"oppkobling {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for module in _modules():
+        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args._run(args)
+    except OppkoblingError as exc:
+        sys.stderr.write(f"oppkobling: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("oppkobling: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 1
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,141 @@
+"""A set of loaded declarations: the pure core's input.
+
+``parse`` turns ``{relative path: bytes}`` (read by ``pipeline.source`` from a work tree or a git
+revision) into typed declarations, each remembering its file and the position of every value.
+Files that cannot be loaded or do not match the schema yield S1 findings and no model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from pipeline.findings import Finding, Location, Severity
+from pipeline.loader import Document, LoadError, Path, load_bytes
+from pipeline.models import Helseforetak, Kommune
+
+KOMMUNE_DIR = "partners/kommuner"
+HF_DIR = "partners/helseforetak"
+KOMMUNE_FILE = re.compile(r"^(?P<number>[0-9]{4})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.yaml$")
+HF_FILE = re.compile(r"^(?P<key>[a-z0-9]+(?:-[a-z0-9]+)*)\.yaml$")
+
+M = TypeVar("M", bound=BaseModel)
+
+S1_STEP = "Strukturkrav: fila er gyldig YAML etter skjemaet"
+
+
+@dataclass(frozen=True)
+class Declaration(Generic[M]):
+    path: str
+    document: Document
+    model: M
+
+    def at(self, *path: str | int, key: bool = False) -> Location:
+        # HER-ids are mapping keys the model keeps as text; the file may have them unquoted.
+        as_written = tuple(int(p) if isinstance(p, str) and p.isdigit() else p for p in path)
+        table = self.document.key_positions if key else self.document.positions
+        probe = as_written if as_written in table else tuple(path)
+        line, column = self.document.position(probe, key=key)
+        return Location(self.path, line, column)
+
+
+KommuneDecl = Declaration[Kommune]
+HfDecl = Declaration[Helseforetak]
+
+
+@dataclass
+class DeclarationSet:
+    kommuner: list[KommuneDecl] = field(default_factory=list)
+    helseforetak: list[HfDecl] = field(default_factory=list)
+    # S1 findings of files that could not be turned into models.
+    load_findings: list[Finding] = field(default_factory=list)
+    # Every file that was offered, loadable or not (for S2 and "only these files" filtering).
+    files: list[str] = field(default_factory=list)
+
+    def hf(self, key: str) -> HfDecl | None:
+        return next((h for h in self.helseforetak if h.model.key == key), None)
+
+    def kommune(self, number_or_name: str) -> KommuneDecl | None:
+        wanted = number_or_name.casefold()
+        for k in self.kommuner:
+            stem = k.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+            if wanted in (k.model.kommune, k.model.name.casefold(), stem.casefold()):
+                return k
+        return None
+
+
+def _s1(path: str, line: int, column: int, message: str) -> Finding:
+    return Finding("S1", Severity.ERROR, Location(path, line, column), message, S1_STEP)
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    loc = ".".join(str(p) for p in error["loc"])
+    kind = error["type"]
+    if kind == "missing":
+        return f"required field '{loc}' is missing"
+    if kind == "extra_forbidden":
+        return f"unknown key '{loc}'"
+    got = error.get("input")
+    shown = repr(got) if isinstance(got, str | int | float | bool) or got is None else ""
+    if isinstance(got, str) and len(shown) > 60:
+        shown = shown[:57] + "...'"
+    suffix = f" (got {shown})" if shown else ""
+    return f"'{loc}': {error['msg']}{suffix}" if loc else f"{error['msg']}{suffix}"
+
+
+def _validation_findings(path: str, doc: Document, exc: ValidationError) -> list[Finding]:
+    findings = []
+    for error in exc.errors(include_url=False):
+        loc: Path = tuple(error["loc"])
+        if error["type"] == "missing":
+            line, col = doc.position(loc[:-1])
+        else:
+            line, col = doc.position(loc, key=error["type"] == "extra_forbidden")
+        findings.append(_s1(path, line, col, _describe(error)))
+    return findings
+
+
+def _model(path: str, raw: bytes, model: type[M]) -> tuple[Declaration[M] | None, list[Finding]]:
+    try:
+        doc = load_bytes(raw)
+    except LoadError as exc:
+        return None, [_s1(path, exc.line, exc.column, exc.message)]
+    if doc.data is None:
+        return None, [_s1(path, 1, 1, "file is empty; a declaration is a YAML mapping")]
+    if not isinstance(doc.data, dict):
+        return None, [_s1(path, 1, 1, "a declaration is a YAML mapping at the top level")]
+    try:
+        value = model.model_validate(doc.data)
+    except ValidationError as exc:
+        return None, _validation_findings(path, doc, exc)
+    return Declaration(path, doc, value), []
+
+
+def parse(files: Mapping[str, bytes]) -> DeclarationSet:
+    """Turn ``{repository-relative path: content}`` into a declaration set, in path order
+    (so the result never depends on the order files were listed in)."""
+    result = DeclarationSet()
+    for path in sorted(files):
+        directory = path.rpartition("/")[0]
+        if directory == KOMMUNE_DIR:
+            kdecl, findings = _model(path, files[path], Kommune)
+            if kdecl:
+                result.kommuner.append(kdecl)
+        elif directory == HF_DIR:
+            hdecl, findings = _model(path, files[path], Helseforetak)
+            if hdecl:
+                result.helseforetak.append(hdecl)
+        else:
+            continue
+        result.files.append(path)
+        result.load_findings.extend(findings)
+    return result
+
+
+def only(findings: Iterable[Finding], paths: Iterable[str]) -> list[Finding]:
+    wanted = set(paths)
+    return [f for f in findings if f.file in wanted]

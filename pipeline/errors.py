@@ -1,0 +1,36 @@
+"""The one small error hierarchy. Findings about declarations are values, not exceptions;
+these are for conditions that stop a command (usage, environment, I/O)."""
+
+from __future__ import annotations
+
+
+class OppkoblingError(Exception):
+    """Base for every error the CLI turns into a message and an exit code."""
+
+    exit_code = 1
+
+
+class UsageError(OppkoblingError):
+    """The command line itself is wrong (exit 2)."""
+
+    exit_code = 2
+
+
+class RepositoryError(OppkoblingError):
+    """The repository layout is not what oppkobling expects (no partners/, unreadable file...)."""
+
+
+class SchemaDirError(OppkoblingError):
+    """The official XSD directory is missing or incomplete."""
+
+
+class XmlValidationError(OppkoblingError):
+    """A document the pipeline built does not validate against its schema: a bug, never written."""
+
+
+class LockError(OppkoblingError):
+    """Another run holds the lock, or a stale lock was found."""
+
+
+class DeployError(OppkoblingError):
+    """A deploy target refused or failed an operation."""

@@ -1,0 +1,294 @@
+"""Safe YAML loading with positions (rule S1).
+
+The loader walks ruamel.yaml's *event* stream and builds plain Python values itself. Doing it
+event by event (instead of composing nodes and constructing them) means an anchor, alias or tag
+is refused the moment the parser meets it, before anything could be expanded or instantiated:
+an alias bomb costs no more than its own bytes, and nothing from the YAML is ever executed.
+The parser is a state machine, so deep nesting is refused by a counter, not by a RecursionError.
+
+Positions are recorded for every mapping key and every value, keyed by the path from the
+document root, so that a schema or rule finding can point at ``file:line:column``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from ruamel.yaml.nodes import ScalarNode
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+MAX_SCALAR_CHARS = 10_000
+
+Path = tuple[str | int, ...]
+
+
+class LoadError(Exception):
+    """A file that cannot be turned into data. Carries a 1-based position."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass
+class Document:
+    """Plain data from one YAML file plus the position of every key and value."""
+
+    data: Any
+    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+        """Best position for ``path``: the value (or its key), else the nearest ancestor."""
+        probe = path
+        while True:
+            table = self.key_positions if key else self.positions
+            if probe in table:
+                return table[probe]
+            if probe in self.positions:
+                return self.positions[probe]
+            if not probe:
+                return (1, 1)
+            probe = probe[:-1]
+
+
+# Characters that render text differently from what it is: bidirectional overrides and
+# isolates (the "Trojan Source" family) and zero-width joiners inside names.
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
+_INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
+
+
+def _suspicious(text: str) -> str | None:
+    for ch in text:
+        if ch in _BIDI:
+            return f"bidirectional control character U+{ord(ch):04X}"
+        if ch in _INVISIBLE:
+            return f"invisible character U+{ord(ch):04X}"
+        if unicodedata.category(ch) == "Cc" and ch not in "\n\t":
+            return f"control character U+{ord(ch):04X}"
+    return None
+
+
+_TIMESTAMP = re.compile(
+    r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:(?:[Tt]|[ \t]+)(?P<H>\d{1,2}):(?P<M>\d{2}):(?P<S>\d{2})(?:\.(?P<f>\d+))?"
+    r"(?:[ \t]*(?P<tz>Z|[-+]\d{1,2}(?::?\d{2})?))?)?$"
+)
+
+
+def _timestamp(value: str) -> dt.date | dt.datetime:
+    m = _TIMESTAMP.match(value)
+    if m is None:  # pragma: no cover - the resolver only sends matching text here
+        raise ValueError(value)
+    date = dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
+    if m["H"] is None:
+        return date
+    micro = int((m["f"] or "0")[:6].ljust(6, "0"))
+    tz: dt.tzinfo | None = None
+    if m["tz"] == "Z" or m["tz"] == "z":
+        tz = dt.UTC
+    elif m["tz"]:
+        sign = -1 if m["tz"][0] == "-" else 1
+        digits = m["tz"][1:].replace(":", "")
+        hours, minutes = int(digits[:-2] or digits), int(digits[-2:]) if len(digits) > 2 else 0
+        tz = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+    return dt.datetime(date.year, date.month, date.day, int(m["H"]), int(m["M"]), int(m["S"]), micro, tz)
+
+
+_TAG = "tag:yaml.org,2002:"
+
+
+class _Builder:
+    def __init__(self, yaml: YAML) -> None:
+        self.resolver = yaml.resolver
+        self.doc = Document(data=None)
+
+    def scalar(self, event: ScalarEvent, path: Path) -> Any:
+        value: str = event.value
+        line, col = event.start_mark.line + 1, event.start_mark.column + 1
+        self.doc.positions[path] = (line, col)
+        if len(value) > MAX_SCALAR_CHARS:
+            raise LoadError(f"value longer than {MAX_SCALAR_CHARS} characters", line, col)
+        bad = _suspicious(value)
+        if bad:
+            raise LoadError(f"{bad} in value", line, col)
+        explicit = getattr(event, "tag", None)
+        if explicit == _TAG + "str":
+            return value
+        tag = str(self.resolver.resolve(ScalarNode, value, event.implicit))
+        if not tag.startswith(_TAG):
+            raise LoadError(f"tag {tag!r} is not allowed", line, col)
+        kind = tag[len(_TAG) :]
+        try:
+            if kind == "str":
+                return value
+            if kind == "null":
+                return None
+            if kind == "bool":
+                return value.lower() in ("true", "yes", "on")
+            if kind == "int":
+                return int(value.replace("_", ""), 0) if value[:2] in ("0x", "0o") else int(value)
+            if kind == "float":
+                number = float(value.replace("_", "").replace(".inf", "inf").replace(".nan", "nan"))
+                if math.isnan(number) or math.isinf(number):
+                    raise LoadError("not-a-number and infinite values are not allowed", line, col)
+                return number
+            if kind == "timestamp":
+                return _timestamp(value)
+        except LoadError:
+            raise
+        except ValueError as exc:
+            what = "date" if kind == "timestamp" else kind
+            raise LoadError(f"{value!r} is not a valid {what}: {exc}", line, col) from None
+        raise LoadError(f"scalar type {kind!r} is not allowed", line, col)
+
+    def build(self, events: Iterator[Event]) -> Any:
+        # Explicit stack instead of recursion: each frame is (container, path, pending key).
+        stack: list[tuple[Any, Path, Any]] = []
+        root: Any = None
+        have_root = False
+        documents = 0
+        for event in events:
+            mark = event.start_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+            if isinstance(event, DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise LoadError("more than one YAML document in the file", line, col)
+                continue
+            if isinstance(event, AliasEvent):
+                raise LoadError("aliases are not allowed (anchors/aliases are refused)", line, col)
+            if isinstance(event, StreamEndEvent):
+                break
+            if isinstance(event, MappingEndEvent | SequenceEndEvent):
+                container, _, _ = stack.pop()
+                if not stack:
+                    root, have_root = container, True
+                continue
+            if not isinstance(event, ScalarEvent | MappingStartEvent | SequenceStartEvent):
+                continue
+            if getattr(event, "anchor", None):
+                raise LoadError(f"anchor &{event.anchor} is not allowed", line, col)
+            tag = getattr(event, "tag", None)
+            if (
+                tag is not None
+                and tag not in ("!",)
+                and not (isinstance(event, ScalarEvent) and tag.startswith(_TAG + "str"))
+            ):
+                raise LoadError(f"tag {tag!r} is not allowed", line, col)
+
+            if stack:
+                parent, parent_path, pending = stack[-1]
+                if isinstance(parent, dict) and pending is _NO_KEY:
+                    # This event is a mapping key.
+                    if not isinstance(event, ScalarEvent):
+                        raise LoadError("mapping keys must be plain scalars", line, col)
+                    key = self.scalar(event, (*parent_path, "\0key"))
+                    del self.doc.positions[(*parent_path, "\0key")]
+                    if not isinstance(key, str | int):
+                        raise LoadError(f"mapping key {event.value!r} must be text", line, col)
+                    if key in parent:
+                        first = self.doc.key_positions[(*parent_path, key)]
+                        raise LoadError(f"duplicate key {key!r} (first at line {first[0]})", line, col)
+                    self.doc.key_positions[(*parent_path, key)] = (line, col)
+                    stack[-1] = (parent, parent_path, key)
+                    continue
+                path: Path = (*parent_path, pending if isinstance(parent, dict) else len(parent))
+            else:
+                path = ()
+
+            if isinstance(event, ScalarEvent):
+                value = self.scalar(event, path)
+                if not stack:
+                    root, have_root = value, True
+                    continue
+            else:
+                if len(stack) >= MAX_DEPTH:
+                    raise LoadError(f"nesting deeper than {MAX_DEPTH} levels", line, col)
+                self.doc.positions[path] = (line, col)
+                value = {} if isinstance(event, MappingStartEvent) else []
+            if stack:
+                parent, parent_path, pending = stack[-1]
+                if isinstance(parent, dict):
+                    parent[pending] = value
+                    stack[-1] = (parent, parent_path, _NO_KEY)
+                else:
+                    parent.append(value)
+            if isinstance(value, dict | list) and not isinstance(event, ScalarEvent):
+                stack.append((value, path, _NO_KEY))
+        return root if have_root else None
+
+
+_NO_KEY = object()
+
+
+def decode(raw: bytes) -> str:
+    """Bytes -> text: UTF-8 only (a BOM is accepted), CRLF normalised."""
+    if len(raw) > MAX_BYTES:
+        raise LoadError(f"file is {len(raw)} bytes; the limit is {MAX_BYTES} (1 MiB)")
+    if b"\0" in raw:
+        line = raw[: raw.index(b"\0")].count(b"\n") + 1
+        raise LoadError("binary file (NUL byte); declarations are UTF-8 text", line)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise LoadError("file is not valid UTF-8", line, column) from None
+    return text.replace("\r\n", "\n")
+
+
+def load_text(text: str) -> Document:
+    yaml = YAML(typ="rt", pure=True)
+    builder = _Builder(yaml)
+    try:
+        data = builder.build(iter(yaml.parse(text)))
+    except LoadError:
+        raise
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "'\\t'" in str(problem):
+            problem = "tab characters are not allowed for indentation"
+        raise LoadError(f"YAML syntax error: {problem}", line, col) from None
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "mark", None)
+        line = getattr(mark, "line", 0) + 1
+        col = getattr(mark, "column", 0) + 1
+        offset = getattr(exc, "position", None)  # ReaderError: a character offset, no mark
+        if mark is None and isinstance(offset, int):
+            line = text.count("\n", 0, offset) + 1
+            col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid YAML"
+        raise LoadError(f"YAML error: {first}", line, col) from None
+    except RecursionError:  # pragma: no cover - the depth counter stops this first
+        raise LoadError(f"nesting deeper than {MAX_DEPTH} levels") from None
+    builder.doc.data = data
+    return builder.doc
+
+
+def load_bytes(raw: bytes) -> Document:
+    return load_text(decode(raw))

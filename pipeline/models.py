@@ -1,0 +1,212 @@
+"""The declarations as pydantic models: the single source of truth for what a file may hold.
+
+``schemas/*.schema.json`` are generated from these models (``oppkobling schema``). Models are
+strict (no coercion: a kommunenummer must be quoted) and reject unknown keys. Which fields are
+*required by the routine* depends on the status and is checked by the rules, so that a missing
+order date is reported as R-K2 (with the routine step) and not as a bare schema error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+SCHEMA_BASE = "https://oppkobling.example/schemas"
+
+HF_KEYS: tuple[str, ...] = ("st-olavs", "helse-more-og-romsdal", "helse-nord-trondelag")
+
+KommuneNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+OrgNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
+HerId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+Email = Annotated[
+    str,
+    StringConstraints(pattern=r"^[^@\s<>\"]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$"),
+]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Version = Annotated[str, StringConstraints(pattern=r"^[0-9]+\.[0-9]+$")]
+# Timestamps of evidence: ISO 8601 with an explicit offset. Lax so that a quoted string parses.
+Timestamp = Annotated[AwareDatetime, Field(strict=False)]
+
+
+class Status(enum.StrEnum):
+    PLANNED = "planned"
+    ORDERED = "ordered"
+    TESTING = "testing"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    WITHDRAWN = "withdrawn"
+
+
+FORWARD: tuple[Status, ...] = (Status.PLANNED, Status.ORDERED, Status.TESTING, Status.ACTIVE)
+
+
+# Enum values are text in YAML; lax mode for the enum only accepts exactly its values.
+StatusValue = Annotated[Status, Field(strict=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class Activation(_Strict):
+    """K1: the activation date T and the day it was agreed with Hemit."""
+
+    date: dt.date | None = Field(default=None, description="T, the agreed activation date (K1)")
+    agreed_on: dt.date | None = Field(default=None, description="When T was agreed (K1)")
+
+
+class Order(_Strict):
+    """K2: the order sent to Hemit at meldingsansvarlig@helse-midt.no."""
+
+    sent_on: dt.date | None = Field(default=None, description="When the order was sent (K2)")
+    reference: Text | None = Field(default=None, description="Hemit's reference, if any")
+
+
+class Party(_Strict):
+    """A communication party as published in NHN's address register (AR)."""
+
+    her_id: HerId
+    name: Text
+    edi_address: Email
+    ar_published_on: dt.date | None = Field(
+        default=None, description="When the party was published in AR (K3); absent until then"
+    )
+    messages: dict[str, Version] = Field(default_factory=dict, description="message type -> version ordered (K2)")
+
+
+class Pretest(_Strict):
+    """K5/H2: the test epikrise (and lab) sent by Hemit on T-7 and its receipts."""
+
+    sent_on: dt.date | None = None
+    transport_receipt: Literal["ok", "rejected"] | None = None
+    apprec: Literal["ok", "rejected", "ok-with-errors"] | None = None
+
+    @property
+    def positive(self) -> bool:
+        return self.transport_receipt == "ok" and self.apprec == "ok"
+
+    @property
+    def rejected(self) -> bool:
+        return self.transport_receipt == "rejected" or self.apprec in ("rejected", "ok-with-errors")
+
+
+class Dialog(_Strict):
+    """K6/H4: the test dialogmelding sent by the HF at 09:00 on T, and its answer."""
+
+    sent_at: Timestamp | None = None
+    answered_at: Timestamp | None = None
+
+
+class TestEvidence(_Strict):
+    pretest: Pretest | None = None
+    dialog: Dialog | None = None
+
+
+class Deviation(_Strict):
+    """H3: a deviation during the test period; open until ``resolved_on`` is set."""
+
+    opened_on: dt.date
+    hf: str | None = None
+    description: Text
+    resolved_on: dt.date | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_on is None
+
+
+class Kommune(_Strict):
+    """``partners/kommuner/<kommunenummer>-<slug>.yaml``"""
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        frozen=True,
+        title="Kommune declaration",
+        json_schema_extra={"$id": f"{SCHEMA_BASE}/kommune.schema.json"},
+    )
+
+    kommune: KommuneNumber = Field(description="Kommunenummer, 4 digits, as a string")
+    name: Text
+    org_number: OrgNumber
+    contact: Email | None = Field(default=None, description="meldingsansvarlig@<kommune>.kommune.no (H3)")
+    status: StatusValue
+    paused_from: StatusValue | None = Field(
+        default=None, description="The status a paused kommune returns to (only when paused)"
+    )
+    activation: Activation | None = None
+    order: Order | None = None
+    parties: list[Party] = Field(default_factory=list)
+    tests: dict[str, dict[str, TestEvidence]] = Field(
+        default_factory=dict, description="HF key -> HER-id -> test evidence (K5/H2, K6/H4)"
+    )
+    deviations: list[Deviation] = Field(default_factory=list)
+
+    @field_validator("tests", mode="before")
+    @classmethod
+    def _her_keys_as_text(cls, value: Any) -> Any:
+        # HER-ids may be written quoted or not as mapping keys; keep them as text.
+        if isinstance(value, dict):
+            return {
+                hf: (
+                    {str(k) if isinstance(k, int) else k: v for k, v in parties.items()}
+                    if isinstance(parties, dict)
+                    else parties
+                )
+                for hf, parties in value.items()
+            }
+        return value
+
+    @property
+    def t(self) -> dt.date | None:
+        return self.activation.date if self.activation else None
+
+    def evidence(self, hf: str, her_id: int) -> TestEvidence | None:
+        return self.tests.get(hf, {}).get(str(her_id))
+
+    def open_deviations(self) -> list[Deviation]:
+        return [d for d in self.deviations if d.open]
+
+
+class Deploy(_Strict):
+    target: str | None = Field(default=None, description="dir:PATH or sftp://USER@HOST:PORT/PATH")
+    keep_releases: int = Field(default=5, ge=1, le=100)
+
+
+class Helseforetak(_Strict):
+    """``partners/helseforetak/<key>.yaml``"""
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        frozen=True,
+        title="Helseforetak declaration",
+        json_schema_extra={"$id": f"{SCHEMA_BASE}/helseforetak.schema.json"},
+    )
+
+    key: str = Field(pattern=r"^[a-z0-9-]+$")
+    name: Text
+    org_number: OrgNumber
+    her_id: HerId
+    edi_address: Email
+    contact: Email
+    supports: dict[str, list[Version]] = Field(description="message type -> versions the HF exchanges")
+    deploy: Deploy | None = None
+
+
+MODELS: dict[str, type[BaseModel]] = {"kommune": Kommune, "helseforetak": Helseforetak}
+
+
+def json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    schema = model.model_json_schema(mode="validation")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

@@ -1,0 +1,100 @@
+"""Reading declarations from the edges: a work tree on disk, or a git revision.
+
+Both return ``{repository-relative posix path: bytes}`` for everything under ``partners/``;
+the pure core (``pipeline.declarations``) never touches the file system.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+from pipeline.errors import RepositoryError, UsageError
+from pipeline.findings import Finding, Location, Severity
+from pipeline.loader import MAX_BYTES
+
+PARTNERS = "partners"
+IGNORED = {"README.md", ".gitkeep"}
+
+
+def find_root(start: Path) -> Path:
+    """The repository root: the nearest directory (upwards) holding partners/."""
+    here = start.resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / PARTNERS).is_dir():
+            return candidate
+    raise RepositoryError(f"no '{PARTNERS}/' directory in {start} or above; use --root DIR")
+
+
+def read_tree(root: Path) -> tuple[dict[str, bytes], list[Finding]]:
+    """Every file under partners/ (not following links out of the repository)."""
+    files: dict[str, bytes] = {}
+    findings: list[Finding] = []
+    base = root / PARTNERS
+    if not base.is_dir():
+        raise RepositoryError(f"{root} has no '{PARTNERS}/' directory")
+    real_root = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name in IGNORED or name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                target = path.resolve()
+                if not target.is_relative_to(real_root):
+                    findings.append(
+                        Finding(
+                            "S1",
+                            Severity.ERROR,
+                            Location(rel),
+                            "symbolic link pointing outside the repository is refused",
+                        )
+                    )
+                    continue
+            if path.stat().st_size > MAX_BYTES:
+                findings.append(
+                    Finding(
+                        "S1",
+                        Severity.ERROR,
+                        Location(rel),
+                        f"file is larger than {MAX_BYTES} bytes (1 MiB)",
+                    )
+                )
+                continue
+            files[rel] = path.read_bytes()
+    return files, findings
+
+
+def read_revision(root: Path, ref: str) -> dict[str, bytes]:
+    """partners/ as it was at git revision ``ref`` (for the L rules and the plan)."""
+    try:
+        listing = subprocess.run(
+            ["git", "-C", str(root), "ls-tree", "-r", "-z", "--full-tree", ref, "--", PARTNERS],
+            check=True,
+            capture_output=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", b"") or b""
+        raise UsageError(f"cannot read revision '{ref}': {detail.decode(errors='replace').strip() or exc}") from None
+    files: dict[str, bytes] = {}
+    for entry in listing.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, path_bytes = entry.partition(b"\t")
+        mode, kind, sha = meta.split()
+        path = path_bytes.decode("utf-8", errors="replace")
+        if kind != b"blob" or path.rsplit("/", 1)[-1] in IGNORED:
+            continue
+        if mode == b"120000":
+            continue
+        files[path] = subprocess.run(
+            ["git", "-C", str(root), "cat-file", "blob", sha.decode()],
+            check=True,
+            capture_output=True,
+        ).stdout
+    return files
