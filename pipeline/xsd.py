@@ -1,0 +1,102 @@
+"""The official XSDs, read from a configurable directory (never copied into the project).
+
+The directory is laid out like Sarepta's ``skjema/`` tree (``felleskomponenter/``,
+``epikrise/``, ``ebxml-cppa/``, ...), as in ``../shared/standards/xsd``. It is found from
+``--xsd-dir``, then ``$OPPKOBLING_XSD_DIR``, then the user cache that
+``oppkobling schemas fetch`` fills. Each schema (or schema combination) is compiled once.
+
+Every parser here has network access and entity resolution off: schemas are data, and nothing
+they reference may reach beyond the directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from pipeline.errors import SchemaDirError, XmlValidationError
+
+ENV = "OPPKOBLING_XSD_DIR"
+XS = "http://www.w3.org/2001/XMLSchema"
+# A file that must be present for the directory to count as the official set.
+MARKERS = ("ebxml-cppa/cpp-cpa-2_0.xsd", "felleskomponenter/MsgHead-v1_2.xsd")
+
+
+def safe_parser(**options: bool) -> etree.XMLParser:
+    """The one way the pipeline parses XML: no network, no entity expansion, no DTD loading."""
+    return etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False, huge_tree=False, **options)
+
+
+def user_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "oppkobling" / "xsd"
+
+
+def locate(explicit: Path | None = None) -> SchemaSet | None:
+    """The schema set to use, or None when none is configured (callers must say so plainly)."""
+    configured = explicit or (Path(os.environ[ENV]) if os.environ.get(ENV) else None)
+    if configured is not None:
+        return SchemaSet.open(configured)
+    cache = user_cache()
+    if all((cache / m).is_file() for m in MARKERS):
+        return SchemaSet.open(cache)
+    return None
+
+
+@dataclass
+class SchemaSet:
+    root: Path
+    _compiled: dict[tuple[str, ...], etree.XMLSchema] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(cls, root: Path) -> SchemaSet:
+        missing = [m for m in MARKERS if not (root / m).is_file()]
+        if missing:
+            raise SchemaDirError(
+                f"{root} is not an official schema directory (missing {', '.join(missing)}); "
+                f"point --xsd-dir or ${ENV} at a copy laid out like Sarepta's skjema/, "
+                "or run 'oppkobling schemas fetch'"
+            )
+        return cls(root.resolve())
+
+    def path(self, relpath: str) -> Path:
+        p = (self.root / relpath).resolve()
+        if not p.is_relative_to(self.root) or not p.is_file():
+            raise SchemaDirError(f"schema {relpath} not found in {self.root}")
+        return p
+
+    def schema(self, *relpaths: str) -> etree.XMLSchema:
+        """One compiled schema for the given files. Several files (e.g. MsgHead and a payload,
+        whose Content element is processContents="strict") are combined by a driver schema
+        that imports each of them."""
+        key = tuple(sorted(set(relpaths)))
+        cached = self._compiled.get(key)
+        if cached is not None:
+            return cached
+        try:
+            if len(key) == 1:
+                tree = etree.parse(str(self.path(key[0])), safe_parser())
+            else:
+                driver = etree.Element(f"{{{XS}}}schema", nsmap={"xs": XS})
+                for rel in key:
+                    p = self.path(rel)
+                    ns = etree.parse(str(p), safe_parser()).getroot().get("targetNamespace")
+                    imp = etree.SubElement(driver, f"{{{XS}}}import", schemaLocation=p.as_uri())
+                    if ns:
+                        imp.set("namespace", ns)
+                tree = etree.ElementTree(driver)
+            compiled = etree.XMLSchema(tree)
+        except (etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
+            raise SchemaDirError(f"cannot compile {', '.join(key)} from {self.root}: {exc}") from None
+        self._compiled[key] = compiled
+        return compiled
+
+    def validate(self, document: etree._Element | etree._ElementTree, *relpaths: str, what: str) -> None:
+        """Raise XmlValidationError (never write the document) when it is not valid."""
+        schema = self.schema(*relpaths)
+        if not schema.validate(document):
+            errors = "; ".join(f"line {e.line}: {e.message}" for e in list(schema.error_log)[:5])
+            raise XmlValidationError(f"{what} is not valid against {', '.join(relpaths)}: {errors}")
