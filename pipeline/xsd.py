@@ -98,5 +98,6 @@ class SchemaSet:
         """Raise XmlValidationError (never write the document) when it is not valid."""
         schema = self.schema(*relpaths)
         if not schema.validate(document):
-            errors = "; ".join(f"line {e.line}: {e.message}" for e in list(schema.error_log)[:5])
+            log = schema.error_log
+            errors = "; ".join(f"line {log[i].line}: {log[i].message}" for i in range(min(len(log), 5)))
             raise XmlValidationError(f"{what} is not valid against {', '.join(relpaths)}: {errors}")
