@@ -25,9 +25,15 @@ XS = "http://www.w3.org/2001/XMLSchema"
 MARKERS = ("ebxml-cppa/cpp-cpa-2_0.xsd", "felleskomponenter/MsgHead-v1_2.xsd")
 
 
-def safe_parser(**options: bool) -> etree.XMLParser:
+def safe_parser(*, remove_blank_text: bool = False) -> etree.XMLParser:
     """The one way the pipeline parses XML: no network, no entity expansion, no DTD loading."""
-    return etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False, huge_tree=False, **options)
+    return etree.XMLParser(
+        no_network=True,
+        resolve_entities=False,
+        load_dtd=False,
+        huge_tree=False,
+        remove_blank_text=remove_blank_text,
+    )
 
 
 def user_cache() -> Path:
@@ -98,6 +104,6 @@ class SchemaSet:
         """Raise XmlValidationError (never write the document) when it is not valid."""
         schema = self.schema(*relpaths)
         if not schema.validate(document):
-            log = schema.error_log
-            errors = "; ".join(f"line {log[i].line}: {log[i].message}" for i in range(min(len(log), 5)))
+            entries = [(e.line, e.message) for e in schema.error_log]  # type: ignore[attr-defined]
+            errors = "; ".join(f"line {line}: {message}" for line, message in entries[:5])
             raise XmlValidationError(f"{what} is not valid against {', '.join(relpaths)}: {errors}")
