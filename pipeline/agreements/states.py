@@ -1,0 +1,104 @@
+"""The state of an agreement between an HF and a kommune's communication party (step K4 onwards).
+
+The state is computed from the declared status and the recorded evidence (``pipeline.evidence``)
+only, never from "today": a generated agreement changes when a declaration changes, and the
+merge of that change is the activation gate (RULES.md, "Lifecycle and the merge gate").
+
+The routine's steps the states follow:
+
+- H2: "Test-epikrise og lab (hvis aktuell) sendes 1 uke før aktiveringsdato; når positiv
+  transportkvittering og apprec er mottatt, deaktiveres tjenesten frem til aktiveringsdato."
+- H5: "Når tjenesten er verifisert ok, aktiveres tjenesten (kun elektronisk)."
+
+=============================== ===========================================================
+status                          state
+=============================== ===========================================================
+planned                         no agreement (``has_agreement`` is false)
+ordered                         ``pending``
+testing                         ``test``; ``deactivated-until-activation`` once the pretest
+                                from this HF to this party is positive (R-H2)
+active                          ``active`` only when R-H5's evidence holds
+                                (``evidence.verified`` for every HF and party); otherwise the
+                                state ``testing`` would give: never ``active`` on a say-so
+paused                          ``paused``
+withdrawn                       ``withdrawn``
+=============================== ===========================================================
+
+Evidence is recorded per HF and party, not per message type, so every message type of a party
+has the same state today; ``message_states`` gives the per-type view the partner index shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Literal
+
+from pipeline import evidence
+from pipeline.catalogue import catalogue
+from pipeline.models import HF_KEYS, Kommune, Party, Status
+
+CpaStatus = Literal["proposed", "agreed"]
+
+
+class AgreementState(StrEnum):
+    PENDING = "pending"
+    TEST = "test"
+    DEACTIVATED_UNTIL_ACTIVATION = "deactivated-until-activation"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    WITHDRAWN = "withdrawn"
+
+
+def has_agreement(k: Kommune) -> bool:
+    """Agreements exist from ``ordered`` on (K4 follows the order, K2), paused and withdrawn included.
+    A paused kommune that paused while still planned has none."""
+    return evidence.stage(k) is not Status.PLANNED
+
+
+def _testing_state(k: Kommune, hf_key: str, party: Party) -> AgreementState:
+    if evidence.pretest_positive(k, hf_key, party):
+        return AgreementState.DEACTIVATED_UNTIL_ACTIVATION
+    return AgreementState.TEST
+
+
+def agreement_state(k: Kommune, hf_key: str, party: Party, hf_keys: Iterable[str] = HF_KEYS) -> AgreementState:
+    """The state of the agreement between HF ``hf_key`` and ``party`` of kommune ``k``.
+
+    ``hf_keys`` is the set of HFs R-H5 requires evidence from (all three in Midt-Norge).
+    Raises ValueError for a kommune that has no agreement yet (see ``has_agreement``).
+    """
+    if not has_agreement(k):
+        raise ValueError(f"kommune {k.kommune} is {k.status}: no agreement before the order (K2)")
+    match k.status:
+        case Status.WITHDRAWN:
+            return AgreementState.WITHDRAWN
+        case Status.PAUSED:
+            return AgreementState.PAUSED
+        case Status.ORDERED:
+            return AgreementState.PENDING
+        case Status.TESTING:
+            return _testing_state(k, hf_key, party)
+        case Status.ACTIVE:
+            if evidence.verified(k, hf_keys):
+                return AgreementState.ACTIVE
+            # Declared active without R-H5's evidence: stay where the evidence says we are.
+            return _testing_state(k, hf_key, party)
+    raise AssertionError(f"unhandled status {k.status}")  # pragma: no cover
+
+
+def message_states(
+    k: Kommune, hf_key: str, party: Party, hf_keys: Iterable[str] = HF_KEYS
+) -> dict[str, AgreementState]:
+    """Message type -> state, for the types the party declared, in catalogue order
+    (undeclared or unknown types are left out: rule R-K2 reports those)."""
+    state = agreement_state(k, hf_key, party, hf_keys)
+    return {key: state for key in catalogue().types if key in party.messages}
+
+
+def cpa_status(k: Kommune, hf_key: str, party: Party, hf_keys: Iterable[str] = HF_KEYS) -> CpaStatus:
+    """``agreed`` only when the declaration is active and R-H5's evidence holds; else ``proposed``
+    (a withdrawn or paused agreement is not in force, so it is never ``agreed`` either)."""
+    if agreement_state(k, hf_key, party, hf_keys) is AgreementState.ACTIVE:
+        return "agreed"
+    return "proposed"
