@@ -18,6 +18,7 @@ from pipeline.errors import OppkoblingError
 COMMANDS: tuple[str, ...] = (
     "validate",
     "schema",
+    "timeline",
 )
 
 
