@@ -1,0 +1,159 @@
+"""pre-commit in a fresh clone: every hook passes on the repository as it is, and the
+freshness hook fails once a declaration changes without regenerating generated/. The hooks must
+work offline: network access is made to fail for the whole run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, xsd_dir
+
+from gitops.support import load_yaml
+
+HOOKS = ("oppkobling-validate", "oppkobling-check", "ruff", "ruff-format")
+# Working-tree files the clone takes over, so the test sees the current declarations and hooks
+# (the oppkobling on PATH is this checkout's editable install, so the data must match it).
+OVERLAY = (".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "partners", "schemas")
+STALE_FILE = "partners/kommuner/5035-stjordal.yaml"
+STALE_EDIT = ("stjordal-helse@edi.nhn.no", "stjordal-helse-ny@edi.nhn.no")
+
+
+def git(cwd: Path, *args: str) -> str:
+    proc = subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=pre-commit test",
+            "-c",
+            "user.email=test@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def offline_env(tmp: Path, xsd: Path) -> dict[str, str]:
+    bindir = str(Path(sys.executable).parent)  # oppkobling and ruff from this virtualenv
+    dead_proxy = "http://127.0.0.1:9"  # the discard port: any attempt to reach the network fails
+    return {
+        **os.environ,
+        "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
+        "PRE_COMMIT_HOME": str(tmp / "pre-commit-home"),
+        "XDG_CACHE_HOME": str(tmp / "xdg-cache"),
+        "OPPKOBLING_XSD_DIR": str(xsd),
+        "PIP_NO_INDEX": "1",
+        "http_proxy": dead_proxy,
+        "https_proxy": dead_proxy,
+        "HTTP_PROXY": dead_proxy,
+        "HTTPS_PROXY": dead_proxy,
+        "NO_PROXY": "",
+        "no_proxy": "",
+        "PRE_COMMIT_COLOR": "never",
+    }
+
+
+def run(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False)
+
+
+def pre_commit(clone: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return run(clone, env, sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never")
+
+
+def hook_line(output: str, hook: str) -> str:
+    """The status line pre-commit prints for a hook (its name, dots, then Passed/Failed/...)."""
+    config = load_yaml(REPO / ".pre-commit-config.yaml")
+    name = next(h["name"] for repo in config["repos"] for h in repo["hooks"] if h["id"] == hook)
+    lines = [line for line in output.splitlines() if line.startswith(name)]
+    assert len(lines) == 1, f"no status line for {hook}:\n{output}"
+    return lines[0]
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    dest = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", "--no-hardlinks", str(REPO), str(dest))
+    for rel in OVERLAY:
+        src, dst = REPO / rel, dest / rel
+        if src.is_dir():
+            shutil.rmtree(dst, ignore_errors=True)
+            shutil.copytree(src, dst)
+        elif src.is_file():
+            shutil.copy2(src, dst)
+    env = offline_env(tmp_path, xsd_dir())
+    build = run(dest, env, "oppkobling", "build")
+    assert build.returncode == 0, build.stdout + build.stderr
+    git(dest, "add", "-A")
+    git(dest, "commit", "--quiet", "--allow-empty", "-m", "working tree and a fresh generated/")
+    return dest, env
+
+
+def test_config_and_manifest_are_valid() -> None:
+    checks = (("validate-config", ".pre-commit-config.yaml"), ("validate-manifest", ".pre-commit-hooks.yaml"))
+    for command, file in checks:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pre_commit", command, str(REPO / file)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_hooks_are_local_and_offline() -> None:
+    config = load_yaml(REPO / ".pre-commit-config.yaml")
+    assert [repo["repo"] for repo in config["repos"]] == ["local"]
+    hooks = {h["id"]: h for h in config["repos"][0]["hooks"]}
+    assert set(hooks) == set(HOOKS)
+    for hook in hooks.values():
+        assert hook["language"] == "system"
+        assert "additional_dependencies" not in hook
+    assert hooks["oppkobling-validate"]["files"].startswith("^partners/")
+    assert hooks["oppkobling-check"]["pass_filenames"] is False
+
+
+def test_manifest_offers_validate_and_check() -> None:
+    manifest = {h["id"]: h for h in load_yaml(REPO / ".pre-commit-hooks.yaml")}
+    assert set(manifest) == {"oppkobling-validate", "oppkobling-check"}
+    assert manifest["oppkobling-validate"]["entry"] == "oppkobling validate"
+    assert manifest["oppkobling-check"]["entry"] == "oppkobling check"
+    assert manifest["oppkobling-check"]["pass_filenames"] is False
+    assert all(h["language"] == "python" for h in manifest.values())
+
+
+def test_pre_commit_passes_in_a_fresh_clone_and_fails_when_generated_is_stale(
+    clone: tuple[Path, dict[str, str]],
+) -> None:
+    repo, env = clone
+    fresh = pre_commit(repo, env)
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    for hook in HOOKS:
+        assert hook_line(fresh.stdout, hook).endswith("Passed"), hook
+
+    stale_file = repo / STALE_FILE
+    old, new = STALE_EDIT
+    text = stale_file.read_text("utf-8")
+    assert old in text
+    stale_file.write_text(text.replace(old, new), "utf-8")
+    git(repo, "commit", "--quiet", "-am", "change a party's EDI address without regenerating")
+
+    stale = pre_commit(repo, env)
+    assert stale.returncode != 0, stale.stdout
+    assert hook_line(stale.stdout, "oppkobling-check").endswith("Failed")
+    # The declaration itself is fine: only the freshness check objects.
+    assert hook_line(stale.stdout, "oppkobling-validate").endswith("Passed")
+    assert "generated/" in stale.stdout  # check names the stale files
