@@ -5,6 +5,7 @@ untrusted values through env:, a timeout on every job, and the routine's merge g
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -186,18 +187,42 @@ def test_checkout_does_not_persist_the_token(path: Path) -> None:
         assert step.get("with", {}).get("persist-credentials") is False
 
 
-def commands_run(path: Path) -> list[str]:
-    """The oppkobling subcommands a workflow's scripts call."""
-    scripts = "\n".join(s["run"] for s in steps(load_yaml(path)) if "run" in s)
-    return re.findall(r"\boppkobling\s+([a-z][a-z-]*)", scripts)
+SHELL_VAR = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
 
 
-def test_workflows_call_only_existing_commands() -> None:
-    from pipeline.cli import COMMANDS
+def invocations(path: Path) -> list[list[str]]:
+    """The oppkobling command lines a workflow's scripts run, shell variables replaced by a value
+    and a bash array (args=(...); args+=(...)) expanded to every option it may hold."""
+    found = []
+    for step in steps(load_yaml(path)):
+        script = step.get("run", "")
+        array = " ".join(re.findall(r"\bargs\+?=\((.*?)\)", script))
+        for line in script.splitlines():
+            m = re.search(r"\boppkobling\s+(.*)", line)
+            if m:
+                command = re.split(r"\s*(?:>>|>|\||&&|;)\s*", m[1])[0].replace('"${args[@]}"', array)
+                found.append([SHELL_VAR.sub("x", word) for word in shlex.split(command)])
+    return found
 
-    called = {cmd for path in FILES for cmd in commands_run(path)}
-    assert {"check", "plan", "build", "deploy"} <= called
-    assert called <= set(COMMANDS), f"not (yet) in the CLI: {sorted(called - set(COMMANDS))}"
+
+INVOCATIONS = [(path.name, words) for path in FILES for words in invocations(path)]
+
+
+def test_workflows_run_the_pipeline_commands() -> None:
+    called = {words[0] for _, words in INVOCATIONS}
+    assert {"schemas", "check", "plan", "build", "deploy"} <= called
+
+
+@pytest.mark.parametrize(("name", "words"), INVOCATIONS, ids=[f"{n}: {' '.join(w)}" for n, w in INVOCATIONS])
+def test_every_command_a_workflow_runs_exists_with_its_options(
+    name: str, words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline.cli import build_parser
+
+    try:
+        build_parser().parse_args(words)
+    except SystemExit:
+        pytest.fail(f"{name}: the CLI does not accept `oppkobling {' '.join(words)}`: {capsys.readouterr().err}")
 
 
 # --- validate.yml --------------------------------------------------------------------------------
