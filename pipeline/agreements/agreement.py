@@ -1,0 +1,145 @@
+"""Which agreements exist: one per HF and communication party of every kommune from ``ordered`` on.
+
+An ``Agreement`` carries what the CPA and the partner index are built from: both declarations
+(and the files they came from), the party, and the values derived from them (cpaid, validity,
+state). Nothing here reads the clock.
+
+Policies (documented here, used by ``cpa`` and ``index``):
+
+- **cpaid**: ``uuid5(NAMESPACE_URL, "oppkobling:cpa:<hf HER-id>:<party HER-id>")``. It names the
+  agreement between the two parties and stays the same while the agreement's content (versions,
+  state) changes, so a message server replaces the agreement rather than adding a second one.
+- **Start**: the first test day, T−7 (K5/H2), at 00:00 Europe/Oslo: the pretest is the first
+  message the agreement must carry.
+- **End**: Start + 5 years (same day and time; 28 February for a 29 February start). The CPA is
+  regenerated from the declarations; there is no automatic expiry to chase. A **withdrawn**
+  agreement keeps its Start and End (no withdrawal date is declared): its CPA Status is
+  ``proposed`` and the index says ``withdrawn``, and a message server must not use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pipeline import routine
+from pipeline.agreements import states
+from pipeline.agreements.states import AgreementState, CpaStatus
+from pipeline.catalogue import Version, catalogue
+from pipeline.declarations import DeclarationSet
+from pipeline.models import HF_KEYS, Helseforetak, Kommune, Party
+
+VALIDITY_YEARS = 5
+
+
+def cpaid(hf_her: int, party_her: int) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"oppkobling:cpa:{hf_her}:{party_her}"))
+
+
+def start(t: dt.date) -> dt.datetime:
+    return routine.at_oslo_midnight(routine.pretest_day(t))
+
+
+def end(begin: dt.datetime) -> dt.datetime:
+    day = begin.date()
+    year = day.year + VALIDITY_YEARS
+    later = day.replace(year=year, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=year)
+    return dt.datetime.combine(later, begin.timetz())
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message type the party ordered, at its ordered version, as the catalogue knows it."""
+
+    key: str
+    version: Version
+    kommune_sends: bool
+
+
+@dataclass(frozen=True)
+class Agreement:
+    hf: Helseforetak
+    hf_source: str
+    kommune: Kommune
+    kommune_source: str
+    party: Party
+    hf_keys: tuple[str, ...] = HF_KEYS
+
+    @property
+    def cpaid(self) -> str:
+        return cpaid(self.hf.her_id, self.party.her_id)
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.kommune.kommune}-{self.party.her_id}.xml"
+
+    @property
+    def start(self) -> dt.datetime:
+        t = self.kommune.t
+        if t is None:  # excluded by collect(); kept total for the type checker
+            raise ValueError(f"kommune {self.kommune.kommune} has no activation date")
+        return start(t)
+
+    @property
+    def end(self) -> dt.datetime:
+        return end(self.start)
+
+    @property
+    def state(self) -> AgreementState:
+        return states.agreement_state(self.kommune, self.hf.key, self.party, self.hf_keys)
+
+    @property
+    def message_states(self) -> dict[str, AgreementState]:
+        return states.message_states(self.kommune, self.hf.key, self.party, self.hf_keys)
+
+    @property
+    def cpa_status(self) -> CpaStatus:
+        return states.cpa_status(self.kommune, self.hf.key, self.party, self.hf_keys)
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        """The ordered message types known to the catalogue, in catalogue order (R-K2 reports the rest)."""
+        cat = catalogue()
+        found = []
+        for key, mt in cat.types.items():
+            number = self.party.messages.get(key)
+            version = mt.versions.get(number) if number else None
+            if version is not None:
+                found.append(Message(key, version, mt.kommune_sends()))
+        return tuple(found)
+
+
+def why_none(k: Kommune, party: Party) -> str | None:
+    """Why a kommune past ``planned`` still gets no agreement for a party (rules report the cause)."""
+    if k.t is None:
+        return "no activation date (K1), so no start of validity"
+    known = {key for key, mt in catalogue().types.items() if mt.versions.get(party.messages.get(key, ""))}
+    if not known:
+        return "no ordered message type the catalogue knows (R-K2)"
+    return None
+
+
+def collect(declarations: DeclarationSet, notes: list[str] | None = None) -> list[Agreement]:
+    """Every agreement, by HF key, kommune number and HER-id. Pairs that cannot have one yet are
+    left out, with a note saying why."""
+    found: list[Agreement] = []
+    for k in sorted(declarations.kommuner, key=lambda k: k.model.kommune):
+        if not states.has_agreement(k.model):
+            continue
+        for party in sorted(k.model.parties, key=lambda p: p.her_id):
+            reason = why_none(k.model, party)
+            if reason:
+                if notes is not None:
+                    notes.append(f"no agreement for party {party.her_id} of kommune {k.model.kommune}: {reason}")
+                continue
+            found.extend(Agreement(hf.model, hf.path, k.model, k.path, party) for hf in declarations.helseforetak)
+    return sorted(found, key=lambda a: (a.hf.key, a.kommune.kommune, a.party.her_id))
+
+
+def by_hf(agreements: Iterable[Agreement]) -> dict[str, list[Agreement]]:
+    grouped: dict[str, list[Agreement]] = {}
+    for a in agreements:
+        grouped.setdefault(a.hf.key, []).append(a)
+    return grouped
