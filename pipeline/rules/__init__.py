@@ -6,8 +6,7 @@ Each rule is a function registered with ``@rule(id, step, quote)`` in the module
 - ``kommune_side`` R-K1...R-K6: the routine's steps for the kommune (K1-K6)
 - ``hf_side``      R-H2, R-H3, R-H5: the routine's steps for the HF (H2, H3, H5)
 - ``lifecycle``    L1-L3: status changes against the base revision (the merge gate)
-
-L4 (generated output is up to date) is checked by ``oppkobling check``.
+- ``freshness``    L4: generated/ is up to date (decided by ``oppkobling check``, which needs the render)
 """
 
 from __future__ import annotations
@@ -63,6 +62,7 @@ def rule(id: str, *, step: str, quote: str, needs_base: bool = False) -> Callabl
 
 def _load_all() -> None:
     from pipeline.rules import (  # noqa: F401  (importing registers the rules)
+        freshness,
         hf_side,
         kommune_side,
         lifecycle,

@@ -1,0 +1,429 @@
+"""The I/O edge for ``generated/``: compare the rendered tree with the disk, and replace it atomically.
+
+Crash safety. ``write`` never edits ``generated/`` in place. It builds the complete new tree in
+the sibling ``.generated.new/`` (every file and directory fsynced), then swaps it in:
+
+- On Linux, ``renameat2(RENAME_EXCHANGE)`` exchanges the two directories in one atomic step, so
+  at every instant ``generated/`` is either the complete old or the complete new tree. The old
+  tree, now at ``.generated.new/``, is then deleted.
+- Where that call is missing (other systems, old C libraries, file systems that refuse it) the
+  fallback renames ``generated/`` to ``.generated.old/`` and ``.generated.new/`` to
+  ``generated/``. A crash between those two renames leaves no ``generated/`` for a moment; the
+  next run (``recover``, under the lock) renames ``.generated.old/`` back. Either way a reader
+  never sees a mixed tree.
+
+``recover`` also deletes a ``.generated.new/`` left by a crash: it is an unfinished new tree or
+an old tree already swapped out, never the only copy of anything.
+
+Ownership. The pipeline owns exactly the files its last ``MANIFEST.json`` lists. Files it did
+not write are carried over into the new tree untouched (hard-linked, or copied where links are
+impossible); owned files missing from the new render are dropped, which is how the files of a
+removed declaration disappear. Nothing named in a manifest is ever unlinked by path, so a
+hostile manifest cannot make the pipeline delete anything.
+
+Containment. ``generated/`` must be a real directory; a symbolic link anywhere inside it that
+points outside it is refused (``RepositoryError``), as is anything that is not a file, directory
+or link. New files are created with ``O_EXCL | O_NOFOLLOW`` inside the staging directory the
+pipeline just made, so no write can land outside it.
+
+A repository-wide lock (``.oppkobling.lock``, ``flock``) serialises runs: writers take it
+exclusively, ``check`` shared.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import enum
+import errno
+import fcntl
+import json
+import os
+import posixpath
+import shutil
+import stat
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import LockError, RepositoryError
+from pipeline.generate import GENERATED_DIR, MANIFEST, _check_path
+
+LOCK_NAME = ".oppkobling.lock"
+LOCK_WAIT_ENV = "OPPKOBLING_LOCK_WAIT"
+LOCK_WAIT = 5.0
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+class Kind(enum.StrEnum):
+    ADDED = "added"  # generated now, not on disk
+    CHANGED = "changed"  # on disk with other bytes
+    REMOVED = "removed"  # on disk and owned (old manifest), no longer generated
+
+
+@dataclass(frozen=True, order=True)
+class Change:
+    path: str  # relative to generated/
+    kind: Kind
+
+    @property
+    def repo_path(self) -> str:
+        return f"{GENERATED_DIR}/{self.path}"
+
+
+@dataclass(frozen=True)
+class Summary:
+    changes: tuple[Change, ...]
+    unchanged: int
+
+    def count(self, kind: Kind) -> int:
+        return sum(1 for c in self.changes if c.kind is kind)
+
+    def line(self) -> str:
+        counts = ", ".join(f"{self.count(k)} {k.value}" for k in Kind)
+        verb = "written" if self.changes else "already up to date"
+        return f"{GENERATED_DIR}/ {verb}: {counts}, {self.unchanged} unchanged"
+
+
+# -- the lock ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lock:
+    path: Path
+    shared: bool
+
+
+def lock_wait() -> float:
+    try:
+        return max(0.0, float(os.environ.get(LOCK_WAIT_ENV, LOCK_WAIT)))
+    except ValueError:
+        return LOCK_WAIT
+
+
+@contextlib.contextmanager
+def locked(path: Path, *, shared: bool = False, wait: float | None = None) -> Iterator[Lock]:
+    """Hold an flock on ``path`` (created if missing, never followed if it is a link). Waits up
+    to ``wait`` seconds (default ``$OPPKOBLING_LOCK_WAIT`` or 5), then raises LockError."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise RepositoryError(f"{path} is a symbolic link; refusing to use it as the lock") from None
+        raise RepositoryError(f"cannot open the lock {path}: {exc.strerror}") from None
+    try:
+        deadline = time.monotonic() + (lock_wait() if wait is None else wait)
+        mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        while True:
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                    who = f" (process {holder})" if holder.isdigit() else ""
+                    raise LockError(
+                        f"another oppkobling run holds {path}{who}; wait for it to finish and try again"
+                    ) from None
+                time.sleep(0.05)
+        if not shared:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield Lock(path, shared)
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def repo_lock(
+    root: Path, *, shared: bool = False, wait: float | None = None
+) -> contextlib.AbstractContextManager[Lock]:
+    return locked(root / LOCK_NAME, shared=shared, wait=wait)
+
+
+# -- durable, contained file operations ------------------------------------------------------
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_file(path: Path, content: bytes, mode: int = 0o644) -> None:
+    """Create a new file (never through a link, never over an existing one) and fsync it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def makedirs(base: Path, rel_dir: str) -> None:
+    current = base
+    for part in rel_dir.split("/") if rel_dir else ():
+        current = current / part
+        with contextlib.suppress(FileExistsError):
+            current.mkdir()
+        if current.is_symlink() or not current.is_dir():
+            raise RepositoryError(f"{current} is in the way of a directory")
+
+
+def fsync_tree(path: Path) -> None:
+    """fsync every directory below ``path`` (deepest first) and ``path`` itself; files are
+    fsynced when written."""
+    for dirpath, _dirnames, _files in os.walk(path, topdown=False):
+        fsync_dir(Path(dirpath))
+
+
+def remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
+
+
+# -- atomic directory replacement ------------------------------------------------------------
+
+
+def staging(target: Path) -> Path:
+    return target.with_name(f".{target.name}.new")
+
+
+def _previous(target: Path) -> Path:
+    return target.with_name(f".{target.name}.old")
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two directories with renameat2(RENAME_EXCHANGE); False when the system
+    or file system cannot, so the caller falls back."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    fn = getattr(libc, "renameat2", None)
+    if fn is None:  # glibc < 2.28, musl < 1.2.?
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def recover(target: Path) -> None:
+    """Finish or undo what a crashed swap left behind (call with the lock held)."""
+    previous = _previous(target)
+    if previous.is_dir() and not previous.is_symlink() and not os.path.lexists(target):
+        previous.rename(target)  # crashed between the fallback's two renames: the old tree is whole
+    for leftover in (staging(target), previous):
+        if os.path.lexists(leftover):
+            remove(leftover)
+    fsync_dir(target.parent)
+
+
+def swap_in(target: Path) -> None:
+    """Make the complete, fsynced tree at ``staging(target)`` appear at ``target`` atomically, then
+    delete the old tree (call with the lock held, after ``recover``)."""
+    new, previous = staging(target), _previous(target)
+    if not os.path.lexists(target):
+        new.rename(target)
+    elif not _exchange(new, target):
+        target.rename(previous)
+        try:
+            new.rename(target)
+        except BaseException:
+            previous.rename(target)
+            raise
+    fsync_dir(target.parent)
+    for leftover in (new, previous):  # whichever now holds the old tree
+        if os.path.lexists(leftover):
+            remove(leftover)
+    fsync_dir(target.parent)
+
+
+# -- reading generated/ ----------------------------------------------------------------------
+
+
+class _Entry(enum.Enum):
+    FILE = "file"
+    DIR = "dir"
+    LINK = "link"
+
+
+def _scan(gen: Path) -> dict[str, _Entry]:
+    """Everything under generated/ (relative posix paths), refusing what could lead outside it."""
+    if gen.is_symlink():
+        raise RepositoryError(
+            f"{gen} is a symbolic link; oppkobling writes only into a real {GENERATED_DIR}/ directory"
+        )
+    if not gen.exists():
+        return {}
+    if not gen.is_dir():
+        raise RepositoryError(f"{gen} is not a directory")
+    real = gen.resolve()
+    entries: dict[str, _Entry] = {}
+    for dirpath, dirnames, filenames in os.walk(gen, followlinks=False):
+        for name in sorted([*dirnames, *filenames]):
+            path = Path(dirpath) / name
+            rel = path.relative_to(gen).as_posix()
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                try:
+                    inside = path.resolve().is_relative_to(real)
+                except (RuntimeError, OSError):  # a link loop
+                    inside = False
+                if not inside:
+                    raise RepositoryError(
+                        f"{GENERATED_DIR}/{rel} is a symbolic link pointing outside {GENERATED_DIR}/ (or a loop); "
+                        "oppkobling never writes through it: remove the link"
+                    )
+                entries[rel] = _Entry.LINK
+            elif stat.S_ISDIR(mode):
+                entries[rel] = _Entry.DIR
+            elif stat.S_ISREG(mode):
+                entries[rel] = _Entry.FILE
+            else:
+                raise RepositoryError(f"{GENERATED_DIR}/{rel} is not a regular file, directory or link")
+    return entries
+
+
+def _owned(gen: Path, entries: Mapping[str, _Entry]) -> set[str]:
+    """The files the pipeline wrote last time: its manifest's list, and the manifest itself. An
+    unreadable manifest owns nothing else, so nothing is removed on its word."""
+    owned = {MANIFEST}
+    if entries.get(MANIFEST) is not _Entry.FILE:
+        return owned
+    try:
+        doc = json.loads((gen / MANIFEST).read_bytes())
+    except (ValueError, OSError):
+        return owned
+    listed = doc.get("files") if isinstance(doc, dict) else None
+    if isinstance(listed, dict):
+        owned.update(p for p in listed if isinstance(p, str))
+    return owned
+
+
+def _compare(gen: Path, entries: Mapping[str, _Entry], owned: set[str], files: Mapping[str, bytes]) -> list[Change]:
+    changes = []
+    for path, content in files.items():
+        entry = entries.get(path)
+        if entry is None:
+            changes.append(Change(path, Kind.ADDED))
+        elif entry is not _Entry.FILE or (gen / path).read_bytes() != content:
+            changes.append(Change(path, Kind.CHANGED))
+    for path in owned - files.keys():
+        if path in entries:
+            changes.append(Change(path, Kind.REMOVED))
+    return sorted(changes)
+
+
+def diff(root: Path, files: Mapping[str, bytes]) -> list[Change]:
+    """How ``generated/`` on disk differs from ``files`` (a render). Files the pipeline did not
+    write are not differences."""
+    for path in files:
+        _check_path(path)
+    gen = root / GENERATED_DIR
+    entries = _scan(gen)
+    return _compare(gen, entries, _owned(gen, entries), files)
+
+
+# -- writing generated/ ----------------------------------------------------------------------
+
+
+def _ancestors(path: str) -> Iterator[str]:
+    parent = posixpath.dirname(path)
+    while parent:
+        yield parent
+        parent = posixpath.dirname(parent)
+
+
+def _foreign(entries: Mapping[str, _Entry], owned: set[str], files: Mapping[str, bytes]) -> list[str]:
+    """What to carry over: entries the pipeline does not own and will not overwrite. Directories
+    that held owned files are not carried (they reappear only if something still lives there)."""
+    new_dirs = {a for p in files for a in _ancestors(p)}
+    owned_dirs = {a for p in owned if p in entries for a in _ancestors(p)}
+    carry = []
+    for rel, entry in sorted(entries.items()):
+        if rel in owned or rel in files:
+            continue
+        if entry is _Entry.DIR:
+            if rel in owned_dirs or rel in new_dirs:
+                continue
+        elif rel in new_dirs:
+            raise RepositoryError(
+                f"{GENERATED_DIR}/{rel} was not written by oppkobling and is in the way of generated files; move it"
+            )
+        if any(a in files for a in _ancestors(rel)):
+            raise RepositoryError(
+                f"{GENERATED_DIR}/{rel} was not written by oppkobling and is in the way of a generated file; move it"
+            )
+        carry.append(rel)
+    return carry
+
+
+def _carry(gen: Path, new: Path, rel: str) -> None:
+    src, dst = gen / rel, new / rel
+    makedirs(new, posixpath.dirname(rel))
+    if src.is_symlink():
+        dst.symlink_to(src.readlink())
+    elif src.is_dir():
+        makedirs(new, rel)
+    else:
+        try:
+            os.link(src, dst, follow_symlinks=False)
+        except OSError:
+            shutil.copy2(src, dst, follow_symlinks=False)
+            fd = os.open(dst, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def _write_tree(new: Path, files: Mapping[str, bytes]) -> None:
+    for rel in sorted(files):
+        makedirs(new, posixpath.dirname(rel))
+        write_file(new / rel, files[rel])
+
+
+def write(root: Path, files: Mapping[str, bytes], *, held: Lock | None = None) -> Summary:
+    """Make ``generated/`` hold exactly ``files`` plus the files the pipeline did not write.
+    Takes the repository lock unless the caller already holds it (``held``). Writes nothing when
+    nothing changed, so an up-to-date tree keeps its bytes and times."""
+    for path in files:
+        _check_path(path)
+    if held is not None and held.shared:
+        raise LockError("writing generated/ needs the exclusive lock")
+    with contextlib.nullcontext(held) if held is not None else repo_lock(root):
+        gen = root / GENERATED_DIR
+        recover(gen)
+        entries = _scan(gen)
+        owned = _owned(gen, entries)
+        changes = _compare(gen, entries, owned, files)
+        summary = Summary(tuple(changes), len(files) - sum(1 for c in changes if c.kind is not Kind.REMOVED))
+        if not changes:
+            return summary
+        carry = _foreign(entries, owned, files)
+        new = staging(gen)
+        new.mkdir()
+        try:
+            _write_tree(new, files)
+            for rel in carry:
+                _carry(gen, new, rel)
+            fsync_tree(new)
+            swap_in(gen)
+        finally:
+            if os.path.lexists(new):
+                remove(new)
+        return summary
