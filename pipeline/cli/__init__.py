@@ -17,8 +17,15 @@ from pipeline.errors import OppkoblingError
 
 COMMANDS: tuple[str, ...] = (
     "validate",
+    "check",
+    "build",
+    "generate",
     "schema",
+    "schemas",
     "timeline",
+    "deploy",
+    "rollback",
+    "drift",
 )
 
 

@@ -1,0 +1,47 @@
+"""``oppkobling check``: is the repository consistent? Validate (L1-L3 too with ``--base``),
+regenerate in memory and compare with generated/ on disk: every missing, stale or left-over file
+is an L4 error naming it. Writes nothing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pipeline import output
+from pipeline.cli import common, generate
+from pipeline.findings import Finding, Severity, has_errors, sort_findings
+from pipeline.reporters import REPORTERS
+from pipeline.rules import RULES, freshness
+
+NAME = "check"
+HELP = "validate, regenerate in memory and compare with generated/ (L4); exit 1 on any error or difference"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base", metavar="REF", help="also check transitions (L1-L3) against this git revision")
+    common.add_format(parser)
+    common.add_today(parser)
+    common.add_xsd_dir(parser)
+    common.add_root(parser)
+
+
+def renderable(findings: list[Finding]) -> bool:
+    """Generators expect valid declarations; a transition error (L1-L3) does not make them invalid."""
+    return not any(
+        f.severity is Severity.ERROR and not (f.rule in RULES and RULES[f.rule].needs_base) for f in findings
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    root = common.root(args)
+    with output.repo_lock(root, shared=True):
+        loaded = common.load(args, base_ref=args.base)
+        findings = list(loaded.findings)
+        if renderable(findings):
+            files = generate.render(loaded, generate.schemas(args))
+            findings.extend(freshness.findings(output.diff(root, files)))
+        else:
+            sys.stderr.write("oppkobling: generated/ was not compared (L4): fix the declaration errors first\n")
+    findings = sort_findings(findings)
+    common.emit(REPORTERS[args.format](findings))
+    return 1 if has_errors(findings) else 0
