@@ -34,6 +34,7 @@ GENERATOR_MODULES: tuple[str, ...] = (
     "pipeline.agreements.render",
     "pipeline.calendar_feed",
     "pipeline.fixtures.render",
+    "pipeline.status_board",
 )
 
 
