@@ -156,4 +156,4 @@ def test_pre_commit_passes_in_a_fresh_clone_and_fails_when_generated_is_stale(
     assert hook_line(stale.stdout, "oppkobling-check").endswith("Failed")
     # The declaration itself is fine: only the freshness check objects.
     assert hook_line(stale.stdout, "oppkobling-validate").endswith("Passed")
-    assert "generated/" in stale.stdout  # check names the stale files
+    assert "L4" in stale.stdout and "generated/" in stale.stdout and "5035" in stale.stdout  # names the stale files
