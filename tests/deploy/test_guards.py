@@ -1,0 +1,128 @@
+"""Refusals before anything reaches a target: declaration errors, a stale generated/, a dirty tree;
+and the real freshness check against what the declarations generate."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from deploy.support import HF, Cli, Work, git
+from pipeline.declarations import parse
+from pipeline.deploy import local
+from pipeline.generate import RenderContext, render_all
+from pipeline.source import read_tree
+
+
+def _render(root: Path) -> dict[str, bytes]:
+    files, _ = read_tree(root)
+    return render_all(parse(files), RenderContext(schemas=None))
+
+
+def _write_generated(work: Work) -> dict[str, bytes]:
+    rendered = _render(work.root)
+    for rel, data in rendered.items():
+        path = work.root / "generated" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return rendered
+
+
+@pytest.fixture
+def generated(work: Work) -> dict[str, bytes]:
+    """generated/ exactly as the declarations generate it (the hand-made tree removed), committed."""
+    git(work.root, "rm", "-q", "-r", "generated")
+    rendered = _write_generated(work)
+    git(work.root, "add", "-A")
+    git(work.root, "commit", "-q", "-m", "build")
+    return rendered
+
+
+def test_declaration_errors_refuse_the_deploy(cli: Cli, work: Work, tmp_path: Path) -> None:
+    with (work.root / "partners/kommuner/5028-melhus.yaml").open("a") as f:
+        f.write("unknown_key: 1\n")
+    git(work.root, "commit", "-q", "-am", "break a declaration")
+    result = cli("deploy", "--hf", HF, "--target", f"dir:{tmp_path / 'srv'}", "--apply")
+    assert result.code == 1
+    assert "refusing to deploy: the declarations have 1 error(s)" in result.err
+    assert "5028-melhus.yaml" in result.err
+    assert not (tmp_path / "srv").exists()
+
+
+def test_dirty_tree_is_refused_unless_allowed(cli: Cli, work: Work, tmp_path: Path) -> None:
+    target = ("deploy", "--hf", HF, "--target", f"dir:{tmp_path / 'srv'}")
+    work.generate({"cpa/a.xml": b"<a>uncommitted</a>\n"}, commit=False)
+    refused = cli(*target, "--apply")
+    assert refused.code == 1
+    assert "uncommitted change(s); commit first, or pass --allow-dirty" in refused.err
+    assert not (tmp_path / "srv").exists()
+    plan = cli(*target)
+    assert plan.code == 0
+    assert "--apply will refuse without --allow-dirty" in plan.out
+    allowed = cli(*target, "--apply", "--allow-dirty")
+    assert allowed.code == 0, allowed.err
+    doc = json.loads((tmp_path / "srv/current/.oppkobling-deploy.json").read_text())
+    assert doc["dirty"] is True
+    assert (tmp_path / "srv/current/cpa/a.xml").read_bytes() == b"<a>uncommitted</a>\n"
+
+
+def test_stale_generated_is_refused(cli_real: Cli, tmp_path: Path) -> None:
+    # The work tree's generated/st-olavs/ is hand-made: not what the declarations generate.
+    result = cli_real("deploy", "--hf", HF, "--target", f"dir:{tmp_path / 'srv'}")
+    assert result.code == 1
+    assert "refusing to deploy: generated/ is not what the declarations generate" in result.err
+    assert "generated/st-olavs/index.txt: not written by the pipeline" in result.err
+    assert "generated/MANIFEST.json: missing" in result.err
+
+
+def test_fresh_generated_deploys_and_the_plan_names_agreement_state_changes(
+    cli_real: Cli, work: Work, generated: dict[str, bytes], tmp_path: Path
+) -> None:
+    deploy = ("deploy", "--hf", HF, "--target", f"dir:{tmp_path / 'srv'}")
+    first = cli_real(*deploy, "--apply")
+    assert first.code == 0, first.err
+    assert "agreements whose state changes:" in first.out
+    assert re.search(r"Bindal \(1811\), party 8180001 .*: new, pending", first.out)
+    served = tmp_path / "srv/current/partner-index.xml"
+    assert served.read_bytes() == generated[f"{HF}/partner-index.xml"]
+
+    kommune = work.root / "partners/kommuner/1811-bindal.yaml"
+    kommune.write_text(kommune.read_text().replace("status: ordered", "status: testing"))
+    _write_generated(work)
+    git(work.root, "commit", "-q", "-am", "Bindal starts testing")
+    plan = cli_real(*deploy)
+    assert plan.code == 0, plan.err
+    assert re.search(r"Bindal \(1811\), party 8180001 .*: pending → test", plan.out)
+    assert re.search(r"change\s+cpa/1811-8180001\.xml", plan.out)
+    assert "Molde" not in plan.out  # its state did not change
+
+
+def test_freshness_by_regenerating(work: Work, generated: dict[str, bytes]) -> None:
+    files, _ = read_tree(work.root)
+    decls = parse(files)
+    assert local.stale(work.root, decls, HF) == []
+    index = work.root / "generated" / HF / "partner-index.xml"
+    index.write_bytes(index.read_bytes().replace(b"pending", b"active"))
+    (work.root / "generated" / HF / "extra.xml").write_bytes(b"<x/>")
+    assert local.stale(work.root, decls, HF) == [
+        f"generated/{HF}/partner-index.xml: differs from what the declarations generate",
+        f"generated/{HF}/extra.xml: not written by the pipeline",
+    ]
+
+
+def test_freshness_by_manifest_when_render_all_is_absent(
+    work: Work, generated: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local, "_renderer", lambda: None)
+    files, _ = read_tree(work.root)
+    decls = parse(files)
+    assert local.stale(work.root, decls, HF) == []
+    cpa = next((work.root / "generated" / HF / "cpa").iterdir())
+    cpa.write_bytes(cpa.read_bytes() + b"\n")
+    assert local.stale(work.root, decls, HF) == [
+        f"generated/{HF}/cpa/{cpa.name}: sha256 differs from MANIFEST.json",
+    ]
+    (work.root / "generated/MANIFEST.json").unlink()
+    assert local.stale(work.root, decls, HF) == ["generated/MANIFEST.json is missing"]
