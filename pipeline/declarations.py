@@ -35,12 +35,23 @@ class Declaration(Generic[M]):
     model: M
 
     def at(self, *path: str | int, key: bool = False) -> Location:
-        # HER-ids are mapping keys the model keeps as text; the file may have them unquoted.
-        as_written = tuple(int(p) if isinstance(p, str) and p.isdigit() else p for p in path)
-        table = self.document.key_positions if key else self.document.positions
-        probe = as_written if as_written in table else tuple(path)
-        line, column = self.document.position(probe, key=key)
+        line, column = self.document.position(as_written(self.document, path), key=key)
         return Location(self.path, line, column)
+
+
+def as_written(doc: Document, path: Path) -> Path:
+    """``path`` as the file spells it: HER-ids are mapping keys the model keeps as text, while
+    the file may have them unquoted (an int key). Each digit-only step is taken as an int where
+    the document has that int key, so positions below an unquoted HER-id are found too."""
+    written: list[str | int] = []
+    for part in path:
+        if isinstance(part, str) and part.isdigit():
+            probe = (*written, int(part))
+            if probe in doc.positions or probe in doc.key_positions:
+                written.append(int(part))
+                continue
+        written.append(part)
+    return tuple(written)
 
 
 KommuneDecl = Declaration[Kommune]
@@ -87,15 +98,27 @@ def _describe(error: Mapping[str, Any]) -> str:
     return f"'{loc}': {error['msg']}{suffix}" if loc else f"{error['msg']}{suffix}"
 
 
+# Range and digit-count checks on identities are S5 in RULES.md ("9 digits, MOD11"; "HER-ids are
+# positive 32-bit integers"), even though the schema states them; a wrong type stays S1.
+_S5_CONSTRAINTS = {
+    ("her_id", "greater_than_equal"),
+    ("her_id", "less_than_equal"),
+    ("org_number", "string_pattern_mismatch"),
+}
+
+
 def _validation_findings(path: str, doc: Document, exc: ValidationError) -> list[Finding]:
     findings = []
     for error in exc.errors(include_url=False):
-        loc: Path = tuple(error["loc"])
+        loc: Path = as_written(doc, tuple(error["loc"]))
         if error["type"] == "missing":
             line, col = doc.position(loc[:-1])
         else:
             line, col = doc.position(loc, key=error["type"] == "extra_forbidden")
-        findings.append(_s1(path, line, col, _describe(error)))
+        if loc and (loc[-1], error["type"]) in _S5_CONSTRAINTS:
+            findings.append(Finding("S5", Severity.ERROR, Location(path, line, col), _describe(error), "S5"))
+        else:
+            findings.append(_s1(path, line, col, _describe(error)))
     return findings
 
 
@@ -130,6 +153,8 @@ def parse(files: Mapping[str, bytes]) -> DeclarationSet:
             if hdecl:
                 result.helseforetak.append(hdecl)
         else:
+            # Not loaded, but listed: S2 reports it, so a misplaced declaration is never ignored silently.
+            result.files.append(path)
             continue
         result.files.append(path)
         result.load_findings.extend(findings)
