@@ -74,7 +74,7 @@ def contact_and_deviations(r: Rule, ctx: Context) -> Iterator[Finding]:
                     k.at("contact"),
                     f"contact '{m.contact}': the routine expects the address meldingsansvarlig@...",
                 )
-            if not domain.lower().endswith("kommune.no"):
+            if not (domain.lower() == "kommune.no" or domain.lower().endswith(".kommune.no")):
                 yield r.warning(
                     k.at("contact"),
                     f"contact domain '{domain}' is not a kommune.no domain; check it is the kommune's mail domain",
