@@ -198,11 +198,24 @@ def pretest_on_time(r: Rule, ctx: Context) -> Iterator[Finding]:
         if m.status is Status.TESTING and ctx.today > test_day:
             for hf, party in evidence.pairs(m, HF_KEYS):
                 recorded = m.evidence(hf, party.her_id)
-                if not (recorded and recorded.pretest and recorded.pretest.sent_on):
+                pre = recorded.pretest if recorded else None
+                if not (pre and pre.sent_on):
                     yield r.warning(
                         k.at("status"),
                         f"overdue: no test epikrise recorded from {hf} to party {party.her_id} "
                         f"(due {test_day.isoformat()})",
+                    )
+                elif pre.transport_receipt is None or pre.apprec is None:
+                    # "No result recorded": the receipts are the result of the test day.
+                    missing = " and ".join(
+                        name
+                        for name, value in (("transport receipt", pre.transport_receipt), ("AppRec", pre.apprec))
+                        if value is None
+                    )
+                    yield r.warning(
+                        k.at("tests", hf, str(party.her_id), "pretest"),
+                        f"overdue: no {missing} recorded for the test messages from {hf} to party "
+                        f"{party.her_id} (sent {pre.sent_on.isoformat()})",
                     )
 
 
