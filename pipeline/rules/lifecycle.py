@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pipeline import evidence
 from pipeline.declarations import DeclarationSet, KommuneDecl
 from pipeline.findings import Finding
-from pipeline.models import FORWARD, Status
+from pipeline.models import FORWARD, Kommune, Status
 from pipeline.rules import Context, Rule, rule
 
 NEW_MAY_START_AT = (Status.PLANNED, Status.ORDERED, Status.WITHDRAWN)
@@ -18,16 +19,30 @@ def _by_number(decls: DeclarationSet) -> dict[str, KommuneDecl]:
     return {k.model.kommune: k for k in decls.kommuner}
 
 
-def allowed(before: KommuneDecl | None, after: Status) -> bool:
+def _paused_from_expected(before: Kommune, after: Kommune) -> Status | None:
+    """Where a paused kommune must say it paused from: the status it was at (kept while paused).
+    Otherwise paused_from would be a back door: pause from ordered, "return" to active."""
+    if after.status is not Status.PAUSED or before.status is Status.WITHDRAWN:
+        return None
+    return before.paused_from if before.status is Status.PAUSED else before.status
+
+
+def allowed(before: KommuneDecl | None, after: Kommune) -> bool:
     if before is None:
-        return after in NEW_MAY_START_AT
-    old = before.model.status
-    if after == old or (after in (Status.PAUSED, Status.WITHDRAWN) and old is not Status.WITHDRAWN):
+        return after.status in NEW_MAY_START_AT
+    old = before.model
+    new = after.status
+    if new is Status.PAUSED:
+        expected = _paused_from_expected(old, after)
+        return expected is not None and after.paused_from == expected
+    if new == old.status or new is Status.WITHDRAWN:
         return True
-    if old is Status.PAUSED:
-        return after == before.model.paused_from
-    if old in FORWARD and after in FORWARD:
-        return FORWARD.index(after) == FORWARD.index(old) + 1
+    if new is Status.ORDERED and evidence.stage(old) is Status.TESTING and after.t != old.t:
+        return True  # L2's way back: a new T after testing began returns to ordered
+    if old.status is Status.PAUSED:
+        return new == old.paused_from
+    if old.status in FORWARD and new in FORWARD:
+        return FORWARD.index(new) == FORWARD.index(old.status) + 1
     return False
 
 
@@ -42,7 +57,15 @@ def one_step(r: Rule, ctx: Context) -> Iterator[Finding]:
     base = _by_number(ctx.base)
     for k in ctx.declarations.kommuner:
         before = base.get(k.model.kommune)
-        if allowed(before, k.model.status):
+        if allowed(before, k.model):
+            continue
+        expected = _paused_from_expected(before.model, k.model) if before else None
+        if expected is not None:
+            yield r.error(
+                k.at("paused_from"),
+                f"a pause keeps the kommune's place in the routine: paused_from must be '{expected}', "
+                f"not '{k.model.paused_from}'",
+            )
             continue
         if before is None:
             msg = (
