@@ -25,6 +25,7 @@ COMMANDS: tuple[str, ...] = (
     "schemas",
     "timeline",
     "status",
+    "order",
     "deploy",
     "rollback",
     "drift",
