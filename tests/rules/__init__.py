@@ -1,0 +1,1 @@
+"""Rule tests driven by the case files in tests/cases/."""

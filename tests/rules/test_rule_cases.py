@@ -1,0 +1,45 @@
+"""The case files themselves: every rule of the core has passing and failing cases, every
+shipped example is broken by at least one of them, and the fast path equals the real one."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from pipeline.declarations import parse
+from pipeline.rules import RULES, all_rules
+from rules.rulecases import CASES, all_cases, files_for, parse_files, shipped
+
+# The rules of issue 2 (RULES.md); L4 belongs to `oppkobling check`.
+CORE_RULES = (
+    *("S1", "S2", "S3", "S4", "S5", "S6"),
+    *("R-K1", "R-K2", "R-K3", "R-K4", "R-K5", "R-K6"),
+    *("R-H2", "R-H3", "R-H5"),
+    *("L1", "L2", "L3"),
+)
+
+
+@pytest.mark.parametrize("rule", CORE_RULES)
+def test_every_rule_has_a_passing_and_a_failing_case(rule: str) -> None:
+    list(all_rules())
+    assert rule in RULES
+    kinds = Counter("pass" if c.passing else "fail" for c in all_cases() if c.rule == rule)
+    assert kinds["pass"] >= 1 and kinds["fail"] >= 1, f"{rule}: {dict(kinds)}"
+
+
+def test_case_directories_are_rule_ids() -> None:
+    list(all_rules())
+    assert {p.name for p in CASES.iterdir() if p.is_dir()} <= set(RULES)
+
+
+def test_every_shipped_example_is_broken_by_some_case() -> None:
+    """Must show: each example, changed to break one rule, makes that rule fire at the right line."""
+    broken = {c.target for c in all_cases() if not c.passing}
+    assert set(shipped()) - broken == set()
+
+
+def test_parse_files_is_parse() -> None:
+    for case in all_cases()[::10]:
+        files = files_for(case)
+        assert parse_files(files) == parse(files), case
