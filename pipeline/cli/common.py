@@ -45,14 +45,18 @@ def add_xsd_dir(parser: argparse.ArgumentParser) -> None:
     )
 
 
+TODAY_ENV = "OPPKOBLING_TODAY"
+
+
 def today(args: argparse.Namespace) -> dt.date:
-    value: str | None = getattr(args, "today", None)
+    """--today, else $OPPKOBLING_TODAY (reproducible hook and CI runs), else today in Europe/Oslo."""
+    value: str | None = getattr(args, "today", None) or os.environ.get(TODAY_ENV)
     if not value:
         return routine.today_in_oslo()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--today must be YYYY-MM-DD, not {value!r}") from None
+        raise UsageError(f"--today (or ${TODAY_ENV}) must be YYYY-MM-DD, not {value!r}") from None
 
 
 def root(args: argparse.Namespace) -> Path:
