@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from deploy.support import HF, Cli, Work, git
 from pipeline.declarations import parse
@@ -21,8 +22,14 @@ def _render(root: Path) -> dict[str, bytes]:
     return render_all(parse(files), RenderContext(schemas=None))
 
 
-def _write_generated(work: Work) -> dict[str, bytes]:
-    rendered = _render(work.root)
+@pytest.fixture(scope="module")
+def examples_rendered() -> dict[str, bytes]:
+    """Rendered once: the work trees copy the repository's partners/ unchanged."""
+    return _render(REPO)
+
+
+def _write_generated(work: Work, rendered: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    rendered = rendered if rendered is not None else _render(work.root)
     for rel, data in rendered.items():
         path = work.root / "generated" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -31,10 +38,10 @@ def _write_generated(work: Work) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def generated(work: Work) -> dict[str, bytes]:
+def generated(work: Work, examples_rendered: dict[str, bytes]) -> dict[str, bytes]:
     """generated/ exactly as the declarations generate it (the hand-made tree removed), committed."""
     git(work.root, "rm", "-q", "-r", "generated")
-    rendered = _write_generated(work)
+    rendered = _write_generated(work, examples_rendered)
     git(work.root, "add", "-A")
     git(work.root, "commit", "-q", "-m", "build")
     return rendered
