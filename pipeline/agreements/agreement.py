@@ -100,23 +100,26 @@ class Agreement:
 
     @property
     def messages(self) -> tuple[Message, ...]:
-        """The ordered message types known to the catalogue, in catalogue order (R-K2 reports the rest)."""
-        cat = catalogue()
-        found = []
-        for key, mt in cat.types.items():
-            number = self.party.messages.get(key)
-            version = mt.versions.get(number) if number else None
-            if version is not None:
-                found.append(Message(key, version, mt.kommune_sends()))
-        return tuple(found)
+        return ordered_messages(self.party)
+
+
+def ordered_messages(party: Party) -> tuple[Message, ...]:
+    """The party's ordered message types known to the catalogue, in catalogue order (R-K2 reports
+    the rest)."""
+    found = []
+    for key, mt in catalogue().types.items():
+        number = party.messages.get(key)
+        version = mt.versions.get(number) if number else None
+        if version is not None:
+            found.append(Message(key, version, mt.kommune_sends()))
+    return tuple(found)
 
 
 def why_none(k: Kommune, party: Party) -> str | None:
     """Why a kommune past ``planned`` still gets no agreement for a party (rules report the cause)."""
     if k.t is None:
         return "no activation date (K1), so no start of validity"
-    known = {key for key, mt in catalogue().types.items() if mt.versions.get(party.messages.get(key, ""))}
-    if not known:
+    if not ordered_messages(party):
         return "no ordered message type the catalogue knows (R-K2)"
     return None
 

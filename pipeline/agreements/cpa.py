@@ -63,6 +63,7 @@ SIGNATURE_ALGORITHM = ("RSA-SHA256", "1.2.840.113549.1.1.11", "http://www.w3.org
 MAILTO_SAFE = "@!$'()*+,;:"
 
 APPREC = "APPREC"
+MSGHEAD_VERSION = "1.2"  # the envelope of every MsgHead-wrapped message (DOMAIN.md, "The messages")
 HEADER_PART = "msg_header"
 SIGNAL_PACKAGE = "package_mshsignal"
 
@@ -144,6 +145,7 @@ class _Leg:
     version: str
     payload: _Part
     apprec: _Part
+    kommune_sends: bool
 
     def binding(self, side: _Side, leg: str) -> str:
         return side.id(self.process.action, f"v{vid(self.version)}", leg)
@@ -153,7 +155,7 @@ def _payload_part(message: Message, process: Process) -> _Part:
     v = message.version
     own = Schema(v.version, process.namespace, process.xsd)
     if v.wrapping == "msghead":
-        head = catalogue().msghead["1.2"]
+        head = catalogue().msghead[MSGHEAD_VERSION]
         namespaces: tuple[Schema, ...] = (head, own)
     else:
         namespaces = (own,)
@@ -165,16 +167,27 @@ def _apprec_part(version: str) -> _Part:
     return _Part(f"apprec_v{vid(version)}", (catalogue().apprec[version],))
 
 
-def _legs(agreement: Agreement) -> list[tuple[_Leg, bool]]:
-    """(leg, kommune also sends it) for every process of every ordered message version."""
+def _legs(agreement: Agreement) -> list[_Leg]:
+    """Every process of every ordered message version, in catalogue order."""
     legs = []
     for message in agreement.messages:
         apprec = _apprec_part(message.version.apprec)
         for process in message.version.processes:
-            legs.append(
-                (_Leg(process, message.version.version, _payload_part(message, process), apprec), message.kommune_sends)
-            )
+            payload = _payload_part(message, process)
+            legs.append(_Leg(process, message.version.version, payload, apprec, message.kommune_sends))
     return legs
+
+
+def _roles(legs: list[_Leg], hf: bool) -> list[tuple[_Leg, bool]]:
+    """(leg, sending) for one side: the HF sends every leg, the kommune the two-way ones; both
+    receive what the other sends. Per leg the sending role comes first."""
+    roles = []
+    for leg in legs:
+        if hf or leg.kommune_sends:
+            roles.append((leg, True))
+        if not hf or leg.kommune_sends:
+            roles.append((leg, False))
+    return roles
 
 
 def _transaction(binding: etree._Element, channel: str) -> None:
@@ -382,31 +395,24 @@ def build(agreement: Agreement, *, hf_ref: str, party_ref: str) -> etree._Elemen
     _el(root, "Start", agreement.start.isoformat())
     _el(root, "End", agreement.end.isoformat())
 
-    hf_roles = [(leg, True) for leg, _ in legs] + [(leg, False) for leg, both in legs if both]
-    party_roles = [(leg, False) for leg, _ in legs] + [(leg, True) for leg, both in legs if both]
-    _party_info(root, hf_side, party_side, sorted(hf_roles, key=lambda r: _order(legs, r)))
-    _party_info(root, party_side, hf_side, sorted(party_roles, key=lambda r: _order(legs, r)))
+    _party_info(root, hf_side, party_side, _roles(legs, hf=True))
+    _party_info(root, party_side, hf_side, _roles(legs, hf=False))
 
     parts: dict[str, _Part] = {}
-    for leg, _ in legs:
+    for leg in legs:
         parts.setdefault(leg.payload.slug, leg.payload)
-    apprecs = {leg.apprec.slug: leg.apprec for leg, _ in legs}
+    apprecs = {leg.apprec.slug: leg.apprec for leg in legs}
+    packaged = [*parts.values(), *(apprecs[slug] for slug in sorted(apprecs))]
     _simple_part(root, HEADER_PART, (EBXML_MSG,))
-    for part in [*parts.values(), *(apprecs[s] for s in sorted(apprecs))]:
+    for part in packaged:
         _simple_part(root, part.part, part.namespaces)
     signal = _el(root, "Packaging", id=SIGNAL_PACKAGE)
     _el(signal, "ProcessingCapabilities", parse="true", generate="true")
     _composite(_el(signal, "CompositeList"), "Composite", "msh_signal", [HEADER_PART])
-    for part in [*parts.values(), *(apprecs[s] for s in sorted(apprecs))]:
+    for part in packaged:
         _payload_packaging(root, part)
     comment = _el(root, "Comment", _comment(agreement))
     comment.set(f"{{{XML}}}lang", "en")
 
     root.addprevious(etree.Comment(f" {HEADER} "))
     return root.getroottree()
-
-
-def _order(legs: list[tuple[_Leg, bool]], role: tuple[_Leg, bool]) -> tuple[int, int]:
-    """Catalogue order of the process, the sending role first."""
-    index = next(i for i, (leg, _) in enumerate(legs) if leg is role[0])
-    return index, 0 if role[1] else 1

@@ -90,10 +90,11 @@ def agreement_state(k: Kommune, hf_key: str, party: Party, hf_keys: Iterable[str
 def message_states(
     k: Kommune, hf_key: str, party: Party, hf_keys: Iterable[str] = HF_KEYS
 ) -> dict[str, AgreementState]:
-    """Message type -> state, for the types the party declared, in catalogue order
-    (undeclared or unknown types are left out: rule R-K2 reports those)."""
+    """Message type -> state, for the types the party ordered, in catalogue order (types or
+    versions the catalogue does not know are left out: rule R-K2 reports those)."""
     state = agreement_state(k, hf_key, party, hf_keys)
-    return {key: state for key in catalogue().types if key in party.messages}
+    types = catalogue().types
+    return {key: state for key, mt in types.items() if party.messages.get(key, "") in mt.versions}
 
 
 def cpa_status(k: Kommune, hf_key: str, party: Party, hf_keys: Iterable[str] = HF_KEYS) -> CpaStatus:

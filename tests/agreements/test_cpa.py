@@ -287,3 +287,15 @@ def test_names_with_markup_characters_and_norwegian_letters_come_out_right() -> 
 def test_no_cpa_without_an_order(status: str) -> None:
     declarations = examples(**{"1811-bindal": ("status: ordered", f"status: {status}")})
     assert not any("/1811-" in p for p in rendered(declarations))
+
+
+def test_declared_active_without_r_h5_evidence_is_not_agreed_anywhere() -> None:
+    """One missing test dialog (St. Olavs to one Trondheim party) keeps all six Trondheim CPAs proposed."""
+    dialog = '      dialog: {sent_at: "2026-03-03T09:00:00+01:00", answered_at: "2026-03-03T09:41:00+01:00"}\n'
+    files = rendered(examples(**{"5001-trondheim": (dialog, "")}))
+    trondheim = {p: c for p, c in files.items() if "/cpa/5001-" in p}
+    assert len(trondheim) == 6
+    for path, content in trondheim.items():
+        assert parse_xml(content).find("tns:Status", CPA_NS).get(A + "value") == "proposed", path
+        assert b"agreement state active" not in content
+    assert b'state="active"' not in b"".join(c for p, c in files.items() if p.endswith("partner-index.xml"))

@@ -142,7 +142,13 @@ def test_message_states_cover_the_ordered_types_in_catalogue_order() -> None:
         "her_id": HER,
         "name": "P",
         "edi_address": "p@edi.nhn.no",
-        "messages": {"plo": "1.6", "dialogmelding": "1.0", "epikrise": "1.1", "henvisning": "1.0"},
+        "messages": {
+            "plo": "1.6",
+            "dialogmelding": "1.0",
+            "epikrise": "1.1",
+            "henvisning": "1.0",
+            "svarrapport": "9.9",
+        },
     }
     k = kommune("testing", parties=[party])
     states = message_states(k, ST_OLAVS, k.parties[0])
