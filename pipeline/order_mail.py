@@ -1,0 +1,155 @@
+"""Step K2's order e-mail: the message a kommune sends to meldingsansvarlig@helse-midt.no.
+
+"Kommunen sender bestilling til Hemit (meldingstyper og versjon avklares i bestillingen) på
+meldingsansvarlig@helse-midt.no." The message is built from the declaration with the standard
+library's ``email`` package (RFC 5322, CRLF line ends) and a jinja2 text template, so what is
+ordered is exactly what the declaration says: the parties, HER-ids, EDI addresses, message types
+and versions, T and the AR deadline.
+
+Date and Message-ID come from the day the order is written (``today``), never from the clock,
+so writing the order twice on the same day gives the same bytes. ``X-Unsent: 1`` makes mail
+clients that honour it (Outlook) open the file as a draft ready to send.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.policy
+import email.utils
+from collections.abc import Iterable
+from email.headerregistry import Address
+from email.message import EmailMessage
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from pipeline import routine
+from pipeline.catalogue import catalogue
+from pipeline.declarations import DeclarationSet, KommuneDecl
+from pipeline.findings import Finding, Severity
+from pipeline.models import HF_KEYS
+
+HEMIT = Address("Hemit meldingsansvarlig", "meldingsansvarlig", "helse-midt.no")
+TEMPLATE = "order-mail.txt.j2"
+# The findings that make an order wrong: the kommune's identity (S), T (R-K1), the message
+# types and versions (R-K2), the contact address (R-H3), and the set of HFs (R-K4).
+RELEVANT_RULES = ("S1", "S2", "S3", "S4", "S5", "S6", "R-K1", "R-K2", "R-H3")
+GLOBAL_RULES = ("R-K4",)
+WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+MONTHS = (
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+)
+
+
+def blocking(findings: Iterable[Finding], k: KommuneDecl) -> list[Finding]:
+    """The errors that would make this kommune's order wrong or incomplete."""
+    chosen = [
+        f
+        for f in findings
+        if f.severity is Severity.ERROR and ((f.file == k.path and f.rule in RELEVANT_RULES) or f.rule in GLOBAL_RULES)
+    ]
+    m = k.model
+    if not m.parties:
+        chosen.append(
+            Finding(
+                "R-K2",
+                Severity.ERROR,
+                k.at("status"),
+                "no communication parties declared: the order lists each party with its message types and versions",
+                "K2",
+            )
+        )
+    if m.t is None and not any(f.rule == "R-K1" for f in chosen):
+        chosen.append(Finding("R-K1", Severity.ERROR, k.at("status"), "no activation date: agree T with Hemit first"))
+    if m.contact is None and not any(f.rule == "R-H3" for f in chosen):
+        chosen.append(Finding("R-H3", Severity.ERROR, k.at("name"), "no contact address to send the order from"))
+    return chosen
+
+
+def norwegian_date(day: dt.date) -> str:
+    return f"{WEEKDAYS[day.weekday()]} {day.day}. {MONTHS[day.month - 1]} {day.year} ({day.isoformat()})"
+
+
+def filename(k: KommuneDecl) -> str:
+    stem = k.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+    return f"{stem}-bestilling.eml"
+
+
+def _environment() -> SandboxedEnvironment:
+    # Plain text: nothing is interpreted by a reader, so no escaping (autoescape is for HTML).
+    return SandboxedEnvironment(
+        loader=jinja2.PackageLoader("pipeline", "templates"),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _context(decls: DeclarationSet, k: KommuneDecl) -> dict[str, Any]:
+    m = k.model
+    assert m.t is not None
+    cat = catalogue()
+    dialog = routine.dialog_at(m.t)
+    offset = dialog.strftime("%z")
+    parties = []
+    for p in m.parties:
+        messages = [
+            {"key": key, "title": cat.types[key].title if key in cat.types else key, "version": version}
+            for key, version in p.messages.items()
+        ]
+        ar = p.ar_published_on.isoformat() if p.ar_published_on else "ikke ennå"
+        parties.append(
+            {"name": p.name, "her_id": p.her_id, "edi_address": p.edi_address, "ar": ar, "messages": messages}
+        )
+    hfs = [h.model for key in HF_KEYS if (h := decls.hf(key)) is not None]
+    return {
+        "kommune": m,
+        "t_text": norwegian_date(m.t),
+        "agreed_on": m.activation.agreed_on.isoformat() if m.activation and m.activation.agreed_on else None,
+        "ar_deadline": routine.ar_deadline(m.t).isoformat(),
+        "pretest_day": routine.pretest_day(m.t).isoformat(),
+        "dialog_text": f"{m.t.isoformat()} kl. 09:00 (Europe/Oslo, UTC{offset[:3]}:{offset[3:]})",
+        "parties": parties,
+        "hfs": hfs,
+    }
+
+
+def message_id(k: KommuneDecl, today: dt.date) -> str:
+    domain = (k.model.contact or "").partition("@")[2] or "oppkobling.invalid"
+    return f"<bestilling.{k.model.kommune}.{today.strftime('%Y%m%d')}@{domain}>"
+
+
+def build(decls: DeclarationSet, k: KommuneDecl, today: dt.date) -> EmailMessage:
+    """The order as a message. Call ``blocking`` first: this assumes T, a contact and parties."""
+    m = k.model
+    assert m.t is not None and m.contact is not None
+    local, _, domain = m.contact.partition("@")
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = Address(f"{m.name} kommune", local, domain)
+    msg["To"] = HEMIT
+    msg["Subject"] = f"Bestilling: oppkobling av {m.name} kommune ({m.kommune}), aktiveringsdato {m.t.isoformat()}"
+    msg["Date"] = email.utils.format_datetime(routine.at_oslo_midnight(today))
+    msg["Message-ID"] = message_id(k, today)
+    msg["X-Unsent"] = "1"
+    body = _environment().get_template(TEMPLATE).render(**_context(decls, k))
+    msg.set_content(body, charset="utf-8")
+    msg["Content-Language"] = "nb"  # after set_content, which replaces the Content-* headers
+    return msg
+
+
+def as_bytes(msg: EmailMessage) -> bytes:
+    return msg.as_bytes(policy=email.policy.SMTP)
