@@ -26,6 +26,8 @@ COMMANDS: tuple[str, ...] = (
     "timeline",
     "status",
     "order",
+    "new",
+    "record",
     "deploy",
     "rollback",
     "drift",
