@@ -57,6 +57,22 @@ class Repo:
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
+    def call(self, *args: str, cwd: Path | None = None) -> Result:
+        """The CLI in this process (argument parsing, reading the tree, reporting, exit code)
+        without an interpreter start per run. Any exception escapes to pytest: never a traceback."""
+        import contextlib
+        import io
+
+        from pipeline.cli import main
+
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.chdir(cwd or self.root), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse: --help, usage errors
+                code = exc.code if isinstance(exc.code, int) else 1
+        return Result(code, out.getvalue(), err.getvalue())
+
     def path(self, rel: str) -> Path:
         return self.root / rel
 
