@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -73,6 +74,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except Exception as exc:
+        # Every expected failure is an OppkoblingError or a finding; reaching here is a bug. Say
+        # so in one line; the traceback is for whoever debugs it, on request.
+        if os.environ.get("OPPKOBLING_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"oppkobling: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in oppkobling; rerun with OPPKOBLING_DEBUG=1 for details and report it.\n"
+        )
+        return 70
     return code
 
 
