@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 
 from pipeline.cli import common
+from pipeline.fixtures.schedule import schema_text as schedule_schema
 from pipeline.models import MODELS, json_schema
 
 NAME = "schema"
 HELP = "write schemas/<name>.schema.json from the pydantic models (--check: compare only)"
+
+
+def _model_schema(name: str) -> Callable[[], str]:
+    return lambda: json.dumps(json_schema(MODELS[name]), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+# Every JSON Schema the project publishes, each rendered from its pydantic model.
+SCHEMAS: dict[str, Callable[[], str]] = {
+    **{name: _model_schema(name) for name in MODELS},
+    "schedule": schedule_schema,
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,13 +31,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def render(name: str) -> str:
-    return json.dumps(json_schema(MODELS[name]), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    return SCHEMAS[name]()
 
 
 def run(args: argparse.Namespace) -> int:
     root = common.root(args)
     stale = []
-    for name in sorted(MODELS):
+    for name in sorted(SCHEMAS):
         path = root / "schemas" / f"{name}.schema.json"
         text = render(name)
         current = path.read_text("utf-8") if path.exists() else None
