@@ -287,6 +287,8 @@ class RolledBack:
 
 def rollback(target: Target, *, locking: Locking, now: dt.datetime) -> RolledBack:
     """Switch ``current`` to the newest complete release older than the one served."""
+    if target.current() is None:
+        raise DeployError(f"{target.description} serves nothing yet: nothing to roll back")
     with hold(target, locking, now):
         current = target.current()
         if current is None:

@@ -71,6 +71,9 @@ def test_unreadable_lock_is_reported(cli: Cli, tmp_path: Path) -> None:
 
 def test_lock_is_released_after_apply_and_after_a_failure(cli: Cli, tmp_path: Path) -> None:
     srv = tmp_path / "srv"
+    nothing = cli("rollback", "--hf", HF, "--target", f"dir:{srv}")
+    assert nothing.code == 1
+    assert "serves nothing yet" in nothing.err
     assert cli("deploy", "--hf", HF, "--target", f"dir:{srv}", "--apply").code == 0
     assert not (srv / "deploy.lock").exists()
     failed = cli("rollback", "--hf", HF, "--target", f"dir:{srv}")
