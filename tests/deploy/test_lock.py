@@ -61,7 +61,7 @@ def test_stale_lock_is_reported_not_broken(cli: Cli, tmp_path: Path) -> None:
 
 def test_unreadable_lock_is_reported(cli: Cli, tmp_path: Path) -> None:
     srv = tmp_path / "srv"
-    srv.mkdir()
+    assert cli("deploy", "--hf", HF, "--target", f"dir:{srv}", "--apply").code == 0
     (srv / "deploy.lock").write_text("garbage")
     result = cli("rollback", "--hf", HF, "--target", f"dir:{srv}")
     assert result.code == 1
