@@ -21,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base", metavar="REF", help="also check transitions (L1-L3) against this git revision")
     common.add_format(parser)
     common.add_today(parser)
+    common.add_ar_snapshot(parser)
     common.add_xsd_dir(parser)
     common.add_root(parser)
 

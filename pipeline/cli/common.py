@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import routine
+from pipeline.ar import ArSnapshot, parse_snapshot
 from pipeline.declarations import DeclarationSet, parse
 from pipeline.errors import UsageError
 from pipeline.findings import Finding
@@ -29,6 +30,30 @@ def add_today(parser: argparse.ArgumentParser) -> None:
         metavar="YYYY-MM-DD",
         help="evaluate time-relative rules on this date (default: today in Europe/Oslo)",
     )
+
+
+AR_ENV = "OPPKOBLING_AR_SNAPSHOT"
+
+
+def add_ar_snapshot(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--ar-snapshot",
+        type=Path,
+        metavar="FILE",
+        help=f"JSON export of NHN's address register; R-K3 then checks each party against it (or ${AR_ENV})",
+    )
+
+
+def ar_snapshot(args: argparse.Namespace) -> ArSnapshot | None:
+    given: Path | None = getattr(args, "ar_snapshot", None)
+    path = given or (Path(os.environ[AR_ENV]) if os.environ.get(AR_ENV) else None)
+    if path is None:
+        return None
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read AR snapshot {path}: {exc.strerror}") from None
+    return parse_snapshot(raw, str(path))
 
 
 def add_format(parser: argparse.ArgumentParser, choices: list[str] | None = None) -> None:
@@ -79,7 +104,7 @@ def load(args: argparse.Namespace, *, base_ref: str | None = None) -> Loaded:
     decls = parse(files)
     decls.load_findings.extend(read_findings)
     base = parse(read_revision(repo, base_ref)) if base_ref else None
-    findings = evaluate(Context(decls, today(args), base))
+    findings = evaluate(Context(decls, today(args), base, ar_snapshot(args)))
     return Loaded(repo, decls, findings, base)
 
 

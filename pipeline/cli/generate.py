@@ -28,6 +28,7 @@ SKIPPED = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     common.add_xsd_dir(parser)
     common.add_today(parser)
+    common.add_ar_snapshot(parser)
     common.add_root(parser)
 
 

@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "a job summary allows 1 MiB)",
     )
     common.add_today(parser)
+    common.add_ar_snapshot(parser)
     common.add_root(parser)
 
 

@@ -24,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="report only these files (cross-file rules still see all)",
     )
     common.add_today(parser)
+    common.add_ar_snapshot(parser)
     common.add_format(parser)
     parser.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     parser.add_argument("--base", metavar="REF", help="also check transitions (L1-L3) against this git revision")

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from pipeline.ar import ArSnapshot
 from pipeline.declarations import DeclarationSet
 from pipeline.findings import Finding, Location, Severity, sort_findings
 
@@ -24,6 +25,7 @@ class Context:
     declarations: DeclarationSet
     today: dt.date
     base: DeclarationSet | None = None
+    ar: ArSnapshot | None = None  # NHN AR as exported, when one is given (R-K3)
 
 
 Check = Callable[["Rule", Context], Iterable[Finding]]

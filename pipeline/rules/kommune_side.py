@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipeline import evidence, routine
+from pipeline.ar import ArSnapshot
 from pipeline.catalogue import catalogue
 from pipeline.declarations import HF_DIR, KommuneDecl
 from pipeline.findings import Finding, Location
@@ -121,6 +122,8 @@ def ar_published(r: Rule, ctx: Context) -> Iterator[Finding]:
         deadline = routine.ar_deadline(m.t)
         late_stage = evidence.stage(m) in (Status.TESTING, Status.ACTIVE)
         for i, party in enumerate(m.parties):
+            if ctx.ar is not None:
+                yield from _against_snapshot(r, ctx.ar, k, i)
             if party.ar_published_on is not None:
                 if party.ar_published_on > deadline:
                     yield r.error(
@@ -143,6 +146,33 @@ def ar_published(r: Rule, ctx: Context) -> Iterator[Finding]:
                 )
             else:
                 yield r.warning(where, f"party {party.her_id}: publish in AR by {deadline.isoformat()} (T-14)")
+
+
+def _against_snapshot(r: Rule, ar: ArSnapshot, k: KommuneDecl, i: int) -> Iterator[Finding]:
+    """The party as NHN's address register knows it: present, valid on T, the kommune's own."""
+    party, t = k.model.parties[i], k.model.t
+    where = k.at("parties", i, "her_id")
+    entry = ar.find(party.her_id)
+    exported = f" (AR snapshot of {ar.exported_on.isoformat()})" if ar.exported_on else " (AR snapshot)"
+    if entry is None:
+        if party.ar_published_on is not None:
+            yield r.error(where, f"HER-id {party.her_id} is recorded as published but is not in AR{exported}")
+        return
+    if t is not None and not entry.valid_on(t):
+        span = f"{entry.valid_from or '…'} to {entry.valid_to or '…'}"
+        yield r.error(where, f"HER-id {party.her_id} is not valid in AR on T {t.isoformat()} (valid {span}){exported}")
+    if entry.parent_org_number and entry.parent_org_number != k.model.org_number:
+        yield r.error(
+            where,
+            f"HER-id {party.her_id} belongs to organisation {entry.parent_org_number} in AR, "
+            f"not {k.model.org_number}{exported}",
+        )
+    if party.ar_published_on is None:
+        since = f" since {entry.valid_from.isoformat()}" if entry.valid_from else ""
+        yield r.warning(
+            k.at("parties", i, "her_id"),
+            f"HER-id {party.her_id} is in AR{since}: record parties[{i}].ar_published_on{exported}",
+        )
 
 
 @rule(
