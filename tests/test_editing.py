@@ -1,0 +1,380 @@
+"""``oppkobling new`` and ``oppkobling record``: edits that keep every comment and the key order,
+checked against the rules before anything is written."""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+import pytest
+from conftest import REPO, Repo, Result
+
+from pipeline import editing
+from pipeline.cli import main
+from pipeline.declarations import parse
+from pipeline.register import register
+from pipeline.source import read_tree
+
+STJORDAL = "partners/kommuner/5035-stjordal.yaml"
+MOLDE = "partners/kommuner/1506-molde.yaml"
+MELHUS = "partners/kommuner/5028-melhus.yaml"
+KRISTIANSUND = "partners/kommuner/1505-kristiansund.yaml"
+
+
+def cli(capsys: pytest.CaptureFixture[str], repo: Repo, *args: str) -> Result:
+    """Run the command in-process (fast); the repository is always given with --root."""
+    capsys.readouterr()
+    try:
+        code = main([*args, "--root", str(repo.root)])
+    except SystemExit as exc:  # argparse refusing the command line
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return Result(code, captured.out, captured.err)
+
+
+def lines(repo: Repo, rel: str) -> list[str]:
+    return repo.path(rel).read_text("utf-8").splitlines()
+
+
+def changed(before: list[str], after: list[str]) -> list[tuple[str, str]]:
+    """(old, new) for each changed line, when the edit changed lines without adding any."""
+    assert len(before) == len(after), "lines were added or removed"
+    return [(b, a) for b, a in zip(before, after, strict=True) if b != a]
+
+
+def no_temp_files(repo: Repo) -> bool:
+    return not list((repo.root / "partners" / "kommuner").glob(".*tmp"))
+
+
+# --- new --------------------------------------------------------------------------------------
+
+
+def test_new_5035_writes_the_register_facts_and_validates_once_filled_in(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.path(STJORDAL).unlink()
+    result = cli(capsys, repo, "new", "5035")
+    assert result.code == 0, result.err
+    assert f"wrote {STJORDAL}" in result.out
+    text = repo.path(STJORDAL).read_text("utf-8")
+    assert text.splitlines()[0] == "# yaml-language-server: $schema=../../schemas/kommune.schema.json"
+    entry = register()["5035"]
+    decl = parse(read_tree(repo.root)[0]).kommune("5035")
+    assert decl is not None
+    assert decl.model.name == entry.short_name == "Stjørdal"
+    assert decl.model.org_number == entry.org_number == "939958851"
+    assert decl.model.status.value == "planned"
+    assert decl.model.contact == "meldingsansvarlig@stjordal.kommune.no"
+    assert "# VERIFY" in next(line for line in text.splitlines() if line.startswith("contact:"))
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            assert "#" in line, f"field without a comment: {line!r}"
+
+    # Not valid yet: T is not agreed.
+    before = cli(capsys, repo, "validate", "--today", "2026-11-26")
+    assert before.code == 1 and "R-K1 no activation date" in before.out
+
+    # Fill in the dates (in place) and a party, as the comments say.
+    filled = cli(
+        capsys,
+        repo,
+        "record",
+        "5035",
+        "activation",
+        "--date",
+        "2027-03-31",
+        "--agreed-on",
+        "2026-11-20",
+        "--today",
+        "2026-11-26",
+    )
+    assert filled.code == 0, filled.out
+    repo.edit(
+        STJORDAL,
+        "parties: []",
+        "parties:\n"
+        "  - her_id: 8170001\n"
+        "    name: Stjørdal kommune - Helse og velferd\n"
+        "    edi_address: stjordal-helse@edi.nhn.no\n"
+        "    messages:\n"
+        '      dialogmelding: "1.1"\n'
+        '      epikrise: "1.2"\n'
+        "#",
+    )
+    after = cli(capsys, repo, "validate", "--today", "2026-11-26")
+    assert after.code == 0, after.out
+    ordered = cli(capsys, repo, "record", "5035", "order", "--sent-on", "2026-11-25", "--today", "2026-11-26")
+    assert ordered.code == 0, ordered.out
+    moved = cli(capsys, repo, "record", "5035", "status", "ordered", "--today", "2026-11-26")
+    assert moved.code == 0, moved.out
+    assert cli(capsys, repo, "validate", "--today", "2026-11-26").code == 0
+
+
+def test_new_refuses_an_existing_declaration(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    before = repo.path(STJORDAL).read_bytes()
+    result = cli(capsys, repo, "new", "5035")
+    assert result.code == 1
+    assert f"{STJORDAL} already declares kommune 5035" in result.err
+    assert repo.path(STJORDAL).read_bytes() == before
+
+
+@pytest.mark.parametrize(("number", "message"), [("9999", "not in the kommune register"), ("50x", "4 digits")])
+def test_new_refuses_unknown_numbers(repo: Repo, capsys: pytest.CaptureFixture[str], number: str, message: str) -> None:
+    result = cli(capsys, repo, "new", number)
+    assert result.code == 2
+    assert message in result.err
+
+
+def test_new_for_a_kommune_the_examples_do_not_have(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    result = cli(capsys, repo, "new", "1515")  # Herøy (Møre og Romsdal)
+    assert result.code == 0, result.err
+    path = "partners/kommuner/1515-heroy-more-og-romsdal.yaml"
+    decl = parse(read_tree(repo.root)[0]).kommune("1515")
+    assert decl is not None and decl.path == path
+    assert decl.model.name == "Herøy (Møre og Romsdal)"
+    assert decl.model.contact == "meldingsansvarlig@heroy.kommune.no"
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Stjørdal", "stjordal"),
+        ("Bærum", "baerum"),
+        ("Møre og Romsdal", "more-og-romsdal"),
+        ("Åfjord", "afjord"),
+        ("Kárášjohka", "karasjohka"),
+        ("Aurskog-Høland", "aurskog-holand"),
+        ("Herøy (Nordland)", "heroy-nordland"),
+    ],
+)
+def test_slug(name: str, slug: str) -> None:
+    assert editing.slug(name) == slug
+
+
+# --- record keeps comments and key order ------------------------------------------------------
+
+
+def test_every_example_round_trips_unchanged() -> None:
+    for path in sorted(glob.glob(str(REPO / "partners" / "*" / "*.yaml"))):
+        raw = Path(path).read_bytes()
+        doc, layout = editing.load_rt(raw)
+        assert editing.dump_rt(doc, layout) == raw, path
+
+
+def test_order_changes_exactly_one_line(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    before = lines(repo, STJORDAL)
+    result = cli(capsys, repo, "record", "5035", "order", "--sent-on", "2026-11-06", "--today", "2026-11-26")
+    assert result.code == 0, result.out
+    assert changed(before, lines(repo, STJORDAL)) == [("  sent_on: 2026-11-05", "  sent_on: 2026-11-06")]
+    assert no_temp_files(repo)
+
+
+def test_ar_keeps_the_end_of_line_comment(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    before = lines(repo, STJORDAL)
+    result = cli(capsys, repo, "record", "5035", "ar", "--her-id", "8170001", "--on", "2026-11-21")
+    assert result.code == 0, result.out
+    assert changed(before, lines(repo, STJORDAL)) == [
+        (
+            "    ar_published_on: 2026-11-20 # K3: no later than T-14",
+            "    ar_published_on: 2026-11-21 # K3: no later than T-14",
+        )
+    ]
+
+
+def test_pretest_receipt_edits_one_flow_mapping_line(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    before = lines(repo, MOLDE)
+    result = cli(
+        capsys,
+        repo,
+        "record",
+        "molde",
+        "pretest",
+        "--hf",
+        "helse-nord-trondelag",
+        "--her-id",
+        "8160001",
+        "--apprec",
+        "ok",
+        "--today",
+        "2026-11-26",
+    )
+    assert result.code == 0, result.out
+    assert changed(before, lines(repo, MOLDE)) == [
+        (
+            "      pretest: {sent_on: 2026-11-24, transport_receipt: ok}",
+            "      pretest: {sent_on: 2026-11-24, transport_receipt: ok, apprec: ok}",
+        )
+    ]
+    assert "tests:                          # HF key -> HER-id -> evidence" in lines(repo, MOLDE)
+
+
+def test_new_evidence_is_appended_without_touching_other_lines(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    before = lines(repo, STJORDAL)
+    result = cli(
+        capsys,
+        repo,
+        "record",
+        "5035",
+        "pretest",
+        "--hf",
+        "st-olavs",
+        "--her-id",
+        "8170001",
+        "--sent-on",
+        "2027-02-23",
+        "--transport",
+        "ok",
+        "--apprec",
+        "ok",
+        "--today",
+        "2027-02-24",
+    )
+    assert result.code == 0, result.out
+    after = lines(repo, STJORDAL)
+    assert after[: len(before)] == before
+    assert after[len(before) :] == [
+        "tests:",
+        "  st-olavs:",
+        '    "8170001":',
+        "      pretest: {sent_on: 2027-02-23, transport_receipt: ok, apprec: ok}",
+    ]
+
+
+def test_deviation_resolved_then_back_to_testing(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    before = lines(repo, KRISTIANSUND)
+    result = cli(capsys, repo, "record", "1505", "deviation", "resolve", "--index", "1", "--on", "2026-10-01")
+    assert result.code == 0, result.out
+    after = lines(repo, KRISTIANSUND)
+    assert after == [*before, "    resolved_on: 2026-10-01"]
+    back = cli(capsys, repo, "record", "1505", "status", "testing", "--today", "2026-10-01")
+    assert back.code == 0, back.out
+    final = lines(repo, KRISTIANSUND)
+    assert "status: testing" in final and not any(line.startswith("paused_from") for line in final)
+    assert [line for line in final if line.startswith("#")] == [line for line in before if line.startswith("#")]
+    missing = cli(capsys, repo, "record", "1505", "deviation", "resolve", "--index", "2", "--on", "2026-10-01")
+    assert missing.code == 1 and "no deviation number 2" in missing.err
+
+
+def test_open_deviation_and_pause(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    before = lines(repo, MOLDE)
+    opened = cli(
+        capsys,
+        repo,
+        "record",
+        "1506",
+        "deviation",
+        "open",
+        "--hf",
+        "helse-nord-trondelag",
+        "--on",
+        "2026-11-25",
+        "--description",
+        "AppRec mangler fra Helse Nord-Trøndelag",
+        "--today",
+        "2026-11-26",
+    )
+    assert opened.code == 0, opened.out
+    paused = cli(capsys, repo, "record", "1506", "status", "paused", "--today", "2026-11-26")
+    assert paused.code == 0, paused.out
+    after = lines(repo, MOLDE)
+    assert after[: before.index("status: testing")] == before[: before.index("status: testing")]
+    assert after[before.index("status: testing") : before.index("status: testing") + 2] == [
+        "status: paused",
+        "paused_from: testing",
+    ]
+    assert after[-4:] == [
+        "deviations:",
+        "  - opened_on: 2026-11-25",
+        "    hf: helse-nord-trondelag",
+        "    description: AppRec mangler fra Helse Nord-Trøndelag",
+    ]
+
+
+# --- record refuses what would break a rule ----------------------------------------------------
+
+
+def test_status_jump_is_refused_and_the_file_untouched(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    before = repo.path(STJORDAL).read_bytes()
+    result = cli(capsys, repo, "record", "5035", "status", "active", "--today", "2027-03-02")
+    assert result.code == 1
+    assert "error L1 status may move one step forward" in result.out
+    assert "'ordered' → 'active'" in result.out
+    assert repo.path(STJORDAL).read_bytes() == before
+    assert no_temp_files(repo)
+
+
+def test_t_on_skjaertorsdag_is_refused_but_easter_week_wednesday_is_fine(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = lines(repo, MELHUS)
+    holiday = cli(capsys, repo, "record", "5028", "activation", "--date", "2027-03-25", "--today", "2026-11-26")
+    assert holiday.code == 1
+    assert "R-K1" in holiday.out and "2027-03-25 is a public holiday (Skjærtorsdag)" in holiday.out
+    assert lines(repo, MELHUS) == before
+    easter = cli(capsys, repo, "record", "5028", "activation", "--date", "2027-03-31", "--today", "2026-11-26")
+    assert easter.code == 0, easter.out
+    assert changed(before, lines(repo, MELHUS)) == [
+        (
+            "  date: 2027-04-06              # T: the Tuesday after Easter (T-7 is a working day too)",
+            "  date: 2027-03-31              # T: the Tuesday after Easter (T-7 is a working day too)",
+        )
+    ]
+
+
+def test_dialog_across_the_change_to_summer_time(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    repo.edit(STJORDAL, "date: 2027-03-02", "date: 2027-03-30")  # T-7 = 2027-03-23 is winter time
+    args = ("record", "5035", "dialog", "--hf", "st-olavs", "--her-id", "8170001", "--today", "2027-03-30")
+    on_time = cli(
+        capsys, repo, *args, "--sent-at", "2027-03-30T09:00:00+02:00", "--answered-at", "2027-03-30T09:20:00+02:00"
+    )
+    assert on_time.code == 0, on_time.out
+    assert "R-K6" not in on_time.out
+    assert '      dialog: {sent_at: "2027-03-30T09:00:00+02:00", answered_at: "2027-03-30T09:20:00+02:00"}' in lines(
+        repo, STJORDAL
+    )
+    # 09:00 at the winter offset is 10:00 in Oslo that day, after the recorded answer: refused.
+    before_answer = cli(capsys, repo, *args, "--sent-at", "2027-03-30T09:00:00+01:00")
+    assert before_answer.code == 1
+    assert "error R-K6 the dialog is recorded as answered before it was sent" in before_answer.out
+    # With a later answer it is recorded, with R-K6's warning about the hour.
+    winter = cli(
+        capsys, repo, *args, "--sent-at", "2027-03-30T09:00:00+01:00", "--answered-at", "2027-03-30T10:30:00+01:00"
+    )
+    assert winter.code == 0, winter.out
+    assert "warning R-K6 test dialog sent at 10:00 Europe/Oslo" in winter.out
+    # The day before T is refused (R-K6: the dialog is sent on T).
+    early = cli(capsys, repo, *args, "--sent-at", "2027-03-29T09:00:00+02:00")
+    assert early.code == 1 and "error R-K6 test dialog sent 2027-03-29" in early.out
+    naive = cli(capsys, repo, *args, "--sent-at", "2027-03-30T09:00:00")
+    assert naive.code == 2 and "no UTC offset" in naive.err
+
+
+def test_unknown_party_hf_and_kommune(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    party = cli(capsys, repo, "record", "5035", "ar", "--her-id", "1234567", "--on", "2026-11-21")
+    assert party.code == 1 and "no communication party with HER-id 1234567" in party.err
+    hf = cli(capsys, repo, "record", "5035", "pretest", "--hf", "helse-bergen", "--her-id", "8170001", "--apprec", "ok")
+    assert hf.code == 2 and "invalid choice" in hf.err
+    kommune = cli(capsys, repo, "record", "Atlantis", "order", "--sent-on", "2026-11-21")
+    assert kommune.code == 2 and "no kommune declaration matches 'Atlantis'" in kommune.err
+
+
+def test_a_file_that_does_not_load_is_not_edited(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    repo.edit(STJORDAL, 'org_number: "939958851"', 'org_number: &org "939958851"\nalias: *org')
+    before = repo.path(STJORDAL).read_bytes()
+    result = cli(capsys, repo, "record", "5035-stjordal", "order", "--sent-on", "2026-11-06")
+    assert result.code == 1
+    assert "S1" in result.out and "anchor" in result.out
+    assert repo.path(STJORDAL).read_bytes() == before
+
+
+def test_crlf_files_stay_crlf(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    path = repo.path(STJORDAL)
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    before = path.read_bytes().split(b"\r\n")
+    result = cli(capsys, repo, "record", "5035", "order", "--sent-on", "2026-11-06", "--today", "2026-11-26")
+    assert result.code == 0, result.out
+    raw = path.read_bytes()
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert [(b, a) for b, a in zip(before, raw.split(b"\r\n"), strict=True) if b != a] == [
+        (b"  sent_on: 2026-11-05", b"  sent_on: 2026-11-06")
+    ]
