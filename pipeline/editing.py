@@ -402,6 +402,8 @@ def set_status(new: Status, paused_from: Status | None) -> Edit:
         if new is Status.PAUSED:
             if old == Status.PAUSED:
                 raise EditError("the kommune is already paused")
+            if paused_from is None and old not in Status.__members__.values():
+                raise EditError(f"the current status {old!r} is not a status; give --paused-from")
             _put(doc, "status", new.value, TOP_ORDER)
             _put(doc, "paused_from", (paused_from or Status(old)).value, TOP_ORDER)
             return f"status {old} → paused (from {doc['paused_from']})"
