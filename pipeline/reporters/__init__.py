@@ -29,9 +29,14 @@ def summary_line(findings: Sequence[Finding]) -> str:
     return f"{c['error']} error(s), {c['warning']} warning(s)"
 
 
+def _one_line(message: str) -> str:
+    # One finding, one line: a value quoted in a message may hold a line break.
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
 @reporter("text")
 def text(findings: Sequence[Finding]) -> str:
-    lines = [f"{f.location}: {f.severity.value} {f.rule} {f.message}" for f in findings]
+    lines = [f"{f.location}: {f.severity.value} {f.rule} {_one_line(f.message)}" for f in findings]
     lines.append(summary_line(findings))
     return "\n".join(lines) + "\n"
 

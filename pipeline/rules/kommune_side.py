@@ -75,7 +75,8 @@ def _message_findings(r: Rule, ctx: Context, k: KommuneDecl) -> Iterator[Finding
                 yield r.error(where, f"{mtype} has no version {version} (known: {known})")
                 continue
             lacking = sorted(hf.name for key, hf in hfs.items() if version not in hf.supports.get(mtype, []))
-            if lacking:
+            # A withdrawn kommune is history: an HF dropping a version later must not fail it.
+            if lacking and k.model.status is not Status.WITHDRAWN:
                 yield r.error(
                     where,
                     f"{mtype} {version} is not supported by {', '.join(lacking)}; "
