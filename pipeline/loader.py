@@ -8,6 +8,13 @@ The parser is a state machine, so deep nesting is refused by a counter, not by a
 
 Positions are recorded for every mapping key and every value, keyed by the path from the
 document root, so that a schema or rule finding can point at ``file:line:column``.
+
+Speed: ruamel's parser is pure Python (about 10 ms for a kommune file). When PyYAML's libyaml
+binding is installed, ``load_text`` first feeds libyaml's C event stream through the same
+builder, with the same YAML 1.2 resolution; every refusal above still happens event by event.
+Any error, directive or character the two parsers read differently sends the file to the
+reference (ruamel) parser, so messages and positions of errors are always the reference's.
+``tests/test_loader_fast.py`` checks that both paths agree.
 """
 
 from __future__ import annotations
@@ -25,7 +32,6 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
     DocumentStartEvent,
-    Event,
     MappingEndEvent,
     MappingStartEvent,
     ScalarEvent,
@@ -34,6 +40,13 @@ from ruamel.yaml.events import (
     StreamEndEvent,
 )
 from ruamel.yaml.nodes import ScalarNode
+
+try:  # libyaml through PyYAML: a C parser for the common case (see load_text)
+    from yaml import _yaml as _libyaml
+    from yaml import events as _pyyaml_events
+    from yaml.error import YAMLError as _PyYAMLError
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _libyaml = None
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
@@ -80,15 +93,22 @@ _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E
 _INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
 
 
+# One search in C instead of a Python loop per character; category Cc is exactly
+# U+0000-U+001F and U+007F-U+009F (\n and \t are allowed).
+_SUSPICIOUS = re.compile("[" + re.escape("".join(sorted(_BIDI | _INVISIBLE))) + "\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _suspicious(text: str) -> str | None:
-    for ch in text:
-        if ch in _BIDI:
-            return f"bidirectional control character U+{ord(ch):04X}"
-        if ch in _INVISIBLE:
-            return f"invisible character U+{ord(ch):04X}"
-        if unicodedata.category(ch) == "Cc" and ch not in "\n\t":
-            return f"control character U+{ord(ch):04X}"
-    return None
+    found = _SUSPICIOUS.search(text)
+    if found is None:
+        return None
+    ch = found.group()
+    if ch in _BIDI:
+        return f"bidirectional control character U+{ord(ch):04X}"
+    if ch in _INVISIBLE:
+        return f"invisible character U+{ord(ch):04X}"
+    assert unicodedata.category(ch) == "Cc"
+    return f"control character U+{ord(ch):04X}"
 
 
 _TIMESTAMP = re.compile(
@@ -119,13 +139,39 @@ def _timestamp(value: str) -> dt.date | dt.datetime:
 
 _TAG = "tag:yaml.org,2002:"
 
+_KINDS = (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+# Event class -> the ruamel event class it stands for. PyYAML's C parser has classes of the
+# same names and attributes; both parsers' events go through the same builder.
+_KIND_OF: dict[type, type | None] = {k: k for k in _KINDS}
+if _libyaml is not None:
+    _KIND_OF.update({getattr(_pyyaml_events, k.__name__): k for k in _KINDS})
+
+
+def _kind(event: Any) -> type | None:
+    cls = type(event)
+    try:
+        return _KIND_OF[cls]
+    except KeyError:
+        kind = next((k for k in _KINDS if isinstance(event, k)), None)
+        _KIND_OF[cls] = kind
+        return kind
+
 
 class _Builder:
-    def __init__(self, yaml: YAML) -> None:
-        self.resolver = yaml.resolver
+    def __init__(self, resolver: Any) -> None:
+        self.resolver = resolver
         self.doc = Document(data=None)
 
-    def scalar(self, event: ScalarEvent, path: Path) -> Any:
+    def scalar(self, event: Any, path: Path) -> Any:
         value: str = event.value
         line, col = event.start_mark.line + 1, event.start_mark.column + 1
         self.doc.positions[path] = (line, col)
@@ -137,7 +183,7 @@ class _Builder:
         explicit = getattr(event, "tag", None)
         if explicit == _TAG + "str":
             return value
-        tag = str(self.resolver.resolve(ScalarNode, value, event.implicit))
+        tag = self.tag(value, event.implicit)
         if not tag.startswith(_TAG):
             raise LoadError(f"tag {tag!r} is not allowed", line, col)
         kind = tag[len(_TAG) :]
@@ -164,7 +210,8 @@ class _Builder:
             raise LoadError(f"{value!r} is not a valid {what}: {exc}", line, col) from None
         raise LoadError(f"scalar type {kind!r} is not allowed", line, col)
 
-    def build(self, events: Iterator[Event]) -> Any:
+    def build(self, events: Iterator[Any]) -> Any:
+        # Events of ruamel's parser or of libyaml's (PyYAML): same names and attributes.
         # Explicit stack instead of recursion: each frame is (container, path, pending key).
         stack: list[tuple[Any, Path, Any]] = []
         root: Any = None
@@ -173,37 +220,38 @@ class _Builder:
         for event in events:
             mark = event.start_mark
             line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-            if isinstance(event, DocumentStartEvent):
+            kind = _kind(event)
+            if kind is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     raise LoadError("more than one YAML document in the file", line, col)
+                if getattr(event, "version", None) or getattr(event, "tags", None):
+                    self.unusual()
                 continue
-            if isinstance(event, AliasEvent):
+            if kind is AliasEvent:
                 raise LoadError("aliases are not allowed (anchors/aliases are refused)", line, col)
-            if isinstance(event, StreamEndEvent):
+            if kind is StreamEndEvent:
                 break
-            if isinstance(event, MappingEndEvent | SequenceEndEvent):
+            if kind is MappingEndEvent or kind is SequenceEndEvent:
                 container, _, _ = stack.pop()
                 if not stack:
                     root, have_root = container, True
                 continue
-            if not isinstance(event, ScalarEvent | MappingStartEvent | SequenceStartEvent):
+            if kind is not ScalarEvent and kind is not MappingStartEvent and kind is not SequenceStartEvent:
                 continue
             if getattr(event, "anchor", None):
                 raise LoadError(f"anchor &{event.anchor} is not allowed", line, col)
             tag = getattr(event, "tag", None)
-            if (
-                tag is not None
-                and tag not in ("!",)
-                and not (isinstance(event, ScalarEvent) and tag.startswith(_TAG + "str"))
-            ):
+            if tag is not None:
+                self.unusual()
+            if tag is not None and tag not in ("!",) and not (kind is ScalarEvent and tag.startswith(_TAG + "str")):
                 raise LoadError(f"tag {tag!r} is not allowed", line, col)
 
             if stack:
                 parent, parent_path, pending = stack[-1]
                 if isinstance(parent, dict) and pending is _NO_KEY:
                     # This event is a mapping key.
-                    if not isinstance(event, ScalarEvent):
+                    if kind is not ScalarEvent:
                         raise LoadError("mapping keys must be plain scalars", line, col)
                     key = self.scalar(event, (*parent_path, "\0key"))
                     del self.doc.positions[(*parent_path, "\0key")]
@@ -219,7 +267,7 @@ class _Builder:
             else:
                 path = ()
 
-            if isinstance(event, ScalarEvent):
+            if kind is ScalarEvent:
                 value = self.scalar(event, path)
                 if not stack:
                     root, have_root = value, True
@@ -228,7 +276,7 @@ class _Builder:
                 if len(stack) >= MAX_DEPTH:
                     raise LoadError(f"nesting deeper than {MAX_DEPTH} levels", line, col)
                 self.doc.positions[path] = (line, col)
-                value = {} if isinstance(event, MappingStartEvent) else []
+                value = {} if kind is MappingStartEvent else []
             if stack:
                 parent, parent_path, pending = stack[-1]
                 if isinstance(parent, dict):
@@ -236,9 +284,51 @@ class _Builder:
                     stack[-1] = (parent, parent_path, _NO_KEY)
                 else:
                     parent.append(value)
-            if isinstance(value, dict | list) and not isinstance(event, ScalarEvent):
+            if isinstance(value, dict | list) and kind is not ScalarEvent:
                 stack.append((value, path, _NO_KEY))
         return root if have_root else None
+
+    def unusual(self) -> None:
+        """A directive or an explicit tag: the fast path leaves these to the reference parser."""
+
+    def tag(self, value: str, implicit: tuple[bool, bool]) -> str:
+        return str(self.resolver.resolve(ScalarNode, value, implicit))
+
+
+# The fast path always resolves as YAML 1.2 (a %YAML directive sends a file to the reference
+# path), so the tag of a (value, implicit) pair never changes: remember the short ones.
+_TAGS: dict[tuple[str, bool, bool], str] = {}
+
+
+class _FastBuilder(_Builder):
+    def tag(self, value: str, implicit: tuple[bool, bool]) -> str:
+        if not value and implicit[0]:
+            # An empty value ("key:"): the parsers place it differently (after the colon or at
+            # the next token), so let the reference say where it is.
+            raise _NotFast
+        key = (value, implicit[0], implicit[1])
+        known = _TAGS.get(key)
+        if known is None:
+            known = super().tag(value, implicit)
+            if len(value) <= 64:
+                if len(_TAGS) >= 100_000:
+                    _TAGS.clear()
+                _TAGS[key] = known
+        return known
+
+    def unusual(self) -> None:
+        # A %YAML directive changes how scalars resolve, and the parsers differ on "!" tags.
+        raise _NotFast
+
+    def scalar(self, event: Any, path: Path) -> Any:
+        if event.style in ("|", ">"):
+            # Block scalar headers are parsed more leniently by libyaml ("|#" is accepted).
+            raise _NotFast
+        return super().scalar(event, path)
+
+
+class _NotFast(Exception):
+    """The C parser met something the reference (ruamel) path must decide."""
 
 
 _NO_KEY = object()
@@ -260,9 +350,42 @@ def decode(raw: bytes) -> str:
     return text.replace("\r\n", "\n")
 
 
+# Text the two parsers may read differently (YAML 1.1 line breaks, tabs, a BOM, lone CR):
+# such a file always goes to the reference parser.
+_NOT_FAST = re.compile("[\t\r\x85\u2028\u2029\ufeff]")
+_FAST_RESOLVER: Any = None
+
+
+def _load_fast(text: str) -> Document | None:
+    """The common case at C speed: libyaml's event parser feeding the same builder, with the
+    same (ruamel, YAML 1.2) scalar resolution. Anything unusual -- an error of any kind, a
+    directive, a character the parsers treat differently -- returns None, and the reference
+    parser decides and locates it, so error messages and positions stay the reference ones."""
+    global _FAST_RESOLVER
+    if _libyaml is None or _NOT_FAST.search(text):
+        return None
+    if _FAST_RESOLVER is None:
+        _FAST_RESOLVER = YAML(typ="safe", pure=True).resolver
+    builder = _FastBuilder(_FAST_RESOLVER)
+    parser = _libyaml.CParser(text)
+    try:
+        builder.doc.data = builder.build(iter(parser.get_event, None))
+    except (_PyYAMLError, LoadError, _NotFast):
+        return None
+    finally:
+        parser.dispose()
+    return builder.doc
+
+
 def load_text(text: str) -> Document:
-    yaml = YAML(typ="rt", pure=True)
-    builder = _Builder(yaml)
+    fast = _load_fast(text)
+    return fast if fast is not None else _load_reference(text)
+
+
+def _load_reference(text: str) -> Document:
+    """ruamel's pure-Python parser: the reference for what a file means and where errors are."""
+    yaml = YAML(typ="safe", pure=True)
+    builder = _Builder(yaml.resolver)
     try:
         data = builder.build(iter(yaml.parse(text)))
     except LoadError:
