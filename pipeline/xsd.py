@@ -6,14 +6,18 @@ The directory is laid out like Sarepta's ``skjema/`` tree (``felleskomponenter/`
 ``oppkobling schemas fetch`` fills. Each schema (or schema combination) is compiled once.
 
 Every parser here has network access and entity resolution off: schemas are data, and nothing
-they reference may reach beyond the directory.
+they reference may reach beyond the directory (an import or include that points elsewhere -- a
+URL, or a path out of the directory -- is not loaded, and the schema is refused).
 """
 
 from __future__ import annotations
 
 import os
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -34,6 +38,25 @@ def safe_parser(*, remove_blank_text: bool = False) -> etree.XMLParser:
         huge_tree=False,
         remove_blank_text=remove_blank_text,
     )
+
+
+class _Contained(etree.Resolver):
+    """Loads for schema imports and includes: only files inside ``root``; anything else is
+    answered with an empty document and remembered, so the caller refuses the schema."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.root = root.resolve()
+        self.refused: list[str] = []
+
+    def resolve(self, system_url: str, public_id: str, context: Any = None) -> Any:
+        parts = urllib.parse.urlsplit(system_url)
+        if parts.scheme in ("", "file") or len(parts.scheme) == 1:  # a path (a drive letter on Windows)
+            local = urllib.request.url2pathname(parts.path) if parts.scheme == "file" else system_url
+            if Path(local).resolve().is_relative_to(self.root):
+                return None  # libxml2 loads it, with the parser's options
+        self.refused.append(system_url)
+        return self.resolve_string("", context, base_url=None)
 
 
 def user_cache() -> Path:
@@ -82,23 +105,38 @@ class SchemaSet:
         cached = self._compiled.get(key)
         if cached is not None:
             return cached
+        contained = _Contained(self.root)
+        parser = safe_parser()
+        parser.resolvers.add(contained)
         try:
             if len(key) == 1:
-                tree = etree.parse(str(self.path(key[0])), safe_parser())
+                tree = etree.parse(str(self.path(key[0])), parser)
             else:
-                driver = etree.Element(f"{{{XS}}}schema", nsmap={"xs": XS})
+                # Parsed (not built) so that its imports go through the same contained parser.
+                tree = etree.ElementTree(etree.fromstring(f'<xs:schema xmlns:xs="{XS}"/>', parser))
+                driver = tree.getroot()
                 for rel in key:
                     p = self.path(rel)
                     ns = etree.parse(str(p), safe_parser()).getroot().get("targetNamespace")
                     imp = etree.SubElement(driver, f"{{{XS}}}import", schemaLocation=p.as_uri())
                     if ns:
                         imp.set("namespace", ns)
-                tree = etree.ElementTree(driver)
             compiled = etree.XMLSchema(tree)
         except (etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
+            if contained.refused:
+                raise self._outside(key, contained.refused) from None
             raise SchemaDirError(f"cannot compile {', '.join(key)} from {self.root}: {exc}") from None
+        if contained.refused:
+            raise self._outside(key, contained.refused)
         self._compiled[key] = compiled
         return compiled
+
+    def _outside(self, key: tuple[str, ...], refused: list[str]) -> SchemaDirError:
+        return SchemaDirError(
+            f"{', '.join(key)} in {self.root} imports {', '.join(sorted(set(refused)))}, outside the schema "
+            "directory; refusing to load it (point imports at files in the directory, as 'oppkobling schemas "
+            "fetch' does)"
+        )
 
     def validate(self, document: etree._Element | etree._ElementTree, *relpaths: str, what: str) -> None:
         """Raise XmlValidationError (never write the document) when it is not valid."""
