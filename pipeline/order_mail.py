@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pipeline import routine
 from pipeline.catalogue import catalogue
@@ -87,9 +87,9 @@ def filename(k: KommuneDecl) -> str:
     return f"{stem}-bestilling.eml"
 
 
-def _environment() -> SandboxedEnvironment:
+def _environment() -> ImmutableSandboxedEnvironment:
     # Plain text: nothing is interpreted by a reader, so no escaping (autoescape is for HTML).
-    return SandboxedEnvironment(
+    return ImmutableSandboxedEnvironment(
         loader=jinja2.PackageLoader("pipeline", "templates"),
         autoescape=False,
         undefined=jinja2.StrictUndefined,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pipeline import timeline
 from pipeline.agreements.states import agreement_state, has_agreement
@@ -48,8 +48,8 @@ def markdown_text(value: Any) -> str:
     return " ".join(text.split())
 
 
-def _environment(*, html: bool) -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+def _environment(*, html: bool) -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment(
         loader=jinja2.PackageLoader("pipeline", "templates"),
         autoescape=html,
         finalize=None if html else markdown_text,
