@@ -166,6 +166,24 @@ def _kind(event: Any) -> type | None:
         return kind
 
 
+def _shown(value: Any) -> str:
+    """A value for a message: a hostile file must not make the message as long as itself."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:50]}... ({len(text)} characters)"
+
+
+def _spelled_otherwise(key: str | int) -> str | int | None:
+    """The same key written the other way: HER-id keys are read as text whether quoted or not,
+    so 8170001 and "8170001" in one mapping are one key twice."""
+    if isinstance(key, bool):
+        return None
+    if isinstance(key, int):
+        return str(key)
+    if len(key) <= 20 and key.isascii() and key.isdigit() and str(int(key)) == key:
+        return int(key)
+    return None
+
+
 class _Builder:
     def __init__(self, resolver: Any) -> None:
         self.resolver = resolver
@@ -185,7 +203,7 @@ class _Builder:
             return value
         tag = self.tag(value, event.implicit)
         if not tag.startswith(_TAG):
-            raise LoadError(f"tag {tag!r} is not allowed", line, col)
+            raise LoadError(f"tag {_shown(tag)} is not allowed", line, col)
         kind = tag[len(_TAG) :]
         try:
             if kind == "str":
@@ -207,7 +225,7 @@ class _Builder:
             raise
         except ValueError as exc:
             what = "date" if kind == "timestamp" else kind
-            raise LoadError(f"{value!r} is not a valid {what}: {exc}", line, col) from None
+            raise LoadError(f"{_shown(value)} is not a valid {what}: {exc}", line, col) from None
         raise LoadError(f"scalar type {kind!r} is not allowed", line, col)
 
     def build(self, events: Iterator[Any]) -> Any:
@@ -240,12 +258,13 @@ class _Builder:
             if kind is not ScalarEvent and kind is not MappingStartEvent and kind is not SequenceStartEvent:
                 continue
             if getattr(event, "anchor", None):
-                raise LoadError(f"anchor &{event.anchor} is not allowed", line, col)
+                anchor = event.anchor if len(event.anchor) <= 40 else f"{event.anchor[:40]}..."
+                raise LoadError(f"anchor &{anchor} is not allowed", line, col)
             tag = getattr(event, "tag", None)
             if tag is not None:
                 self.unusual()
-            if tag is not None and tag not in ("!",) and not (kind is ScalarEvent and tag.startswith(_TAG + "str")):
-                raise LoadError(f"tag {tag!r} is not allowed", line, col)
+            if tag is not None and tag not in ("!",) and not (kind is ScalarEvent and tag == _TAG + "str"):
+                raise LoadError(f"tag {_shown(tag)} is not allowed", line, col)
 
             if stack:
                 parent, parent_path, pending = stack[-1]
@@ -256,10 +275,12 @@ class _Builder:
                     key = self.scalar(event, (*parent_path, "\0key"))
                     del self.doc.positions[(*parent_path, "\0key")]
                     if not isinstance(key, str | int):
-                        raise LoadError(f"mapping key {event.value!r} must be text", line, col)
-                    if key in parent:
-                        first = self.doc.key_positions[(*parent_path, key)]
-                        raise LoadError(f"duplicate key {key!r} (first at line {first[0]})", line, col)
+                        raise LoadError(f"mapping key {_shown(event.value)} must be text", line, col)
+                    same = key if key in parent else _spelled_otherwise(key)
+                    if same is not None and same in parent:
+                        first = self.doc.key_positions[(*parent_path, same)]
+                        spelled = "" if same == key else f" as {same!r}"
+                        raise LoadError(f"duplicate key {_shown(key)} (first at line {first[0]}{spelled})", line, col)
                     self.doc.key_positions[(*parent_path, key)] = (line, col)
                     stack[-1] = (parent, parent_path, key)
                     continue
