@@ -11,6 +11,7 @@ import stat
 import subprocess
 from pathlib import Path
 
+from pipeline.declarations import S1_STEP
 from pipeline.errors import RepositoryError, UsageError
 from pipeline.findings import Finding, Location, Severity
 from pipeline.loader import MAX_BYTES
@@ -28,43 +29,49 @@ def find_root(start: Path) -> Path:
     raise RepositoryError(f"no '{PARTNERS}/' directory in {start} or above; use --root DIR")
 
 
+def _s1(rel: str, message: str) -> Finding:
+    return Finding("S1", Severity.ERROR, Location(rel), message, S1_STEP)
+
+
 def read_tree(root: Path) -> tuple[dict[str, bytes], list[Finding]]:
-    """Every file under partners/ (not following links out of the repository)."""
+    """Every regular file under partners/. A symbolic link is read only when it resolves to a
+    regular file inside the repository; any other link (out of the repository, dangling, a loop,
+    to a directory) and anything that is not a regular file is an S1 finding, never skipped silently."""
     files: dict[str, bytes] = {}
     findings: list[Finding] = []
     base = root / PARTNERS
     if not base.is_dir():
         raise RepositoryError(f"{root} has no '{PARTNERS}/' directory")
     real_root = root.resolve()
+    if not base.resolve().is_relative_to(real_root):
+        raise RepositoryError(f"{base} is a symbolic link out of the repository; declarations must live in it")
     for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        for name in [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
+            # os.walk would neither descend into it nor say so: the declarations in it would vanish.
+            dirnames.remove(name)
+            rel = (Path(dirpath) / name).relative_to(root).as_posix()
+            findings.append(_s1(rel, "symbolic link to a directory is refused; declarations are plain files"))
         dirnames.sort()
         for name in sorted(filenames):
             if name in IGNORED or name.startswith("."):
                 continue
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()
-            info = path.lstat()
-            if stat.S_ISLNK(info.st_mode):
-                target = path.resolve()
-                if not target.is_relative_to(real_root):
-                    findings.append(
-                        Finding(
-                            "S1",
-                            Severity.ERROR,
-                            Location(rel),
-                            "symbolic link pointing outside the repository is refused",
-                        )
-                    )
+            if path.is_symlink():
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError):  # dangling, or a loop
+                    findings.append(_s1(rel, "symbolic link that does not resolve (dangling or a loop) is refused"))
                     continue
-            if path.stat().st_size > MAX_BYTES:
-                findings.append(
-                    Finding(
-                        "S1",
-                        Severity.ERROR,
-                        Location(rel),
-                        f"file is larger than {MAX_BYTES} bytes (1 MiB)",
-                    )
-                )
+                if not target.is_relative_to(real_root):
+                    findings.append(_s1(rel, "symbolic link pointing outside the repository is refused"))
+                    continue
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):
+                findings.append(_s1(rel, "not a regular file (a device, pipe or directory link) is refused"))
+                continue
+            if info.st_size > MAX_BYTES:
+                findings.append(_s1(rel, f"file is larger than {MAX_BYTES} bytes (1 MiB)"))
                 continue
             files[rel] = path.read_bytes()
     return files, findings

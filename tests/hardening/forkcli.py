@@ -1,0 +1,71 @@
+"""Run many ``oppkobling`` commands, each in its own process, without paying the interpreter's
+start-up and imports (about a second) for each: this process imports the CLI once, then forks a
+child per request. A child is a fresh process as far as the command can tell -- its own working
+directory, environment, stdout/stderr and exit status -- and an exception that escapes ``main``
+prints a traceback and exits 1, as ``python -m pipeline.cli`` would.
+
+Protocol: one JSON object per line on stdin, ``{"argv": [...], "cwd": "...", "env": {...}}``;
+one per line on stdout, ``{"code": int, "out": str, "err": str}``. Single-threaded, so fork is safe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from pipeline import generate
+from pipeline.cli import build_parser, main
+
+build_parser()  # imports every command module
+generate._load_all()  # and every generator, so children start warm
+
+
+def child(request: dict[str, object], out_path: str, err_path: str) -> None:
+    code = 1
+    try:
+        os.chdir(str(request["cwd"]))
+        os.environ.update({str(k): str(v) for k, v in dict(request.get("env") or {}).items()})  # type: ignore[call-overload]
+        for fd, path in ((1, out_path), (2, err_path)):
+            target = os.open(path, os.O_WRONLY | os.O_TRUNC)
+            os.dup2(target, fd)
+            os.close(target)
+        code = main([str(a) for a in request["argv"]])  # type: ignore[attr-defined]
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def serve() -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        out_path, err_path = os.path.join(scratch, "out"), os.path.join(scratch, "err")
+        for line in sys.stdin:
+            request = json.loads(line)
+            for path in (out_path, err_path):
+                Path(path).write_bytes(b"")
+            sys.stdout.flush()
+            pid = os.fork()
+            if pid == 0:
+                child(request, out_path, err_path)
+            _, status = os.waitpid(pid, 0)
+            code = os.waitstatus_to_exitcode(status)
+            with (
+                open(out_path, encoding="utf-8", errors="replace") as out,
+                open(err_path, encoding="utf-8", errors="replace") as err,
+            ):
+                reply = {"code": code, "out": out.read(), "err": err.read()}
+            sys.stdout.write(json.dumps(reply) + "\n")
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    serve()
