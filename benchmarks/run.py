@@ -1,0 +1,372 @@
+"""oppkobling side by side with its peers and floors, at 1x, 2x and 4x the data, in one run.
+
+    python benchmarks/run.py                      # 357 kommuner x 8 parties at 1x, 2x, 4x
+    python benchmarks/run.py --scales 1 --runs 3  # quicker
+    python benchmarks/run.py --kommuner 65 --parties 4 --scales 1,2 --out /tmp/results.md
+
+Needs the official XSDs: ``--xsd-dir``, else ``$OPPKOBLING_XSD_DIR``, else
+``../shared/standards/xsd`` next to the repository. Scratch repositories go to
+``benchmarks/work/`` (git-ignored); ``benchmarks/results.md`` gets the table and the machine.
+
+Every measurement is a fresh process, timed by wall clock like hyperfine: one warm-up run, then
+``--runs`` timed runs; the table shows the best (min) and the median, and the peak resident
+memory of the process (``ru_maxrss`` from ``wait4``). Ratios are taken between commands timed
+in the same run on the same data, never against remembered numbers.
+
+Pairs (oppkobling first, what it is held against second):
+
+- ``validate`` (schema and every rule, cold: no cache) vs ``check-jsonschema`` with the
+  project's ``schemas/kommune.schema.json`` over the same kommune files (schema only);
+- ``build`` (cold: no generated/, no cache) vs ``benchmarks/floor.py`` (parse the same YAML with
+  the fastest loader, serialise and schema-validate the same XML documents with lxml);
+- ``check`` right after a build (nothing changed) vs that cold build;
+- ``validate FILE`` on one declaration after a full validate (the pre-commit case) vs
+  ``python -c "import pipeline"``; and, for the record, ``validate FILE`` right after that file
+  was edited (its cached result no longer applies).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402
+
+TODAY = synth.TODAY.isoformat()
+
+# (ratio, target, numerator, denominator)
+TARGETS = (
+    ("validate / check-jsonschema", 1.0, "validate", "check-jsonschema"),
+    ("build / floor", 2.0, "build (cold)", "floor"),
+    ("no-change check / cold build", 0.25, "check (no change)", "build (cold)"),
+    ("validate FILE / import floor", 1.5, "validate FILE", "python -c 'import pipeline'"),
+)
+GROWTH_LIMIT = 4.4  # 4x the data in at most 4.4x the time
+MEMORY_LIMIT_MB = 500
+
+
+@dataclass
+class Timing:
+    name: str
+    times: list[float]
+    rss_mb: float
+    code: int
+    note: str = ""
+
+    @property
+    def best(self) -> float:
+        return min(self.times)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+def run_once(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int, str]:
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss / 1024, proc.returncode, err.decode("utf-8", "replace")
+
+
+def measure(
+    name: str,
+    cmd: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    runs: int,
+    before: object = None,
+    ok: tuple[int, ...] = (0,),
+) -> Timing:
+    """Warm up once, then time ``runs`` runs; ``before`` (a callable) runs before each one."""
+    times: list[float] = []
+    rss = 0.0
+    code = 0
+    for i in range(runs + 1):
+        if callable(before):
+            before()
+        elapsed, peak, code, err = run_once(cmd, cwd, env)
+        if code not in ok:
+            raise SystemExit(f"{name}: exit {code}\n$ {' '.join(cmd)}\n{err[-3000:]}")
+        if i:
+            times.append(elapsed)
+        rss = max(rss, peak)
+    timing = Timing(name, times, rss, code)
+    print(f"  {name:<34} best {timing.best:8.3f} s  median {timing.median:8.3f} s  peak {rss:7.1f} MB", flush=True)
+    return timing
+
+
+def oppkobling() -> list[str]:
+    script = Path(sys.executable).parent / "oppkobling"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "pipeline.cli"]
+
+
+def tool(name: str) -> str:
+    found = Path(sys.executable).parent / name
+    if found.exists():
+        return str(found)
+    located = shutil.which(name)
+    if located is None:
+        raise SystemExit(f"{name} not found: pip install -e '.[dev]'")
+    return located
+
+
+def clear(*paths: Path) -> object:
+    def run() -> None:
+        for p in paths:
+            if p.is_dir():
+                shutil.rmtree(p)
+            elif p.exists():
+                p.unlink()
+
+    return run
+
+
+def one_file(repo: Path) -> str:
+    """The declaration the pre-commit case validates: the first active kommune (a full one)."""
+    for path in sorted((repo / "partners" / "kommuner").glob("*.yaml")):
+        if "\nstatus: active\n" in path.read_text("utf-8"):
+            return path.relative_to(repo).as_posix()
+    raise SystemExit(f"no active kommune in {repo}")
+
+
+def touch_one(repo: Path) -> object:
+    """Edit one declaration (a comment line that alternates), so its cached result is stale."""
+    path = repo / one_file(repo)
+    state = {"n": 0}
+
+    def run() -> None:
+        state["n"] += 1
+        lines = path.read_text("utf-8").splitlines(keepends=True)
+        lines = [line for line in lines if not line.startswith("# benchmark edit")]
+        path.write_text("".join([*lines, f"# benchmark edit {state['n']}\n"]), "utf-8")
+
+    return run
+
+
+def scale_run(scale: int, args: argparse.Namespace, env: dict[str, str]) -> dict[str, Timing]:
+    repo = HERE / "work" / f"n{args.kommuner}x{args.parties}x{scale}"
+    counts = synth.generate(repo, kommuner=args.kommuner, parties=args.parties, scale=scale)
+    if (repo / "generated").exists():
+        shutil.rmtree(repo / "generated")
+    print(f"{scale}x: {counts['kommuner']} kommuner, {counts['parties']} parties, {counts['yaml_bytes']} bytes of YAML")
+    cache = repo / ".oppkobling-cache"
+    generated = repo / "generated"
+    opp = oppkobling()
+    kommune_files = sorted(str(p.relative_to(repo)) for p in (repo / "partners" / "kommuner").glob("*.yaml"))
+    runs = args.runs
+    one = one_file(repo)
+    t: dict[str, Timing] = {}
+    t["validate"] = measure(
+        "validate", [*opp, "validate", "--today", TODAY], cwd=repo, env=env, runs=runs, before=clear(cache)
+    )
+    t["check-jsonschema"] = measure(
+        "check-jsonschema",
+        [
+            tool("check-jsonschema"),
+            # The pattern of edi_address escapes '"', which ECMA-262's unicode mode rejects; the
+            # Python dialect is the one the models (and so the schema's author) meant.
+            "--regex-variant",
+            "python",
+            "--schemafile",
+            str(REPO / "schemas" / "kommune.schema.json"),
+            *kommune_files,
+        ],
+        cwd=repo,
+        env=env,
+        runs=runs,
+    )
+    t["build (cold)"] = measure(
+        "build (cold)",
+        [*opp, "build", "--today", TODAY],
+        cwd=repo,
+        env=env,
+        runs=runs,
+        before=clear(cache, generated),
+    )
+    t["floor"] = measure(
+        "floor",
+        [sys.executable, str(HERE / "floor.py"), str(repo), "--xsd-dir", env["OPPKOBLING_XSD_DIR"]],
+        cwd=repo,
+        env=env,
+        runs=runs,
+    )
+    t["check (no change)"] = measure(
+        "check (no change)", [*opp, "check", "--today", TODAY], cwd=repo, env=env, runs=runs
+    )
+    t["check (cold cache)"] = measure(
+        "check (cold cache)", [*opp, "check", "--today", TODAY], cwd=repo, env=env, runs=runs, before=clear(cache)
+    )
+    subprocess.run([*opp, "validate", "--today", TODAY], cwd=repo, env=env, capture_output=True, check=False)
+    t["validate FILE"] = measure(
+        "validate FILE", [*opp, "validate", "--today", TODAY, one], cwd=repo, env=env, runs=runs
+    )
+    t["validate FILE (edited)"] = measure(
+        "validate FILE (edited)",
+        [*opp, "validate", "--today", TODAY, one],
+        cwd=repo,
+        env=env,
+        runs=runs,
+        before=touch_one(repo),
+    )
+    touch_one(repo)()
+    t["python -c 'import pipeline'"] = measure(
+        "python -c 'import pipeline'", [sys.executable, "-c", "import pipeline"], cwd=repo, env=env, runs=runs
+    )
+    t["_counts"] = Timing(json.dumps(counts), [0.0], 0.0, 0, note=str(sum(1 for _ in generated.rglob("*.xml"))))
+    return t
+
+
+def machine() -> list[str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    packages = []
+    for name in (
+        "oppkobling",
+        "lxml",
+        "pydantic",
+        "pydantic-core",
+        "ruamel.yaml",
+        "PyYAML",
+        "jsonschema",
+        "check-jsonschema",
+    ):
+        try:
+            packages.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            packages.append(f"{name} (not installed)")
+    from lxml import etree
+
+    libxml = ".".join(str(n) for n in etree.LIBXML_VERSION)
+    return [
+        f"- CPU: {cpu}, {os.cpu_count()} logical cores",
+        f"- RAM: {ram}",
+        f"- OS: {platform.system()} {platform.release()}",
+        f"- Python: {platform.python_implementation()} {platform.python_version()}",
+        f"- Packages: {', '.join(packages)}, libxml2 {libxml}",
+    ]
+
+
+def fmt(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def report(results: dict[int, dict[str, Timing]], args: argparse.Namespace, seconds: float) -> str:
+    scales = sorted(results)
+    lines = [
+        "# Benchmarks",
+        "",
+        f"One run of `python benchmarks/run.py {' '.join(args.argv)}`".rstrip() + f" on {dt.date.today()}"
+        f" ({seconds / 60:.1f} min). {args.kommuner} kommuner x {args.parties} parties at "
+        + ", ".join(f"{s}x" for s in scales)
+        + f" (k x multiplies the parties per kommune, see `benchmarks/synth.py`); --today {TODAY}.",
+        f"Each time is the best of {args.runs} runs after one warm-up (median in brackets), wall clock, "
+        "each run a fresh process.",
+        "",
+        "## Machine",
+        "",
+        *machine(),
+        "",
+        "## Ratios (best times)",
+        "",
+        "| ratio | target | " + " | ".join(f"{s}x" for s in scales) + " |",
+        "|---|---|" + "---|" * len(scales),
+    ]
+    for label, target, num, den in TARGETS:
+        cells = []
+        for s in scales:
+            r = results[s][num].best / results[s][den].best
+            cells.append(f"{fmt(r)} {'ok' if r <= target else 'MISSED'}")
+        lines.append(f"| {label} | <= {target} | " + " | ".join(cells) + " |")
+    if 1 in results and len(scales) > 1:
+        for name in ("validate", "build (cold)", "check (no change)", "validate FILE", "floor", "check-jsonschema"):
+            cells = []
+            for s in scales:
+                r = results[s][name].best / results[1][name].best
+                ok = r <= GROWTH_LIMIT * s / 4 if s > 1 else True
+                cells.append(fmt(r) + ("" if s == 1 else (" ok" if ok else " MISSED")))
+            lines.append(f"| {name}: time / time at 1x | 4x <= {GROWTH_LIMIT} | " + " | ".join(cells) + " |")
+    peak = {s: max(t.rss_mb for k, t in results[s].items() if not k.startswith("_")) for s in scales}
+    peers = ("floor", "check-jsonschema", "python -c 'import pipeline'")
+    own = {s: max(t.rss_mb for k, t in results[s].items() if not k.startswith("_") and k not in peers) for s in scales}
+    lines.append(
+        f"| peak memory of any oppkobling command (MB) | <= {MEMORY_LIMIT_MB} | "
+        + " | ".join(f"{own[s]:.0f} {'ok' if own[s] <= MEMORY_LIMIT_MB else 'MISSED'}" for s in scales)
+        + " |"
+    )
+    lines += ["", "## Times", ""]
+    lines.append("| command | " + " | ".join(f"{s}x: s (median), MB" for s in scales) + " |")
+    lines.append("|---|" + "---|" * len(scales))
+    names = [k for k in results[scales[0]] if not k.startswith("_")]
+    for name in names:
+        cells = [f"{r.best:.3f} ({r.median:.3f}), {r.rss_mb:.0f}" for r in (results[s][name] for s in scales)]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "Data per scale:", ""]
+    for s in scales:
+        counts = json.loads(results[s]["_counts"].name)
+        lines.append(
+            f"- {s}x: {counts['kommuner']} kommuner, {counts['parties']} parties, {counts['yaml_bytes']} bytes of "
+            f"YAML; the build writes {results[s]['_counts'].note} XML documents (the floor handles the same)"
+        )
+    lines.append(f"- peak memory of any command, peers included: {', '.join(f'{peak[s]:.0f} MB' for s in scales)}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--kommuner", type=int, default=357)
+    ap.add_argument("--parties", type=int, default=8, help="parties per kommune at 1x")
+    ap.add_argument("--scales", default="1,2,4", help="comma-separated multiples of the data (default 1,2,4)")
+    ap.add_argument("--runs", type=int, default=3, help="timed runs per command after one warm-up (default 3)")
+    ap.add_argument("--xsd-dir", type=Path, help="official XSDs (default $OPPKOBLING_XSD_DIR, ../shared/standards/xsd)")
+    ap.add_argument("--out", type=Path, default=HERE / "results.md")
+    args = ap.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    xsd = args.xsd_dir or Path(os.environ.get("OPPKOBLING_XSD_DIR") or REPO.parent / "shared" / "standards" / "xsd")
+    if not (xsd / "ebxml-cppa" / "cpp-cpa-2_0.xsd").is_file():
+        raise SystemExit(f"official XSDs not found at {xsd}: pass --xsd-dir or set OPPKOBLING_XSD_DIR")
+    env = {**os.environ, "OPPKOBLING_XSD_DIR": str(xsd.resolve())}
+    started = time.perf_counter()
+    results = {s: scale_run(s, args, env) for s in (int(x) for x in args.scales.split(","))}
+    text = report(results, args, time.perf_counter() - started)
+    args.out.write_text(text, "utf-8")
+    print()
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
