@@ -14,8 +14,6 @@ import datetime as dt
 import functools
 from zoneinfo import ZoneInfo
 
-import holidays
-
 OSLO = ZoneInfo("Europe/Oslo")
 SCOPE_START = dt.date(2018, 4, 1)  # "f.o.m. 01.04.18"
 AR_LEAD = dt.timedelta(days=14)
@@ -45,6 +43,8 @@ def at_oslo_midnight(day: dt.date) -> dt.datetime:
 
 @functools.lru_cache(maxsize=64)
 def _holidays(year: int) -> dict[dt.date, str]:
+    import holidays  # imported when first needed: it is slow to import, and quick commands need no dates
+
     return dict(holidays.country_holidays("NO", years=year, language="no"))
 
 

@@ -11,10 +11,8 @@ import stat
 import subprocess
 from pathlib import Path
 
-from pipeline.declarations import S1_STEP
 from pipeline.errors import RepositoryError, UsageError
 from pipeline.findings import Finding, Location, Severity
-from pipeline.loader import MAX_BYTES
 
 PARTNERS = "partners"
 IGNORED = {"README.md", ".gitkeep"}
@@ -29,7 +27,13 @@ def find_root(start: Path) -> Path:
     raise RepositoryError(f"no '{PARTNERS}/' directory in {start} or above; use --root DIR")
 
 
+# The parsing modules are imported where they are used: find_root is on the quick path of a
+# command answered from the cache (pipeline.cache), which must not pay for pydantic and the parsers.
+
+
 def _s1(rel: str, message: str) -> Finding:
+    from pipeline.declarations import S1_STEP
+
     return Finding("S1", Severity.ERROR, Location(rel), message, S1_STEP)
 
 
@@ -37,6 +41,8 @@ def read_tree(root: Path) -> tuple[dict[str, bytes], list[Finding]]:
     """Every regular file under partners/. A symbolic link is read only when it resolves to a
     regular file inside the repository; any other link (out of the repository, dangling, a loop,
     to a directory) and anything that is not a regular file is an S1 finding, never skipped silently."""
+    from pipeline.loader import MAX_BYTES
+
     files: dict[str, bytes] = {}
     findings: list[Finding] = []
     base = root / PARTNERS

@@ -42,11 +42,17 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _modules() -> list[ModuleType]:
-    return [importlib.import_module(f"pipeline.cli.{name}") for name in COMMANDS]
+def _modules(names: Sequence[str] = COMMANDS) -> list[ModuleType]:
+    return [importlib.import_module(f"pipeline.cli.{name}") for name in names]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _named(argv: Sequence[str]) -> str | None:
+    """The command when it comes first (``oppkobling validate ...``): only its module is imported,
+    so a quick command does not pay for the imports of every other (SSH, JSON Schema, ...)."""
+    return argv[0] if argv and argv[0] in COMMANDS else None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="oppkobling",
         description="Onboard kommuner to e-health messaging with Helse Midt-Norge, as code.",
@@ -54,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"oppkobling {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for module in _modules():
+    for module in _modules((only,) if only else COMMANDS):
         p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
@@ -62,8 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_named(arguments))
+    args = parser.parse_args(arguments)
     try:
         code: int = args._run(args)
     except OppkoblingError as exc:

@@ -6,18 +6,24 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline import routine
-from pipeline.ar import ArSnapshot, parse_snapshot
-from pipeline.declarations import DeclarationSet, parse
+from pipeline import cache, routine
 from pipeline.errors import UsageError
-from pipeline.findings import Finding
+from pipeline.findings import Finding, Location, Severity
 from pipeline.reporters import REPORTERS
-from pipeline.rules import Context, evaluate
-from pipeline.source import find_root, read_revision, read_tree
+from pipeline.source import PARTNERS, find_root
+
+if TYPE_CHECKING:
+    from pipeline.ar import ArSnapshot
+    from pipeline.declarations import DeclarationSet
+
+# Parsing, models and rules (pydantic, the YAML parsers, holidays) are imported inside the
+# functions that need them, so that a command answered from the cache starts quickly.
 
 
 def add_root(parser: argparse.ArgumentParser) -> None:
@@ -44,16 +50,22 @@ def add_ar_snapshot(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def ar_snapshot(args: argparse.Namespace) -> ArSnapshot | None:
+def _ar_snapshot_bytes(args: argparse.Namespace) -> tuple[Path, bytes] | None:
     given: Path | None = getattr(args, "ar_snapshot", None)
     path = given or (Path(os.environ[AR_ENV]) if os.environ.get(AR_ENV) else None)
     if path is None:
         return None
     try:
-        raw = path.read_bytes()
+        return path, path.read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read AR snapshot {path}: {exc.strerror}") from None
-    return parse_snapshot(raw, str(path))
+
+
+def ar_snapshot(args: argparse.Namespace) -> ArSnapshot | None:
+    from pipeline.ar import parse_snapshot
+
+    found = _ar_snapshot_bytes(args)
+    return None if found is None else parse_snapshot(found[1], str(found[0]))
 
 
 def add_format(parser: argparse.ArgumentParser, choices: list[str] | None = None) -> None:
@@ -99,6 +111,10 @@ class Loaded:
 
 def load(args: argparse.Namespace, *, base_ref: str | None = None) -> Loaded:
     """Read partners/, parse it, and run every rule (with L1-L3 when a base is given)."""
+    from pipeline.declarations import parse
+    from pipeline.rules import Context, evaluate
+    from pipeline.source import read_revision, read_tree
+
     repo = root(args)
     files, read_findings = read_tree(repo)
     decls = parse(files)
@@ -106,6 +122,64 @@ def load(args: argparse.Namespace, *, base_ref: str | None = None) -> Loaded:
     base = parse(read_revision(repo, base_ref)) if base_ref else None
     findings = evaluate(Context(decls, today(args), base, ar_snapshot(args)))
     return Loaded(repo, decls, findings, base)
+
+
+def _base_tree(repo: Path, base_ref: str | None) -> str | None:
+    """The git tree id of partners/ at ``base_ref`` ("-" without a base), None when unknown."""
+    if base_ref is None:
+        return "-"
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{base_ref}:{PARTNERS}"],
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    tree = done.stdout.decode("ascii", "replace").strip()
+    return tree if done.returncode == 0 and tree else None
+
+
+def _as_json(findings: list[Finding]) -> list[list[str | int]]:
+    return [[f.rule, f.severity.value, f.file, f.line, f.column, f.message, f.step] for f in findings]
+
+
+def _from_json(rows: list[list[str | int]]) -> list[Finding]:
+    return [
+        Finding(str(rule), Severity(str(sev)), Location(str(file), int(line), int(col)), str(msg), str(step))
+        for rule, sev, file, line, col, msg, step in rows
+    ]
+
+
+def checked(args: argparse.Namespace, *, base_ref: str | None = None) -> tuple[Path, list[Finding]]:
+    """Every finding about partners/ (what ``load`` gives), answered from the cache when
+    partners/, today, the base revision, the AR snapshot and the tool are what they were."""
+    repo = root(args)
+    store = cache.Cache.open(repo)
+    base_tree = _base_tree(repo, base_ref) if store else None
+    if store is None or base_tree is None:
+        return repo, load(args, base_ref=base_ref).findings
+    snapshot_file = _ar_snapshot_bytes(args)
+    params = [today(args).isoformat(), base_tree, cache.digest(snapshot_file[1]) if snapshot_file else "-"]
+    name = cache.named("findings", params)
+    partners = repo / PARTNERS
+    entry = store.get("findings", name)
+    if isinstance(entry, dict) and isinstance(entry.get("tree"), dict):
+        try:
+            tree = cache.snapshot(partners, entry["tree"])
+            if cache.same_content(tree, entry["tree"]):
+                found = _from_json(entry["findings"])
+                if tree != entry["tree"]:  # re-hashed files: remember their settled stat
+                    store.put("findings", name, {"tree": tree, "findings": entry["findings"]})
+                return repo, found
+        except (OSError, KeyError, TypeError, ValueError):
+            pass
+    before = cache.snapshot(partners)
+    findings = load(args, base_ref=base_ref).findings
+    after = cache.snapshot(partners, before)
+    if cache.same_content(before, after):  # nothing changed while it ran
+        store.put("findings", name, {"tree": after, "findings": _as_json(findings)})
+    return repo, findings
 
 
 def emit(text: str) -> None:

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from pipeline.cli import common
-from pipeline.declarations import only
 from pipeline.errors import UsageError
 from pipeline.findings import has_errors
 from pipeline.reporters import REPORTERS
@@ -44,9 +43,9 @@ def selected(root: Path, paths: list[Path]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = common.load(args, base_ref=args.base)
-    findings = loaded.findings
+    repo, findings = common.checked(args, base_ref=args.base)
     if args.paths:
-        findings = only(findings, selected(loaded.root, args.paths))
+        wanted = set(selected(repo, args.paths))
+        findings = [f for f in findings if f.file in wanted]
     common.emit(REPORTERS[args.format](findings))
     return 1 if has_errors(findings, strict=args.strict) else 0

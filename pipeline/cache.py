@@ -1,0 +1,257 @@
+"""Results remembered between runs, in ``.oppkobling-cache/`` at the repository root (git-ignored).
+
+A command that finds its inputs unchanged since it last ran answers from here instead of parsing
+and rendering again. What counts as "unchanged":
+
+- **the tool**: its version, a fingerprint of the package's own files (size and mtime, so an
+  edited or reinstalled pipeline never reuses old answers), the Python version and the installed
+  distributions (an upgraded lxml may serialise differently);
+- **the inputs**: every entry under the directories a command reads (``partners/``,
+  ``generated/``), by content. Like git's index, a file whose size, times and inode are those
+  recorded, and whose mtime was already two seconds old when it was recorded, is taken as having
+  the recorded content; any other file is read and hashed (a file rewritten within the file
+  system's timestamp granularity is never mistaken for the old one);
+- **the parameters**: whatever else the result depends on (today, a base revision, options).
+
+Entries are signed with a secret kept outside the repository (``$XDG_CACHE_HOME/oppkobling/``),
+so an entry committed to or planted in a repository -- say by a pull request that wants its
+declarations to pass unchecked -- is ignored, not believed. The cache directory must be a real
+directory; entries are written to a temporary name and renamed, never through a link. Any entry
+that cannot be read, verified or parsed is a miss. ``OPPKOBLING_CACHE=0`` turns the cache off.
+
+This module is imported by the quick path of ``validate``, so it imports only the standard
+library.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import stat
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+
+DIR_NAME = ".oppkobling-cache"
+ENV = "OPPKOBLING_CACHE"
+FORMAT = 1
+KEEP = 8  # entries kept per kind (oldest removed first)
+SETTLED_NS = 2_000_000_000  # a file older than this when recorded may be trusted by its stat
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV, "1").strip().lower() not in ("0", "off", "no", "false")
+
+
+def digest(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+_FINGERPRINT: str | None = None
+
+
+def fingerprint() -> str:
+    """The tool as installed: version, own files, interpreter and installed distributions."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        parts: list[str] = [__version__, sys.version]
+        for rel, info in _walk(_PACKAGE):
+            if "__pycache__" not in rel and not rel.endswith((".pyc", ".pyo")):
+                parts.append(f"{rel}:{info.st_size}:{info.st_mtime_ns}")
+        for entry in sys.path:
+            site = Path(entry)
+            if entry.endswith("-packages") and site.is_dir():
+                parts.extend(sorted(p.name for p in site.iterdir() if p.name.endswith((".dist-info", ".egg-info"))))
+        _FINGERPRINT = digest(*parts)
+    return _FINGERPRINT
+
+
+# -- input trees -----------------------------------------------------------------------------
+
+# relative path -> [kind, size, mtime_ns, ctime_ns, inode, sha256 or link target or "", recorded at (ns)]
+Tree = dict[str, list[Any]]
+
+
+def _walk(base: Path) -> Iterator[tuple[str, os.stat_result]]:
+    """Every entry under ``base`` (lstat, links not followed), relative posix paths, sorted."""
+    if not base.is_dir() or base.is_symlink():
+        return
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        with os.scandir(base / rel_dir if rel_dir else base) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            info = entry.stat(follow_symlinks=False)
+            yield rel, info
+            if stat.S_ISDIR(info.st_mode):
+                stack.append(rel)
+
+
+def _sha_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def snapshot(base: Path, previous: Tree | None = None) -> Tree:
+    """The state of ``base``: every entry with its stat and, for files, its content hash --
+    taken from ``previous`` where the stat is the recorded one and was settled, read otherwise."""
+    now = time.time_ns()
+    previous = previous or {}
+    tree: Tree = {}
+    for rel, info in _walk(base):
+        if stat.S_ISREG(info.st_mode):
+            kind = "f"
+        elif stat.S_ISDIR(info.st_mode):
+            kind = "d"
+        elif stat.S_ISLNK(info.st_mode):
+            kind = "l"
+        else:
+            kind = "o"
+        meta = [kind, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+        content = ""
+        if kind == "f":
+            old = previous.get(rel)
+            if old is not None and old[:5] == meta and old[6] - info.st_mtime_ns >= SETTLED_NS:
+                content = old[5]
+            else:
+                content = _sha_file(base / rel)
+        elif kind == "l":
+            content = str((base / rel).readlink())
+        tree[rel] = [*meta, content, now]
+    return tree
+
+
+def same_content(a: Tree, b: Tree) -> bool:
+    """Both trees hold the same entries with the same contents (stat aside)."""
+    if a.keys() != b.keys():
+        return False
+    return all(a[k][0] == b[k][0] and a[k][5] == b[k][5] for k in a)
+
+
+def content_key(tree: Tree) -> str:
+    return digest(*(f"{rel}\0{entry[0]}\0{entry[5]}" for rel, entry in sorted(tree.items())))
+
+
+# -- the store -------------------------------------------------------------------------------
+
+
+def _secret() -> bytes | None:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "oppkobling"
+    path = base / "cache-secret"
+    try:
+        return bytes.fromhex(path.read_text("ascii").strip())
+    except (OSError, ValueError):
+        pass
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        try:
+            return bytes.fromhex(path.read_text("ascii").strip())
+        except (OSError, ValueError):
+            return None
+    except OSError:
+        return None
+    value = os.urandom(32)
+    with os.fdopen(fd, "w") as f:
+        f.write(value.hex())
+    return value
+
+
+class Cache:
+    """Signed JSON entries in ``<root>/.oppkobling-cache/<kind>-<name>.json``."""
+
+    def __init__(self, directory: Path, secret: bytes) -> None:
+        self.directory = directory
+        self.secret = secret
+
+    @classmethod
+    def open(cls, root: Path) -> Cache | None:
+        """The repository's cache, or None when it is off or cannot be used safely."""
+        if not enabled():
+            return None
+        directory = root / DIR_NAME
+        with contextlib.suppress(FileExistsError, OSError):
+            directory.mkdir()
+        try:
+            info = directory.lstat()
+        except OSError:
+            return None
+        if not stat.S_ISDIR(info.st_mode):  # a link or a file where the cache should be: not ours
+            return None
+        secret = _secret()
+        return cls(directory, secret) if secret else None
+
+    def _mac(self, kind: str, name: str, payload: bytes) -> str:
+        return hmac.new(self.secret, f"{FORMAT}\0{kind}\0{name}\0".encode() + payload, hashlib.sha256).hexdigest()
+
+    def _path(self, kind: str, name: str) -> Path:
+        return self.directory / f"{kind}-{name}.json"
+
+    def get(self, kind: str, name: str) -> Any:
+        """The value stored under (kind, name), or None."""
+        try:
+            fd = os.open(self._path(kind, name), os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            return None
+        try:
+            with os.fdopen(fd, "rb") as f:
+                raw = f.read()
+        except OSError:
+            return None
+        mac, _, payload = raw.partition(b"\n")
+        if not hmac.compare_digest(mac.decode("ascii", "replace"), self._mac(kind, name, payload)):
+            return None
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return None
+
+    def put(self, kind: str, name: str, value: Any) -> None:
+        """Store (best effort: a cache that cannot be written is only slower)."""
+        payload = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        data = self._mac(kind, name, payload).encode("ascii") + b"\n" + payload
+        temp = self.directory / f".{kind}-{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            temp.replace(self._path(kind, name))
+        except OSError:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            return
+        self._prune(kind)
+
+    def _prune(self, kind: str) -> None:
+        try:
+            mine = [p for p in self.directory.iterdir() if p.name.startswith(f"{kind}-") and p.suffix == ".json"]
+            mine.sort(key=lambda p: p.lstat().st_mtime_ns)
+            for old in mine[:-KEEP]:
+                old.unlink()
+        except OSError:
+            pass
+
+
+def named(kind: str, parts: Iterable[str]) -> str:
+    """An entry name from the parameters a result depends on (the tool's fingerprint included)."""
+    return digest(kind, fingerprint(), *parts)[:32]

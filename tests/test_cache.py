@@ -1,0 +1,154 @@
+"""The cache answers only for inputs it has seen, and only with entries it signed itself."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import TODAY, Repo
+
+from pipeline import cache
+from pipeline.cli import common
+
+KOMMUNE = "partners/kommuner/5001-trondheim.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _private_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    monkeypatch.delenv(cache.ENV, raising=False)
+
+
+def args(repo: Repo, today: str = TODAY) -> argparse.Namespace:
+    return argparse.Namespace(root=repo.root, today=today, ar_snapshot=None)
+
+
+class Counting:
+    """Stands in for common.load and counts the full runs."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        self.real = common.load
+        monkeypatch.setattr(common, "load", self)
+
+    def __call__(self, a: argparse.Namespace, *, base_ref: str | None = None) -> common.Loaded:
+        self.calls += 1
+        return self.real(a, base_ref=base_ref)
+
+
+def test_the_same_tree_is_answered_from_the_cache(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    full = Counting(monkeypatch)
+    _, first = common.checked(args(repo))
+    _, second = common.checked(args(repo))
+    assert full.calls == 1
+    assert second == first
+    assert [f.step for f in second] == [f.step for f in first]
+
+
+def test_an_edit_is_seen_even_with_size_and_mtime_restored(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    full = Counting(monkeypatch)
+    _, before = common.checked(args(repo))
+    path = repo.path(KOMMUNE)
+    info = path.stat()
+    text = path.read_text("utf-8")
+    # Same length, other content, same mtime: only the content (ctime, hash) tells.
+    path.write_text(text.replace("name: Trondheim", "name: Trondhxim", 1), "utf-8")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    _, after = common.checked(args(repo))
+    assert full.calls == 2
+    assert any(f.rule == "S4" and f.file == KOMMUNE for f in after)
+    assert not any(f.rule == "S4" and f.file == KOMMUNE and "Trondhxim" in f.message for f in before)
+
+
+def test_new_and_removed_files_miss(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    full = Counting(monkeypatch)
+    common.checked(args(repo))
+    repo.write("partners/kommuner/notes.txt", "x")
+    _, with_extra = common.checked(args(repo))
+    assert any(f.rule == "S2" and f.file.endswith("notes.txt") for f in with_extra)
+    repo.path("partners/kommuner/notes.txt").unlink()
+    common.checked(args(repo))
+    assert full.calls == 3
+
+
+def test_another_day_is_another_answer(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    full = Counting(monkeypatch)
+    common.checked(args(repo, "2026-11-26"))
+    common.checked(args(repo, "2030-01-02"))
+    common.checked(args(repo, "2026-11-26"))
+    assert full.calls == 2
+
+
+def test_a_planted_entry_is_not_believed(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.edit(KOMMUNE, 'kommune: "5001"', 'kommune: "9999"')
+    full = Counting(monkeypatch)
+    _, honest = common.checked(args(repo))
+    assert any(f.severity.value == "error" for f in honest)
+    # Someone rewrites every entry to say "no findings", keeping the signature line.
+    for entry in (repo.root / cache.DIR_NAME).glob("findings-*.json"):
+        mac, _, payload = entry.read_bytes().partition(b"\n")
+        doc = json.loads(payload)
+        doc["findings"] = []
+        entry.write_bytes(mac + b"\n" + json.dumps(doc).encode())
+    _, again = common.checked(args(repo))
+    assert again == honest
+    assert full.calls == 2
+
+
+def test_another_users_secret_does_not_verify(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    full = Counting(monkeypatch)
+    common.checked(args(repo))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
+    common.checked(args(repo))
+    assert full.calls == 2
+
+
+def test_a_linked_cache_directory_is_not_used(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (repo.root / cache.DIR_NAME).symlink_to(elsewhere)
+    full = Counting(monkeypatch)
+    common.checked(args(repo))
+    common.checked(args(repo))
+    assert full.calls == 2
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_the_cache_can_be_turned_off(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cache.ENV, "0")
+    full = Counting(monkeypatch)
+    common.checked(args(repo))
+    common.checked(args(repo))
+    assert full.calls == 2
+    assert not (repo.root / cache.DIR_NAME).exists()
+
+
+def test_the_cli_prints_the_same_from_the_cache(repo: Repo, tmp_path: Path) -> None:
+    env = {"XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+    cold = repo.run("validate", "--today", TODAY, "--format", "json", env={**env, cache.ENV: "0"})
+    warm1 = repo.run("validate", "--today", TODAY, "--format", "json", env=env)
+    warm2 = repo.run("validate", "--today", TODAY, "--format", "json", env=env)
+    one_cold = repo.run("validate", "--today", TODAY, "partners/kommuner/1505-kristiansund.yaml", env={cache.ENV: "0"})
+    one_warm = repo.run("validate", "--today", TODAY, "partners/kommuner/1505-kristiansund.yaml", env=env)
+    assert cold.code == warm1.code == warm2.code == 0
+    assert cold.out == warm1.out == warm2.out
+    assert list((repo.root / cache.DIR_NAME).glob("findings-*.json"))
+    assert one_cold.code == one_warm.code == 0
+    assert one_cold.out == one_warm.out
+    assert "1505-kristiansund.yaml" in one_warm.out
+
+
+def test_snapshot_trusts_only_settled_stat(tmp_path: Path) -> None:
+    base = tmp_path / "tree"
+    base.mkdir()
+    (base / "a.yaml").write_text("one")
+    first = cache.snapshot(base)
+    # Just written: not settled, so a later snapshot re-reads it even with the same stat.
+    forged = {k: [*v[:5], "not-the-hash", v[6]] for k, v in first.items()}
+    assert cache.snapshot(base, forged)["a.yaml"][5] == first["a.yaml"][5]
+    # Settled (recorded long after the mtime): the recorded hash is taken from the stat alone.
+    settled = {k: [*v[:5], "recorded-hash", v[2] + cache.SETTLED_NS] for k, v in first.items()}
+    assert cache.snapshot(base, settled)["a.yaml"][5] == "recorded-hash"
