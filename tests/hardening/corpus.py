@@ -128,8 +128,13 @@ def corpus() -> list[Bad]:
     return [load(p) for p in sorted(CORPUS.glob("*/*.yaml"))]
 
 
+# Machine-local state a run may touch beside generated/: the lock file and the result cache
+# (both git-ignored). Everything else in the repository must stay as it was.
+LOCAL_STATE = (".oppkobling.lock", ".oppkobling-cache")
+
+
 def tree_digest(root: Path) -> dict[str, str]:
-    """Everything in the repository except the lock file: path -> a digest of what it is. A link
+    """Everything in the repository except LOCAL_STATE: path -> a digest of what it is. A link
     is its target, a directory is 'dir', a file the sha256 of its bytes -- so any write,
     rename, new or removed entry shows as a difference."""
     found: dict[str, str] = {}
@@ -137,7 +142,7 @@ def tree_digest(root: Path) -> dict[str, str]:
         for name in [*dirnames, *filenames]:
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()
-            if rel == ".oppkobling.lock":
+            if rel.split("/")[0] in LOCAL_STATE:
                 continue
             if path.is_symlink():
                 found[rel] = f"link:{os.readlink(path)}"
