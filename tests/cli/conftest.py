@@ -4,6 +4,7 @@ their own: the real generators (agreements, fixtures, ...) have their own tests.
 from __future__ import annotations
 
 import importlib
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,13 @@ def tiny_generator(monkeypatch: pytest.MonkeyPatch) -> None:
         importlib.import_module(module)
     monkeypatch.setattr(generate, "GENERATOR_MODULES", ())
     monkeypatch.setattr(generate, "GENERATORS", {"tiny": tiny})
+
+
+@pytest.fixture(autouse=True)
+def without_real_generated(repo: Repo) -> None:
+    """The repository's committed generated/ comes from the real generators; these tests start
+    from no generated/ and the stand-in generator."""
+    shutil.rmtree(repo.root / "generated", ignore_errors=True)
 
 
 @pytest.fixture
