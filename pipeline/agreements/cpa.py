@@ -36,7 +36,9 @@ Built with lxml from an ``Agreement``; valid against ``ebxml-cppa/cpp-cpa-2_0.xs
 
 from __future__ import annotations
 
+import copy
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -217,7 +219,47 @@ def _can(parent: etree._Element, kind: str, side: _Side, action: str, id_: str, 
     _el(can, "OtherPartyActionBinding", other)
 
 
+# Most of a CPA is the same in every CPA: a CollaborationRole depends only on the leg and on which
+# side holds it (ids come from the side's prefix, never from the party), the packaging only on the
+# payload, the channels only on the side (but for the endpoint). Such parts are built once per
+# process, keyed by everything they depend on, and deep-copied in (lxml copies in C; building
+# them element by element was most of the time of a national build).
+_TEMPLATES: dict[tuple[str | bool | tuple[Schema, ...], ...], list[etree._Element]] = {}
+
+
+def _stamp(
+    parent: etree._Element,
+    key: tuple[str | bool | tuple[Schema, ...], ...],
+    build: Callable[[etree._Element], object],
+) -> list[etree._Element]:
+    """Append copies of what ``build`` makes under a parent (built once per ``key``)."""
+    made = _TEMPLATES.get(key)
+    if made is None:
+        holder = etree.Element(_q("Template"), nsmap=NSMAP)
+        build(holder)
+        made = _TEMPLATES[key] = list(holder)
+    copies = [copy.deepcopy(element) for element in made]
+    parent.extend(copies)
+    return copies
+
+
 def _role(party_info: etree._Element, leg: _Leg, side: _Side, other: _Side, sending: bool) -> None:
+    p = leg.process
+    key = (
+        "role",
+        p.process,
+        p.action,
+        leg.version,
+        leg.payload.slug,
+        leg.apprec.slug,
+        side.prefix,
+        other.prefix,
+        sending,
+    )
+    _stamp(party_info, key, lambda holder: _build_role(holder, leg, side, other, sending))
+
+
+def _build_role(party_info: etree._Element, leg: _Leg, side: _Side, other: _Side, sending: bool) -> None:
     p = leg.process
     role_name = p.role(sending)
     role = _el(party_info, "CollaborationRole")
@@ -294,6 +336,14 @@ def _non_repudiation(parent: etree._Element, kind: str) -> etree._Element:
 
 
 def _channels(party_info: etree._Element, side: _Side) -> None:
+    """DeliveryChannel, Transport and DocExchange; only the endpoint differs between parties."""
+    copies = _stamp(party_info, ("channels", side.prefix), lambda holder: _build_channels(holder, side))
+    endpoint = copies[1].find(f"{_q('TransportReceiver')}/{_q('Endpoint')}")
+    assert endpoint is not None
+    endpoint.set(_q("uri"), mailto(side.edi_address))
+
+
+def _build_channels(party_info: etree._Element, side: _Side) -> None:
     transport, exchange = side.id("transport_smtp"), side.id("docexchange_smtp")
     channel = _el(party_info, "DeliveryChannel", channelId=side.channel, transportId=transport, docExchangeId=exchange)
     _el(
@@ -333,6 +383,10 @@ def _party_info(root: etree._Element, side: _Side, other: _Side, roles: list[tup
 
 
 def _simple_part(root: etree._Element, id_: str, namespaces: tuple[Schema, ...]) -> None:
+    _stamp(root, ("part", id_, namespaces), lambda holder: _build_simple_part(holder, id_, namespaces))
+
+
+def _build_simple_part(root: etree._Element, id_: str, namespaces: tuple[Schema, ...]) -> None:
     part = _el(root, "SimplePart", id=id_, mimetype="application/xml")
     for schema in namespaces:
         _el(
@@ -357,6 +411,10 @@ def _composite(box: etree._Element, kind: str, id_: str, constituents: list[str]
 
 
 def _payload_packaging(root: etree._Element, part: _Part) -> None:
+    _stamp(root, ("packaging", part.slug, part.namespaces), lambda holder: _build_payload_packaging(holder, part))
+
+
+def _build_payload_packaging(root: etree._Element, part: _Part) -> None:
     pkg = _el(root, "Packaging", id=part.package)
     _el(pkg, "ProcessingCapabilities", parse="true", generate="true")
     box = _el(pkg, "CompositeList")
