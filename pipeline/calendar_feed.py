@@ -184,9 +184,16 @@ def _ordered(kommuner: Iterable[KommuneDecl]) -> list[KommuneDecl]:
     return sorted(kommuner, key=lambda k: (k.model.kommune, k.path))
 
 
-@generator("calendar")
-def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
-    kommuner = _ordered(declarations.kommuner)
-    yield CALENDAR, calendar(kommuner, "Oppkobling: alle kommuner")
-    for k in kommuner:
+def combined(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
+    yield CALENDAR, calendar(_ordered(declarations.kommuner), "Oppkobling: alle kommuner")
+
+
+def per_kommune(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
+    for k in _ordered(declarations.kommuner):
         yield f"{PER_KOMMUNE_DIR}/{stem(k)}.ics", calendar([k], f"Oppkobling: {k.model.name} ({k.model.kommune})")
+
+
+@generator("calendar", per_kommune=per_kommune, whole=combined)
+def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
+    yield from combined(declarations, context)
+    yield from per_kommune(declarations, context)

@@ -1,4 +1,4 @@
-"""Render: declarations -> the complete ``generated/`` tree, in memory.
+"""Render: declarations -> the complete ``generated/`` tree.
 
 Generators register under a name with ``@generator(name)`` in the module that owns their
 output (``pipeline.agreements.render`` writes step K4's agreements, ``pipeline.fixtures.render``
@@ -10,18 +10,27 @@ declarations and the tool version (never on "today", the clock, the locale, TZ o
 and every XML document has been validated against its schema before it is yielded when
 ``context.schemas`` is set. Each file says it is generated and how to regenerate it
 (``HEADER``).
+
+Scale: most files belong to one kommune. A generator says so with ``per_kommune``: either
+``True`` (its files for a set are the union of its files for each kommune alone, with every HF)
+or a function with that property for part of its files, plus ``whole`` for the rest (a per-HF
+index, a combined calendar). ``render`` then runs the per-kommune part kommune by kommune, on
+every core when the set is large (``pipeline.parallel``), and streams the files out one kommune
+at a time instead of holding the whole tree. ``fn`` itself stays the reference: the tests hold
+``whole`` plus the per-kommune parts to it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from pipeline import __version__
-from pipeline.declarations import DeclarationSet
+from pipeline import __version__, parallel
+from pipeline.declarations import DeclarationSet, KommuneDecl
 from pipeline.xsd import SchemaSet
 
 GENERATED_DIR = "generated"
@@ -49,9 +58,27 @@ Generator = Callable[[DeclarationSet, RenderContext], Iterable[tuple[str, bytes]
 GENERATORS: dict[str, Generator] = {}
 
 
-def generator(name: str) -> Callable[[Generator], Generator]:
+@dataclass(frozen=True)
+class Parts:
+    """How a generator splits: ``per_kommune`` run on each kommune alone, ``whole`` on the set."""
+
+    per_kommune: Generator
+    whole: Generator | None = None
+
+
+# Keyed by the registered function, so that replacing a generator (as tests do) drops its parts.
+PARTS: dict[Generator, Parts] = {}
+
+
+def generator(
+    name: str, *, per_kommune: Generator | bool = False, whole: Generator | None = None
+) -> Callable[[Generator], Generator]:
     def register(fn: Generator) -> Generator:
         GENERATORS[name] = fn
+        if per_kommune is True:
+            PARTS[fn] = Parts(fn, whole)
+        elif per_kommune:
+            PARTS[fn] = Parts(per_kommune, whole)
         return fn
 
     return register
@@ -69,24 +96,78 @@ def _check_path(path: str) -> None:
 
 
 def manifest(files: dict[str, bytes], tool_version: str = __version__) -> bytes:
+    return manifest_of({p: hashlib.sha256(c).hexdigest() for p, c in files.items()}, tool_version)
+
+
+def manifest_of(hashes: dict[str, str], tool_version: str = __version__) -> bytes:
+    """MANIFEST.json from the sha256 (hex) of every file."""
     doc = {
         "_comment": HEADER,
         "tool": "oppkobling",
         "tool_version": tool_version,
-        "files": {p: hashlib.sha256(files[p]).hexdigest() for p in sorted(files)},
+        "files": {p: hashes[p] for p in sorted(hashes)},
     }
     return (json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
-def render_all(declarations: DeclarationSet, context: RenderContext) -> dict[str, bytes]:
-    """Every file of generated/ (paths relative to it), MANIFEST.json included."""
-    _load_all()
-    files: dict[str, bytes] = {}
+def one_kommune(declarations: DeclarationSet, k: KommuneDecl) -> DeclarationSet:
+    """The set as a per-kommune part sees it: that kommune and every HF."""
+    return DeclarationSet(
+        kommuner=[k],
+        helseforetak=declarations.helseforetak,
+        files=[k.path, *(h.path for h in declarations.helseforetak)],
+    )
+
+
+Produced = list[tuple[str, str, bytes]]  # (generator, path, content)
+
+
+def _tasks(
+    declarations: DeclarationSet, context: RenderContext
+) -> tuple[int, Callable[[int], tuple[Produced, list[str]]]]:
+    """Task 0: every generator that needs the whole set; task i: the per-kommune parts for the
+    i-th kommune (in path order). Each returns its files and the notes it made."""
+    whole: list[tuple[str, Generator]] = []
+    split: list[tuple[str, Generator]] = []
     for name in sorted(GENERATORS):
-        for path, content in GENERATORS[name](declarations, context):
+        fn = GENERATORS[name]
+        parts = PARTS.get(fn)
+        if parts is None:
+            whole.append((name, fn))
+            continue
+        split.append((name, parts.per_kommune))
+        if parts.whole is not None:
+            whole.append((name, parts.whole))
+    kommuner = sorted(declarations.kommuner, key=lambda k: k.path) if split else []
+
+    def task(index: int) -> tuple[Produced, list[str]]:
+        local = dataclasses.replace(context, notes=[])
+        if index == 0:
+            fns, decls = whole, declarations
+        else:
+            fns, decls = split, one_kommune(declarations, kommuner[index - 1])
+        return [(name, path, content) for name, fn in fns for path, content in fn(decls, local)], local.notes
+
+    return 1 + len(kommuner), task
+
+
+def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
+    """Every file of generated/ (paths relative to it), one kommune at a time, MANIFEST.json last.
+    The order of files is not fixed; what they hold is."""
+    _load_all()
+    count, task = _tasks(declarations, context)
+    hashes: dict[str, str] = {}
+    for produced, notes in parallel.ordered(task, count, parallel.jobs(count)):
+        context.notes.extend(notes)
+        for name, path, content in produced:
             _check_path(path)
-            if path in files or path == MANIFEST:
+            if path in hashes or path == MANIFEST:
                 raise ValueError(f"generator {name} produced {path} twice")
-            files[path] = content
-    files[MANIFEST] = manifest(files, context.tool_version)
-    return dict(sorted(files.items()))
+            hashes[path] = hashlib.sha256(content).hexdigest()
+            yield path, content
+    yield MANIFEST, manifest_of(hashes, context.tool_version)
+
+
+def render_all(declarations: DeclarationSet, context: RenderContext) -> dict[str, bytes]:
+    """Every file of generated/ (paths relative to it), MANIFEST.json included, in memory."""
+    return dict(sorted(render(declarations, context)))

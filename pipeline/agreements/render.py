@@ -26,15 +26,26 @@ def serialise(document: etree._ElementTree) -> bytes:
     return etree.tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-@generator("agreements")
-def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
+def cpas(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
+    """The CPAs (a kommune's depend on it and the HFs only: rendered kommune by kommune at scale)."""
     grouped = by_hf(collect(declarations, context.notes))
     for hf in sorted(declarations.helseforetak, key=lambda h: h.model.key):
-        agreements = grouped.get(hf.model.key, [])
-        for a in agreements:
+        for a in grouped.get(hf.model.key, []):
             path = f"{hf.model.key}/{index.cpa_path(a)}"
             document = cpa.build(a, hf_ref=TO_ROOT + a.hf_source, party_ref=TO_ROOT + a.kommune_source)
             if context.schemas is not None:
                 context.schemas.validate(document, cpa.SCHEMA, what=f"CPA {path}")
             yield path, serialise(document)
-        yield f"{hf.model.key}/{index.INDEX_FILE}", serialise(index.build(hf.model, agreements))
+
+
+def indexes(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
+    """The per-HF partner indexes (every kommune's agreements). Notes come from ``cpas``."""
+    grouped = by_hf(collect(declarations))
+    for hf in sorted(declarations.helseforetak, key=lambda h: h.model.key):
+        yield f"{hf.model.key}/{index.INDEX_FILE}", serialise(index.build(hf.model, grouped.get(hf.model.key, [])))
+
+
+@generator("agreements", per_kommune=cpas, whole=indexes)
+def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
+    yield from cpas(declarations, context)
+    yield from indexes(declarations, context)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 
 from pipeline import output, xsd
 from pipeline.cli import common
 from pipeline.findings import Finding, count, has_errors
-from pipeline.generate import RenderContext, render_all
+from pipeline.generate import RenderContext
+from pipeline.generate import render as render_files
 from pipeline.reporters import REPORTERS
 
 NAME = "generate"
@@ -40,12 +42,13 @@ def schemas(args: argparse.Namespace) -> xsd.SchemaSet | None:
     return found
 
 
-def render(loaded: common.Loaded, found: xsd.SchemaSet | None) -> dict[str, bytes]:
+def render(loaded: common.Loaded, found: xsd.SchemaSet | None) -> Iterator[tuple[str, bytes]]:
+    """The files of generated/, streamed (a national tree is not held in memory); the render's
+    notes are printed once it is complete."""
     context = RenderContext(found)
-    files = render_all(loaded.declarations, context)
+    yield from render_files(loaded.declarations, context)
     for note in context.notes:
         sys.stderr.write(f"oppkobling: note: {note}\n")
-    return files
 
 
 def refuse(findings: list[Finding]) -> int:
