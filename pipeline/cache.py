@@ -127,15 +127,16 @@ def snapshot(base: Path, previous: Tree | None = None) -> Tree:
         else:
             kind = "o"
         meta = [kind, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
-        content = ""
         if kind == "f":
             old = previous.get(rel)
             if old is not None and old[:5] == meta and old[6] - info.st_mtime_ns >= SETTLED_NS:
-                content = old[5]
-            else:
-                content = _sha_file(base / rel)
+                tree[rel] = old  # vouched for by its stat (and when that was recorded)
+                continue
+            content = _sha_file(base / rel)
         elif kind == "l":
             content = str((base / rel).readlink())
+        else:
+            content = ""
         tree[rel] = [*meta, content, now]
     return tree
 
@@ -255,3 +256,58 @@ class Cache:
 def named(kind: str, parts: Iterable[str]) -> str:
     """An entry name from the parameters a result depends on (the tool's fingerprint included)."""
     return digest(kind, fingerprint(), *parts)[:32]
+
+
+# -- remembered renders (check and build) ----------------------------------------------------
+
+PARTNERS = "partners"
+GENERATED = "generated"
+
+
+def xsd_identity(schemas_root: Path | None) -> str:
+    """Which XML schemas a render was validated against: none, or a directory as it is now."""
+    if schemas_root is None:
+        return "no-xsd"
+    parts = [str(schemas_root.resolve())]
+    parts.extend(f"{rel}:{info.st_size}:{info.st_mtime_ns}" for rel, info in _walk(schemas_root))
+    return digest(*parts)
+
+
+class Renders:
+    """What the declarations generate, remembered as the sha256 of every file of generated/ (never
+    the files themselves), for a given partners/ content, tool and schema set; plus the last
+    snapshot of generated/ that matched it, so an unchanged tree is recognised by its stat."""
+
+    KIND = "render"
+
+    def __init__(self, store: Cache, root: Path, schemas_root: Path | None) -> None:
+        self.store = store
+        self.root = root
+        self.name = named(self.KIND, [xsd_identity(schemas_root)])
+
+    def expected(self) -> tuple[dict[str, str], Tree | None, list[str]] | None:
+        """(path -> sha256, last matching snapshot of generated/ or None, the render's notes),
+        when partners/ is what it was when they were recorded; None otherwise."""
+        entry = self.store.get(self.KIND, self.name)
+        try:
+            if not isinstance(entry, dict) or not isinstance(entry["hashes"], dict):
+                return None
+            partners = snapshot(self.root / PARTNERS, entry["partners"])
+            if not same_content(partners, entry["partners"]):
+                return None
+            generated = entry.get("generated")
+            hashes = {str(k): str(v) for k, v in entry["hashes"].items()}
+            notes = [str(n) for n in entry.get("notes", [])]
+            return hashes, generated if isinstance(generated, dict) else None, notes
+        except (OSError, KeyError, TypeError, ValueError, IndexError):
+            return None
+
+    def remember(self, partners: Tree, hashes: dict[str, str], notes: list[str]) -> None:
+        entry = {"partners": partners, "hashes": hashes, "notes": notes, "generated": None}
+        self.store.put(self.KIND, self.name, entry)
+
+    def matched(self, generated: Tree) -> None:
+        """generated/ was found to match: keep its stat so the next look is quick."""
+        entry = self.store.get(self.KIND, self.name)
+        if isinstance(entry, dict):
+            self.store.put(self.KIND, self.name, {**entry, "generated": generated})

@@ -49,6 +49,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import cache
 from pipeline.errors import LockError, RepositoryError
 from pipeline.generate import GENERATED_DIR, MANIFEST, _check_path
 
@@ -310,14 +311,18 @@ def _scan(gen: Path) -> dict[str, _Entry]:
         raise RepositoryError(f"{gen} is not a directory")
     real = gen.resolve()
     entries: dict[str, _Entry] = {}
-    for dirpath, dirnames, filenames in os.walk(gen, followlinks=False):
+    # Plain strings, not Path objects: generated/ holds tens of thousands of files at scale.
+    base = os.fspath(gen)
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
         for name in sorted([*dirnames, *filenames]):
-            path = Path(dirpath) / name
-            rel = path.relative_to(gen).as_posix()
-            mode = path.lstat().st_mode
+            full = f"{dirpath}{os.sep}{name}"
+            rel = prefix + name
+            mode = os.lstat(full).st_mode
             if stat.S_ISLNK(mode):
                 try:
-                    inside = path.resolve().is_relative_to(real)
+                    inside = Path(full).resolve().is_relative_to(real)
                 except (RuntimeError, OSError):  # a link loop
                     inside = False
                 if not inside:
@@ -392,6 +397,26 @@ def diff(root: Path, files: Files) -> list[Change]:
         if kind is not None:
             changes.append(Change(path, kind))
     return sorted([*changes, *_removed(entries, owned, produced)])
+
+
+def diff_hashes(
+    root: Path, expected: Mapping[str, str], previous: cache.Tree | None = None
+) -> tuple[list[Change], cache.Tree]:
+    """``diff`` against a remembered render: ``expected`` maps every generated file to the sha256
+    of its content. Files on disk are hashed, except where ``previous`` (a snapshot taken when
+    they matched) vouches for them by their stat. Returns the changes and the tree's snapshot."""
+    gen = root / GENERATED_DIR
+    entries = _scan(gen)  # refuses links out of generated/, as diff does
+    owned = _owned(gen, entries)
+    tree = cache.snapshot(gen, previous)
+    changes = []
+    for path, sha in expected.items():
+        entry = entries.get(path)
+        if entry is None:
+            changes.append(Change(path, Kind.ADDED))
+        elif entry is not _Entry.FILE or tree.get(path, [None] * 6)[5] != sha:
+            changes.append(Change(path, Kind.CHANGED))
+    return sorted([*changes, *_removed(entries, owned, set(expected))]), tree
 
 
 # -- writing generated/ ----------------------------------------------------------------------

@@ -36,11 +36,10 @@ def renderable(findings: list[Finding]) -> bool:
 def run(args: argparse.Namespace) -> int:
     root = common.root(args)
     with output.repo_lock(root, shared=True):
-        loaded = common.load(args, base_ref=args.base)
-        findings = list(loaded.findings)
+        _, found, loaded = common.checked_loading(args, base_ref=args.base)
+        findings = list(found)
         if renderable(findings):
-            files = generate.render(loaded, generate.schemas(args))
-            findings.extend(freshness.findings(output.diff(root, files)))
+            findings.extend(freshness.findings(generate.compare(args, root, loaded)))
         else:
             sys.stderr.write("oppkobling: generated/ was not compared (L4): fix the declaration errors first\n")
     findings = sort_findings(findings)

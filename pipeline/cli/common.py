@@ -154,11 +154,21 @@ def _from_json(rows: list[list[str | int]]) -> list[Finding]:
 def checked(args: argparse.Namespace, *, base_ref: str | None = None) -> tuple[Path, list[Finding]]:
     """Every finding about partners/ (what ``load`` gives), answered from the cache when
     partners/, today, the base revision, the AR snapshot and the tool are what they were."""
+    repo, findings, _ = checked_loading(args, base_ref=base_ref)
+    return repo, findings
+
+
+def checked_loading(
+    args: argparse.Namespace, *, base_ref: str | None = None
+) -> tuple[Path, list[Finding], Loaded | None]:
+    """``checked``, plus the loaded declarations when it had to load them (None when the
+    findings came from the cache), so that a command that renders next need not parse twice."""
     repo = root(args)
     store = cache.Cache.open(repo)
     base_tree = _base_tree(repo, base_ref) if store else None
     if store is None or base_tree is None:
-        return repo, load(args, base_ref=base_ref).findings
+        loaded = load(args, base_ref=base_ref)
+        return repo, loaded.findings, loaded
     snapshot_file = _ar_snapshot_bytes(args)
     params = [today(args).isoformat(), base_tree, cache.digest(snapshot_file[1]) if snapshot_file else "-"]
     name = cache.named("findings", params)
@@ -171,15 +181,15 @@ def checked(args: argparse.Namespace, *, base_ref: str | None = None) -> tuple[P
                 found = _from_json(entry["findings"])
                 if tree != entry["tree"]:  # re-hashed files: remember their settled stat
                     store.put("findings", name, {"tree": tree, "findings": entry["findings"]})
-                return repo, found
+                return repo, found, None
         except (OSError, KeyError, TypeError, ValueError):
             pass
     before = cache.snapshot(partners)
-    findings = load(args, base_ref=base_ref).findings
+    loaded = load(args, base_ref=base_ref)
     after = cache.snapshot(partners, before)
     if cache.same_content(before, after):  # nothing changed while it ran
-        store.put("findings", name, {"tree": after, "findings": _as_json(findings)})
-    return repo, findings
+        store.put("findings", name, {"tree": after, "findings": _as_json(loaded.findings)})
+    return repo, loaded.findings, loaded
 
 
 def emit(text: str) -> None:

@@ -7,13 +7,15 @@ plainly when there are none) and rendering the tree in memory.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
-from pipeline import output, xsd
+from pipeline import cache, output, xsd
 from pipeline.cli import common
 from pipeline.findings import Finding, count, has_errors
-from pipeline.generate import RenderContext
+from pipeline.generate import GENERATED_DIR, RenderContext
 from pipeline.generate import render as render_files
 from pipeline.reporters import REPORTERS
 
@@ -42,13 +44,57 @@ def schemas(args: argparse.Namespace) -> xsd.SchemaSet | None:
     return found
 
 
-def render(loaded: common.Loaded, found: xsd.SchemaSet | None) -> Iterator[tuple[str, bytes]]:
+def render(
+    loaded: common.Loaded, found: xsd.SchemaSet | None, notes: list[str] | None = None
+) -> Iterator[tuple[str, bytes]]:
     """The files of generated/, streamed (a national tree is not held in memory); the render's
-    notes are printed once it is complete."""
+    notes are printed once it is complete (and added to ``notes``)."""
     context = RenderContext(found)
     yield from render_files(loaded.declarations, context)
-    for note in context.notes:
+    _say(context.notes)
+    if notes is not None:
+        notes.extend(context.notes)
+
+
+def _say(notes: list[str]) -> None:
+    for note in notes:
         sys.stderr.write(f"oppkobling: note: {note}\n")
+
+
+def _recording(files: Iterator[tuple[str, bytes]], hashes: dict[str, str]) -> Iterator[tuple[str, bytes]]:
+    for path, content in files:
+        hashes[path] = hashlib.sha256(content).hexdigest()
+        yield path, content
+
+
+def _renders(root: Path, found: xsd.SchemaSet | None) -> cache.Renders | None:
+    store = cache.Cache.open(root)
+    return None if store is None else cache.Renders(store, root, found.root if found else None)
+
+
+def compare(args: argparse.Namespace, root: Path, loaded: common.Loaded | None) -> list[output.Change]:
+    """How generated/ differs from what the declarations generate (check's L4). When partners/,
+    the tool and the schemas are what they were at the last render, the remembered sha256 of
+    every file is compared with the disk and nothing is rendered; otherwise it renders and
+    remembers. ``loaded``: the declarations, when the caller has them."""
+    found = schemas(args)
+    renders = _renders(root, found)
+    remembered = renders.expected() if renders else None
+    if renders is not None and remembered is not None:
+        expected, previous, notes = remembered
+        _say(notes)
+        changes, tree = output.diff_hashes(root, expected, previous)
+        if not changes and tree != previous:
+            renders.matched(tree)
+        return changes
+    partners = cache.snapshot(root / cache.PARTNERS) if renders else {}
+    hashes: dict[str, str] = {}
+    notes_made: list[str] = []
+    files = render(loaded or common.load(args), found, notes_made)
+    changes = output.diff(root, _recording(files, hashes))
+    if renders is not None and cache.same_content(partners, cache.snapshot(root / cache.PARTNERS, partners)):
+        renders.remember(partners, hashes, notes_made)
+    return changes
 
 
 def refuse(findings: list[Finding]) -> int:
@@ -63,14 +109,34 @@ def execute(args: argparse.Namespace, *, report: bool) -> int:
     when the run is refused (generate)."""
     root = common.root(args)
     with output.repo_lock(root) as lock:
-        loaded = common.load(args)
-        errors = has_errors(loaded.findings)
+        _, findings, loaded = common.checked_loading(args)
+        errors = has_errors(findings)
         if report or errors:
-            common.emit(REPORTERS["text"](loaded.findings))
+            common.emit(REPORTERS["text"](findings))
         if errors:
-            return refuse(loaded.findings)
-        files = render(loaded, schemas(args))
-        summary = output.write(root, files, held=lock)
+            return refuse(findings)
+        found = schemas(args)
+        renders = _renders(root, found)
+        remembered = renders.expected() if renders else None
+        summary = None
+        if renders is not None and remembered is not None:
+            # Nothing to render when generated/ already holds what these declarations generate.
+            expected, previous, notes = remembered
+            output.recover(root / GENERATED_DIR)  # what write() would do first
+            changes, tree = output.diff_hashes(root, expected, previous)
+            if not changes:
+                _say(notes)
+                if tree != previous:
+                    renders.matched(tree)
+                summary = output.Summary((), len(expected))
+        if summary is None:
+            partners = cache.snapshot(root / cache.PARTNERS) if renders else {}
+            hashes: dict[str, str] = {}
+            notes_made: list[str] = []
+            files = render(loaded or common.load(args), found, notes_made)
+            summary = output.write(root, _recording(files, hashes), held=lock)
+            if renders is not None and cache.same_content(partners, cache.snapshot(root / cache.PARTNERS, partners)):
+                renders.remember(partners, hashes, notes_made)
     common.emit(summary.line() + "\n")
     return 0
 
