@@ -25,9 +25,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+
+import orjson
 
 from pipeline import __version__, parallel
 from pipeline.declarations import DeclarationSet, KommuneDecl
@@ -107,7 +108,9 @@ def manifest_of(hashes: dict[str, str], tool_version: str = __version__) -> byte
         "tool_version": tool_version,
         "files": {p: hashes[p] for p in sorted(hashes)},
     }
-    return (json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+    # The bytes of json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n", made by
+    # orjson (text only: identical), which is much quicker for tens of thousands of entries.
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
 
 
 def one_kommune(declarations: DeclarationSet, k: KommuneDecl) -> DeclarationSet:
@@ -151,12 +154,14 @@ def _tasks(
     return 1 + len(kommuner), task
 
 
-def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
+def render(
+    declarations: DeclarationSet, context: RenderContext, hashes: dict[str, str] | None = None
+) -> Iterator[tuple[str, bytes]]:
     """Every file of generated/ (paths relative to it), one kommune at a time, MANIFEST.json last.
-    The order of files is not fixed; what they hold is."""
+    The order of files is not fixed; what they hold is. ``hashes`` receives the sha256 of each."""
     _load_all()
     count, task = _tasks(declarations, context)
-    hashes: dict[str, str] = {}
+    hashes = {} if hashes is None else hashes
     for produced, notes in parallel.ordered(task, count, parallel.jobs(count)):
         context.notes.extend(notes)
         for name, path, content in produced:
@@ -165,7 +170,9 @@ def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tup
                 raise ValueError(f"generator {name} produced {path} twice")
             hashes[path] = hashlib.sha256(content).hexdigest()
             yield path, content
-    yield MANIFEST, manifest_of(hashes, context.tool_version)
+    content = manifest_of(hashes, context.tool_version)
+    hashes[MANIFEST] = hashlib.sha256(content).hexdigest()
+    yield MANIFEST, content
 
 
 def render_all(declarations: DeclarationSet, context: RenderContext) -> dict[str, bytes]:

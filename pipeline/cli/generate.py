@@ -7,7 +7,6 @@ plainly when there are none) and rendering the tree in memory.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,12 +44,16 @@ def schemas(args: argparse.Namespace) -> xsd.SchemaSet | None:
 
 
 def render(
-    loaded: common.Loaded, found: xsd.SchemaSet | None, notes: list[str] | None = None
+    loaded: common.Loaded,
+    found: xsd.SchemaSet | None,
+    notes: list[str] | None = None,
+    hashes: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """The files of generated/, streamed (a national tree is not held in memory); the render's
-    notes are printed once it is complete (and added to ``notes``)."""
+    notes are printed once it is complete (and added to ``notes``); ``hashes`` receives the
+    sha256 of every file."""
     context = RenderContext(found)
-    yield from render_files(loaded.declarations, context)
+    yield from render_files(loaded.declarations, context, hashes)
     _say(context.notes)
     if notes is not None:
         notes.extend(context.notes)
@@ -59,12 +62,6 @@ def render(
 def _say(notes: list[str]) -> None:
     for note in notes:
         sys.stderr.write(f"oppkobling: note: {note}\n")
-
-
-def _recording(files: Iterator[tuple[str, bytes]], hashes: dict[str, str]) -> Iterator[tuple[str, bytes]]:
-    for path, content in files:
-        hashes[path] = hashlib.sha256(content).hexdigest()
-        yield path, content
 
 
 def _renders(root: Path, found: xsd.SchemaSet | None) -> cache.Renders | None:
@@ -90,8 +87,7 @@ def compare(args: argparse.Namespace, root: Path, loaded: common.Loaded | None) 
     partners = cache.snapshot(root / cache.PARTNERS) if renders else {}
     hashes: dict[str, str] = {}
     notes_made: list[str] = []
-    files = render(loaded or common.load(args), found, notes_made)
-    changes = output.diff(root, _recording(files, hashes))
+    changes = output.diff(root, render(loaded or common.load(args), found, notes_made, hashes))
     if renders is not None and cache.same_content(partners, cache.snapshot(root / cache.PARTNERS, partners)):
         renders.remember(partners, hashes, notes_made)
     return changes
@@ -133,8 +129,8 @@ def execute(args: argparse.Namespace, *, report: bool) -> int:
             partners = cache.snapshot(root / cache.PARTNERS) if renders else {}
             hashes: dict[str, str] = {}
             notes_made: list[str] = []
-            files = render(loaded or common.load(args), found, notes_made)
-            summary = output.write(root, _recording(files, hashes), held=lock)
+            files = render(loaded or common.load(args), found, notes_made, hashes)
+            summary = output.write(root, files, held=lock)
             if renders is not None and cache.same_content(partners, cache.snapshot(root / cache.PARTNERS, partners)):
                 renders.remember(partners, hashes, notes_made)
     common.emit(summary.line() + "\n")
