@@ -42,7 +42,8 @@ from pipeline import __version__
 DIR_NAME = ".oppkobling-cache"
 ENV = "OPPKOBLING_CACHE"
 FORMAT = 1
-KEEP = 8  # entries kept per kind (oldest removed first)
+KEEP = {"render": 2}  # entries kept per kind (oldest removed first): renders are large at scale
+KEEP_DEFAULT = 8
 SETTLED_NS = 2_000_000_000  # a file older than this when recorded may be trusted by its stat
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -103,7 +104,7 @@ def _walk(base: Path) -> Iterator[tuple[str, os.stat_result]]:
                 stack.append(rel)
 
 
-def _sha_file(path: Path) -> str:
+def sha_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
@@ -132,7 +133,7 @@ def snapshot(base: Path, previous: Tree | None = None) -> Tree:
             if old is not None and old[:5] == meta and old[6] - info.st_mtime_ns >= SETTLED_NS:
                 tree[rel] = old  # vouched for by its stat (and when that was recorded)
                 continue
-            content = _sha_file(base / rel)
+            content = sha_file(base / rel)
         elif kind == "l":
             content = str((base / rel).readlink())
         else:
@@ -247,7 +248,7 @@ class Cache:
         try:
             mine = [p for p in self.directory.iterdir() if p.name.startswith(f"{kind}-") and p.suffix == ".json"]
             mine.sort(key=lambda p: p.lstat().st_mtime_ns)
-            for old in mine[:-KEEP]:
+            for old in mine[: -KEEP.get(kind, KEEP_DEFAULT)]:
                 old.unlink()
         except OSError:
             pass
@@ -275,8 +276,8 @@ def xsd_identity(schemas_root: Path | None) -> str:
 
 class Renders:
     """What the declarations generate, remembered as the sha256 of every file of generated/ (never
-    the files themselves), for a given partners/ content, tool and schema set; plus the last
-    snapshot of generated/ that matched it, so an unchanged tree is recognised by its stat."""
+    the files themselves), for a given partners/ content, tool and schema set; plus the stat of
+    generated/'s files when they last matched, so an unchanged tree is recognised by its stat."""
 
     KIND = "render"
 
@@ -285,9 +286,10 @@ class Renders:
         self.root = root
         self.name = named(self.KIND, [xsd_identity(schemas_root)])
 
-    def expected(self) -> tuple[dict[str, str], Tree | None, list[str]] | None:
-        """(path -> sha256, last matching snapshot of generated/ or None, the render's notes),
-        when partners/ is what it was when they were recorded; None otherwise."""
+    def expected(self) -> tuple[dict[str, str], dict[str, str] | None, list[str]] | None:
+        """(path -> sha256, what vouches for generated/ files by their stat (see
+        ``output.diff_hashes``) or None, the render's notes), when partners/ is what it was when
+        they were recorded; None otherwise."""
         entry = self.store.get(self.KIND, self.name)
         try:
             if not isinstance(entry, dict) or not isinstance(entry["hashes"], dict):
@@ -306,7 +308,7 @@ class Renders:
         entry = {"partners": partners, "hashes": hashes, "notes": notes, "generated": None}
         self.store.put(self.KIND, self.name, entry)
 
-    def matched(self, generated: Tree) -> None:
+    def matched(self, generated: dict[str, str]) -> None:
         """generated/ was found to match: keep its stat so the next look is quick."""
         entry = self.store.get(self.KIND, self.name)
         if isinstance(entry, dict):

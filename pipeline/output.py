@@ -299,8 +299,9 @@ class _Entry(enum.Enum):
     LINK = "link"
 
 
-def _scan(gen: Path) -> dict[str, _Entry]:
-    """Everything under generated/ (relative posix paths), refusing what could lead outside it."""
+def _scan(gen: Path, stats: dict[str, str] | None = None) -> dict[str, _Entry]:
+    """Everything under generated/ (relative posix paths), refusing what could lead outside it.
+    ``stats`` receives each regular file's "size:mtime_ns:ctime_ns:inode"."""
     if gen.is_symlink():
         raise RepositoryError(
             f"{gen} is a symbolic link; oppkobling writes only into a real {GENERATED_DIR}/ directory"
@@ -319,7 +320,8 @@ def _scan(gen: Path) -> dict[str, _Entry]:
         for name in sorted([*dirnames, *filenames]):
             full = f"{dirpath}{os.sep}{name}"
             rel = prefix + name
-            mode = os.lstat(full).st_mode
+            info = os.lstat(full)
+            mode = info.st_mode
             if stat.S_ISLNK(mode):
                 try:
                     inside = Path(full).resolve().is_relative_to(real)
@@ -335,6 +337,8 @@ def _scan(gen: Path) -> dict[str, _Entry]:
                 entries[rel] = _Entry.DIR
             elif stat.S_ISREG(mode):
                 entries[rel] = _Entry.FILE
+                if stats is not None:
+                    stats[rel] = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
             else:
                 raise RepositoryError(f"{GENERATED_DIR}/{rel} is not a regular file, directory or link")
     return entries
@@ -400,23 +404,44 @@ def diff(root: Path, files: Files) -> list[Change]:
 
 
 def diff_hashes(
-    root: Path, expected: Mapping[str, str], previous: cache.Tree | None = None
-) -> tuple[list[Change], cache.Tree]:
+    root: Path, expected: Mapping[str, str], vouched: Mapping[str, str] | None = None
+) -> tuple[list[Change], dict[str, str]]:
     """``diff`` against a remembered render: ``expected`` maps every generated file to the sha256
-    of its content. Files on disk are hashed, except where ``previous`` (a snapshot taken when
-    they matched) vouches for them by their stat. Returns the changes and the tree's snapshot."""
+    of its content. A file is read and hashed unless ``vouched`` (recorded when it last matched:
+    "size:mtime:ctime:inode|recorded-at") shows the same stat, recorded when its mtime was
+    already settled (see ``pipeline.cache``). Returns the changes and what can be vouched for
+    next time. When MANIFEST.json itself is as expected, the files it owns are exactly the
+    expected ones, so there is nothing to remove and it need not be parsed."""
     gen = root / GENERATED_DIR
-    entries = _scan(gen)  # refuses links out of generated/, as diff does
-    owned = _owned(gen, entries)
-    tree = cache.snapshot(gen, previous)
+    stats: dict[str, str] = {}
+    entries = _scan(gen, stats)  # refuses links out of generated/, as diff does
+    vouched = vouched or {}
+    now = time.time_ns()
     changes = []
+    matched: dict[str, str] = {}
     for path, sha in expected.items():
         entry = entries.get(path)
         if entry is None:
             changes.append(Change(path, Kind.ADDED))
-        elif entry is not _Entry.FILE or tree.get(path, [None] * 6)[5] != sha:
+            continue
+        if entry is not _Entry.FILE:
             changes.append(Change(path, Kind.CHANGED))
-    return sorted([*changes, *_removed(entries, owned, set(expected))]), tree
+            continue
+        signature = stats[path]
+        old = vouched.get(path)
+        if old is not None:
+            old_signature, _, recorded = old.partition("|")
+            mtime = int(signature.split(":")[1])
+            if old_signature == signature and recorded.isdigit() and int(recorded) - mtime >= cache.SETTLED_NS:
+                matched[path] = old
+                continue
+        if cache.sha_file(gen / path) == sha:
+            matched[path] = f"{signature}|{now}"
+        else:
+            changes.append(Change(path, Kind.CHANGED))
+    if any(c.path == MANIFEST for c in changes):
+        changes.extend(_removed(entries, _owned(gen, entries), set(expected)))
+    return sorted(changes), matched
 
 
 # -- writing generated/ ----------------------------------------------------------------------

@@ -78,11 +78,11 @@ def compare(args: argparse.Namespace, root: Path, loaded: common.Loaded | None) 
     renders = _renders(root, found)
     remembered = renders.expected() if renders else None
     if renders is not None and remembered is not None:
-        expected, previous, notes = remembered
+        expected, vouched, notes = remembered
         _say(notes)
-        changes, tree = output.diff_hashes(root, expected, previous)
-        if not changes and tree != previous:
-            renders.matched(tree)
+        changes, matched = output.diff_hashes(root, expected, vouched)
+        if not changes and matched != vouched:
+            renders.matched(matched)
         return changes
     partners = cache.snapshot(root / cache.PARTNERS) if renders else {}
     hashes: dict[str, str] = {}
@@ -117,13 +117,13 @@ def execute(args: argparse.Namespace, *, report: bool) -> int:
         summary = None
         if renders is not None and remembered is not None:
             # Nothing to render when generated/ already holds what these declarations generate.
-            expected, previous, notes = remembered
+            expected, vouched, notes = remembered
             output.recover(root / GENERATED_DIR)  # what write() would do first
-            changes, tree = output.diff_hashes(root, expected, previous)
+            changes, matched = output.diff_hashes(root, expected, vouched)
             if not changes:
                 _say(notes)
-                if tree != previous:
-                    renders.matched(tree)
+                if matched != vouched:
+                    renders.matched(matched)
                 summary = output.Summary((), len(expected))
         if summary is None:
             partners = cache.snapshot(root / cache.PARTNERS) if renders else {}
