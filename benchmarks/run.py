@@ -297,6 +297,16 @@ def scale_run(scale: int, args: argparse.Namespace, env: dict[str, str]) -> dict
     return t
 
 
+def code_state() -> str:
+    """The tool as the cache sees it (pipeline/cache.py's fingerprint) and the commit."""
+    sys.path.insert(0, str(REPO))
+    from pipeline import cache
+
+    cache._FINGERPRINT = None
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=False)
+    return f"{head.stdout.strip()} {cache.fingerprint()}"
+
+
 def machine() -> list[str]:
     cpu = platform.processor() or platform.machine()
     try:
@@ -346,9 +356,11 @@ def fmt(x: float) -> str:
 
 def report(results: dict[int, dict[str, Timing]], args: argparse.Namespace, seconds: float) -> str:
     scales = sorted(results)
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     lines = [
         "# Benchmarks",
         "",
+        f"Commit {head.stdout.strip()}.",
         f"One run of `python benchmarks/run.py {' '.join(args.argv)}`".rstrip() + f" on {dt.date.today()}"
         f" ({seconds / 60:.1f} min). {args.kommuner} kommuner x {args.parties} parties at "
         + ", ".join(f"{s}x" for s in scales)
@@ -429,8 +441,14 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"official XSDs not found at {xsd}: pass --xsd-dir or set OPPKOBLING_XSD_DIR")
     env = {**os.environ, "OPPKOBLING_XSD_DIR": str(xsd.resolve())}
     started = time.perf_counter()
+    code_before = code_state()
     results = {s: scale_run(s, args, env) for s in (int(x) for x in args.scales.split(","))}
     text = report(results, args, time.perf_counter() - started)
+    if code_state() != code_before:
+        text += (
+            "\n**Warning:** pipeline/ changed while this ran (caches keyed by the tool's fingerprint were "
+            "invalidated mid-run); run it again.\n"
+        )
     if TRASH.exists():
         shutil.rmtree(TRASH)
     args.out.write_text(text, "utf-8")
