@@ -230,13 +230,15 @@ class Cache:
 
     def put(self, kind: str, name: str, value: Any) -> None:
         """Store (best effort: a cache that cannot be written is only slower)."""
-        payload = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        data = self._mac(kind, name, payload).encode("ascii") + b"\n" + payload
+        import orjson  # not needed to read entries, so not on the quick path's imports
+
+        payload = orjson.dumps(value)
         temp = self.directory / f".{kind}-{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
         try:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             with os.fdopen(fd, "wb") as f:
-                f.write(data)
+                f.write(self._mac(kind, name, payload).encode("ascii") + b"\n")
+                f.write(payload)
             temp.replace(self._path(kind, name))
         except OSError:
             with contextlib.suppress(OSError):

@@ -43,6 +43,7 @@ def as_written(doc: Document, path: Path) -> Path:
     """``path`` as the file spells it: HER-ids are mapping keys the model keeps as text, while
     the file may have them unquoted (an int key). Each digit-only step is taken as an int where
     the document has that int key, so positions below an unquoted HER-id are found too."""
+    doc.ensure_positions()
     written: list[str | int] = []
     for part in path:
         if isinstance(part, str) and part.isdigit():

@@ -106,7 +106,7 @@ def manifest_of(hashes: dict[str, str], tool_version: str = __version__) -> byte
         "_comment": HEADER,
         "tool": "oppkobling",
         "tool_version": tool_version,
-        "files": {p: hashes[p] for p in sorted(hashes)},
+        "files": hashes,  # sorted by orjson with the rest, without a copy of 200k entries
     }
     # The bytes of json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n", made by
     # orjson (text only: identical), which is much quicker for tens of thousands of entries.

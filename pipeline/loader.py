@@ -72,9 +72,23 @@ class Document:
     data: Any
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    text: str | None = field(default=None, repr=False, compare=False)
+    forgotten: bool = field(default=False, repr=False, compare=False)
+
+    def forget_positions(self) -> None:
+        """Free the position tables (a national build holds a few hundred thousand entries
+        once its findings are made). They are read again from ``text`` if ever asked for."""
+        if self.text is not None:
+            self.positions, self.key_positions, self.forgotten = {}, {}, True
+
+    def ensure_positions(self) -> None:
+        if self.forgotten and self.text is not None:
+            again = load_text(self.text)
+            self.positions, self.key_positions, self.forgotten = again.positions, again.key_positions, False
 
     def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Best position for ``path``: the value (or its key), else the nearest ancestor."""
+        self.ensure_positions()
         probe = path
         while True:
             table = self.key_positions if key else self.positions
@@ -400,7 +414,9 @@ def _load_fast(text: str) -> Document | None:
 
 def load_text(text: str) -> Document:
     fast = _load_fast(text)
-    return fast if fast is not None else _load_reference(text)
+    doc = fast if fast is not None else _load_reference(text)
+    doc.text = text
+    return doc
 
 
 def _load_reference(text: str) -> Document:

@@ -14,6 +14,8 @@ workers whatever the size, which is how the tests exercise this path on small da
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import multiprocessing
 import os
 import sys
@@ -24,7 +26,7 @@ from typing import TypeVar
 
 ENV = "OPPKOBLING_JOBS"
 MIN_TASKS = 24
-IN_FLIGHT_PER_WORKER = 3
+IN_FLIGHT_PER_WORKER = 2
 
 R = TypeVar("R")
 
@@ -34,7 +36,25 @@ _TASK: Callable[[int], object] | None = None
 
 def _run(index: int) -> object:
     assert _TASK is not None
-    return _TASK(index)
+    result = _TASK(index)
+    _trim()
+    return result
+
+
+def _trim() -> None:
+    """Give the memory a task freed back to the system (glibc keeps freed heap otherwise, so a
+    worker that once rendered a large part would hold that much for the rest of the run)."""
+    global _MALLOC_TRIM
+    if _MALLOC_TRIM is None:
+        try:
+            _MALLOC_TRIM = ctypes.CDLL(None).malloc_trim
+        except (OSError, AttributeError):  # pragma: no cover - not glibc
+            _MALLOC_TRIM = False
+    if callable(_MALLOC_TRIM):
+        _MALLOC_TRIM(0)
+
+
+_MALLOC_TRIM: Callable[[int], int] | bool | None = None
 
 
 def cores() -> int:
@@ -68,6 +88,11 @@ def ordered(task: Callable[[int], R], count: int, workers: int) -> Iterator[R]:
         return
     global _TASK
     _TASK = task
+    # Freeze what is loaded: the workers' garbage collector then never touches (and so never
+    # copies) the inherited pages of the declarations, which stay shared with this process.
+    gc.collect()
+    gc.freeze()
+    _trim()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     pending: deque[Future[object]] = deque()
     try:
@@ -81,4 +106,5 @@ def ordered(task: Callable[[int], R], count: int, workers: int) -> Iterator[R]:
         for future in pending:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
         _TASK = None

@@ -131,3 +131,13 @@ def test_random_documents_agree(text: str) -> None:
 @given(st.text(alphabet="ab1 :-\n#'\"[]{},?|>!&*%.\\æ~\t", max_size=40))
 def test_random_text_agrees(text: str) -> None:
     agree(text)
+
+
+def test_forgotten_positions_come_back_the_same() -> None:
+    text = (REPO / "partners" / "kommuner" / "5001-trondheim.yaml").read_text("utf-8")
+    doc = loader.load_text(text)
+    before = (dict(doc.positions), dict(doc.key_positions), doc.position(("parties", 1, "her_id")))
+    doc.forget_positions()
+    assert doc.positions == {} and doc.forgotten
+    assert doc.position(("parties", 1, "her_id")) == before[2]
+    assert (doc.positions, doc.key_positions) == before[:2]

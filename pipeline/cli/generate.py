@@ -52,6 +52,11 @@ def render(
     """The files of generated/, streamed (a national tree is not held in memory); the render's
     notes are printed once it is complete (and added to ``notes``); ``hashes`` receives the
     sha256 of every file."""
+    # The findings are made; generators read only the models.
+    for kdecl in loaded.declarations.kommuner:
+        kdecl.document.forget_positions()
+    for hdecl in loaded.declarations.helseforetak:
+        hdecl.document.forget_positions()
     context = RenderContext(found)
     yield from render_files(loaded.declarations, context, hashes)
     _say(context.notes)
