@@ -105,20 +105,11 @@ class TreeMemory(threading.Thread):
         return found
 
     @staticmethod
-    def _pss(pid: int) -> int:
+    def _kb(path: str, field: str) -> int:
+        """A "Field:   123 kB" line of a /proc file, in kB (0 once the process is gone)."""
         try:
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-        except (OSError, ValueError):
-            pass
-        return 0
-
-    @staticmethod
-    def _hwm(pid: int) -> int:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
+            for line in Path(path).read_text().splitlines():
+                if line.startswith(field):
                     return int(line.split()[1])
         except (OSError, ValueError):
             pass
@@ -127,8 +118,8 @@ class TreeMemory(threading.Thread):
     def run(self) -> None:
         while not self.done.is_set():
             tree = self._tree()
-            self.peak_kb = max(self.peak_kb, sum(self._pss(p) for p in tree))
-            self.hwm_kb = max([self.hwm_kb, *(self._hwm(p) for p in tree)])
+            self.peak_kb = max(self.peak_kb, sum(self._kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in tree))
+            self.hwm_kb = max([self.hwm_kb, *(self._kb(f"/proc/{p}/status", "VmHWM:") for p in tree)])
             self.done.wait(0.02)
 
 
@@ -313,13 +304,12 @@ def scale_run(scale: int, args: argparse.Namespace, env: dict[str, str]) -> dict
 
 
 def code_state() -> str:
-    """The tool as the cache sees it (pipeline/cache.py's fingerprint) and the commit."""
+    """The tool as the cache sees it (pipeline/cache.py's fingerprint of pipeline/)."""
     sys.path.insert(0, str(REPO))
     from pipeline import cache
 
     cache._FINGERPRINT = None
-    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=False)
-    return f"{head.stdout.strip()} {cache.fingerprint()}"
+    return cache.fingerprint()
 
 
 def machine() -> list[str]:
