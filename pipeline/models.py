@@ -30,7 +30,8 @@ OrgNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
 HerId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 Email = Annotated[
     str,
-    StringConstraints(pattern=r"^[^@\s<>\"]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$"),
+    # No \" escape: the pattern must also be a valid ECMA-262 regex for JSON Schema tooling.
+    StringConstraints(pattern=r'^[^@\s<>"]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$'),
 ]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Version = Annotated[str, StringConstraints(pattern=r"^[0-9]+\.[0-9]+$")]
