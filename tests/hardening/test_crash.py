@@ -197,23 +197,24 @@ def test_kill_at_every_step_of_the_swap(scenario: Scenario, mode: str, scratch: 
     assert {"old", "new"} <= seen
 
 
+def _start_generate(root: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "generate", "--today", TODAY],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def test_two_generates_at_once_are_serialised(scenario: Scenario, tmp_path: Path) -> None:
     """While the lock is held, neither run writes; once it is released, one writes the new tree
     and the other finds it up to date."""
     scenario.restore()
     env = {**os.environ, **scenario.env, "OPPKOBLING_LOCK_WAIT": "60"}
     with output.repo_lock(scenario.root):
-        runs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "pipeline.cli", "generate", "--today", TODAY],
-                cwd=scenario.root,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(2)
-        ]
+        runs = [_start_generate(scenario.root, env) for _ in range(2)]
         time.sleep(2.0)
         assert [p.poll() for p in runs] == [None, None], "both wait for the lock"
         assert tree(scenario.root / "generated") == scenario.old
@@ -229,17 +230,7 @@ def test_two_generates_at_once_are_serialised(scenario: Scenario, tmp_path: Path
 def test_two_generates_racing_end_consistent(scenario: Scenario) -> None:
     scenario.restore()
     env = {**os.environ, **scenario.env}
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "generate", "--today", TODAY],
-            cwd=scenario.root,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
+    runs = [_start_generate(scenario.root, env) for _ in range(2)]
     results = [p.communicate(timeout=300) for p in runs]
     for p, (out, err) in zip(runs, results, strict=True):
         assert "Traceback" not in err
