@@ -2,9 +2,9 @@
 
 The pure core runs load -> model -> rules -> plan -> render:
 
-- ``pipeline.loader``      YAML text -> plain data with positions (S1 safety limits)
-- ``pipeline.models``      pydantic declarations (the single source of truth for schemas)
-- ``pipeline.declarations`` a loaded set of HF and kommune declarations
+- ``pipeline.model.loader``      YAML text -> plain data with positions (S1 safety limits)
+- ``pipeline.model.models``      pydantic declarations (the single source of truth for schemas)
+- ``pipeline.model.declarations`` a loaded set of HF and kommune declarations
 - ``pipeline.rules``       one module per routine area; each rule named by its RULES.md id
 - ``pipeline.routine``     the routine's dates: T-14, T-7, T 09:00 Europe/Oslo
 - ``pipeline.agreements``  step K4: ebXML CPA partner agreements and the per-HF index

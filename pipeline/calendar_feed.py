@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from pipeline import __version__, routine, timeline
-from pipeline.declarations import KOMMUNE_FILE, DeclarationSet, KommuneDecl
 from pipeline.generate import HEADER, RenderContext, generator
-from pipeline.models import Status
+from pipeline.model.declarations import KOMMUNE_FILE, DeclarationSet, KommuneDecl
+from pipeline.model.models import Status
 
 CALENDAR = "calendar.ics"
 PER_KOMMUNE_DIR = "calendars"

@@ -29,12 +29,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from pipeline.declarations import KOMMUNE_DIR, KOMMUNE_FILE, parse
 from pipeline.errors import OppkoblingError, UsageError
 from pipeline.findings import Finding, Location, Severity, sort_findings
-from pipeline.loader import LoadError, decode, load_text
-from pipeline.models import Status
-from pipeline.register import RegisterEntry
+from pipeline.model.declarations import KOMMUNE_DIR, KOMMUNE_FILE, parse
+from pipeline.model.kommuner import KommuneEntry
+from pipeline.model.loader import LoadError, decode, load_text
+from pipeline.model.models import Status
 from pipeline.rules import Context, evaluate
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schemas/kommune.schema.json"
@@ -89,7 +89,7 @@ def _line(text: str, comment: str, column: int = 32) -> str:
     return f"{text.ljust(column)}# {comment}" if len(text) < column else f"{text}  # {comment}"
 
 
-def scaffold(entry: RegisterEntry) -> tuple[str, str]:
+def scaffold(entry: KommuneEntry) -> tuple[str, str]:
     """(repository path, text) of a new ``planned`` declaration for ``entry``. Values come from
     the register; the contact is a placeholder to verify; the fields still to fill in are there
     with empty values and a comment each, so ``oppkobling record`` can fill them in place."""

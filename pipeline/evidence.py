@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from pipeline import routine
-from pipeline.models import Kommune, Party, Status
+from pipeline.model.models import Kommune, Party, Status
 
 
 def stage(k: Kommune) -> Status:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from pipeline import __version__, parallel
-from pipeline.declarations import DeclarationSet, KommuneDecl
+from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.xsd import SchemaSet
 
 GENERATED_DIR = "generated"

@@ -25,10 +25,10 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pipeline import routine
-from pipeline.catalogue import catalogue
-from pipeline.declarations import DeclarationSet, KommuneDecl
 from pipeline.findings import Finding, Severity
-from pipeline.models import HF_KEYS
+from pipeline.model.catalogue import catalogue
+from pipeline.model.declarations import DeclarationSet, KommuneDecl
+from pipeline.model.models import HF_KEYS
 
 HEMIT = Address("Hemit meldingsansvarlig", "meldingsansvarlig", "helse-midt.no")
 TEMPLATE = "order-mail.txt.j2"

@@ -20,8 +20,8 @@ import jinja2.sandbox
 
 from pipeline import timeline
 from pipeline.agreements.states import AgreementState, agreement_state, has_agreement
-from pipeline.declarations import DeclarationSet, KommuneDecl
 from pipeline.findings import Finding, count
+from pipeline.model.declarations import DeclarationSet, KommuneDecl
 
 CPA_DIR = "cpa"
 COMMENT_LIMIT = 65_536  # characters in a GitHub comment; the job summary allows 1 MiB

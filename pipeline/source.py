@@ -1,7 +1,7 @@
 """Reading declarations from the edges: a work tree on disk, or a git revision.
 
 Both return ``{repository-relative posix path: bytes}`` for everything under ``partners/``;
-the pure core (``pipeline.declarations``) never touches the file system.
+the pure core (``pipeline.model.declarations``) never touches the file system.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def find_root(start: Path) -> Path:
 
 
 def _s1(rel: str, message: str) -> Finding:
-    from pipeline.declarations import S1_STEP
+    from pipeline.model.declarations import S1_STEP
 
     return Finding("S1", Severity.ERROR, Location(rel), message, S1_STEP)
 
@@ -41,7 +41,7 @@ def read_tree(root: Path) -> tuple[dict[str, bytes], list[Finding]]:
     """Every regular file under partners/. A symbolic link is read only when it resolves to a
     regular file inside the repository; any other link (out of the repository, dangling, a loop,
     to a directory) and anything that is not a regular file is an S1 finding, never skipped silently."""
-    from pipeline.loader import MAX_BYTES
+    from pipeline.model.loader import MAX_BYTES
 
     files: dict[str, bytes] = {}
     findings: list[Finding] = []

@@ -28,9 +28,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pipeline import timeline
 from pipeline.agreements.states import agreement_state, has_agreement
-from pipeline.declarations import DeclarationSet, KommuneDecl
 from pipeline.generate import HEADER, RenderContext, generator
-from pipeline.models import HF_KEYS, Status
+from pipeline.model.declarations import DeclarationSet, KommuneDecl
+from pipeline.model.models import HF_KEYS, Status
 
 STATUS_MD = "STATUS.md"
 STATUS_HTML = "status.html"

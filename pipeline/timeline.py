@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline import evidence, routine
-from pipeline.models import HF_KEYS, Kommune, Status
+from pipeline.model.models import HF_KEYS, Kommune, Status
 
 
 class Actor(enum.StrEnum):

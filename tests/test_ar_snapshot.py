@@ -8,10 +8,10 @@ import json
 import pytest
 from conftest import REPO, Repo
 
-from pipeline.ar import ArSnapshot, parse_snapshot
-from pipeline.declarations import parse
 from pipeline.errors import UsageError
 from pipeline.findings import Severity
+from pipeline.model.ar_snapshot import ArSnapshot, parse_snapshot
+from pipeline.model.declarations import parse
 from pipeline.rules import Context, evaluate
 
 TODAY = dt.date(2026, 11, 26)

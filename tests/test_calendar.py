@@ -14,8 +14,8 @@ import icalendar
 from conftest import REPO, Repo
 
 from pipeline import calendar_feed
-from pipeline.declarations import DeclarationSet, parse
 from pipeline.generate import RenderContext
+from pipeline.model.declarations import DeclarationSet, parse
 from pipeline.source import read_tree
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -118,7 +118,7 @@ def test_same_bytes_every_run_whatever_the_host_zone_and_locale() -> None:
         "import hashlib, sys\n"
         "from pathlib import Path\n"
         "from pipeline import calendar_feed\n"
-        "from pipeline.declarations import parse\n"
+        "from pipeline.model.declarations import parse\n"
         "from pipeline.generate import RenderContext\n"
         "from pipeline.source import read_tree\n"
         "files = dict(calendar_feed.render(parse(read_tree(Path(sys.argv[1]))[0]), RenderContext(None)))\n"

@@ -11,8 +11,8 @@ from conftest import REPO, Repo, Result
 
 from pipeline import editing
 from pipeline.cli import main
-from pipeline.declarations import parse
-from pipeline.register import register
+from pipeline.model.declarations import parse
+from pipeline.model.kommuner import register
 from pipeline.source import read_tree
 
 STJORDAL = "partners/kommuner/5035-stjordal.yaml"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import TODAY, Repo
 
-from pipeline.loader import MAX_BYTES, MAX_DEPTH
+from pipeline.model.loader import MAX_BYTES, MAX_DEPTH
 
 STJORDAL = "partners/kommuner/5035-stjordal.yaml"
 SHIPPED = (Path(__file__).resolve().parent.parent / STJORDAL).read_bytes()

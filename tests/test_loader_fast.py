@@ -12,7 +12,7 @@ from conftest import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import loader
+from pipeline.model import loader
 
 pytestmark = pytest.mark.skipif(loader._libyaml is None, reason="PyYAML without libyaml: no fast path to compare")
 

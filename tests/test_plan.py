@@ -6,8 +6,8 @@ import datetime as dt
 
 from conftest import REPO
 
-from pipeline.declarations import DeclarationSet, parse
 from pipeline.generate import RenderContext, render_all
+from pipeline.model.declarations import DeclarationSet, parse
 from pipeline.plan import make_plan, render_markdown, truncate
 from pipeline.rules import Context, evaluate
 

@@ -11,9 +11,9 @@ import pytest
 from conftest import REPO
 
 from pipeline import generate, parallel
-from pipeline.declarations import DeclarationSet, parse
 from pipeline.errors import XmlValidationError
 from pipeline.generate import GENERATORS, PARTS, RenderContext, one_kommune, render_all
+from pipeline.model.declarations import DeclarationSet, parse
 from pipeline.source import read_tree
 from pipeline.xsd import SchemaSet
 

@@ -14,8 +14,8 @@ from conftest import REPO, Repo
 from jsonschema import Draft202012Validator, FormatChecker
 
 from pipeline.cli.schema import render
-from pipeline.loader import load_bytes
-from pipeline.models import MODELS
+from pipeline.model.loader import load_bytes
+from pipeline.model.models import MODELS
 
 KINDS = {"partners/kommuner": "kommune", "partners/helseforetak": "helseforetak"}
 SHIPPED = sorted(p.relative_to(REPO).as_posix() for d in KINDS for p in (REPO / d).glob("*.yaml"))

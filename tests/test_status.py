@@ -12,7 +12,7 @@ import pytest
 from conftest import REPO, Repo
 
 from pipeline import routine, status_board
-from pipeline.declarations import DeclarationSet, parse
+from pipeline.model.declarations import DeclarationSet, parse
 from pipeline.source import read_tree
 
 EXAMPLE_NAMES = ("Kristiansund", "Molde", "Bindal", "Trondheim", "Namsos", "Melhus", "Stjørdal")

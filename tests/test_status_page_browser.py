@@ -15,8 +15,8 @@ import pytest
 from conftest import REPO
 
 from pipeline import status_board
-from pipeline.declarations import parse
 from pipeline.generate import RenderContext
+from pipeline.model.declarations import parse
 from pipeline.source import read_tree
 
 ARTIFACTS = REPO / "test-artifacts"

@@ -11,8 +11,8 @@ import pytest
 from conftest import REPO, Repo
 
 from pipeline import timeline
-from pipeline.declarations import parse
-from pipeline.models import Kommune
+from pipeline.model.declarations import parse
+from pipeline.model.models import Kommune
 from pipeline.source import read_tree
 from pipeline.timeline import State
 

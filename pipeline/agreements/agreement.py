@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from pipeline import routine
 from pipeline.agreements import states
 from pipeline.agreements.states import AgreementState, CpaStatus
-from pipeline.catalogue import Version, catalogue
-from pipeline.declarations import DeclarationSet
-from pipeline.models import HF_KEYS, Helseforetak, Kommune, Party
+from pipeline.model.catalogue import Version, catalogue
+from pipeline.model.declarations import DeclarationSet
+from pipeline.model.models import HF_KEYS, Helseforetak, Kommune, Party
 
 VALIDITY_YEARS = 5
 

@@ -46,8 +46,8 @@ from lxml import etree
 
 from pipeline.agreements.agreement import Agreement, Message
 from pipeline.agreements.states import AgreementState
-from pipeline.catalogue import Process, Schema, catalogue
 from pipeline.generate import HEADER
+from pipeline.model.catalogue import Process, Schema, catalogue
 
 NS = "http://www.oasis-open.org/committees/ebxml-cppa/schema/cpp-cpa-2_0.xsd"
 DS = "http://www.w3.org/2000/09/xmldsig#"

@@ -20,7 +20,7 @@ from pipeline.agreements.agreement import Agreement
 from pipeline.agreements.states import AgreementState
 from pipeline.errors import XmlValidationError
 from pipeline.generate import HEADER
-from pipeline.models import Helseforetak
+from pipeline.model.models import Helseforetak
 from pipeline.xsd import safe_parser
 
 NS = "https://oppkobling.example/schemas/partner-index"

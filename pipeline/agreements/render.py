@@ -15,8 +15,8 @@ from lxml import etree
 
 from pipeline.agreements import cpa, index
 from pipeline.agreements.agreement import by_hf, collect
-from pipeline.declarations import DeclarationSet
 from pipeline.generate import RenderContext, generator
+from pipeline.model.declarations import DeclarationSet
 
 # From generated/<hf-key>/cpa/ back to the repository root, where the declarations live.
 TO_ROOT = "../../../"

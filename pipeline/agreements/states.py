@@ -35,8 +35,8 @@ from enum import StrEnum
 from typing import Literal
 
 from pipeline import evidence
-from pipeline.catalogue import catalogue
-from pipeline.models import HF_KEYS, Kommune, Party, Status
+from pipeline.model.catalogue import catalogue
+from pipeline.model.models import HF_KEYS, Kommune, Party, Status
 
 CpaStatus = Literal["proposed", "agreed"]
 

@@ -19,8 +19,8 @@ from pipeline.reporters import REPORTERS
 from pipeline.source import PARTNERS, find_root
 
 if TYPE_CHECKING:
-    from pipeline.ar import ArSnapshot
-    from pipeline.declarations import DeclarationSet
+    from pipeline.model.ar_snapshot import ArSnapshot
+    from pipeline.model.declarations import DeclarationSet
 
 # Parsing, models and rules (pydantic, the YAML parsers, holidays) are imported inside the
 # functions that need them, so that a command answered from the cache starts quickly.
@@ -62,7 +62,7 @@ def _ar_snapshot_bytes(args: argparse.Namespace) -> tuple[Path, bytes] | None:
 
 
 def ar_snapshot(args: argparse.Namespace) -> ArSnapshot | None:
-    from pipeline.ar import parse_snapshot
+    from pipeline.model.ar_snapshot import parse_snapshot
 
     found = _ar_snapshot_bytes(args)
     return None if found is None else parse_snapshot(found[1], str(found[0]))
@@ -111,7 +111,7 @@ class Loaded:
 
 def load(args: argparse.Namespace, *, base_ref: str | None = None) -> Loaded:
     """Read partners/, parse it, and run every rule (with L1-L3 when a base is given)."""
-    from pipeline.declarations import parse
+    from pipeline.model.declarations import parse
     from pipeline.rules import Context, evaluate
     from pipeline.source import read_revision, read_tree
 

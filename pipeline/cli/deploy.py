@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.cli import common
-from pipeline.declarations import DeclarationSet
 from pipeline.deploy import engine, local, report
 from pipeline.deploy.dirtarget import DirTarget
 from pipeline.deploy.engine import Locking, Release
@@ -25,6 +24,7 @@ from pipeline.deploy.sftp import SftpTarget, connect
 from pipeline.deploy.target import DirSpec, Target, TargetSpec, parse_spec
 from pipeline.errors import DeployError, UsageError
 from pipeline.findings import Severity, has_errors
+from pipeline.model.declarations import DeclarationSet
 from pipeline.reporters import REPORTERS
 
 NAME = "deploy"

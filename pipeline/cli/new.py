@@ -10,7 +10,7 @@ from pipeline import editing
 from pipeline.cli import common
 from pipeline.cli.record import write_atomically
 from pipeline.errors import RepositoryError, UsageError
-from pipeline.register import register
+from pipeline.model.kommuner import register
 from pipeline.source import read_tree
 
 NAME = "new"

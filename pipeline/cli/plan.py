@@ -6,8 +6,8 @@ import argparse
 import json
 
 from pipeline.cli import common
-from pipeline.declarations import parse
 from pipeline.generate import RenderContext, render_all
+from pipeline.model.declarations import parse
 from pipeline.plan import COMMENT_LIMIT, make_plan, render_markdown
 from pipeline.source import read_revision
 

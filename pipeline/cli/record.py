@@ -16,7 +16,7 @@ from pathlib import Path
 from pipeline import editing
 from pipeline.cli import common
 from pipeline.errors import RepositoryError, UsageError
-from pipeline.models import HF_KEYS, Status
+from pipeline.model.models import HF_KEYS, Status
 from pipeline.reporters import REPORTERS
 from pipeline.source import read_tree
 

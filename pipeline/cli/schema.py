@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from pipeline.cli import common
 from pipeline.fixtures.schedule import schema_text as schedule_schema
-from pipeline.models import MODELS, json_schema
+from pipeline.model.models import MODELS, json_schema
 
 NAME = "schema"
 HELP = "write schemas/<name>.schema.json from the pydantic models (--check: compare only)"

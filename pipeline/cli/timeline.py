@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from pipeline import timeline
 from pipeline.cli import common
-from pipeline.declarations import DeclarationSet, KommuneDecl
 from pipeline.errors import UsageError
+from pipeline.model.declarations import DeclarationSet, KommuneDecl
 
 NAME = "timeline"
 HELP = "show a kommune's milestones (K1-K6, H5) with their dates and state on --today"

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.declarations import DeclarationSet
 from pipeline.errors import DeployError
+from pipeline.model.declarations import DeclarationSet
 
 GENERATED = "generated"
 GENERATED_MANIFEST = "MANIFEST.json"

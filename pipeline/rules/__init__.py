@@ -15,9 +15,9 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from pipeline.ar import ArSnapshot
-from pipeline.declarations import DeclarationSet
 from pipeline.findings import Finding, Location, Severity, sort_findings
+from pipeline.model.ar_snapshot import ArSnapshot
+from pipeline.model.declarations import DeclarationSet
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from pipeline import evidence
 from pipeline.findings import Finding
-from pipeline.models import HF_KEYS, Status
+from pipeline.model.models import HF_KEYS, Status
 from pipeline.rules import Context, Rule, rule
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipeline import evidence, routine
-from pipeline.ar import ArSnapshot
-from pipeline.catalogue import catalogue
-from pipeline.declarations import HF_DIR, KommuneDecl
 from pipeline.findings import Finding, Location
-from pipeline.models import HF_KEYS, Status
+from pipeline.model.ar_snapshot import ArSnapshot
+from pipeline.model.catalogue import catalogue
+from pipeline.model.declarations import HF_DIR, KommuneDecl
+from pipeline.model.models import HF_KEYS, Status
 from pipeline.rules import Context, Rule, rule
 
 PAST_PLANNED = (Status.ORDERED, Status.TESTING, Status.ACTIVE)

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from stdnum.no import orgnr
 
 from pipeline import routine
-from pipeline.declarations import HF_DIR, HF_FILE, KOMMUNE_DIR, KOMMUNE_FILE
 from pipeline.findings import Finding, Location
-from pipeline.models import Status
-from pipeline.register import register
+from pipeline.model.declarations import HF_DIR, HF_FILE, KOMMUNE_DIR, KOMMUNE_FILE
+from pipeline.model.kommuner import register
+from pipeline.model.models import Status
 from pipeline.rules import Context, Rule, rule
 
 

@@ -11,9 +11,9 @@ from lxml import etree
 from pipeline import routine
 from pipeline.agreements import cpa
 from pipeline.agreements.render import render
-from pipeline.declarations import DeclarationSet, parse
 from pipeline.generate import RenderContext
-from pipeline.models import HF_KEYS, Kommune
+from pipeline.model.declarations import DeclarationSet, parse
+from pipeline.model.models import HF_KEYS, Kommune
 from pipeline.source import read_tree
 from pipeline.xsd import SchemaSet
 

@@ -14,9 +14,9 @@ from lxml import etree
 from agreements.support import CPA_NS, bindings, examples, parse_xml, party_infos, rendered, roles
 from pipeline import routine
 from pipeline.agreements import agreement, cpa
-from pipeline.catalogue import catalogue
 from pipeline.generate import HEADER
-from pipeline.models import HF_KEYS
+from pipeline.model.catalogue import catalogue
+from pipeline.model.models import HF_KEYS
 from pipeline.xsd import SchemaSet
 
 A = f"{{{cpa.NS}}}"

@@ -9,7 +9,7 @@ from lxml import etree
 from agreements.support import examples, parse_xml, rendered
 from pipeline.agreements import index
 from pipeline.errors import XmlValidationError
-from pipeline.models import HF_KEYS
+from pipeline.model.models import HF_KEYS
 from pipeline.xsd import safe_parser
 
 NS = {"i": index.NS}

@@ -15,16 +15,16 @@ from conftest import REPO
 
 from agreements.support import example_files, examples, rendered
 from pipeline.agreements import render as render_module
-from pipeline.declarations import parse
 from pipeline.errors import XmlValidationError
 from pipeline.generate import GENERATOR_MODULES, GENERATORS, RenderContext, render_all
-from pipeline.models import HF_KEYS
+from pipeline.model.declarations import parse
+from pipeline.model.models import HF_KEYS
 from pipeline.xsd import SchemaSet
 
 DIGEST = """
 import hashlib, json
 from pipeline.agreements.render import render
-from pipeline.declarations import parse
+from pipeline.model.declarations import parse
 from pipeline.generate import RenderContext
 from pipeline.source import read_tree
 files, _ = read_tree(__import__("pathlib").Path({root!r}))

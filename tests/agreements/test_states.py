@@ -18,7 +18,7 @@ from pipeline.agreements.states import (
     has_agreement,
     message_states,
 )
-from pipeline.models import HF_KEYS, Kommune
+from pipeline.model.models import HF_KEYS, Kommune
 
 ST_OLAVS, MORE, NORD = HF_KEYS
 

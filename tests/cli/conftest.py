@@ -14,8 +14,8 @@ from conftest import TODAY, Repo
 
 from pipeline import generate
 from pipeline.cli import build_parser, main
-from pipeline.declarations import DeclarationSet
 from pipeline.generate import HEADER, RenderContext
+from pipeline.model.declarations import DeclarationSet
 
 
 def tiny(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:

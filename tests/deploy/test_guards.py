@@ -11,9 +11,9 @@ import pytest
 from conftest import REPO
 
 from deploy.support import HF, Cli, Work, git
-from pipeline.declarations import parse
 from pipeline.deploy import local
 from pipeline.generate import RenderContext, render_all
+from pipeline.model.declarations import parse
 from pipeline.source import read_tree
 
 

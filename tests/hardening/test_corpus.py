@@ -22,7 +22,7 @@ from rules.rulecases import Case, all_cases, check, run
 
 from hardening.conftest import ForkCli
 from hardening.corpus import CORPUS, Bad, corpus, tree_digest
-from pipeline.loader import MAX_BYTES, LoadError, load_bytes
+from pipeline.model.loader import MAX_BYTES, LoadError, load_bytes
 from pipeline.source import read_tree
 
 BAD = corpus()

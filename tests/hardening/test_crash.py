@@ -35,8 +35,8 @@ from conftest import REPO, TODAY
 from hardening.conftest import ForkCli
 from hardening.killpoints import state, tree
 from pipeline import output
-from pipeline.declarations import parse
 from pipeline.generate import RenderContext, render_all
+from pipeline.model.declarations import parse
 
 KOMMUNER = "partners/kommuner"
 OLD = ("5035-stjordal", "5001-trondheim")  # ordered, active

@@ -38,11 +38,11 @@ from ruamel.yaml.error import YAMLError
 from pipeline import routine
 from pipeline.agreements.agreement import why_none
 from pipeline.agreements.states import has_agreement
-from pipeline.declarations import parse
 from pipeline.findings import Finding, Severity
 from pipeline.generate import RenderContext, render_all
-from pipeline.loader import LoadError, load_bytes
-from pipeline.register import register
+from pipeline.model.declarations import parse
+from pipeline.model.kommuner import register
+from pipeline.model.loader import LoadError, load_bytes
 from pipeline.rules import RULES, Context, all_rules, evaluate
 from pipeline.xsd import SchemaSet, safe_parser
 

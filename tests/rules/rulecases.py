@@ -30,8 +30,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, TODAY
 
-from pipeline.declarations import DeclarationSet, parse
 from pipeline.findings import Finding, Severity
+from pipeline.model.declarations import DeclarationSet, parse
 from pipeline.rules import Context, evaluate
 from pipeline.source import read_tree
 

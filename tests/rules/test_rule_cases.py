@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from pipeline.declarations import parse
+from pipeline.model.declarations import parse
 from pipeline.rules import RULES, all_rules
 from rules.rulecases import CASES, all_cases, files_for, parse_files, shipped
 

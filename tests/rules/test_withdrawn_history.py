@@ -6,7 +6,7 @@ import datetime as dt
 
 from conftest import REPO
 
-from pipeline.declarations import parse
+from pipeline.model.declarations import parse
 from pipeline.rules import Context, evaluate
 
 

@@ -15,8 +15,8 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from pipeline.findings import Finding, Location, Severity
-from pipeline.loader import Document, LoadError, Path, load_bytes
-from pipeline.models import Helseforetak, Kommune
+from pipeline.model.loader import Document, LoadError, YamlPath, load_bytes
+from pipeline.model.models import Helseforetak, Kommune
 
 KOMMUNE_DIR = "partners/kommuner"
 HF_DIR = "partners/helseforetak"
@@ -39,7 +39,7 @@ class Declaration(Generic[M]):
         return Location(self.path, line, column)
 
 
-def as_written(doc: Document, path: Path) -> Path:
+def as_written(doc: Document, path: YamlPath) -> YamlPath:
     """``path`` as the file spells it: HER-ids are mapping keys the model keeps as text, while
     the file may have them unquoted (an int key). Each digit-only step is taken as an int where
     the document has that int key, so positions below an unquoted HER-id are found too."""
@@ -111,7 +111,7 @@ _S5_CONSTRAINTS = {
 def _validation_findings(path: str, doc: Document, exc: ValidationError) -> list[Finding]:
     findings = []
     for error in exc.errors(include_url=False):
-        loc: Path = as_written(doc, tuple(error["loc"]))
+        loc: YamlPath = as_written(doc, tuple(error["loc"]))
         if error["type"] == "missing":
             line, col = doc.position(loc[:-1])
         else:

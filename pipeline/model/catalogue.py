@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
 
-from pipeline.loader import load_text
+from pipeline.model.loader import load_text
 
 Direction = Literal["hf-to-kommune", "both"]
 TestKind = Literal["pretest", "dialog", "none"]

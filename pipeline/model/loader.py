@@ -52,7 +52,8 @@ MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 MAX_SCALAR_CHARS = 10_000
 
-Path = tuple[str | int, ...]
+# A place in a document: the keys and indexes from its root (not a file system path).
+YamlPath = tuple[str | int, ...]
 
 
 class LoadError(Exception):
@@ -70,8 +71,8 @@ class Document:
     """Plain data from one YAML file plus the position of every key and value."""
 
     data: Any
-    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    positions: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
     text: str | None = field(default=None, repr=False, compare=False)
     forgotten: bool = field(default=False, repr=False, compare=False)
 
@@ -86,7 +87,7 @@ class Document:
             again = load_text(self.text)
             self.positions, self.key_positions, self.forgotten = again.positions, again.key_positions, False
 
-    def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+    def position(self, path: YamlPath, *, key: bool = False) -> tuple[int, int]:
         """Best position for ``path``: the value (or its key), else the nearest ancestor."""
         self.ensure_positions()
         probe = path
@@ -203,7 +204,7 @@ class _Builder:
         self.resolver = resolver
         self.doc = Document(data=None)
 
-    def scalar(self, event: Any, path: Path) -> Any:
+    def scalar(self, event: Any, path: YamlPath) -> Any:
         value: str = event.value
         line, col = event.start_mark.line + 1, event.start_mark.column + 1
         self.doc.positions[path] = (line, col)
@@ -245,7 +246,7 @@ class _Builder:
     def build(self, events: Iterator[Any]) -> Any:
         # Events of ruamel's parser or of libyaml's (PyYAML): same names and attributes.
         # Explicit stack instead of recursion: each frame is (container, path, pending key).
-        stack: list[tuple[Any, Path, Any]] = []
+        stack: list[tuple[Any, YamlPath, Any]] = []
         root: Any = None
         have_root = False
         documents = 0
@@ -298,7 +299,7 @@ class _Builder:
                     self.doc.key_positions[(*parent_path, key)] = (line, col)
                     stack[-1] = (parent, parent_path, key)
                     continue
-                path: Path = (*parent_path, pending if isinstance(parent, dict) else len(parent))
+                path: YamlPath = (*parent_path, pending if isinstance(parent, dict) else len(parent))
             else:
                 path = ()
 
@@ -355,7 +356,7 @@ class _FastBuilder(_Builder):
         # A %YAML directive changes how scalars resolve, and the parsers differ on "!" tags.
         raise _NotFast
 
-    def scalar(self, event: Any, path: Path) -> Any:
+    def scalar(self, event: Any, path: YamlPath) -> Any:
         if event.style in ("|", ">"):
             # Block scalar headers are parsed more leniently by libyaml ("|#" is accepted).
             raise _NotFast

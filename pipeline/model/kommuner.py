@@ -11,7 +11,7 @@ from importlib import resources
 
 
 @dataclass(frozen=True)
-class RegisterEntry:
+class KommuneEntry:
     number: str
     name: str
     county: str
@@ -39,11 +39,11 @@ class RegisterEntry:
 
 
 @functools.cache
-def register() -> dict[str, RegisterEntry]:
+def register() -> dict[str, KommuneEntry]:
     text = resources.files("pipeline").joinpath("data/kommuner.csv").read_text("utf-8")
     entries = {}
     for row in csv.DictReader(io.StringIO(text)):
-        entries[row["number"]] = RegisterEntry(
+        entries[row["number"]] = KommuneEntry(
             number=row["number"],
             name=row["name"],
             county=row["county"],
