@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 
 from stdnum.no import orgnr  # noqa: E402
 
-from pipeline import routine  # noqa: E402
+from pipeline.routine import calendar  # noqa: E402
 
 TODAY = dt.date(2026, 11, 26)
 HF_KEYS = ("st-olavs", "helse-more-og-romsdal", "helse-nord-trondelag")
@@ -114,13 +114,13 @@ def q(text: str) -> str:
 
 def working_day(start: dt.date) -> dt.date:
     day = start
-    while not routine.is_working_day(day):
+    while not calendar.is_working_day(day):
         day += dt.timedelta(days=1)
     return day
 
 
 def dialog_times(t: dt.date, answered_after_minutes: int) -> tuple[str, str]:
-    sent = routine.dialog_at(t)
+    sent = calendar.dialog_at(t)
     answered = sent + dt.timedelta(minutes=answered_after_minutes)
     return sent.isoformat(), answered.isoformat()
 
@@ -189,7 +189,7 @@ def kommune_yaml(index: int, entry: Entry, parties: int) -> str:
     lines += ["activation:", f"  date: {p.t.isoformat()}", f"  agreed_on: {p.agreed_on.isoformat()}"]
     if p.order_sent_on:
         lines += ["order:", f"  sent_on: {p.order_sent_on.isoformat()}", f"  reference: HEMIT-{5000 + index}"]
-    published = routine.ar_deadline(p.t) - dt.timedelta(days=3)
+    published = calendar.ar_deadline(p.t) - dt.timedelta(days=3)
     her_ids = [her_base + j + 1 for j in range(parties)]
     lines.append("parties:")
     for j, her in enumerate(her_ids):
@@ -206,7 +206,7 @@ def kommune_yaml(index: int, entry: Entry, parties: int) -> str:
         for mtype, version in MESSAGE_SETS[(index + j) % len(MESSAGE_SETS)].items():
             lines.append(f"      {mtype}: {q(version)}")
     if p.pretest:
-        test_day = routine.pretest_day(p.t)
+        test_day = calendar.pretest_day(p.t)
         lines.append("tests:")
         for hf in HF_KEYS:
             lines.append(f"  {hf}:")
@@ -220,7 +220,7 @@ def kommune_yaml(index: int, entry: Entry, parties: int) -> str:
                     sent, answered = dialog_times(p.t, 20 + (n * 7 + index) % 120)
                     lines.append(f"      dialog: {{sent_at: {q(sent)}, answered_at: {q(answered)}}}")
     if p.deviation:
-        opened = routine.pretest_day(p.t)
+        opened = calendar.pretest_day(p.t)
         lines += [
             "deviations:",
             f"  - opened_on: {opened.isoformat()}",

@@ -25,10 +25,12 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from pipeline import __version__, routine, timeline
+from pipeline import __version__
 from pipeline.generate import HEADER, RenderContext, generator
 from pipeline.model.declarations import KOMMUNE_FILE, DeclarationSet, KommuneDecl
 from pipeline.model.models import Status
+from pipeline.routine import timeline
+from pipeline.routine.steps import H5, K1, SCOPE_START
 
 CALENDAR = "calendar.ics"
 PER_KOMMUNE_DIR = "calendars"
@@ -47,7 +49,7 @@ def stem(k: KommuneDecl) -> str:
 
 def dtstamp(k: KommuneDecl) -> dt.datetime:
     agreed = k.model.activation.agreed_on if k.model.activation else None
-    day = agreed or routine.SCOPE_START
+    day = agreed or SCOPE_START
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
@@ -64,9 +66,9 @@ def _description(k: KommuneDecl, m: timeline.Milestone) -> str:
     else:
         recorded = "Not recorded as done in the declaration."
     lines = [
-        f"Routine step {m.step.step} ({actors}): «{m.step.quote}»",
+        f"Routine step {m.step.label} ({actors}): «{m.step.quote}»",
         f"{km.name} ({km.kommune}), T = {t}, status {km.status}.",
-        m.detail if m.key not in (timeline.AGREED.key, timeline.ACTIVATION.key) else "",
+        m.detail if m.key not in (K1.milestone, H5.milestone) else "",
         recorded,
         f"Declaration: {k.path}",
     ]
@@ -87,9 +89,9 @@ def _event(k: KommuneDecl, m: timeline.Milestone) -> icalendar.Event | None:
         event.add("dtstart", day)
         event.add("dtend", day + dt.timedelta(days=1))
         event.add("transp", "TRANSPARENT")
-    event.add("summary", f"{k.model.name}: {m.step.title} ({m.step.step})")
+    event.add("summary", f"{k.model.name}: {m.step.title} ({m.step.label})")
     event.add("description", _description(k, m))
-    event.add("categories", [m.step.step.split("/")[0]])
+    event.add("categories", [m.step.label.split("/")[0]])
     cancelled = k.model.status is Status.WITHDRAWN and not m.done
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     return event
@@ -171,8 +173,8 @@ def calendar(kommuner: Sequence[KommuneDecl], name: str) -> bytes:
     cal.add("description", HEADER)
     events = [e for k in kommuner for m in timeline.milestones(k.model) if (e := _event(k, m)) is not None]
     years = [m.date.year for k in kommuner for m in timeline.milestones(k.model) if m.date is not None]
-    first = min(years, default=routine.SCOPE_START.year)
-    last = max(years, default=routine.SCOPE_START.year)
+    first = min(years, default=SCOPE_START.year)
+    last = max(years, default=SCOPE_START.year)
     cal.add_component(vtimezone(first, last))
     for event in events:
         cal.add_component(event)

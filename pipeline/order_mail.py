@@ -24,11 +24,11 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from pipeline import routine
 from pipeline.findings import Finding, Severity
 from pipeline.model.catalogue import catalogue
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import HF_KEYS
+from pipeline.routine import calendar
 
 HEMIT = Address("Hemit meldingsansvarlig", "meldingsansvarlig", "helse-midt.no")
 TEMPLATE = "order-mail.txt.j2"
@@ -103,7 +103,7 @@ def _context(decls: DeclarationSet, k: KommuneDecl) -> dict[str, Any]:
     m = k.model
     assert m.t is not None
     cat = catalogue()
-    dialog = routine.dialog_at(m.t)
+    dialog = calendar.dialog_at(m.t)
     offset = dialog.strftime("%z")
     parties = []
     for p in m.parties:
@@ -120,8 +120,8 @@ def _context(decls: DeclarationSet, k: KommuneDecl) -> dict[str, Any]:
         "kommune": m,
         "t_text": norwegian_date(m.t),
         "agreed_on": m.activation.agreed_on.isoformat() if m.activation and m.activation.agreed_on else None,
-        "ar_deadline": routine.ar_deadline(m.t).isoformat(),
-        "pretest_day": routine.pretest_day(m.t).isoformat(),
+        "ar_deadline": calendar.ar_deadline(m.t).isoformat(),
+        "pretest_day": calendar.pretest_day(m.t).isoformat(),
         "dialog_text": f"{m.t.isoformat()} kl. 09:00 (Europe/Oslo, UTC{offset[:3]}:{offset[3:]})",
         "parties": parties,
         "hfs": hfs,
@@ -142,7 +142,7 @@ def build(decls: DeclarationSet, k: KommuneDecl, today: dt.date) -> EmailMessage
     msg["From"] = Address(f"{m.name} kommune", local, domain)
     msg["To"] = HEMIT
     msg["Subject"] = f"Bestilling: oppkobling av {m.name} kommune ({m.kommune}), aktiveringsdato {m.t.isoformat()}"
-    msg["Date"] = email.utils.format_datetime(routine.at_oslo_midnight(today))
+    msg["Date"] = email.utils.format_datetime(calendar.at_oslo_midnight(today))
     msg["Message-ID"] = message_id(k, today)
     msg["X-Unsent"] = "1"
     body = _environment().get_template(TEMPLATE).render(**_context(decls, k))

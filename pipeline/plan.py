@@ -18,10 +18,10 @@ from typing import Any
 import jinja2
 import jinja2.sandbox
 
-from pipeline import timeline
 from pipeline.agreements.states import AgreementState, agreement_state, has_agreement
 from pipeline.findings import Finding, count
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
+from pipeline.routine import timeline
 
 CPA_DIR = "cpa"
 COMMENT_LIMIT = 65_536  # characters in a GitHub comment; the job summary allows 1 MiB

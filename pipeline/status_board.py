@@ -26,11 +26,12 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from pipeline import timeline
 from pipeline.agreements.states import agreement_state, has_agreement
 from pipeline.generate import HEADER, RenderContext, generator
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import HF_KEYS, Status
+from pipeline.routine import timeline
+from pipeline.routine.steps import K2, K3, K5, K6, MILESTONES
 
 STATUS_MD = "STATUS.md"
 STATUS_HTML = "status.html"
@@ -98,7 +99,7 @@ def _day(m: timeline.Milestone) -> str:
 
 
 def _milestone_view(m: timeline.Milestone) -> MilestoneView:
-    return MilestoneView(m.step.step, m.step.title, _day(m), m.done)
+    return MilestoneView(m.step.label, m.step.title, _day(m), m.done)
 
 
 def _agreements(k: KommuneDecl) -> tuple[AgreementRow, ...]:
@@ -232,13 +233,13 @@ def chart(declarations: DeclarationSet) -> Chart:
         y = CHART_TOP + i * ROW_HEIGHT
         markers = []
         for ms in timeline.milestones(m):
-            if ms.key == timeline.ORDER.key and ms.done_on:
+            if ms.step is K2 and ms.done_on:
                 markers.append(Marker(x(ms.done_on), "order", f"K2 order sent {ms.done_on.isoformat()}"))
-            elif ms.key == timeline.AR.key and ms.due:
+            elif ms.step is K3 and ms.due:
                 markers.append(Marker(x(ms.due), "deadline", f"K3 AR deadline (T-14) {ms.due.isoformat()}"))
-            elif ms.key == timeline.PRETEST.key and ms.due:
+            elif ms.step is K5 and ms.due:
                 markers.append(Marker(x(ms.due), "pretest", f"K5/H2 test epikrise/lab (T-7) {ms.due.isoformat()}"))
-            elif ms.key == timeline.DIALOG.key and ms.at:
+            elif ms.step is K6 and ms.at:
                 markers.append(Marker(x(t), "t", f"T {timeline.describe_day(ms)}: test dialog, activation"))
         bars.append(
             Bar(
@@ -261,7 +262,7 @@ def render_markdown(declarations: DeclarationSet) -> bytes:
         header=HEADER,
         kommuner=views(declarations),
         hf_names=hf_names(declarations),
-        steps=[s.step for s in timeline.STEPS],
+        steps=[s.label for s in MILESTONES],
     )
     return text.encode("utf-8")
 
@@ -272,7 +273,7 @@ def render_html(declarations: DeclarationSet) -> bytes:
         header=HEADER,
         kommuner=views(declarations),
         hf_names=hf_names(declarations),
-        steps=list(timeline.STEPS),
+        steps=list(MILESTONES),
         chart=chart(declarations),
         statuses=[s.value for s in Status],
     )
@@ -320,14 +321,14 @@ def board(declarations: DeclarationSet, today: dt.date) -> list[Row]:
 def _next_text(e: timeline.Entry | None) -> str:
     if e is None:
         return "nothing left"
-    return f"{e.milestone.step.step} {e.milestone.step.title}, {timeline.describe_day(e.milestone)} ({e.state})"
+    return f"{e.milestone.step.label} {e.milestone.step.title}, {timeline.describe_day(e.milestone)} ({e.state})"
 
 
 def _steps(entries: Sequence[timeline.Entry]) -> str:
     """``K5/H2, K6/H4: reason``: milestones held up for the same reason are named together."""
     by_reason: dict[str, list[str]] = {}
     for e in entries:
-        by_reason.setdefault(e.reason, []).append(e.milestone.step.step)
+        by_reason.setdefault(e.reason, []).append(e.milestone.step.label)
     return "; ".join(f"{', '.join(steps)} ({reason})" for reason, steps in by_reason.items()) or "-"
 
 

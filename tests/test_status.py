@@ -11,8 +11,9 @@ import lxml.html
 import pytest
 from conftest import REPO, Repo
 
-from pipeline import routine, status_board
+from pipeline import status_board
 from pipeline.model.declarations import DeclarationSet, parse
+from pipeline.routine import calendar
 from pipeline.source import read_tree
 
 EXAMPLE_NAMES = ("Kristiansund", "Molde", "Bindal", "Trondheim", "Namsos", "Melhus", "Stjørdal")
@@ -47,7 +48,7 @@ def test_status_md_escapes_markup_in_declared_names() -> None:
 def test_generated_pages_do_not_depend_on_the_day(monkeypatch: pytest.MonkeyPatch) -> None:
     md = status_board.render_markdown(examples())
     html = status_board.render_html(examples())
-    monkeypatch.setattr(routine, "today_in_oslo", lambda: dt.date(2031, 7, 15))
+    monkeypatch.setattr(calendar, "today_in_oslo", lambda: dt.date(2031, 7, 15))
     assert md == status_board.render_markdown(examples())
     assert html == status_board.render_html(examples())
     # Every date the pages print is in a declaration or is one of the routine's days (T-14, T-7).
@@ -57,7 +58,7 @@ def test_generated_pages_do_not_depend_on_the_day(monkeypatch: pytest.MonkeyPatc
     for k in examples().kommuner:
         t = k.model.t
         assert t is not None
-        declared.update({routine.ar_deadline(t).isoformat(), routine.pretest_day(t).isoformat()})
+        declared.update({calendar.ar_deadline(t).isoformat(), calendar.pretest_day(t).isoformat()})
     printed = set(re.findall(r"\d{4}-\d{2}-\d{2}", md.decode() + html.decode()))
     assert printed and printed <= declared, printed - declared
 

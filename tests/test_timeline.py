@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import REPO, Repo
 
-from pipeline import timeline
 from pipeline.model.declarations import parse
 from pipeline.model.models import Kommune
+from pipeline.routine import timeline
+from pipeline.routine.steps import Actor
+from pipeline.routine.timeline import State
 from pipeline.source import read_tree
-from pipeline.timeline import State
 
 D = dt.date
 OSLO = ZoneInfo("Europe/Oslo")
@@ -69,8 +70,8 @@ def test_milestones_follow_the_routine_around_easter() -> None:
     assert ms["pretest"].due == D(2027, 3, 24)  # T-7: the Wednesday before Easter, a working day
     assert ms["dialog"].at == dt.datetime(2027, 3, 31, 9, 0, tzinfo=OSLO)
     assert ms["activation"].due == D(2027, 3, 31)
-    assert ms["pretest"].step.step == "K5/H2" and ms["pretest"].step.actors == (timeline.Actor.HEMIT,)
-    assert ms["dialog"].step.actors == (timeline.Actor.HF,)
+    assert ms["pretest"].step.label == "K5/H2" and ms["pretest"].step.actors == (Actor.HEMIT,)
+    assert ms["dialog"].step.actors == (Actor.HF,)
     assert "kl. 09 på aktiveringsdato" in ms["dialog"].step.quote
     assert ms["agreed"].done and ms["order"].done and ms["ar"].done
     assert not ms["pretest"].done and not ms["dialog"].done and not ms["activation"].done

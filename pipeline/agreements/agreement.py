@@ -24,12 +24,12 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pipeline import routine
 from pipeline.agreements import states
 from pipeline.agreements.states import AgreementState, CpaStatus
 from pipeline.model.catalogue import Version, catalogue
 from pipeline.model.declarations import DeclarationSet
 from pipeline.model.models import HF_KEYS, Helseforetak, Kommune, Party
+from pipeline.routine import calendar
 
 VALIDITY_YEARS = 5
 
@@ -39,7 +39,7 @@ def cpaid(hf_her: int, party_her: int) -> str:
 
 
 def start(t: dt.date) -> dt.datetime:
-    return routine.at_oslo_midnight(routine.pretest_day(t))
+    return calendar.at_oslo_midnight(calendar.pretest_day(t))
 
 
 def end(begin: dt.datetime) -> dt.datetime:

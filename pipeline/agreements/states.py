@@ -1,6 +1,6 @@
 """The state of an agreement between an HF and a kommune's communication party (step K4 onwards).
 
-The state is computed from the declared status and the recorded evidence (``pipeline.evidence``)
+The state is computed from the declared status and the recorded evidence (``pipeline.routine.evidence``)
 only, never from "today": a generated agreement changes when a declaration changes, and the
 merge of that change is the activation gate (RULES.md, "Lifecycle and the merge gate").
 
@@ -34,9 +34,9 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Literal
 
-from pipeline import evidence
 from pipeline.model.catalogue import catalogue
 from pipeline.model.models import HF_KEYS, Kommune, Party, Status
+from pipeline.routine import evidence
 
 CpaStatus = Literal["proposed", "agreed"]
 

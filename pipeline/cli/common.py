@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline import cache, routine
+from pipeline import cache
 from pipeline.errors import UsageError
 from pipeline.findings import Finding, Location, Severity
 from pipeline.reporters import REPORTERS
+from pipeline.routine import calendar
 from pipeline.source import PARTNERS, find_root
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def today(args: argparse.Namespace) -> dt.date:
     """--today, else $OPPKOBLING_TODAY (reproducible hook and CI runs), else today in Europe/Oslo."""
     value: str | None = getattr(args, "today", None) or os.environ.get(TODAY_ENV)
     if not value:
-        return routine.today_in_oslo()
+        return calendar.today_in_oslo()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:

@@ -7,10 +7,10 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
-from pipeline import timeline
 from pipeline.cli import common
 from pipeline.errors import UsageError
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
+from pipeline.routine import timeline
 
 NAME = "timeline"
 HELP = "show a kommune's milestones (K1-K6, H5) with their dates and state on --today"
@@ -40,7 +40,7 @@ def as_text(k: KommuneDecl, today: dt.date, entries: Sequence[timeline.Entry]) -
         ms = e.milestone
         actors = ", ".join(a.value for a in ms.step.actors)
         lines.append(
-            f"  {e.state.value:<9} {ms.step.step:<6} {timeline.describe_day(ms):<37} {ms.step.title} [{actors}]"
+            f"  {e.state.value:<9} {ms.step.label:<6} {timeline.describe_day(ms):<37} {ms.step.title} [{actors}]"
         )
         if e.reason:
             lines.append(f"            {e.reason}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pipeline import evidence
 from pipeline.findings import Finding
 from pipeline.model.models import HF_KEYS, Status
+from pipeline.routine import evidence
 from pipeline.rules import Context, Rule, rule
 
 

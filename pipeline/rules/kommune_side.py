@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pipeline import evidence, routine
 from pipeline.findings import Finding, Location
 from pipeline.model.ar_snapshot import ArSnapshot
 from pipeline.model.catalogue import catalogue
 from pipeline.model.declarations import HF_DIR, KommuneDecl
 from pipeline.model.models import HF_KEYS, Status
+from pipeline.routine import calendar, evidence
 from pipeline.rules import Context, Rule, rule
 
 PAST_PLANNED = (Status.ORDERED, Status.TESTING, Status.ACTIVE)
@@ -36,15 +36,15 @@ def activation_date(r: Rule, ctx: Context) -> Iterator[Finding]:
                 k.at("activation", "agreed_on"),
                 f"agreed on {m.activation.agreed_on.isoformat()}, after the activation date {t.isoformat()}",
             )
-        reason = routine.why_not_working_day(t)
+        reason = calendar.why_not_working_day(t)
         if reason:
             yield r.error(
                 k.at("activation", "date"),
                 f"activation date must be a Norwegian working day (the test dialog is sent and "
                 f"answered at 09:00 that day): {reason}",
             )
-        test_day = routine.pretest_day(t)
-        holiday = routine.holiday_name(test_day)
+        test_day = calendar.pretest_day(t)
+        holiday = calendar.holiday_name(test_day)
         if holiday:
             yield r.warning(
                 k.at("activation", "date"),
@@ -101,7 +101,7 @@ def order(r: Rule, ctx: Context) -> Iterator[Finding]:
                 yield r.error(k.at("status"), f"status '{m.status}' requires at least one communication party")
         yield from _message_findings(r, ctx, k)
         if m.order and m.order.sent_on and m.t:
-            deadline = routine.order_deadline(m.t)
+            deadline = calendar.order_deadline(m.t)
             if m.order.sent_on > deadline:
                 yield r.warning(
                     k.at("order", "sent_on"),
@@ -120,7 +120,7 @@ def ar_published(r: Rule, ctx: Context) -> Iterator[Finding]:
         m = k.model
         if m.t is None or m.status is Status.WITHDRAWN:
             continue
-        deadline = routine.ar_deadline(m.t)
+        deadline = calendar.ar_deadline(m.t)
         late_stage = evidence.stage(m) in (Status.TESTING, Status.ACTIVE)
         for i, party in enumerate(m.parties):
             if ctx.ar is not None:
@@ -217,7 +217,7 @@ def pretest_on_time(r: Rule, ctx: Context) -> Iterator[Finding]:
         m = k.model
         if m.t is None:
             continue
-        test_day = routine.pretest_day(m.t)
+        test_day = calendar.pretest_day(m.t)
         for hf, parties in m.tests.items():
             for her, ev in parties.items():
                 if ev.pretest and ev.pretest.sent_on and ev.pretest.sent_on != test_day:
@@ -273,13 +273,13 @@ def dialog_answered(r: Rule, ctx: Context) -> Iterator[Finding]:
                 if dialog.answered_at and not dialog.sent_at:
                     yield r.error(k.at(*path, "answered_at"), "answered_at without sent_at")
                 if dialog.sent_at and t:
-                    local = dialog.sent_at.astimezone(routine.OSLO)
+                    local = dialog.sent_at.astimezone(calendar.OSLO)
                     if local.date() != t:
                         yield r.error(
                             k.at(*path, "sent_at"),
                             f"test dialog sent {local.date().isoformat()}, not on the activation date {t.isoformat()}",
                         )
-                    elif local.time() != routine.DIALOG_TIME:
+                    elif local.time() != calendar.dialog_at(t).time():
                         yield r.warning(
                             k.at(*path, "sent_at"),
                             f"test dialog sent at {local.strftime('%H:%M')} Europe/Oslo; the routine says 09:00",

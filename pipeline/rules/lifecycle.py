@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pipeline import evidence
 from pipeline.findings import Finding
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import FORWARD, Kommune, Status
+from pipeline.routine import evidence
 from pipeline.rules import Context, Rule, rule
 
 NEW_MAY_START_AT = (Status.PLANNED, Status.ORDERED, Status.WITHDRAWN)

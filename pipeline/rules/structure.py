@@ -9,11 +9,11 @@ from collections.abc import Iterator
 
 from stdnum.no import orgnr
 
-from pipeline import routine
 from pipeline.findings import Finding, Location
 from pipeline.model.declarations import HF_DIR, HF_FILE, KOMMUNE_DIR, KOMMUNE_FILE
 from pipeline.model.kommuner import register
 from pipeline.model.models import Status
+from pipeline.routine.steps import SCOPE_START
 from pipeline.rules import Context, Rule, rule
 
 
@@ -139,7 +139,7 @@ def org_numbers(r: Rule, ctx: Context) -> Iterator[Finding]:
 def in_scope(r: Rule, ctx: Context) -> Iterator[Finding]:
     for k in ctx.declarations.kommuner:
         t = k.model.t
-        if t is not None and t < routine.SCOPE_START:
+        if t is not None and t < SCOPE_START:
             yield r.error(
                 k.at("activation", "date"),
                 f"activation date {t.isoformat()} is before 2018-04-01, outside the routine's scope",

@@ -8,12 +8,12 @@ from typing import Any
 from conftest import REPO
 from lxml import etree
 
-from pipeline import routine
 from pipeline.agreements import cpa
 from pipeline.agreements.render import render
 from pipeline.generate import RenderContext
 from pipeline.model.declarations import DeclarationSet, parse
 from pipeline.model.models import HF_KEYS, Kommune
+from pipeline.routine import calendar
 from pipeline.source import read_tree
 from pipeline.xsd import SchemaSet
 
@@ -41,11 +41,11 @@ def examples(**edits: tuple[str, str]) -> DeclarationSet:
 
 def positive_evidence(her_id: int = HER, t: dt.date = T, hf_keys: tuple[str, ...] = HF_KEYS) -> dict[str, Any]:
     """R-H2 and R-K6 evidence from every HF for one party: what R-H5 needs."""
-    sent = routine.dialog_at(t)
+    sent = calendar.dialog_at(t)
 
     def one() -> dict[str, Any]:
         return {
-            "pretest": {"sent_on": routine.pretest_day(t), "transport_receipt": "ok", "apprec": "ok"},
+            "pretest": {"sent_on": calendar.pretest_day(t), "transport_receipt": "ok", "apprec": "ok"},
             "dialog": {"sent_at": sent, "answered_at": sent + dt.timedelta(minutes=40)},
         }
 

@@ -12,11 +12,11 @@ import pytest
 from lxml import etree
 
 from agreements.support import CPA_NS, bindings, examples, parse_xml, party_infos, rendered, roles
-from pipeline import routine
 from pipeline.agreements import agreement, cpa
 from pipeline.generate import HEADER
 from pipeline.model.catalogue import catalogue
 from pipeline.model.models import HF_KEYS
+from pipeline.routine import calendar
 from pipeline.xsd import SchemaSet
 
 A = f"{{{cpa.NS}}}"
@@ -250,7 +250,7 @@ def test_status_and_validity_period() -> None:
 
 
 def test_end_of_a_leap_day_start() -> None:
-    start = routine.at_oslo_midnight(dt.date(2028, 2, 29))
+    start = calendar.at_oslo_midnight(dt.date(2028, 2, 29))
     assert agreement.end(start).isoformat() == "2033-02-28T00:00:00+01:00"
 
 

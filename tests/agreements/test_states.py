@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agreements.support import HER, T, kommune, positive_evidence
-from pipeline import evidence
 from pipeline.agreements.states import (
     AgreementState,
     agreement_state,
@@ -19,6 +18,7 @@ from pipeline.agreements.states import (
     message_states,
 )
 from pipeline.model.models import HF_KEYS, Kommune
+from pipeline.routine import evidence
 
 ST_OLAVS, MORE, NORD = HF_KEYS
 

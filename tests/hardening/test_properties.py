@@ -35,7 +35,6 @@ from lxml import etree
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from pipeline import routine
 from pipeline.agreements.agreement import why_none
 from pipeline.agreements.states import has_agreement
 from pipeline.findings import Finding, Severity
@@ -43,6 +42,7 @@ from pipeline.generate import RenderContext, render_all
 from pipeline.model.declarations import parse
 from pipeline.model.kommuner import register
 from pipeline.model.loader import LoadError, load_bytes
+from pipeline.routine import calendar
 from pipeline.rules import RULES, Context, all_rules, evaluate
 from pipeline.xsd import SchemaSet, safe_parser
 
@@ -87,7 +87,7 @@ NAME_TEXT = (
 def _working_days(start: dt.date, end: dt.date) -> list[dt.date]:
     days, d = [], start
     while d <= end:
-        if routine.is_working_day(d):
+        if calendar.is_working_day(d):
             days.append(d)
         d += dt.timedelta(days=1)
     return days
@@ -130,15 +130,15 @@ def declarations(draw: st.DrawFn) -> dict[str, Any]:
             "messages": {m: draw(st.sampled_from(SUPPORTED[m])) for m in types},
         }
         if stage in ("testing", "active") or (stage == "ordered" and draw(st.booleans())):
-            party["ar_published_on"] = routine.ar_deadline(t) - dt.timedelta(days=draw(st.integers(0, 20)))
+            party["ar_published_on"] = calendar.ar_deadline(t) - dt.timedelta(days=draw(st.integers(0, 20)))
         parties.append(party)
     data["parties"] = parties
     if stage in ("testing", "active"):
-        sent = routine.dialog_at(t)
+        sent = calendar.dialog_at(t)
         data["tests"] = {
             hf: {
                 str(p["her_id"]): {
-                    "pretest": {"sent_on": routine.pretest_day(t), "transport_receipt": "ok", "apprec": "ok"},
+                    "pretest": {"sent_on": calendar.pretest_day(t), "transport_receipt": "ok", "apprec": "ok"},
                     **(
                         {
                             "dialog": {
@@ -155,7 +155,7 @@ def declarations(draw: st.DrawFn) -> dict[str, Any]:
             for hf in HF_KEYS
         }
     if stage in ("testing", "active") and draw(st.booleans()):
-        opened = routine.pretest_day(t)
+        opened = calendar.pretest_day(t)
         data["deviations"] = [
             {
                 "opened_on": opened,

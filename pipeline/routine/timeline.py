@@ -6,17 +6,18 @@ done. ``states(k, today)`` adds the one thing that depends on the day: done, due
 blocked, upcoming (or cancelled once the kommune is withdrawn). Generated files (the calendar,
 STATUS.md, status.html) use ``milestones`` only; commands that take ``--today`` use ``states``.
 
-========= ========== ============================== =================================
-key       step       day (``due``)                  done when (evidence)
-========= ========== ============================== =================================
-agreed    K1/H1      activation.agreed_on           T and the day it was agreed are recorded
-order     K2/H1      T-14 (deadline)                order.sent_on
-ar        K3         T-14 (deadline)                every party has ar_published_on
-pretest   K5/H2      T-7                            a positive transport receipt and AppRec from
-                                                    every HF to every party (R-H2)
-dialog    K6/H4      T, 09:00 Europe/Oslo           sent on T and answered, every HF and party (R-K6)
-activation H5        T                              status active and R-H5's evidence holds
-========= ========== ============================== =================================
+Each milestone is a step of ``pipeline.routine.steps`` (its day comes from the step's offset):
+
+========== ========== ===========================================================
+key        step       done when (evidence)
+========== ========== ===========================================================
+agreed     K1/H1      T and the day it was agreed are recorded
+order      K2/H1      order.sent_on
+ar         K3         every party has ar_published_on
+pretest    K5/H2      a positive transport receipt and AppRec from every HF to every party (R-H2)
+dialog     K6/H4      sent on T and answered, every HF and party (R-K6)
+activation H5         status active and R-H5's evidence holds
+========== ========== ===========================================================
 
 A milestone that is not done is *blocked* when something recorded stands in its way (an open
 deviation, a rejected receipt, a paused kommune: these block the test steps and activation) or
@@ -31,14 +32,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline import evidence, routine
 from pipeline.model.models import HF_KEYS, Kommune, Status
-
-
-class Actor(enum.StrEnum):
-    KOMMUNE = "kommune"
-    HEMIT = "Hemit"
-    HF = "HF"
+from pipeline.routine import calendar, evidence
+from pipeline.routine.calendar import OSLO
+from pipeline.routine.steps import BY_MILESTONE, H5, K1, K2, K3, K5, K6, Step
 
 
 class State(enum.StrEnum):
@@ -48,69 +45,6 @@ class State(enum.StrEnum):
     BLOCKED = "blocked"
     UPCOMING = "upcoming"
     CANCELLED = "cancelled"
-
-
-@dataclass(frozen=True)
-class Step:
-    """A milestone's fixed part: the routine step it is and the routine's own words."""
-
-    key: str
-    step: str
-    title: str
-    actors: tuple[Actor, ...]
-    quote: str
-    requires: tuple[str, ...] = ()
-
-
-AGREED = Step(
-    "agreed",
-    "K1/H1",
-    "Activation date agreed",
-    (Actor.KOMMUNE, Actor.HEMIT),
-    "Hemit og kommunene blir enige om aktiveringsdato.",
-)
-ORDER = Step(
-    "order",
-    "K2/H1",
-    "Order sent to Hemit",
-    (Actor.KOMMUNE,),
-    "Kommunen sender bestilling til Hemit (meldingstyper og versjon avklares i bestillingen) "
-    "på meldingsansvarlig@helse-midt.no.",
-    ("agreed",),
-)
-AR = Step(
-    "ar",
-    "K3",
-    "Communication parties published in NHN AR",
-    (Actor.KOMMUNE,),
-    "Kommunene skal publisere kommunikasjonsparten(e) i NHN AR innen 2 uker før meldingsutvekslingen aktiveres.",
-    ("order",),
-)
-PRETEST = Step(
-    "pretest",
-    "K5/H2",
-    "Test epikrise and lab (T-7), not to be answered",
-    (Actor.HEMIT,),
-    "Hemit sender testmeldinger 1 uke før aktiveringsdato; epikrise og lab (hvis aktuell) skal ikke besvares.",
-    ("order", "ar"),
-)
-DIALOG = Step(
-    "dialog",
-    "K6/H4",
-    "Test dialogmelding at 09:00, to be answered",
-    (Actor.HF,),
-    "Helseforetaket sender test-dialogmelding kl. 09 på aktiveringsdato, og disse skal besvares.",
-    ("pretest",),
-)
-ACTIVATION = Step(
-    "activation",
-    "H5",
-    "Service activated (electronic only)",
-    (Actor.HF,),
-    "Når tjenesten er verifisert ok, aktiveres tjenesten (kun elektronisk).",
-    ("dialog",),
-)
-STEPS: tuple[Step, ...] = (AGREED, ORDER, AR, PRETEST, DIALOG, ACTIVATION)
 
 
 @dataclass(frozen=True)
@@ -128,7 +62,8 @@ class Milestone:
 
     @property
     def key(self) -> str:
-        return self.step.key
+        assert self.step.milestone is not None
+        return self.step.milestone
 
     @property
     def date(self) -> dt.date | None:
@@ -148,7 +83,7 @@ class Entry:
         m = self.milestone
         return {
             "key": m.key,
-            "step": m.step.step,
+            "step": m.step.label,
             "title": m.step.title,
             "actors": [a.value for a in m.step.actors],
             "quote": m.step.quote,
@@ -173,11 +108,13 @@ def _blockers(k: Kommune) -> tuple[str, ...]:
         ev = k.evidence(hf, party.her_id)
         pre = ev.pretest if ev else None
         if pre and pre.rejected:
-            found.append(
-                f"pretest from {hf} to {party.her_id} not positive "
-                f"(transport {pre.transport_receipt or 'missing'}, apprec {pre.apprec or 'missing'})"
-            )
+            found.append(f"pretest from {hf} to {party.her_id} not positive ({evidence.receipts(pre)})")
     return tuple(found)
+
+
+def _offset(step: Step) -> str:
+    assert step.offset is not None
+    return step.offset.label
 
 
 def _latest(days: Iterable[dt.date | None]) -> dt.date | None:
@@ -194,7 +131,8 @@ def milestones(k: Kommune) -> list[Milestone]:
     open_from = agreed_on
 
     order_sent = k.order.sent_on if k.order else None
-    order_detail = f"deadline T-14 {routine.order_deadline(t).isoformat()}" if t else "deadline T-14"
+    deadline = f"deadline {_offset(K2)}"
+    order_detail = f"{deadline} {calendar.order_deadline(t).isoformat()}" if t else deadline
     if order_sent:
         order_detail += f"; sent {order_sent.isoformat()}"
     if k.order and k.order.reference:
@@ -218,63 +156,54 @@ def milestones(k: Kommune) -> list[Milestone]:
     for hf, p in pairs:
         ev = k.evidence(hf, p.her_id)
         sent = ev.dialog.sent_at if ev and ev.dialog else None
-        dialog_days.append(sent.astimezone(routine.OSLO).date() if sent else None)
+        dialog_days.append(sent.astimezone(OSLO).date() if sent else None)
     answered = sum(evidence.dialog_verified(k, hf, p) for hf, p in pairs)
 
     activated = evidence.stage(k) is Status.ACTIVE and evidence.verified(k, HF_KEYS)
 
+    def dated(step: Step, **fields: Any) -> Milestone:
+        """A milestone whose day comes from its step's offset from T."""
+        assert step.offset is not None
+        due = calendar.day(step, t) if t else None
+        return Milestone(
+            step,
+            due=due,
+            window_start=open_from if step.offset.deadline else due,
+            at=calendar.moment(step, t) if t and step.offset.time else None,
+            **fields,
+        )
+
     return [
         Milestone(
-            AGREED,
+            K1,
             due=agreed_on,
             window_start=None,
             done=bool(t and agreed_on),
             done_on=agreed_on,
             detail=f"T = {t.isoformat()}" if t else "T not agreed yet",
         ),
-        Milestone(
-            ORDER,
-            due=routine.order_deadline(t) if t else None,
-            window_start=open_from,
-            done=order_sent is not None,
-            done_on=order_sent,
-            detail=order_detail,
-        ),
-        Milestone(
-            AR,
-            due=routine.ar_deadline(t) if t else None,
-            window_start=open_from,
+        dated(K2, done=order_sent is not None, done_on=order_sent, detail=order_detail),
+        dated(
+            K3,
             done=ar_done,
             done_on=_latest(published) if ar_done else None,
             detail=ar_detail or "no communication parties declared",
         ),
-        Milestone(
-            PRETEST,
-            due=routine.pretest_day(t) if t else None,
-            window_start=routine.pretest_day(t) if t else None,
+        dated(
+            K5,
             done=pretest_done,
             done_on=_latest(pretest_days) if pretest_done else None,
             blockers=blockers,
             detail=f"{positive} of {len(pairs)} HF-party pairs with positive receipts",
         ),
-        Milestone(
-            DIALOG,
-            due=t,
-            window_start=t,
+        dated(
+            K6,
             done=dialog_done,
             done_on=_latest(dialog_days) if dialog_done else None,
-            at=routine.dialog_at(t) if t else None,
             blockers=blockers,
             detail=f"{answered} of {len(pairs)} HF-party pairs sent on T and answered",
         ),
-        Milestone(
-            ACTIVATION,
-            due=t,
-            window_start=t,
-            done=activated,
-            blockers=blockers,
-            detail=f"status {k.status}",
-        ),
+        dated(H5, done=activated, blockers=blockers, detail=f"status {k.status}"),
     ]
 
 
@@ -286,16 +215,16 @@ def _state(m: Milestone, done: dict[str, bool], withdrawn: bool, today: dt.date)
     if m.blockers:
         return State.BLOCKED, "; ".join(m.blockers)
     if m.due is None:
-        if m.key == AGREED.key:
+        if m.step is K1:
             return State.DUE, "agree T with Hemit and record activation.date and agreed_on"
-        return State.BLOCKED, "no activation date agreed (K1)"
+        return State.BLOCKED, f"no activation date agreed ({K1.id})"
     started = m.window_start is None or today >= m.window_start
-    missing = [s for s in m.step.requires if not done.get(s, False)]
+    missing = [s for s in m.step.needs if not done.get(s, False)]
     if missing and started:
-        names = ", ".join(next(s.step for s in STEPS if s.key == key) for key in missing)
+        names = ", ".join(BY_MILESTONE[key].label for key in missing)
         return State.BLOCKED, f"waiting for {names}"
     if today > m.due:
-        progress = f"; {m.detail}" if m.key in (PRETEST.key, DIALOG.key) else ""
+        progress = f"; {m.detail}" if m.step in (K5, K6) else ""
         return State.OVERDUE, f"was due {m.due.isoformat()}{progress}"
     if started:
         return State.DUE, f"due {m.due.isoformat()}" if today < m.due else "due today"

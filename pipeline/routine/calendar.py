@@ -1,0 +1,81 @@
+"""The routine's calendar: the day (and hour) each step falls on, from T and the table's offsets,
+in Europe/Oslo, with Norway's public holidays.
+
+- K2/K3: the order and the AR publication no later than T-14
+- K5/H2: the test epikrise and lab on T-7
+- K6/H4: the test dialogmelding at 09:00 Europe/Oslo on T
+
+Times are Europe/Oslo through zoneinfo (the ``tzdata`` package makes this independent of the
+host's zone database); public holidays come from the ``holidays`` package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from zoneinfo import ZoneInfo
+
+from pipeline.routine.steps import K2, K3, K5, K6, Step
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def day(step: Step, t: dt.date) -> dt.date:
+    """The day ``step`` falls on (or its deadline) for activation date ``t``."""
+    assert step.offset is not None, f"{step.id} has no day derived from T"
+    return t + dt.timedelta(days=step.offset.days)
+
+
+def moment(step: Step, t: dt.date) -> dt.datetime:
+    """A timed step's moment, Europe/Oslo."""
+    assert step.offset is not None and step.offset.time is not None, f"{step.id} has no time of day"
+    return dt.datetime.combine(day(step, t), step.offset.time, tzinfo=OSLO)
+
+
+def order_deadline(t: dt.date) -> dt.date:
+    return day(K2, t)
+
+
+def ar_deadline(t: dt.date) -> dt.date:
+    return day(K3, t)
+
+
+def pretest_day(t: dt.date) -> dt.date:
+    return day(K5, t)
+
+
+def dialog_at(t: dt.date) -> dt.datetime:
+    return moment(K6, t)
+
+
+def at_oslo_midnight(d: dt.date) -> dt.datetime:
+    return dt.datetime.combine(d, dt.time(0, 0), tzinfo=OSLO)
+
+
+@functools.lru_cache(maxsize=64)
+def _holidays(year: int) -> dict[dt.date, str]:
+    import holidays  # imported when first needed: it is slow to import, and quick commands need no dates
+
+    return dict(holidays.country_holidays("NO", years=year, language="no"))
+
+
+def holiday_name(d: dt.date) -> str | None:
+    return _holidays(d.year).get(d)
+
+
+def is_working_day(d: dt.date) -> bool:
+    return d.weekday() < 5 and holiday_name(d) is None
+
+
+def why_not_working_day(d: dt.date) -> str | None:
+    name = holiday_name(d)
+    if name:
+        return f"{d.isoformat()} is a public holiday ({name})"
+    if d.weekday() >= 5:
+        weekday = ("Saturday", "Sunday")[d.weekday() - 5]
+        return f"{d.isoformat()} is a {weekday}"
+    return None
+
+
+def today_in_oslo() -> dt.date:
+    return dt.datetime.now(OSLO).date()
