@@ -25,26 +25,17 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from pipeline import __version__
+from pipeline import __version__, layout
 from pipeline.generate import HEADER, RenderContext, generator
-from pipeline.model.declarations import KOMMUNE_FILE, DeclarationSet, KommuneDecl
+from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import Status
 from pipeline.routine import timeline
 from pipeline.routine.steps import H5, K1, SCOPE_START
 
-CALENDAR = "calendar.ics"
-PER_KOMMUNE_DIR = "calendars"
 UID_DOMAIN = "oppkobling"
 PRODID = f"-//oppkobling//oppkobling {__version__}//EN"
 DIALOG_LENGTH = dt.timedelta(hours=1)
 TZID = "Europe/Oslo"
-
-
-def stem(k: KommuneDecl) -> str:
-    """``<kommunenummer>-<slug>``, as the declaration's file is named (rule S2)."""
-    name = k.path.rsplit("/", 1)[-1]
-    match = KOMMUNE_FILE.match(name)
-    return f"{match['number']}-{match['slug']}" if match else k.model.kommune
 
 
 def dtstamp(k: KommuneDecl) -> dt.datetime:
@@ -187,12 +178,13 @@ def _ordered(kommuner: Iterable[KommuneDecl]) -> list[KommuneDecl]:
 
 
 def combined(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
-    yield CALENDAR, calendar(_ordered(declarations.kommuner), "Oppkobling: alle kommuner")
+    yield layout.CALENDAR, calendar(_ordered(declarations.kommuner), "Oppkobling: alle kommuner")
 
 
 def per_kommune(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
     for k in _ordered(declarations.kommuner):
-        yield f"{PER_KOMMUNE_DIR}/{stem(k)}.ics", calendar([k], f"Oppkobling: {k.model.name} ({k.model.kommune})")
+        name = f"Oppkobling: {k.model.name} ({k.model.kommune})"
+        yield layout.calendar_file(layout.stem(k.path)), calendar([k], name)
 
 
 @generator("calendar", per_kommune=per_kommune, whole=combined)

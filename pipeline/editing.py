@@ -29,13 +29,14 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from pipeline import layout
 from pipeline.errors import OppkoblingError, UsageError
-from pipeline.findings import Finding, Location, Severity, sort_findings
-from pipeline.model.declarations import KOMMUNE_DIR, KOMMUNE_FILE, parse
+from pipeline.findings import Finding, Severity, sort_findings
+from pipeline.model.declarations import parse
 from pipeline.model.kommuner import KommuneEntry
 from pipeline.model.loader import LoadError, decode, load_text
 from pipeline.model.models import Status
-from pipeline.rules import Context, evaluate
+from pipeline.rules import Context, evaluate, s1_well_formed
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schemas/kommune.schema.json"
 # The order keys take in a declaration (the models' field order): new keys go where they belong.
@@ -96,7 +97,7 @@ def scaffold(entry: KommuneEntry) -> tuple[str, str]:
     name = entry.short_name
     file_slug = slug(name)
     domain = slug(name.split(" (")[0])
-    path = f"{KOMMUNE_DIR}/{entry.number}-{file_slug}.yaml"
+    path = f"{layout.KOMMUNER_DIR}/{entry.number}-{file_slug}.yaml"
     org = f'"{entry.org_number}"' if entry.org_number else '"TODO"'
     org_comment = (
         "organisation number, from the kommune register (S5)"
@@ -137,7 +138,7 @@ def existing_declaration(files: Mapping[str, bytes], number: str) -> str | None:
     """The path of a declaration for ``number``, by file name or by content."""
     for path in sorted(files):
         directory, _, name = path.rpartition("/")
-        if directory == KOMMUNE_DIR and name.startswith(f"{number}-"):
+        if directory == layout.KOMMUNER_DIR and name.startswith(f"{number}-"):
             return path
     for k in parse(files).kommuner:
         if k.model.kommune == number:
@@ -154,8 +155,8 @@ def locate(files: Mapping[str, bytes], wanted: str) -> str:
     folded = wanted.strip().casefold()
     for path in sorted(files):
         directory, _, name = path.rpartition("/")
-        match = KOMMUNE_FILE.match(name)
-        if directory == KOMMUNE_DIR and match and folded in (match["number"], name.removesuffix(".yaml")):
+        match = layout.KOMMUNE_FILE.match(name)
+        if directory == layout.KOMMUNER_DIR and match and folded in (match["number"], name.removesuffix(".yaml")):
             return path
     raise UsageError(f"no kommune declaration matches {wanted!r} (give its number, name or file stem)")
 
@@ -462,9 +463,9 @@ def apply(files: Mapping[str, bytes], path: str, edit: Edit, today: dt.date) -> 
     raw = files[path]
     try:
         load_text(decode(raw))
-    except LoadError as exc:
-        finding = Finding("S1", Severity.ERROR, Location(path, exc.line, exc.column), exc.message)
-        return Outcome(path, raw, raw, "file does not load; fix it first", (finding,), ())
+    except LoadError:
+        unloadable = tuple(s1_well_formed.from_loading(parse({path: raw})))
+        return Outcome(path, raw, raw, "file does not load; fix it first", unloadable, ())
     doc, layout = load_rt(raw)
     description = edit(doc)
     new = dump_rt(doc, layout)

@@ -1,10 +1,11 @@
-"""Findings: what a rule says about a declaration. Plain values, sortable and serialisable."""
+"""Findings: what a rule says about a declaration. Plain values, sortable and serialisable
+(``as_dict`` and ``from_dict`` are the one serialisation: the JSON report and the cache use it)."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 
 class Severity(enum.StrEnum):
@@ -30,7 +31,6 @@ class Finding:
     severity: Severity
     location: Location
     message: str
-    step: str = field(default="", compare=False)
 
     @property
     def file(self) -> str:
@@ -56,6 +56,11 @@ class Finding:
             "column": self.column,
             "message": self.message,
         }
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, object]) -> Finding:
+        location = Location(str(doc["file"]), int(str(doc["line"])), int(str(doc["column"])))
+        return cls(str(doc["rule"]), Severity(str(doc["severity"])), location, str(doc["message"]))
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:

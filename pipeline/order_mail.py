@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import email.utils
-from collections.abc import Iterable
 from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any
@@ -24,7 +23,6 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from pipeline.findings import Finding, Severity
 from pipeline.model.catalogue import catalogue
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import HF_KEYS
@@ -32,10 +30,6 @@ from pipeline.routine import calendar
 
 HEMIT = Address("Hemit meldingsansvarlig", "meldingsansvarlig", "helse-midt.no")
 TEMPLATE = "order-mail.txt.j2"
-# The findings that make an order wrong: the kommune's identity (S), T (R-K1), the message
-# types and versions (R-K2), the contact address (R-H3), and the set of HFs (R-K4).
-RELEVANT_RULES = ("S1", "S2", "S3", "S4", "S5", "S6", "R-K1", "R-K2", "R-H3")
-GLOBAL_RULES = ("R-K4",)
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 MONTHS = (
     "januar",
@@ -51,31 +45,6 @@ MONTHS = (
     "november",
     "desember",
 )
-
-
-def blocking(findings: Iterable[Finding], k: KommuneDecl) -> list[Finding]:
-    """The errors that would make this kommune's order wrong or incomplete."""
-    chosen = [
-        f
-        for f in findings
-        if f.severity is Severity.ERROR and ((f.file == k.path and f.rule in RELEVANT_RULES) or f.rule in GLOBAL_RULES)
-    ]
-    m = k.model
-    if not m.parties:
-        chosen.append(
-            Finding(
-                "R-K2",
-                Severity.ERROR,
-                k.at("status"),
-                "no communication parties declared: the order lists each party with its message types and versions",
-                "K2",
-            )
-        )
-    if m.t is None and not any(f.rule == "R-K1" for f in chosen):
-        chosen.append(Finding("R-K1", Severity.ERROR, k.at("status"), "no activation date: agree T with Hemit first"))
-    if m.contact is None and not any(f.rule == "R-H3" for f in chosen):
-        chosen.append(Finding("R-H3", Severity.ERROR, k.at("name"), "no contact address to send the order from"))
-    return chosen
 
 
 def norwegian_date(day: dt.date) -> str:

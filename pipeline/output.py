@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import cache
+from pipeline.changes import Change, Kind
 from pipeline.errors import LockError, RepositoryError
 from pipeline.generate import GENERATED_DIR, MANIFEST, _check_path
 
@@ -59,22 +60,6 @@ LOCK_WAIT = 5.0
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
-
-
-class Kind(enum.StrEnum):
-    ADDED = "added"  # generated now, not on disk
-    CHANGED = "changed"  # on disk with other bytes
-    REMOVED = "removed"  # on disk and owned (old manifest), no longer generated
-
-
-@dataclass(frozen=True, order=True, slots=True)  # slots: a cold national build has 200k of them
-class Change:
-    path: str  # relative to generated/
-    kind: Kind
-
-    @property
-    def repo_path(self) -> str:
-        return f"{GENERATED_DIR}/{self.path}"
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,13 @@ import os
 import stat
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import RepositoryError, UsageError
-from pipeline.findings import Finding, Location, Severity
+from pipeline.findings import Location
+
+if TYPE_CHECKING:
+    from pipeline.model.declarations import LoadProblem
 
 PARTNERS = "partners"
 IGNORED = {"README.md", ".gitkeep"}
@@ -31,20 +35,20 @@ def find_root(start: Path) -> Path:
 # command answered from the cache (pipeline.cache), which must not pay for pydantic and the parsers.
 
 
-def _s1(rel: str, message: str) -> Finding:
-    from pipeline.model.declarations import S1_STEP
+def _s1(rel: str, message: str) -> LoadProblem:
+    from pipeline.model.declarations import LoadProblem
 
-    return Finding("S1", Severity.ERROR, Location(rel), message, S1_STEP)
+    return LoadProblem(Location(rel), message)
 
 
-def read_tree(root: Path) -> tuple[dict[str, bytes], list[Finding]]:
+def read_tree(root: Path) -> tuple[dict[str, bytes], list[LoadProblem]]:
     """Every regular file under partners/. A symbolic link is read only when it resolves to a
     regular file inside the repository; any other link (out of the repository, dangling, a loop,
     to a directory) and anything that is not a regular file is an S1 finding, never skipped silently."""
     from pipeline.model.loader import MAX_BYTES
 
     files: dict[str, bytes] = {}
-    findings: list[Finding] = []
+    findings: list[LoadProblem] = []
     base = root / PARTNERS
     if not base.is_dir():
         raise RepositoryError(f"{root} has no '{PARTNERS}/' directory")

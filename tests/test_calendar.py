@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from conftest import REPO, Repo
 
-from pipeline import calendar_feed
+from pipeline import calendar_feed, layout
 from pipeline.generate import RenderContext
 from pipeline.model.declarations import DeclarationSet, parse
 from pipeline.source import read_tree
@@ -50,7 +50,7 @@ def test_generated_calendar_has_the_dialog_at_nine_on_each_t(repo: Repo, xsd: Pa
         assert str(start.tzinfo) == "Europe/Oslo"
         assert dialog["DTSTART"].params["TZID"] == "Europe/Oslo"
         assert f"DTSTART;TZID=Europe/Oslo:{t.strftime('%Y%m%d')}T090000".encode() in raw
-        assert (repo.root / "generated" / "calendars" / f"{calendar_feed.stem(k)}.ics").is_file()
+        assert (repo.root / "generated" / "calendars" / f"{layout.stem(k.path)}.ics").is_file()
     assert icalendar.Calendar.from_ical(raw).walk("VTIMEZONE")[0]["TZID"] == "Europe/Oslo"
 
 

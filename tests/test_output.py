@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from pipeline import output
+from pipeline.changes import Change, Kind
 from pipeline.errors import LockError, RepositoryError
 from pipeline.generate import MANIFEST, manifest
-from pipeline.output import Change, Kind
 
 
 def tree(files: dict[str, bytes]) -> dict[str, bytes]:

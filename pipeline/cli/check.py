@@ -9,9 +9,10 @@ import sys
 
 from pipeline import output
 from pipeline.cli import common, generate
-from pipeline.findings import Finding, Severity, has_errors, sort_findings
+from pipeline.findings import has_errors, sort_findings
+from pipeline.model.declarations import DeclarationSet
 from pipeline.reporters import REPORTERS
-from pipeline.rules import RULES, freshness
+from pipeline.rules import Context, blocks_rendering, freshness
 
 NAME = "check"
 HELP = "validate, regenerate in memory and compare with generated/ (L4); exit 1 on any error or difference"
@@ -26,20 +27,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     common.add_root(parser)
 
 
-def renderable(findings: list[Finding]) -> bool:
-    """Generators expect valid declarations; a transition error (L1-L3) does not make them invalid."""
-    return not any(
-        f.severity is Severity.ERROR and not (f.rule in RULES and RULES[f.rule].needs_base) for f in findings
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     root = common.root(args)
     with output.repo_lock(root, shared=True):
         _, found, loaded = common.checked_loading(args, base_ref=args.base)
         findings = list(found)
-        if renderable(findings):
-            findings.extend(freshness.findings(generate.compare(args, root, loaded)))
+        if not blocks_rendering(findings):
+            changes = generate.compare(args, root, loaded)
+            findings.extend(freshness(Context(DeclarationSet(), common.today(args), generated=changes)))
         else:
             sys.stderr.write("oppkobling: generated/ was not compared (L4): fix the declaration errors first\n")
     findings = sort_findings(findings)

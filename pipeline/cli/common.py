@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pipeline import cache
 from pipeline.errors import UsageError
-from pipeline.findings import Finding, Location, Severity
+from pipeline.findings import Finding
 from pipeline.reporters import REPORTERS
 from pipeline.routine import calendar
 from pipeline.source import PARTNERS, find_root
@@ -119,7 +119,7 @@ def load(args: argparse.Namespace, *, base_ref: str | None = None) -> Loaded:
     repo = root(args)
     files, read_findings = read_tree(repo)
     decls = parse(files)
-    decls.load_findings.extend(read_findings)
+    decls.problems.extend(read_findings)
     base = parse(read_revision(repo, base_ref)) if base_ref else None
     findings = evaluate(Context(decls, today(args), base, ar_snapshot(args)))
     return Loaded(repo, decls, findings, base)
@@ -141,15 +141,12 @@ def _base_tree(repo: Path, base_ref: str | None) -> str | None:
     return tree if done.returncode == 0 and tree else None
 
 
-def _as_json(findings: list[Finding]) -> list[list[str | int]]:
-    return [[f.rule, f.severity.value, f.file, f.line, f.column, f.message, f.step] for f in findings]
+def _as_json(findings: list[Finding]) -> list[dict[str, str | int]]:
+    return [f.as_dict() for f in findings]
 
 
-def _from_json(rows: list[list[str | int]]) -> list[Finding]:
-    return [
-        Finding(str(rule), Severity(str(sev)), Location(str(file), int(line), int(col)), str(msg), str(step))
-        for rule, sev, file, line, col, msg, step in rows
-    ]
+def _from_json(rows: list[dict[str, str | int]]) -> list[Finding]:
+    return [Finding.from_dict(row) for row in rows]
 
 
 def checked(args: argparse.Namespace, *, base_ref: str | None = None) -> tuple[Path, list[Finding]]:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline import cache, output, xsd
+from pipeline.changes import Change
 from pipeline.cli import common
 from pipeline.findings import Finding, count, has_errors
 from pipeline.generate import GENERATED_DIR, RenderContext
@@ -74,7 +75,7 @@ def _renders(root: Path, found: xsd.SchemaSet | None) -> cache.Renders | None:
     return None if store is None else cache.Renders(store, root, found.root if found else None)
 
 
-def compare(args: argparse.Namespace, root: Path, loaded: common.Loaded | None) -> list[output.Change]:
+def compare(args: argparse.Namespace, root: Path, loaded: common.Loaded | None) -> list[Change]:
     """How generated/ differs from what the declarations generate (check's L4). When partners/,
     the tool and the schemas are what they were at the last render, the remembered sha256 of
     every file is compared with the disk and nothing is rendered; otherwise it renders and

@@ -10,6 +10,7 @@ from pipeline.cli import common
 from pipeline.cli.timeline import find_kommune
 from pipeline.errors import RepositoryError
 from pipeline.reporters import REPORTERS
+from pipeline.rules.k2_order import order_blockers
 
 NAME = "order"
 HELP = "write the order e-mail of step K2 (to meldingsansvarlig@helse-midt.no) as an .eml file"
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     today = common.today(args)
     loaded = common.load(args)
     k = find_kommune(loaded.declarations, args.kommune)
-    problems = order_mail.blocking(loaded.findings, k)
+    problems = order_blockers(loaded.findings, k)
     if problems:
         common.emit(f"refusing to write the order for {k.model.name}: fix these first\n")
         common.emit(REPORTERS["text"](problems))

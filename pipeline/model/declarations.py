@@ -1,31 +1,34 @@
 """A set of loaded declarations: the pure core's input.
 
-``parse`` turns ``{relative path: bytes}`` (read by ``pipeline.source`` from a work tree or a git
-revision) into typed declarations, each remembering its file and the position of every value.
-Files that cannot be loaded or do not match the schema yield S1 findings and no model.
+``parse`` turns ``{relative path: bytes}`` (read by ``pipeline.io.partners`` from a work tree or a
+git revision) into typed declarations, each remembering its file and the position of every value.
+A file that cannot be loaded or does not match the schema gives a ``LoadProblem`` and no model;
+rules S1 and S5 report those.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from pipeline.findings import Finding, Location, Severity
+from pipeline import layout
+from pipeline.findings import Location
 from pipeline.model.loader import Document, LoadError, YamlPath, load_bytes
 from pipeline.model.models import Helseforetak, Kommune
 
-KOMMUNE_DIR = "partners/kommuner"
-HF_DIR = "partners/helseforetak"
-KOMMUNE_FILE = re.compile(r"^(?P<number>[0-9]{4})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.yaml$")
-HF_FILE = re.compile(r"^(?P<key>[a-z0-9]+(?:-[a-z0-9]+)*)\.yaml$")
-
 M = TypeVar("M", bound=BaseModel)
 
-S1_STEP = "Strukturkrav: fila er gyldig YAML etter skjemaet"
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """Why a file is not a declaration (rule S1), or an identity out of its range (S5)."""
+
+    location: Location
+    message: str
+    identity: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,8 @@ HfDecl = Declaration[Helseforetak]
 class DeclarationSet:
     kommuner: list[KommuneDecl] = field(default_factory=list)
     helseforetak: list[HfDecl] = field(default_factory=list)
-    # S1 findings of files that could not be turned into models.
-    load_findings: list[Finding] = field(default_factory=list)
+    # Files that could not be turned into models, and why.
+    problems: list[LoadProblem] = field(default_factory=list)
     # Every file that was offered, loadable or not (for S2 and "only these files" filtering).
     files: list[str] = field(default_factory=list)
 
@@ -72,16 +75,19 @@ class DeclarationSet:
         return next((h for h in self.helseforetak if h.model.key == key), None)
 
     def kommune(self, number_or_name: str) -> KommuneDecl | None:
+        """The kommune named by its number, its name or its file's stem."""
         wanted = number_or_name.casefold()
         for k in self.kommuner:
-            stem = k.path.rsplit("/", 1)[-1].removesuffix(".yaml")
-            if wanted in (k.model.kommune, k.model.name.casefold(), stem.casefold()):
+            if wanted in (k.model.kommune, k.model.name.casefold(), layout.stem(k.path).casefold()):
                 return k
         return None
 
+    def by_number(self) -> dict[str, KommuneDecl]:
+        return {k.model.kommune: k for k in self.kommuner}
 
-def _s1(path: str, line: int, column: int, message: str) -> Finding:
-    return Finding("S1", Severity.ERROR, Location(path, line, column), message, S1_STEP)
+
+def _problem(path: str, line: int, column: int, message: str) -> LoadProblem:
+    return LoadProblem(Location(path, line, column), message)
 
 
 def _describe(error: Mapping[str, Any]) -> str:
@@ -108,34 +114,32 @@ _S5_CONSTRAINTS = {
 }
 
 
-def _validation_findings(path: str, doc: Document, exc: ValidationError) -> list[Finding]:
-    findings = []
+def _validation_problems(path: str, doc: Document, exc: ValidationError) -> list[LoadProblem]:
+    problems = []
     for error in exc.errors(include_url=False):
         loc: YamlPath = as_written(doc, tuple(error["loc"]))
         if error["type"] == "missing":
             line, col = doc.position(loc[:-1])
         else:
             line, col = doc.position(loc, key=error["type"] == "extra_forbidden")
-        if loc and (loc[-1], error["type"]) in _S5_CONSTRAINTS:
-            findings.append(Finding("S5", Severity.ERROR, Location(path, line, col), _describe(error), "S5"))
-        else:
-            findings.append(_s1(path, line, col, _describe(error)))
-    return findings
+        identity = bool(loc) and (loc[-1], error["type"]) in _S5_CONSTRAINTS
+        problems.append(LoadProblem(Location(path, line, col), _describe(error), identity))
+    return problems
 
 
-def _model(path: str, raw: bytes, model: type[M]) -> tuple[Declaration[M] | None, list[Finding]]:
+def _model(path: str, raw: bytes, model: type[M]) -> tuple[Declaration[M] | None, list[LoadProblem]]:
     try:
         doc = load_bytes(raw)
     except LoadError as exc:
-        return None, [_s1(path, exc.line, exc.column, exc.message)]
+        return None, [_problem(path, exc.line, exc.column, exc.message)]
     if doc.data is None:
-        return None, [_s1(path, 1, 1, "file is empty; a declaration is a YAML mapping")]
+        return None, [_problem(path, 1, 1, "file is empty; a declaration is a YAML mapping")]
     if not isinstance(doc.data, dict):
-        return None, [_s1(path, 1, 1, "a declaration is a YAML mapping at the top level")]
+        return None, [_problem(path, 1, 1, "a declaration is a YAML mapping at the top level")]
     try:
         value = model.model_validate(doc.data)
     except ValidationError as exc:
-        return None, _validation_findings(path, doc, exc)
+        return None, _validation_problems(path, doc, exc)
     return Declaration(path, doc, value), []
 
 
@@ -145,12 +149,12 @@ def parse(files: Mapping[str, bytes]) -> DeclarationSet:
     result = DeclarationSet()
     for path in sorted(files):
         directory = path.rpartition("/")[0]
-        if directory == KOMMUNE_DIR:
-            kdecl, findings = _model(path, files[path], Kommune)
+        if directory == layout.KOMMUNER_DIR:
+            kdecl, problems = _model(path, files[path], Kommune)
             if kdecl:
                 result.kommuner.append(kdecl)
-        elif directory == HF_DIR:
-            hdecl, findings = _model(path, files[path], Helseforetak)
+        elif directory == layout.HF_DIR:
+            hdecl, problems = _model(path, files[path], Helseforetak)
             if hdecl:
                 result.helseforetak.append(hdecl)
         else:
@@ -158,10 +162,5 @@ def parse(files: Mapping[str, bytes]) -> DeclarationSet:
             result.files.append(path)
             continue
         result.files.append(path)
-        result.load_findings.extend(findings)
+        result.problems.extend(problems)
     return result
-
-
-def only(findings: Iterable[Finding], paths: Iterable[str]) -> list[Finding]:
-    wanted = set(paths)
-    return [f for f in findings if f.file in wanted]

@@ -1,81 +1,90 @@
-"""The rule catalogue (``../shared/routine/RULES.md``) as code: one rule, one place.
+"""The rule catalogue (``../shared/routine/RULES.md``) as code: one rule per module, named by the
+step it checks, and every rule in one table (``RULES``). Only rules make findings.
 
-Each rule is a function registered with ``@rule(id, step, quote)`` in the module for its area:
-
-- ``structure``    S1-S6: file shape, names, identities, the register, scope
-- ``kommune_side`` R-K1...R-K6: the routine's steps for the kommune (K1-K6)
-- ``hf_side``      R-H2, R-H3, R-H5: the routine's steps for the HF (H2, H3, H5)
-- ``lifecycle``    L1-L3: status changes against the base revision (the merge gate)
-- ``freshness``    L4: generated/ is up to date (decided by ``oppkobling check``, which needs the render)
+======================== ======== ==================================================
+module                   rule     checks
+======================== ======== ==================================================
+s1_well_formed           S1       well-formed YAML of the schema (loading), paused_from
+s2_file_names            S2       file names, nothing else under partners/
+s3_unique_identities     S3       kommunenummer and HER-ids unique
+s4_kommune_register      S4       in the kommune register, under its name
+s5_org_numbers           S5       organisation numbers (MOD11, register), HER-id range
+s6_scope                 S6       T on or after the routine's start
+k1_activation_date       R-K1     T agreed, recorded, a working day
+k2_order                 R-K2     the order, its message types and versions
+k3_address_register      R-K3     published in NHN AR by T-14 (and in an AR snapshot)
+k4_all_three_hfs         R-K4     agreements with exactly the three HFs
+k5_pretest_on_time       R-K5     the test messages of T-7 and their result
+k6_dialog_answered       R-K6     the test dialog at 09:00 on T, answered
+h2_pretest_receipts      R-H2     positive transport receipt and AppRec
+h3_contact_and_deviations R-H3    meldingsansvarlig's address, deviations
+h5_activation            R-H5     active only from T, no open deviation
+l1_one_step              L1       status one step at a time (against the base)
+l2_date_frozen           L2       T frozen once testing began
+l3_no_silent_removal     L3       an active kommune is withdrawn, not deleted
+l4_generated_is_fresh    L4       generated/ is what the declarations generate
+======================== ======== ==================================================
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
-from pipeline.findings import Finding, Location, Severity, sort_findings
-from pipeline.model.ar_snapshot import ArSnapshot
-from pipeline.model.declarations import DeclarationSet
+from pipeline.findings import Finding, Severity, sort_findings
+from pipeline.rules import (
+    h2_pretest_receipts,
+    h3_contact_and_deviations,
+    h5_activation,
+    k1_activation_date,
+    k2_order,
+    k3_address_register,
+    k4_all_three_hfs,
+    k5_pretest_on_time,
+    k6_dialog_answered,
+    l1_one_step,
+    l2_date_frozen,
+    l3_no_silent_removal,
+    l4_generated_is_fresh,
+    s1_well_formed,
+    s2_file_names,
+    s3_unique_identities,
+    s4_kommune_register,
+    s5_org_numbers,
+    s6_scope,
+)
+from pipeline.rules.rule import Context, Rule
 
+__all__ = ["RULES", "Context", "Rule", "blocks_rendering", "evaluate", "freshness"]
 
-@dataclass(frozen=True)
-class Context:
-    declarations: DeclarationSet
-    today: dt.date
-    base: DeclarationSet | None = None
-    ar: ArSnapshot | None = None  # NHN AR as exported, when one is given (R-K3)
-
-
-Check = Callable[["Rule", Context], Iterable[Finding]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    step: str
-    quote: str
-    check: Check = field(repr=False)
-    needs_base: bool = False
-
-    def finding(self, severity: Severity, location: Location, message: str) -> Finding:
-        return Finding(self.id, severity, location, message, self.step)
-
-    def error(self, location: Location, message: str) -> Finding:
-        return self.finding(Severity.ERROR, location, message)
-
-    def warning(self, location: Location, message: str) -> Finding:
-        return self.finding(Severity.WARNING, location, message)
-
-
-RULES: dict[str, Rule] = {}
-
-
-def rule(id: str, *, step: str, quote: str, needs_base: bool = False) -> Callable[[Check], Check]:
-    def register(check: Check) -> Check:
-        if id in RULES:
-            raise RuntimeError(f"rule {id} registered twice")
-        RULES[id] = Rule(id, step, quote, check, needs_base)
-        return check
-
-    return register
-
-
-def _load_all() -> None:
-    from pipeline.rules import (  # noqa: F401  (importing registers the rules)
-        freshness,
-        hf_side,
-        kommune_side,
-        lifecycle,
-        structure,
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        s1_well_formed.RULE,
+        s2_file_names.RULE,
+        s3_unique_identities.RULE,
+        s4_kommune_register.RULE,
+        s5_org_numbers.RULE,
+        s6_scope.RULE,
+        k1_activation_date.RULE,
+        k2_order.RULE,
+        k3_address_register.RULE,
+        k4_all_three_hfs.RULE,
+        k5_pretest_on_time.RULE,
+        k6_dialog_answered.RULE,
+        h2_pretest_receipts.RULE,
+        h3_contact_and_deviations.RULE,
+        h5_activation.RULE,
+        l1_one_step.RULE,
+        l2_date_frozen.RULE,
+        l3_no_silent_removal.RULE,
+        l4_generated_is_fresh.RULE,
     )
+}
 
 
 def evaluate(context: Context) -> list[Finding]:
-    """Run every rule; S1 findings of unloadable files come first-class from loading."""
-    _load_all()
-    findings: list[Finding] = list(context.declarations.load_findings)
+    """Every finding about the declarations: each rule, once; L1-L3 only against a base."""
+    findings: list[Finding] = []
     for r in RULES.values():
         if r.needs_base and context.base is None:
             continue
@@ -83,6 +92,12 @@ def evaluate(context: Context) -> list[Finding]:
     return sort_findings(findings)
 
 
-def all_rules() -> Iterator[Rule]:
-    _load_all()
-    yield from RULES.values()
+def freshness(context: Context) -> list[Finding]:
+    """L4 alone, once ``context.generated`` holds how generated/ differs (``oppkobling check``)."""
+    rule = l4_generated_is_fresh.RULE
+    return sort_findings(rule.check(rule, context))
+
+
+def blocks_rendering(findings: Iterable[Finding]) -> bool:
+    """Generators expect valid declarations; a transition error (L1-L3) does not make them invalid."""
+    return any(f.severity is Severity.ERROR and not (f.rule in RULES and RULES[f.rule].needs_base) for f in findings)

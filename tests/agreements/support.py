@@ -35,7 +35,7 @@ def example_files(**edits: tuple[str, str]) -> dict[str, bytes]:
 
 def examples(**edits: tuple[str, str]) -> DeclarationSet:
     declarations = parse(example_files(**edits))
-    assert not declarations.load_findings, declarations.load_findings
+    assert not declarations.problems, declarations.problems
     return declarations
 
 

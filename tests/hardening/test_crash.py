@@ -70,7 +70,7 @@ def _partners(root: Path) -> dict[str, bytes]:
 
 def _render(root: Path) -> dict[str, bytes]:
     declarations = parse(_partners(root))
-    assert not declarations.load_findings
+    assert not declarations.problems
     return render_all(declarations, RenderContext(None))
 
 

@@ -1,0 +1,129 @@
+"""Every path and file name oppkobling uses, in one place (standard library only).
+
+The repository::
+
+    partners/kommuner/<kommunenummer>-<slug>.yaml   one declaration per kommune
+    partners/helseforetak/<hf-key>.yaml             one per HF
+    schemas/<name>.schema.json                      JSON Schemas written from the models
+    generated/                                      everything the declarations generate:
+        MANIFEST.json                               the sha256 of every generated file
+        <hf-key>/partner-index.xml, <hf-key>/cpa/<kommunenummer>-<her-id>.xml
+        fixtures/<stem>/..., calendar.ics, calendars/<stem>.ics, STATUS.md, status.html
+    .oppkobling.lock, .oppkobling-cache/            machine-local state (git-ignored)
+
+A deploy target (``pipeline.deploy``)::
+
+    releases/<id>/..., releases/<id>/.oppkobling-deploy.json (the deploy record), current, deploy.lock
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+# -- the repository ---------------------------------------------------------------------------
+
+PARTNERS = "partners"
+KOMMUNER_DIR = f"{PARTNERS}/kommuner"
+HF_DIR = f"{PARTNERS}/helseforetak"
+# Files under partners/ that are documentation, not declarations.
+NOT_DECLARATIONS = frozenset({"README.md", ".gitkeep"})
+KOMMUNE_FILE = re.compile(r"^(?P<number>[0-9]{4})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.yaml$")
+HF_FILE = re.compile(r"^(?P<key>[a-z0-9]+(?:-[a-z0-9]+)*)\.yaml$")
+DECLARATION_SUFFIX = ".yaml"
+
+SCHEMAS = "schemas"
+GENERATED = "generated"
+LOCK = ".oppkobling.lock"
+CACHE = ".oppkobling-cache"
+
+
+def kommune_file(number: str, slug: str) -> str:
+    return f"{KOMMUNER_DIR}/{number}-{slug}{DECLARATION_SUFFIX}"
+
+
+def hf_file(key: str) -> str:
+    return f"{HF_DIR}/{key}{DECLARATION_SUFFIX}"
+
+
+def stem(path: str) -> str:
+    """A declaration's file name without its suffix: ``partners/kommuner/5035-stjordal.yaml`` ->
+    ``5035-stjordal``. Generated files of a kommune are named by it."""
+    return path.rsplit("/", 1)[-1].removesuffix(DECLARATION_SUFFIX)
+
+
+def json_schema_file(name: str) -> str:
+    return f"{SCHEMAS}/{name}.schema.json"
+
+
+# From a declaration in partners/<kind>/ to the schemas (the yaml-language-server comment).
+SCHEMA_FROM_DECLARATION = f"../../{SCHEMAS}/"
+
+
+def order_file(stem_: str) -> str:
+    """Step K2's order e-mail, written where the coordinator runs ``oppkobling order``."""
+    return f"{stem_}-bestilling.eml"
+
+
+# -- generated/ (paths relative to it) ---------------------------------------------------------
+
+MANIFEST = "MANIFEST.json"
+PARTNER_INDEX = "partner-index.xml"
+CPA_DIR = "cpa"
+FIXTURES = "fixtures"
+SCHEDULE = "schedule.json"
+CALENDAR = "calendar.ics"
+CALENDARS = "calendars"
+STATUS_MD = "STATUS.md"
+STATUS_HTML = "status.html"
+
+
+def in_generated(path: str) -> str:
+    """A path relative to generated/ as a repository path (``generated/<path>``)."""
+    return f"{GENERATED}/{path}"
+
+
+def partner_index(hf_key: str) -> str:
+    return f"{hf_key}/{PARTNER_INDEX}"
+
+
+def cpa_file(kommune: str, her_id: int) -> str:
+    """A CPA relative to its HF's directory (and to the partner index beside it)."""
+    return f"{CPA_DIR}/{kommune}-{her_id}.xml"
+
+
+def cpa_path(hf_key: str, kommune: str, her_id: int) -> str:
+    return f"{hf_key}/{cpa_file(kommune, her_id)}"
+
+
+# A CPA's PartyRef points from generated/<hf-key>/cpa/ back to the repository root.
+CPA_TO_ROOT = "../" * len((GENERATED, "<hf-key>", CPA_DIR))
+
+
+def fixtures_dir(stem_: str) -> str:
+    return f"{FIXTURES}/{stem_}"
+
+
+def calendar_file(stem_: str) -> str:
+    return f"{CALENDARS}/{stem_}.ics"
+
+
+# -- deploy targets ------------------------------------------------------------------------------
+
+RELEASES = "releases"
+CURRENT = "current"
+DEPLOY_LOCK = "deploy.lock"
+DEPLOY_RECORD = ".oppkobling-deploy.json"  # what a release holds and where it came from
+
+
+def release_dir(release_id: str) -> str:
+    return f"{RELEASES}/{release_id}"
+
+
+# -- outside the repository ----------------------------------------------------------------------
+
+
+def user_cache(base: str | None) -> Path:
+    """``$XDG_CACHE_HOME/oppkobling`` (or ``~/.cache/oppkobling``): the fetched XSDs and the
+    cache's secret, kept out of every repository."""
+    return Path(base or Path.home() / ".cache") / "oppkobling"

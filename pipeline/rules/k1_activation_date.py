@@ -1,0 +1,52 @@
+"""R-K1 (K1, H1): the activation date T is agreed with Hemit, recorded with the day it was agreed,
+and a Norwegian working day (the test dialog is sent and answered at 09:00 that day)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pipeline.findings import Finding
+from pipeline.model.models import Status
+from pipeline.routine import calendar
+from pipeline.routine.steps import K1, K5
+from pipeline.rules.rule import Context, Rule
+
+
+def check(r: Rule, ctx: Context) -> Iterator[Finding]:
+    for k in ctx.declarations.kommuner:
+        m = k.model
+        if m.status is Status.WITHDRAWN and m.t is None:
+            continue
+        if m.activation is None or m.activation.date is None:
+            where = k.at("activation") if m.activation else k.at("status")
+            yield r.error(where, "no activation date: agree T with Hemit and record activation.date")
+            continue
+        t = m.activation.date
+        if m.activation.agreed_on is None:
+            yield r.error(
+                k.at("activation", "date"),
+                "activation.agreed_on is missing: when was T agreed with Hemit?",
+            )
+        elif m.activation.agreed_on > t:
+            yield r.error(
+                k.at("activation", "agreed_on"),
+                f"agreed on {m.activation.agreed_on.isoformat()}, after the activation date {t.isoformat()}",
+            )
+        reason = calendar.why_not_working_day(t)
+        if reason:
+            yield r.error(
+                k.at("activation", "date"),
+                f"activation date must be a Norwegian working day (the test dialog is sent and "
+                f"answered at 09:00 that day): {reason}",
+            )
+        test_day = calendar.pretest_day(t)
+        holiday = calendar.holiday_name(test_day)
+        if holiday:
+            assert K5.offset is not None
+            yield r.warning(
+                k.at("activation", "date"),
+                f"the test day {K5.offset.label} ({test_day.isoformat()}) is a public holiday ({holiday})",
+            )
+
+
+RULE = Rule("R-K1", check, step=K1)

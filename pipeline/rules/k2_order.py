@@ -1,0 +1,102 @@
+"""R-K2 (K2, H1): the order is sent to Hemit, and it settles message types and versions that
+every HF supports. Also what the order e-mail itself needs (``order_blockers``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from pipeline.findings import Finding, Severity
+from pipeline.model.catalogue import catalogue
+from pipeline.model.declarations import KommuneDecl
+from pipeline.model.models import Status
+from pipeline.routine import calendar, evidence
+from pipeline.routine.steps import K2
+from pipeline.rules import h3_contact_and_deviations, k1_activation_date
+from pipeline.rules.rule import Context, Rule
+
+PAST_PLANNED = (Status.ORDERED, Status.TESTING, Status.ACTIVE)
+
+
+def _message_findings(r: Rule, ctx: Context, k: KommuneDecl) -> Iterator[Finding]:
+    cat = catalogue()
+    hfs = {h.model.key: h.model for h in ctx.declarations.helseforetak}
+    for i, party in enumerate(k.model.parties):
+        if not party.messages:
+            yield r.error(
+                k.at("parties", i, "name"),
+                f"party {party.her_id} declares no message types; the order settles types and versions",
+            )
+        for mtype, version in party.messages.items():
+            where = k.at("parties", i, "messages", mtype)
+            if mtype not in cat.types:
+                known = ", ".join(sorted(cat.types))
+                yield r.error(
+                    k.at("parties", i, "messages", mtype, key=True),
+                    f"unknown message type '{mtype}' (known: {known})",
+                )
+                continue
+            if version not in cat.types[mtype].versions:
+                known = ", ".join(sorted(cat.types[mtype].versions))
+                yield r.error(where, f"{mtype} has no version {version} (known: {known})")
+                continue
+            lacking = sorted(hf.name for key, hf in hfs.items() if version not in hf.supports.get(mtype, []))
+            # A withdrawn kommune is history: an HF dropping a version later must not fail it.
+            if lacking and k.model.status is not Status.WITHDRAWN:
+                yield r.error(
+                    where,
+                    f"{mtype} {version} is not supported by {', '.join(lacking)}; "
+                    "every HF must support the ordered version",
+                )
+
+
+def check(r: Rule, ctx: Context) -> Iterator[Finding]:
+    assert K2.offset is not None
+    for k in ctx.declarations.kommuner:
+        m = k.model
+        stage = evidence.stage(m)
+        if stage in PAST_PLANNED:
+            if m.order is None or m.order.sent_on is None:
+                where = k.at("order") if m.order else k.at("status")
+                yield r.error(where, f"status '{m.status}' requires order.sent_on (the order to Hemit)")
+            if not m.parties:
+                yield r.error(k.at("status"), f"status '{m.status}' requires at least one communication party")
+        yield from _message_findings(r, ctx, k)
+        if m.order and m.order.sent_on and m.t:
+            deadline = calendar.order_deadline(m.t)
+            if m.order.sent_on > deadline:
+                yield r.warning(
+                    k.at("order", "sent_on"),
+                    f"order sent {m.order.sent_on.isoformat()}, later than {K2.offset.label} "
+                    f"({deadline.isoformat()}): too little lead time",
+                )
+
+
+RULE = Rule("R-K2", check, step=K2)
+
+
+def order_blockers(findings: Iterable[Finding], k: KommuneDecl) -> list[Finding]:
+    """The errors that would make ``k``'s order e-mail wrong or incomplete: the kommune's identity
+    (S1-S6), T (R-K1), the message types and versions (R-K2), the contact address (R-H3) and the
+    set of HFs (R-K4); and what the e-mail cannot be written without: parties (K2), T (K1) and a
+    contact to send it from (H3)."""
+    own = {"S1", "S2", "S3", "S4", "S5", "S6", "R-K1", "R-K2", "R-H3"}
+    everyone = {"R-K4"}
+    chosen = [
+        f
+        for f in findings
+        if f.severity is Severity.ERROR and ((f.file == k.path and f.rule in own) or f.rule in everyone)
+    ]
+    m = k.model
+    if not m.parties:
+        chosen.append(
+            RULE.error(
+                k.at("status"),
+                "no communication parties declared: the order lists each party with its message types and versions",
+            )
+        )
+    k1, h3 = k1_activation_date.RULE, h3_contact_and_deviations.RULE
+    if m.t is None and not any(f.rule == k1.id for f in chosen):
+        chosen.append(k1.error(k.at("status"), "no activation date: agree T with Hemit first"))
+    if m.contact is None and not any(f.rule == h3.id for f in chosen):
+        chosen.append(h3.error(k.at("name"), "no contact address to send the order from"))
+    return chosen

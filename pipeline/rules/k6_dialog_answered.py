@@ -1,0 +1,58 @@
+"""R-K6 (K6, H4): each HF's test dialogmelding is sent at 09:00 Europe/Oslo on T and answered;
+an active kommune has that recorded for every HF and party."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pipeline.findings import Finding
+from pipeline.model.models import HF_KEYS, Status
+from pipeline.routine import calendar, evidence
+from pipeline.routine.calendar import OSLO
+from pipeline.routine.steps import K6
+from pipeline.rules.rule import Context, Rule
+
+
+def check(r: Rule, ctx: Context) -> Iterator[Finding]:
+    for k in ctx.declarations.kommuner:
+        m = k.model
+        t = m.t
+        for hf, parties in m.tests.items():
+            for her, ev in parties.items():
+                dialog = ev.dialog
+                if not dialog:
+                    continue
+                path = ("tests", hf, her, "dialog")
+                if dialog.sent_at and dialog.answered_at and dialog.answered_at <= dialog.sent_at:
+                    yield r.error(
+                        k.at(*path, "answered_at"),
+                        "the dialog is recorded as answered before it was sent",
+                    )
+                if dialog.answered_at and not dialog.sent_at:
+                    yield r.error(k.at(*path, "answered_at"), "answered_at without sent_at")
+                if dialog.sent_at and t:
+                    local = dialog.sent_at.astimezone(OSLO)
+                    due = calendar.dialog_at(t)
+                    if local.date() != t:
+                        yield r.error(
+                            k.at(*path, "sent_at"),
+                            f"test dialog sent {local.date().isoformat()}, not on the activation date {t.isoformat()}",
+                        )
+                    elif local.time() != due.time():
+                        yield r.warning(
+                            k.at(*path, "sent_at"),
+                            f"test dialog sent at {local.strftime('%H:%M')} Europe/Oslo; "
+                            f"the routine says {due.strftime('%H:%M')}",
+                        )
+        if m.status is not Status.ACTIVE:
+            continue
+        for hf, party in evidence.pairs(m, HF_KEYS):
+            if not evidence.dialog_verified(m, hf, party):
+                yield r.error(
+                    k.at("status"),
+                    f"cannot be active: no test dialog from {hf} to party {party.her_id} "
+                    "recorded as sent on T and answered",
+                )
+
+
+RULE = Rule("R-K6", check, step=K6)

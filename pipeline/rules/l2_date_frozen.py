@@ -1,0 +1,35 @@
+"""L2: once testing has started, a new activation date means returning to ``ordered`` (the tests
+are re-run for it); an active kommune's date does not change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pipeline.findings import Finding
+from pipeline.model.models import Status
+from pipeline.rules.rule import Context, Rule
+
+
+def check(r: Rule, ctx: Context) -> Iterator[Finding]:
+    assert ctx.base is not None
+    base = ctx.base.by_number()
+    for k in ctx.declarations.kommuner:
+        before = base.get(k.model.kommune)
+        if before is None or before.model.t == k.model.t:
+            continue
+        old = before.model
+        stage = old.paused_from if old.status is Status.PAUSED else old.status
+        where = k.at("activation", "date")
+        t_old = old.t.isoformat() if old.t else "none"
+        t_new = k.model.t.isoformat() if k.model.t else "none"
+        if old.status is Status.ACTIVE:
+            yield r.error(where, f"the activation date of an active kommune cannot change ({t_old} → {t_new})")
+        elif stage in (Status.TESTING, Status.ACTIVE) and k.model.status is not Status.ORDERED:
+            yield r.error(
+                where,
+                f"activation date changed ({t_old} → {t_new}) after testing began: return the status "
+                "to 'ordered' so the tests are re-run for the new date",
+            )
+
+
+RULE = Rule("L2", check, text="Ny aktiveringsdato etter at testingen har startet krever ny test", needs_base=True)

@@ -1,0 +1,40 @@
+"""S5: organisation numbers are valid (9 digits, MOD11) and the register's; HER-ids are positive
+32-bit integers (that range is found while loading, like S1's problems, and reported here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from stdnum.no import orgnr
+
+from pipeline.findings import Finding
+from pipeline.model.kommuner import register
+from pipeline.rules.rule import Context, Rule
+
+
+def check(r: Rule, ctx: Context) -> Iterator[Finding]:
+    for p in ctx.declarations.problems:
+        if p.identity:
+            yield r.error(p.location, p.message)
+    for h in ctx.declarations.helseforetak:
+        if not orgnr.is_valid(h.model.org_number):
+            yield r.error(
+                h.at("org_number"),
+                f"organisation number {h.model.org_number} fails the MOD11 check",
+            )
+    entries = register()
+    for k in ctx.declarations.kommuner:
+        number = k.model.org_number
+        if not orgnr.is_valid(number):
+            yield r.error(k.at("org_number"), f"organisation number {number} fails the MOD11 check")
+            continue
+        entry = entries.get(k.model.kommune)
+        if entry and entry.org_number and entry.org_number != number:
+            yield r.error(
+                k.at("org_number"),
+                f"organisation number {number} does not match the register's {entry.org_number} "
+                f"for {entry.number} {entry.short_name}",
+            )
+
+
+RULE = Rule("S5", check, text="Organisasjonsnummer er gyldige (MOD11) og stemmer med registeret")
