@@ -306,7 +306,7 @@ def scale_run(scale: int, args: argparse.Namespace, env: dict[str, str]) -> dict
 def code_state() -> str:
     """The tool as the cache sees it (pipeline/cache.py's fingerprint of pipeline/)."""
     sys.path.insert(0, str(REPO))
-    from pipeline import cache
+    from pipeline.io import cache
 
     cache._FINGERPRINT = None
     return cache.fingerprint()

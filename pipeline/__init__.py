@@ -10,7 +10,7 @@ The pure core runs load -> model -> rules -> plan -> render:
 - ``pipeline.agreements``  step K4: ebXML CPA partner agreements and the per-HF index
 - ``pipeline.fixtures``    steps K5/H2 and K6/H4: test messages and their schedule
 
-I/O lives at the edges (``pipeline.source``, ``pipeline.output``, ``pipeline.gitio``)
+I/O lives at the edges (``pipeline.io.partners``, ``pipeline.output``, ``pipeline.gitio``)
 and the command line is thin glue (``pipeline.cli``).
 """
 

@@ -21,6 +21,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+
+def is_safe_relative(path: str) -> bool:
+    """A relative posix path that stays inside the directory it is relative to (no ``..``, no
+    absolute path, no empty or ``.`` part, no backslash): every generated and deployed path is one."""
+    parts = path.split("/")
+    return bool(path) and not path.startswith("/") and "\\" not in path and not any(p in ("", ".", "..") for p in parts)
+
+
 # -- the repository ---------------------------------------------------------------------------
 
 PARTNERS = "partners"

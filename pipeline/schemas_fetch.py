@@ -15,7 +15,7 @@ resolved stops the fetch.
 
 Safety: only http(s) URLs (redirects too); a timeout and a size limit per file; each download is
 parsed with the safe parser (no network, no entities, no DTD) and must be an ``xs:schema``; the
-whole set must compile before it replaces the destination, atomically (``pipeline.output``).
+whole set must compile before it replaces the destination, atomically (``pipeline.io.atomic``).
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from typing import IO, Any
 
 from lxml import etree
 
-from pipeline import output
 from pipeline.errors import SchemaDirError, UsageError
+from pipeline.io import atomic
 from pipeline.xsd import XS, SchemaSet, safe_parser
 
 SAREPTA = "https://git.sarepta.ehelse.no/publisert/standarder/raw/master/skjema/"
@@ -230,21 +230,21 @@ def fetch(
         localised[s.path] = data
         rewrites.extend(done)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with output.locked(dest.with_name(f".{dest.name}.lock")):
-        output.recover(dest)
-        new = output.staging(dest)
+    with atomic.locked(dest.with_name(f".{dest.name}.lock")):
+        atomic.recover(dest)
+        new = atomic.staging(dest)
         new.mkdir()
         try:
             for rel in sorted(localised):
-                output.makedirs(new, posixpath.dirname(rel))
-                output.write_file(new / rel, localised[rel])
-            output.write_file(new / RECORD, _record(chosen, downloaded))
-            output.fsync_tree(new)
+                atomic.makedirs(new, posixpath.dirname(rel))
+                atomic.write_file(new / rel, localised[rel])
+            atomic.write_file(new / RECORD, _record(chosen, downloaded))
+            atomic.fsync_tree(new)
             verify(new, sorted(localised))
-            output.swap_in(dest)
+            atomic.swap_in(dest)
         finally:
             if new.exists() or new.is_symlink():
-                output.remove(new)
+                atomic.remove(new)
     return Fetched(dest, tuple(sorted(localised)), tuple(rewrites))
 
 

@@ -13,10 +13,10 @@ import pytest
 from conftest import REPO, TODAY
 from lxml import etree
 
-from pipeline import output
 from pipeline.cli import common
 from pipeline.findings import Severity
 from pipeline.generate import RenderContext, render
+from pipeline.io import generated_tree
 from pipeline.xsd import SchemaSet
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -52,7 +52,7 @@ def test_synthetic_repositories_are_deterministic(tmp_path: Path) -> None:
 def test_the_floor_validates_what_a_build_writes(tmp_path: Path, xsd: Path, capsys: pytest.CaptureFixture[str]) -> None:
     synth.generate(tmp_path, kommuner=12, parties=2)
     files = render(_load(tmp_path).declarations, RenderContext(SchemaSet.open(xsd)))
-    output.write(tmp_path, files)
+    generated_tree.write(tmp_path, files)
     written = sorted((tmp_path / "generated").rglob("*.xml"))
     assert floor.main([str(tmp_path), "--xsd-dir", str(xsd), "--json"]) == 0
     counts = json.loads(capsys.readouterr().out)
@@ -63,7 +63,7 @@ def test_the_floor_validates_what_a_build_writes(tmp_path: Path, xsd: Path, caps
 
 def test_the_floor_notices_an_invalid_document(tmp_path: Path, xsd: Path, capsys: pytest.CaptureFixture[str]) -> None:
     synth.generate(tmp_path, kommuner=6, parties=1)
-    output.write(tmp_path, render(_load(tmp_path).declarations, RenderContext(None)))
+    generated_tree.write(tmp_path, render(_load(tmp_path).declarations, RenderContext(None)))
     victim = next((tmp_path / "generated").rglob("cpa/*.xml"))
     tree = etree.parse(str(victim))
     first = tree.getroot()[0]

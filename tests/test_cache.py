@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import TODAY, Repo
 
-from pipeline import cache
 from pipeline.cli import common, main
 from pipeline.cli import generate as generate_cli
+from pipeline import layout
+from pipeline.io import cache
 
 KOMMUNE = "partners/kommuner/5001-trondheim.yaml"
 
@@ -88,7 +89,7 @@ def test_a_planted_entry_is_not_believed(repo: Repo, monkeypatch: pytest.MonkeyP
     _, honest = common.checked(args(repo))
     assert any(f.severity.value == "error" for f in honest)
     # Someone rewrites every entry to say "no findings", keeping the signature line.
-    for entry in (repo.root / cache.DIR_NAME).glob("findings-*.json"):
+    for entry in (repo.root / layout.CACHE).glob("findings-*.json"):
         mac, _, payload = entry.read_bytes().partition(b"\n")
         doc = json.loads(payload)
         doc["findings"] = []
@@ -109,7 +110,7 @@ def test_another_users_secret_does_not_verify(repo: Repo, tmp_path: Path, monkey
 def test_a_linked_cache_directory_is_not_used(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    (repo.root / cache.DIR_NAME).symlink_to(elsewhere)
+    (repo.root / layout.CACHE).symlink_to(elsewhere)
     full = Counting(monkeypatch)
     common.checked(args(repo))
     common.checked(args(repo))
@@ -123,7 +124,7 @@ def test_the_cache_can_be_turned_off(repo: Repo, monkeypatch: pytest.MonkeyPatch
     common.checked(args(repo))
     common.checked(args(repo))
     assert full.calls == 2
-    assert not (repo.root / cache.DIR_NAME).exists()
+    assert not (repo.root / layout.CACHE).exists()
 
 
 def test_the_cli_prints_the_same_from_the_cache(repo: Repo, tmp_path: Path) -> None:
@@ -135,7 +136,7 @@ def test_the_cli_prints_the_same_from_the_cache(repo: Repo, tmp_path: Path) -> N
     one_warm = repo.run("validate", "--today", TODAY, "partners/kommuner/1505-kristiansund.yaml", env=env)
     assert cold.code == warm1.code == warm2.code == 0
     assert cold.out == warm1.out == warm2.out
-    assert list((repo.root / cache.DIR_NAME).glob("findings-*.json"))
+    assert list((repo.root / layout.CACHE).glob("findings-*.json"))
     assert one_cold.code == one_warm.code == 0
     assert one_cold.out == one_warm.out
     assert "1505-kristiansund.yaml" in one_warm.out

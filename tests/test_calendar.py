@@ -15,8 +15,8 @@ from conftest import REPO, Repo
 
 from pipeline import calendar_feed, layout
 from pipeline.generate import RenderContext
+from pipeline.io.partners import read_tree
 from pipeline.model.declarations import DeclarationSet, parse
-from pipeline.source import read_tree
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -120,7 +120,7 @@ def test_same_bytes_every_run_whatever_the_host_zone_and_locale() -> None:
         "from pipeline import calendar_feed\n"
         "from pipeline.model.declarations import parse\n"
         "from pipeline.generate import RenderContext\n"
-        "from pipeline.source import read_tree\n"
+        "from pipeline.io.partners import read_tree\n"
         "files = dict(calendar_feed.render(parse(read_tree(Path(sys.argv[1]))[0]), RenderContext(None)))\n"
         "print(hashlib.sha256(b''.join(p.encode() + files[p] for p in sorted(files))).hexdigest())\n"
     )

@@ -11,9 +11,9 @@ from conftest import REPO, Repo, Result
 
 from pipeline import editing
 from pipeline.cli import main
+from pipeline.io.partners import read_tree
 from pipeline.model.declarations import parse
 from pipeline.model.kommuner import register
-from pipeline.source import read_tree
 
 STJORDAL = "partners/kommuner/5035-stjordal.yaml"
 MOLDE = "partners/kommuner/1506-molde.yaml"

@@ -13,8 +13,8 @@ from conftest import REPO
 from pipeline import generate, parallel
 from pipeline.errors import XmlValidationError
 from pipeline.generate import GENERATORS, PARTS, RenderContext, one_kommune, render_all
+from pipeline.io.partners import read_tree
 from pipeline.model.declarations import DeclarationSet, parse
-from pipeline.source import read_tree
 from pipeline.xsd import SchemaSet
 
 sys.path.insert(0, str(REPO / "benchmarks"))

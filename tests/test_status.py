@@ -12,9 +12,9 @@ import pytest
 from conftest import REPO, Repo
 
 from pipeline import status_board
+from pipeline.io.partners import read_tree
 from pipeline.model.declarations import DeclarationSet, parse
 from pipeline.routine import calendar
-from pipeline.source import read_tree
 
 EXAMPLE_NAMES = ("Kristiansund", "Molde", "Bindal", "Trondheim", "Namsos", "Melhus", "Stjørdal")
 

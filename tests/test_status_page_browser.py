@@ -16,8 +16,8 @@ from conftest import REPO
 
 from pipeline import status_board
 from pipeline.generate import RenderContext
+from pipeline.io.partners import read_tree
 from pipeline.model.declarations import parse
-from pipeline.source import read_tree
 
 ARTIFACTS = REPO / "test-artifacts"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

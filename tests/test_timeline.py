@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import REPO, Repo
 
+from pipeline.io.partners import read_tree
 from pipeline.model.declarations import parse
 from pipeline.model.models import Kommune
 from pipeline.routine import timeline
 from pipeline.routine.steps import Actor
 from pipeline.routine.timeline import State
-from pipeline.source import read_tree
 
 D = dt.date
 OSLO = ZoneInfo("Europe/Oslo")

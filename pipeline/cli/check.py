@@ -7,9 +7,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipeline import output
 from pipeline.cli import common, generate
 from pipeline.findings import has_errors, sort_findings
+from pipeline.io import atomic
 from pipeline.model.declarations import DeclarationSet
 from pipeline.reporters import REPORTERS
 from pipeline.rules import Context, blocks_rendering, freshness
@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = common.root(args)
-    with output.repo_lock(root, shared=True):
+    with atomic.repo_lock(root, shared=True):
         _, found, loaded = common.checked_loading(args, base_ref=args.base)
         findings = list(found)
         if not blocks_rendering(findings):

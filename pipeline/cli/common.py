@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline import cache
+from pipeline import layout
 from pipeline.errors import UsageError
 from pipeline.findings import Finding
+from pipeline.io import cache
+from pipeline.io.partners import find_root
 from pipeline.reporters import REPORTERS
 from pipeline.routine import calendar
-from pipeline.source import PARTNERS, find_root
 
 if TYPE_CHECKING:
     from pipeline.model.ar_snapshot import ArSnapshot
@@ -112,9 +113,9 @@ class Loaded:
 
 def load(args: argparse.Namespace, *, base_ref: str | None = None) -> Loaded:
     """Read partners/, parse it, and run every rule (with L1-L3 when a base is given)."""
+    from pipeline.io.partners import read_revision, read_tree
     from pipeline.model.declarations import parse
     from pipeline.rules import Context, evaluate
-    from pipeline.source import read_revision, read_tree
 
     repo = root(args)
     files, read_findings = read_tree(repo)
@@ -131,7 +132,7 @@ def _base_tree(repo: Path, base_ref: str | None) -> str | None:
         return "-"
     try:
         done = subprocess.run(
-            ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{base_ref}:{PARTNERS}"],
+            ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{base_ref}:{layout.PARTNERS}"],
             capture_output=True,
             check=False,
         )
@@ -170,7 +171,7 @@ def checked_loading(
     snapshot_file = _ar_snapshot_bytes(args)
     params = [today(args).isoformat(), base_tree, cache.digest(snapshot_file[1]) if snapshot_file else "-"]
     name = cache.named("findings", params)
-    partners = repo / PARTNERS
+    partners = repo / layout.PARTNERS
     entry = store.get("findings", name)
     if isinstance(entry, dict) and isinstance(entry.get("tree"), dict):
         try:

@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     root = loaded.root
     _refuse_errors(loaded)
     spec, keep = resolve(loaded.declarations, args.hf, args.target, root)
-    problems = local.stale(root, loaded.declarations, args.hf)
+    problems = local.stale(root, loaded.declarations)
     if problems:
         listing = "\n  ".join(problems)
         raise DeployError(

@@ -11,12 +11,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline import cache, output, xsd
+from pipeline import layout, xsd
 from pipeline.changes import Change
 from pipeline.cli import common
 from pipeline.findings import Finding, count, has_errors
-from pipeline.generate import GENERATED_DIR, RenderContext
+from pipeline.generate import RenderContext
 from pipeline.generate import render as render_files
+from pipeline.io import atomic, cache, generated_tree
 from pipeline.reporters import REPORTERS
 
 NAME = "generate"
@@ -86,15 +87,17 @@ def compare(args: argparse.Namespace, root: Path, loaded: common.Loaded | None) 
     if renders is not None and remembered is not None:
         expected, vouched, notes = remembered
         _say(notes)
-        changes, matched = output.diff_hashes(root, expected, vouched)
+        changes, matched = generated_tree.differences(root, expected, vouched)
         if not changes and matched != vouched:
             renders.matched(matched)
         return changes
-    partners = cache.snapshot(root / cache.PARTNERS) if renders else {}
+    partners = cache.snapshot(root / layout.PARTNERS) if renders else {}
     hashes: dict[str, str] = {}
     notes_made: list[str] = []
-    changes = output.diff(root, render(loaded or common.load(args), found, notes_made, hashes))
-    if renders is not None and cache.same_content(partners, cache.snapshot(root / cache.PARTNERS, partners)):
+    for _ in render(loaded or common.load(args), found, notes_made, hashes):
+        pass
+    changes, _ = generated_tree.differences(root, hashes)
+    if renders is not None and cache.same_content(partners, cache.snapshot(root / layout.PARTNERS, partners)):
         renders.remember(partners, hashes, notes_made)
     return changes
 
@@ -110,7 +113,7 @@ def execute(args: argparse.Namespace, *, report: bool) -> int:
     """Validate and, without errors, write. ``report``: print every finding (build), not only
     when the run is refused (generate)."""
     root = common.root(args)
-    with output.repo_lock(root) as lock:
+    with atomic.repo_lock(root) as lock:
         _, findings, loaded = common.checked_loading(args)
         errors = has_errors(findings)
         if report or errors:
@@ -124,20 +127,20 @@ def execute(args: argparse.Namespace, *, report: bool) -> int:
         if renders is not None and remembered is not None:
             # Nothing to render when generated/ already holds what these declarations generate.
             expected, vouched, notes = remembered
-            output.recover(root / GENERATED_DIR)  # what write() would do first
-            changes, matched = output.diff_hashes(root, expected, vouched)
+            atomic.recover(root / layout.GENERATED)  # what write() would do first
+            changes, matched = generated_tree.differences(root, expected, vouched)
             if not changes:
                 _say(notes)
                 if matched != vouched:
                     renders.matched(matched)
-                summary = output.Summary((), len(expected))
+                summary = generated_tree.Summary((), len(expected))
         if summary is None:
-            partners = cache.snapshot(root / cache.PARTNERS) if renders else {}
+            partners = cache.snapshot(root / layout.PARTNERS) if renders else {}
             hashes: dict[str, str] = {}
             notes_made: list[str] = []
             files = render(loaded or common.load(args), found, notes_made, hashes)
-            summary = output.write(root, files, held=lock)
-            if renders is not None and cache.same_content(partners, cache.snapshot(root / cache.PARTNERS, partners)):
+            summary = generated_tree.write(root, files, held=lock)
+            if renders is not None and cache.same_content(partners, cache.snapshot(root / layout.PARTNERS, partners)):
                 renders.remember(partners, hashes, notes_made)
     common.emit(summary.line() + "\n")
     return 0

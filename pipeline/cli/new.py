@@ -10,8 +10,8 @@ from pipeline import editing
 from pipeline.cli import common
 from pipeline.cli.record import write_atomically
 from pipeline.errors import RepositoryError, UsageError
+from pipeline.io.partners import read_tree
 from pipeline.model.kommuner import register
-from pipeline.source import read_tree
 
 NAME = "new"
 HELP = "scaffold partners/kommuner/<nr>-<slug>.yaml for a kommune from the kommune register"

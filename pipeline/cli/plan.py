@@ -7,9 +7,9 @@ import json
 
 from pipeline.cli import common
 from pipeline.generate import RenderContext, render_all
+from pipeline.io.partners import read_revision
 from pipeline.model.declarations import parse
 from pipeline.plan import COMMENT_LIMIT, make_plan, render_markdown
-from pipeline.source import read_revision
 
 NAME = "plan"
 HELP = "show what this change does at each HF: agreements added/changed/removed, state changes, timelines"

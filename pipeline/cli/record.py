@@ -16,9 +16,9 @@ from pathlib import Path
 from pipeline import editing
 from pipeline.cli import common
 from pipeline.errors import RepositoryError, UsageError
+from pipeline.io.partners import read_tree
 from pipeline.model.models import HF_KEYS, Status
 from pipeline.reporters import REPORTERS
-from pipeline.source import read_tree
 
 NAME = "record"
 HELP = "record evidence (order, AR, pretest, dialog, deviation, status, activation) keeping comments"

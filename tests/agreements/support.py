@@ -11,10 +11,10 @@ from lxml import etree
 from pipeline.agreements import cpa
 from pipeline.agreements.render import render
 from pipeline.generate import RenderContext
+from pipeline.io.partners import read_tree
 from pipeline.model.declarations import DeclarationSet, parse
 from pipeline.model.models import HF_KEYS, Kommune
 from pipeline.routine import calendar
-from pipeline.source import read_tree
 from pipeline.xsd import SchemaSet
 
 T = dt.date(2027, 3, 2)

@@ -14,8 +14,8 @@ from conftest import REPO
 from pipeline.agreements import cpa
 from pipeline.agreements.agreement import Agreement, collect
 from pipeline.agreements.render import TO_ROOT, serialise
+from pipeline.io.partners import read_tree
 from pipeline.model.declarations import parse
-from pipeline.source import read_tree
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import synth

@@ -26,7 +26,7 @@ import hashlib, json
 from pipeline.agreements.render import render
 from pipeline.model.declarations import parse
 from pipeline.generate import RenderContext
-from pipeline.source import read_tree
+from pipeline.io.partners import read_tree
 files, _ = read_tree(__import__("pathlib").Path({root!r}))
 out = {{p: hashlib.sha256(c).hexdigest() for p, c in render(parse(files), RenderContext(None))}}
 print(json.dumps(out, sort_keys=True))

@@ -78,8 +78,14 @@ def test_a_hand_edited_generated_file_is_stale(repo: Repo, cli: Cli) -> None:
 
 
 @pytest.mark.usefixtures("fresh")
-def test_files_nobody_generated_are_not_differences(repo: Repo, cli: Cli) -> None:
+@pytest.mark.usefixtures("fresh")
+def test_a_file_the_declarations_do_not_generate_is_an_l4_error(repo: Repo, cli: Cli) -> None:
     repo.write("generated/README.md", "written by a person\n")
+    result = cli("check")
+    assert result.code == 1
+    assert "generated/README.md:1:1: error L4 generated/README.md is no longer generated" in result.out
+    assert cli("generate").code == 0  # which removes it
+    assert not repo.path("generated/README.md").exists()
     assert cli("check").code == 0
 
 

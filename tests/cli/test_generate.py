@@ -8,7 +8,7 @@ import json
 import pytest
 from conftest import TODAY, Repo
 
-from pipeline import output
+from pipeline.io import atomic
 
 from .conftest import Cli, snapshot
 
@@ -99,15 +99,17 @@ def test_a_wrong_schema_directory_is_an_error_not_a_skip(repo: Repo, cli: Cli, t
     assert not repo.path("generated").exists() or snapshot(repo.path("generated")) == {}
 
 
-def test_removed_declaration_loses_its_files_foreign_files_stay(repo: Repo, cli: Cli, no_schemas: None) -> None:
+def test_removed_declaration_loses_its_files_and_generated_holds_nothing_else(
+    repo: Repo, cli: Cli, no_schemas: None
+) -> None:
     assert cli("generate").code == 0
-    repo.write("generated/NOTES.md", "kept by hand\n")
+    repo.write("generated/NOTES.md", "written by hand\n")
     repo.path("partners/kommuner/5028-melhus.yaml").unlink()
     result = cli("generate")
     assert result.code == 0
-    assert "1 removed" in result.out
+    assert "2 removed" in result.out
     assert not repo.path("generated/kommuner/5028.txt").exists()
-    assert repo.path("generated/NOTES.md").read_text("utf-8") == "kept by hand\n"
+    assert not repo.path("generated/NOTES.md").exists()
     assert "kommuner/5028.txt" not in json.loads(repo.path("generated/MANIFEST.json").read_text("utf-8"))["files"]
 
 
@@ -115,7 +117,7 @@ def test_a_concurrent_run_is_refused_with_a_clear_message(
     repo: Repo, cli: Cli, no_schemas: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPPKOBLING_LOCK_WAIT", "0.1")
-    with output.repo_lock(repo.root):
+    with atomic.repo_lock(repo.root):
         result = cli("generate")
     assert result.code == 1
     assert "another oppkobling run holds" in result.err and ".oppkobling.lock" in result.err

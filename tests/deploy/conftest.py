@@ -58,7 +58,7 @@ def cli_real(work: Work, capsys: pytest.CaptureFixture[str], monkeypatch: pytest
 def cli(cli_real: Cli, monkeypatch: pytest.MonkeyPatch) -> Cli:
     """As ``cli_real``, but generated/ counts as fresh: these trees are hand-made, not what the
     declarations generate (freshness has its own tests in test_guards.py)."""
-    monkeypatch.setattr(local, "stale", lambda root, declarations, hf: [])
+    monkeypatch.setattr(local, "stale", lambda root, declarations: [])
     return cli_real
 
 

@@ -16,7 +16,7 @@ from pipeline.deploy.sftp import SftpTarget
 cli_package.COMMANDS = ("deploy", "rollback", "drift")
 limit = int(sys.argv[1])
 written = [0]
-local.stale = lambda root, declarations, hf: []  # hand-made generated/ (as in conftest.cli)
+local.stale = lambda root, declarations: []  # hand-made generated/ (as in conftest.cli)
 
 for cls in (DirTarget, SftpTarget):
     original = cls.write

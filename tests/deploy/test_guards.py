@@ -11,10 +11,9 @@ import pytest
 from conftest import REPO
 
 from deploy.support import HF, Cli, Work, git
-from pipeline.deploy import local
 from pipeline.generate import RenderContext, render_all
+from pipeline.io.partners import read_tree
 from pipeline.model.declarations import parse
-from pipeline.source import read_tree
 
 
 def _render(root: Path) -> dict[str, bytes]:
@@ -110,19 +109,3 @@ def test_fresh_generated_deploys_and_the_plan_names_agreement_state_changes(
     stale = cli_real(*deploy, "--allow-dirty")
     assert stale.code == 1
     assert f"generated/{HF}/partner-index.xml: differs from what the declarations generate" in stale.err
-
-
-def test_freshness_by_manifest_when_render_all_is_absent(
-    work: Work, generated: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(local, "_renderer", lambda: None)
-    files, _ = read_tree(work.root)
-    decls = parse(files)
-    assert local.stale(work.root, decls, HF) == []
-    cpa = next((work.root / "generated" / HF / "cpa").iterdir())
-    cpa.write_bytes(cpa.read_bytes() + b"\n")
-    assert local.stale(work.root, decls, HF) == [
-        f"generated/{HF}/cpa/{cpa.name}: sha256 differs from MANIFEST.json",
-    ]
-    (work.root / "generated/MANIFEST.json").unlink()
-    assert local.stale(work.root, decls, HF) == ["generated/MANIFEST.json is missing"]

@@ -1,7 +1,7 @@
-"""Kill ``pipeline.output.write`` at chosen file-system operations and look at what is left.
+"""Kill ``pipeline.io.generated_tree.write`` at chosen file-system operations and look at what is left.
 
 Run as a script (``python killpoints.py CONFIG-JSON``), single-threaded so fork is safe. For each
-kill point the old ``generated/`` tree is restored, a child process starts ``output.write`` of the
+kill point the old ``generated/`` tree is restored, a child process starts ``generated_tree.write`` of the
 new tree and SIGKILLs itself just before its N-th file-system operation (creating, writing,
 fsyncing, renaming, exchanging, linking, removing). The parent then records what is on disk, runs
 the next write (as the next ``oppkobling generate`` would after rendering) and records again.
@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pipeline import output
+from pipeline.io import atomic, generated_tree
 
 OPS = ("open", "write", "fsync", "mkdir", "rename", "link", "symlink", "unlink", "rmdir")
 DIRS = ("generated", ".generated.new", ".generated.old")
@@ -74,13 +74,13 @@ def install(kill_at: int | None, fallback: bool, log: list[str]) -> None:
 
     for name in OPS:
         setattr(os, name, wrap(name, getattr(os, name)))
-    exchange = output._exchange
+    exchange = atomic._exchange
 
     def counted_exchange(a: Path, b: Path) -> bool:
         step("exchange")
         return False if fallback else exchange(a, b)
 
-    output._exchange = counted_exchange  # type: ignore[assignment]
+    atomic._exchange = counted_exchange  # type: ignore[assignment]
 
 
 def restore(root: Path, old: Path) -> None:
@@ -105,7 +105,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
             try:
                 log: list[str] = []
                 install(kill_at, fallback, log)
-                output.write(root, new)
+                generated_tree.write(root, new)
                 log_path.write_text(json.dumps(log))
                 code = 0
             finally:
@@ -129,7 +129,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
         restore(root, old)
         code = child(point)
         killed = state(root)
-        output.write(root, new)  # the next run, unpatched
+        generated_tree.write(root, new)  # the next run, unpatched
         results.append({"point": point, "op": ops[point - 1], "code": code, "killed": killed, "next": state(root)})
     return {"ops": ops, "results": results}
 

@@ -22,10 +22,10 @@ from rules.rulecases import Case, all_cases, check, run
 
 from hardening.conftest import ForkCli
 from hardening.corpus import CORPUS, Bad, corpus, tree_digest
+from pipeline.io.partners import read_tree
 from pipeline.model.declarations import DeclarationSet
 from pipeline.model.loader import MAX_BYTES, LoadError, load_bytes
 from pipeline.rules import s1_well_formed
-from pipeline.source import read_tree
 
 BAD = corpus()
 ON_DISK = [pytest.param(b, id=b.id) for b in BAD if b.link is None]

@@ -31,9 +31,9 @@ import pytest
 from conftest import REPO, TODAY
 
 from pipeline.findings import Finding, Severity
+from pipeline.io.partners import read_tree
 from pipeline.model.declarations import DeclarationSet, parse
 from pipeline.rules import Context, evaluate
-from pipeline.source import read_tree
 
 CASES = REPO / "tests" / "cases"
 DEFAULT_TODAY = dt.date.fromisoformat(TODAY)

@@ -1,8 +1,10 @@
-"""pipeline.output: generated/ is replaced whole or not at all, keeps what it did not write, drops
-what it no longer generates, never writes outside itself, and runs are serialised."""
+"""pipeline.io.generated_tree: the one model of generated/ (what must be there, how the disk
+differs) and its writer: generated/ is replaced whole or not at all, holds exactly what the
+declarations generate, never writes outside itself, and runs are serialised."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -11,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import output
 from pipeline.changes import Change, Kind
 from pipeline.errors import LockError, RepositoryError
 from pipeline.generate import MANIFEST, manifest
+from pipeline.io import atomic, generated_tree
+from pipeline.io.generated_tree import write
 
 
 def tree(files: dict[str, bytes]) -> dict[str, bytes]:
@@ -36,6 +39,11 @@ def snapshot(directory: Path) -> dict[str, bytes | str]:
     return result
 
 
+def diff(root: Path, files: dict[str, bytes]) -> list[Change]:
+    """How generated/ differs from a render, judged by the model."""
+    return generated_tree.differences(root, {p: hashlib.sha256(c).hexdigest() for p, c in files.items()})[0]
+
+
 V1 = tree({"hf-a/cpa/1.xml": b"<one/>\n", "hf-a/cpa/2.xml": b"<two/>\n", "hf-b/index.xml": b"<index/>\n"})
 V2 = tree({"hf-a/cpa/1.xml": b"<one changed/>\n", "hf-b/index.xml": b"<index/>\n", "hf-c/new.xml": b"<new/>\n"})
 
@@ -51,7 +59,7 @@ def gen(root: Path) -> Path:
 
 
 def test_first_write_creates_the_tree_and_its_manifest(root: Path) -> None:
-    summary = output.write(root, V1)
+    summary = write(root, V1)
     assert snapshot(gen(root)) == {
         "MANIFEST.json": V1[MANIFEST],
         "hf-a": "<dir>",
@@ -66,10 +74,10 @@ def test_first_write_creates_the_tree_and_its_manifest(root: Path) -> None:
 
 
 def test_second_identical_write_touches_nothing(root: Path) -> None:
-    output.write(root, V1)
+    write(root, V1)
     before = {p: p.stat().st_mtime_ns for p in gen(root).rglob("*")}
     inode = gen(root).stat().st_ino
-    summary = output.write(root, V1)
+    summary = write(root, V1)
     assert summary.changes == ()
     assert summary.unchanged == len(V1)
     assert "already up to date" in summary.line()
@@ -78,51 +86,55 @@ def test_second_identical_write_touches_nothing(root: Path) -> None:
 
 
 def test_update_changes_adds_and_removes_through_the_manifest(root: Path) -> None:
-    output.write(root, V1)
-    assert output.diff(root, V2) == [
+    write(root, V1)
+    assert diff(root, V2) == [
         Change(MANIFEST, Kind.CHANGED),
         Change("hf-a/cpa/1.xml", Kind.CHANGED),
         Change("hf-a/cpa/2.xml", Kind.REMOVED),
         Change("hf-c/new.xml", Kind.ADDED),
     ]
-    summary = output.write(root, V2)
+    summary = write(root, V2)
     assert (summary.count(Kind.ADDED), summary.count(Kind.CHANGED), summary.count(Kind.REMOVED)) == (1, 2, 1)
     assert summary.unchanged == 1
     on_disk = {k: v for k, v in snapshot(gen(root)).items() if v != "<dir>"}
     assert on_disk == V2
-    assert output.diff(root, V2) == []
+    assert diff(root, V2) == []
     assert not (root / ".generated.new").exists() and not (root / ".generated.old").exists()
 
 
 def test_directories_emptied_by_a_removal_disappear(root: Path) -> None:
-    output.write(root, tree({"gone/x.xml": b"x", "kept/y.xml": b"y"}))
-    output.write(root, tree({"kept/y.xml": b"y"}))
+    write(root, tree({"gone/x.xml": b"x", "kept/y.xml": b"y"}))
+    write(root, tree({"kept/y.xml": b"y"}))
     assert not (gen(root) / "gone").exists()
 
 
-def test_files_the_pipeline_did_not_write_are_kept(root: Path) -> None:
-    output.write(root, V1)
+def test_files_the_declarations_do_not_generate_are_differences_and_dropped(root: Path) -> None:
+    write(root, V1)
     (gen(root) / "README.txt").write_bytes(b"notes by a person\n")
     (gen(root) / "hf-a" / "cpa" / "local.xml").write_bytes(b"<mine/>")
     (gen(root) / "empty-by-hand").mkdir()
     (gen(root) / "hf-b" / "alias.xml").symlink_to("index.xml")
-    assert output.diff(root, V1) == []  # foreign files are not differences
-    output.write(root, V2)
-    snap = snapshot(gen(root))
-    assert snap["README.txt"] == b"notes by a person\n"
-    assert snap["hf-a/cpa/local.xml"] == b"<mine/>"
-    assert snap["empty-by-hand"] == "<dir>"
-    assert snap["hf-b/alias.xml"] == "-> index.xml"
-    assert "hf-a/cpa/2.xml" not in snap  # owned and no longer generated: removed
+    # Written by hand or not, a file the declarations do not generate is not part of generated/.
+    assert diff(root, V1) == [
+        Change("README.txt", Kind.REMOVED),
+        Change("hf-a/cpa/local.xml", Kind.REMOVED),
+        Change("hf-b/alias.xml", Kind.REMOVED),
+    ]
+    summary = write(root, V2)
+    assert summary.count(Kind.REMOVED) == 4  # the three above and hf-a/cpa/2.xml, no longer generated
+    assert {k: v for k, v in snapshot(gen(root)).items() if v != "<dir>"} == V2
+    assert not (gen(root) / "empty-by-hand").exists()
 
 
-def test_without_a_manifest_nothing_existing_is_removed(root: Path) -> None:
+def test_a_damaged_manifest_is_stale_and_rewritten(root: Path) -> None:
     gen(root).mkdir()
     (gen(root) / "old.xml").write_bytes(b"written before the manifest existed")
     (gen(root) / MANIFEST).write_text("{ not json", "utf-8")
-    output.write(root, V1)
-    assert (gen(root) / "old.xml").read_bytes() == b"written before the manifest existed"
+    assert diff(root, V1)[:2] == [Change(MANIFEST, Kind.CHANGED), Change("hf-a/cpa/1.xml", Kind.ADDED)]
+    assert Change("old.xml", Kind.REMOVED) in diff(root, V1)
+    write(root, V1)
     assert (gen(root) / MANIFEST).read_bytes() == V1[MANIFEST]
+    assert diff(root, V1) == []
 
 
 def test_a_hostile_manifest_cannot_delete_outside(root: Path, tmp_path: Path) -> None:
@@ -130,49 +142,57 @@ def test_a_hostile_manifest_cannot_delete_outside(root: Path, tmp_path: Path) ->
     victim.write_bytes(b"keep me")
     gen(root).mkdir()
     (gen(root) / MANIFEST).write_text(json.dumps({"files": {"../../victim.txt": "0", "/etc/passwd": "0"}}), "utf-8")
-    output.write(root, V1)
+    write(root, V1)
     assert victim.read_bytes() == b"keep me"
 
 
-def test_a_foreign_file_in_the_way_is_refused_before_anything_changes(root: Path) -> None:
-    output.write(root, V1)
+def test_a_file_in_the_way_of_a_generated_directory_is_replaced(root: Path) -> None:
+    write(root, V1)
     (gen(root) / "hf-c").write_bytes(b"a file where the new tree needs a directory")
-    before = snapshot(gen(root))
-    with pytest.raises(RepositoryError, match="hf-c was not written by oppkobling"):
-        output.write(root, V2)
-    assert snapshot(gen(root)) == before
+    assert Change("hf-c", Kind.REMOVED) in diff(root, V2)
+    write(root, V2)
+    assert (gen(root) / "hf-c" / "new.xml").read_bytes() == b"<new/>\n"
+
+
+def test_a_directory_in_the_way_of_a_generated_file_is_a_stale_file(root: Path) -> None:
+    write(root, V1)
+    (gen(root) / "hf-b" / "index.xml").unlink()
+    (gen(root) / "hf-b" / "index.xml").mkdir()
+    assert diff(root, V1) == [Change("hf-b/index.xml", Kind.CHANGED)]
+    write(root, V1)
+    assert (gen(root) / "hf-b" / "index.xml").read_bytes() == b"<index/>\n"
 
 
 def test_failure_mid_write_leaves_the_old_tree(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    output.write(root, V1)
+    write(root, V1)
     before = snapshot(gen(root))
     written = []
-    real = output.write_file
+    real = atomic.write_file
 
-    def failing(path: Path, content: bytes, mode: int = 0o644) -> None:
+    def failing(path: Path, content: bytes, mode: int = 0o644, *, sync: bool = True) -> None:
         if len(written) == 2:
             raise OSError(28, "No space left on device")
         written.append(path)
-        real(path, content, mode)
+        real(path, content, mode, sync=sync)
 
-    monkeypatch.setattr(output, "write_file", failing)
+    monkeypatch.setattr(atomic, "write_file", failing)
     with pytest.raises(OSError, match="No space left"):
-        output.write(root, V2)
+        write(root, V2)
     assert len(written) == 2  # the failure really came mid-tree
     assert snapshot(gen(root)) == before
     assert not (root / ".generated.new").exists()
 
 
 def test_failure_at_the_swap_leaves_the_old_tree(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    output.write(root, V1)
+    write(root, V1)
     before = snapshot(gen(root))
 
     def broken(a: Path, b: Path) -> bool:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(output, "_exchange", broken)
+    monkeypatch.setattr(atomic, "_exchange", broken)
     with pytest.raises(OSError, match="Input/output"):
-        output.write(root, V2)
+        write(root, V2)
     assert snapshot(gen(root)) == before
     assert not (root / ".generated.new").exists()
 
@@ -181,7 +201,7 @@ def test_exchange_swaps_two_directories_atomically(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "from-a").write_bytes(b"a")
     (tmp_path / "b").mkdir()
-    if not output._exchange(tmp_path / "a", tmp_path / "b"):
+    if not atomic._exchange(tmp_path / "a", tmp_path / "b"):
         pytest.skip("this system or file system has no renameat2(RENAME_EXCHANGE); the fallback is tested below")
     assert [p.name for p in (tmp_path / "b").iterdir()] == ["from-a"]
     assert list((tmp_path / "a").iterdir()) == []
@@ -190,47 +210,47 @@ def test_exchange_swaps_two_directories_atomically(tmp_path: Path) -> None:
 def test_the_exchange_is_used_where_available(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if not sys.platform.startswith("linux"):
         pytest.skip("renameat2 is Linux only; elsewhere the fallback runs")
-    output.write(root, V1)
+    write(root, V1)
     calls = []
-    real = output._exchange
+    real = atomic._exchange
 
     def spy(a: Path, b: Path) -> bool:
         done = real(a, b)
         calls.append(done)
         return done
 
-    monkeypatch.setattr(output, "_exchange", spy)
-    output.write(root, V2)
+    monkeypatch.setattr(atomic, "_exchange", spy)
+    write(root, V2)
     assert len(calls) == 1  # attempted; True on ext4/xfs/btrfs/tmpfs, False sends it to the fallback
     assert {k: v for k, v in snapshot(gen(root)).items() if v != "<dir>"} == V2
 
 
 def test_fallback_without_exchange_gives_the_same_tree(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(output, "_exchange", lambda a, b: False)
-    output.write(root, V1)
-    output.write(root, V2)
+    monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
+    write(root, V1)
+    write(root, V2)
     assert {k: v for k, v in snapshot(gen(root)).items() if v != "<dir>"} == V2
     assert not (root / ".generated.old").exists() and not (root / ".generated.new").exists()
 
 
 def test_recovery_after_a_crash_between_the_fallback_renames(root: Path) -> None:
-    output.write(root, V1)
+    write(root, V1)
     before = snapshot(gen(root))
     # The crash: generated/ already renamed away, the new tree not yet renamed in.
     gen(root).rename(root / ".generated.old")
     (root / ".generated.new").mkdir()
     (root / ".generated.new" / "half.xml").write_bytes(b"<half")
-    output.recover(gen(root))
+    atomic.recover(gen(root))
     assert snapshot(gen(root)) == before
     assert not (root / ".generated.new").exists() and not (root / ".generated.old").exists()
 
 
 def test_recovery_after_a_crash_once_the_new_tree_is_in(root: Path) -> None:
-    output.write(root, V2)
+    write(root, V2)
     expected = snapshot(gen(root))
     (root / ".generated.old").mkdir()  # the old tree, swapped out but not yet deleted
     (root / ".generated.old" / "stale.xml").write_bytes(b"old")
-    output.write(root, V2)  # recovery runs first
+    write(root, V2)  # recovery runs first
     assert snapshot(gen(root)) == expected
     assert not (root / ".generated.old").exists()
 
@@ -240,9 +260,9 @@ def test_generated_itself_as_a_link_is_refused(root: Path, tmp_path: Path) -> No
     outside.mkdir()
     gen(root).symlink_to(outside)
     with pytest.raises(RepositoryError, match="symbolic link"):
-        output.write(root, V1)
+        write(root, V1)
     with pytest.raises(RepositoryError, match="symbolic link"):
-        output.diff(root, V1)
+        diff(root, V1)
     assert list(outside.iterdir()) == []
 
 
@@ -250,7 +270,7 @@ def test_generated_itself_as_a_link_is_refused(root: Path, tmp_path: Path) -> No
 def test_a_link_inside_pointing_outside_is_refused(root: Path, tmp_path: Path, target: str) -> None:
     (tmp_path / "outside-dir").mkdir()
     (tmp_path / "outside-file.xml").write_bytes(b"outside")
-    output.write(root, V1)
+    write(root, V1)
     link = gen(root) / "hf-a" / "escape"
     if target == "loop":
         link.symlink_to("escape")
@@ -258,7 +278,7 @@ def test_a_link_inside_pointing_outside_is_refused(root: Path, tmp_path: Path, t
         link.symlink_to(tmp_path / target)
     before = snapshot(gen(root))
     with pytest.raises(RepositoryError, match="pointing outside"):
-        output.write(root, V2)
+        write(root, V2)
     assert snapshot(gen(root)) == before
     assert list((tmp_path / "outside-dir").iterdir()) == []
     assert (tmp_path / "outside-file.xml").read_bytes() == b"outside"
@@ -266,10 +286,10 @@ def test_a_link_inside_pointing_outside_is_refused(root: Path, tmp_path: Path, t
 
 def test_a_generated_file_replacing_a_link_is_written_as_a_file(root: Path, tmp_path: Path) -> None:
     """A link at a generated path (pointing inside) is replaced, never written through."""
-    output.write(root, V1)
+    write(root, V1)
     (gen(root) / "hf-c").mkdir()
     (gen(root) / "hf-c" / "new.xml").symlink_to("../hf-b/index.xml")
-    output.write(root, V2)
+    write(root, V2)
     assert not (gen(root) / "hf-c" / "new.xml").is_symlink()
     assert (gen(root) / "hf-c" / "new.xml").read_bytes() == b"<new/>\n"
     assert (gen(root) / "hf-b" / "index.xml").read_bytes() == b"<index/>\n"
@@ -278,21 +298,21 @@ def test_a_generated_file_replacing_a_link_is_written_as_a_file(root: Path, tmp_
 @pytest.mark.parametrize("bad", ["../escape.xml", "/abs.xml", "a/../../b.xml", "a//b.xml", ""])
 def test_unsafe_paths_from_a_generator_are_refused(root: Path, bad: str) -> None:
     with pytest.raises(ValueError, match="unsafe path"):
-        output.write(root, {bad: b"x"})
+        write(root, {bad: b"x"})
     assert not gen(root).exists()
 
 
 def test_a_second_run_gets_lock_error_while_the_first_holds_the_lock(root: Path) -> None:
     held = pytest.raises(LockError, match=r"another oppkobling run holds .*\.oppkobling\.lock \(process \d+\)")
-    with output.repo_lock(root), held:
+    with atomic.repo_lock(root), held:
         _write_waiting(root, 0.2)
     assert not gen(root).exists()
-    output.write(root, V1)  # released: the next run proceeds
+    write(root, V1)  # released: the next run proceeds
 
 
-def _write_waiting(root: Path, wait: float) -> output.Summary:
-    with output.repo_lock(root, wait=wait) as lock:
-        return output.write(root, V1, held=lock)
+def _write_waiting(root: Path, wait: float) -> generated_tree.Summary:
+    with atomic.repo_lock(root, wait=wait) as lock:
+        return write(root, V1, held=lock)
 
 
 def test_a_waiting_run_proceeds_once_the_lock_is_released(root: Path) -> None:
@@ -300,14 +320,14 @@ def test_a_waiting_run_proceeds_once_the_lock_is_released(root: Path) -> None:
     holding = threading.Event()
 
     def hold() -> None:
-        with output.repo_lock(root):
+        with atomic.repo_lock(root):
             holding.set()
             release.wait(10)
 
     holder = threading.Thread(target=hold)
     holder.start()
     assert holding.wait(10)
-    results: list[output.Summary] = []
+    results: list[generated_tree.Summary] = []
     waiter = threading.Thread(target=lambda: results.append(_write_waiting(root, 30)))
     waiter.start()
     assert not gen(root).exists()  # still waiting: the holder has not released
@@ -318,12 +338,12 @@ def test_a_waiting_run_proceeds_once_the_lock_is_released(root: Path) -> None:
 
 
 def test_shared_lock_cannot_write(root: Path) -> None:
-    with output.repo_lock(root, shared=True) as lock, pytest.raises(LockError, match="exclusive"):
-        output.write(root, V1, held=lock)
+    with atomic.repo_lock(root, shared=True) as lock, pytest.raises(LockError, match="exclusive"):
+        write(root, V1, held=lock)
 
 
 def test_lock_file_as_a_link_is_refused(root: Path, tmp_path: Path) -> None:
     (root / ".oppkobling.lock").symlink_to(tmp_path / "elsewhere")
-    with pytest.raises(RepositoryError, match="symbolic link"), output.repo_lock(root):
+    with pytest.raises(RepositoryError, match="symbolic link"), atomic.repo_lock(root):
         pass
     assert not (tmp_path / "elsewhere").exists()

@@ -8,34 +8,32 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline import layout
 from pipeline.errors import RepositoryError, UsageError
 from pipeline.findings import Location
+from pipeline.io import git
 
 if TYPE_CHECKING:
     from pipeline.model.declarations import LoadProblem
-
-PARTNERS = "partners"
-IGNORED = {"README.md", ".gitkeep"}
 
 
 def find_root(start: Path) -> Path:
     """The repository root: the nearest directory (upwards) holding partners/."""
     here = start.resolve()
     for candidate in (here, *here.parents):
-        if (candidate / PARTNERS).is_dir():
+        if (candidate / layout.PARTNERS).is_dir():
             return candidate
-    raise RepositoryError(f"no '{PARTNERS}/' directory in {start} or above; use --root DIR")
+    raise RepositoryError(f"no '{layout.PARTNERS}/' directory in {start} or above; use --root DIR")
 
 
 # The parsing modules are imported where they are used: find_root is on the quick path of a
-# command answered from the cache (pipeline.cache), which must not pay for pydantic and the parsers.
+# command answered from the cache (pipeline.io.cache), which must not pay for pydantic and the parsers.
 
 
-def _s1(rel: str, message: str) -> LoadProblem:
+def _refused(rel: str, message: str) -> LoadProblem:
     from pipeline.model.declarations import LoadProblem
 
     return LoadProblem(Location(rel), message)
@@ -48,10 +46,10 @@ def read_tree(root: Path) -> tuple[dict[str, bytes], list[LoadProblem]]:
     from pipeline.model.loader import MAX_BYTES
 
     files: dict[str, bytes] = {}
-    findings: list[LoadProblem] = []
-    base = root / PARTNERS
+    refused: list[LoadProblem] = []
+    base = root / layout.PARTNERS
     if not base.is_dir():
-        raise RepositoryError(f"{root} has no '{PARTNERS}/' directory")
+        raise RepositoryError(f"{root} has no '{layout.PARTNERS}/' directory")
     real_root = root.resolve()
     if not base.resolve().is_relative_to(real_root):
         raise RepositoryError(f"{base} is a symbolic link out of the repository; declarations must live in it")
@@ -60,10 +58,10 @@ def read_tree(root: Path) -> tuple[dict[str, bytes], list[LoadProblem]]:
             # os.walk would neither descend into it nor say so: the declarations in it would vanish.
             dirnames.remove(name)
             rel = (Path(dirpath) / name).relative_to(root).as_posix()
-            findings.append(_s1(rel, "symbolic link to a directory is refused; declarations are plain files"))
+            refused.append(_refused(rel, "symbolic link to a directory is refused; declarations are plain files"))
         dirnames.sort()
         for name in sorted(filenames):
-            if name in IGNORED or name.startswith("."):
+            if name in layout.NOT_DECLARATIONS or name.startswith("."):
                 continue
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()
@@ -71,47 +69,30 @@ def read_tree(root: Path) -> tuple[dict[str, bytes], list[LoadProblem]]:
                 try:
                     target = path.resolve(strict=True)
                 except (OSError, RuntimeError):  # dangling, or a loop
-                    findings.append(_s1(rel, "symbolic link that does not resolve (dangling or a loop) is refused"))
+                    refused.append(_refused(rel, "symbolic link that does not resolve (dangling or a loop) is refused"))
                     continue
                 if not target.is_relative_to(real_root):
-                    findings.append(_s1(rel, "symbolic link pointing outside the repository is refused"))
+                    refused.append(_refused(rel, "symbolic link pointing outside the repository is refused"))
                     continue
             info = path.stat()
             if not stat.S_ISREG(info.st_mode):
-                findings.append(_s1(rel, "not a regular file (a device, pipe or directory link) is refused"))
+                refused.append(_refused(rel, "not a regular file (a device, pipe or directory link) is refused"))
                 continue
             if info.st_size > MAX_BYTES:
-                findings.append(_s1(rel, f"file is larger than {MAX_BYTES} bytes (1 MiB)"))
+                refused.append(_refused(rel, f"file is larger than {MAX_BYTES} bytes (1 MiB)"))
                 continue
             files[rel] = path.read_bytes()
-    return files, findings
+    return files, refused
 
 
 def read_revision(root: Path, ref: str) -> dict[str, bytes]:
     """partners/ as it was at git revision ``ref`` (for the L rules and the plan)."""
     try:
-        listing = subprocess.run(
-            ["git", "-C", str(root), "ls-tree", "-r", "-z", "--full-tree", ref, "--", PARTNERS],
-            check=True,
-            capture_output=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = getattr(exc, "stderr", b"") or b""
-        raise UsageError(f"cannot read revision '{ref}': {detail.decode(errors='replace').strip() or exc}") from None
-    files: dict[str, bytes] = {}
-    for entry in listing.split(b"\0"):
-        if not entry:
-            continue
-        meta, _, path_bytes = entry.partition(b"\t")
-        mode, kind, sha = meta.split()
-        path = path_bytes.decode("utf-8", errors="replace")
-        if kind != b"blob" or path.rsplit("/", 1)[-1] in IGNORED:
-            continue
-        if mode == b"120000":
-            continue
-        files[path] = subprocess.run(
-            ["git", "-C", str(root), "cat-file", "blob", sha.decode()],
-            check=True,
-            capture_output=True,
-        ).stdout
-    return files
+        entries = git.ls_tree(root, ref, layout.PARTNERS)
+        return {
+            e.path: git.blob(root, e.sha)
+            for e in entries
+            if e.kind == b"blob" and e.path.rsplit("/", 1)[-1] not in layout.NOT_DECLARATIONS and e.mode != b"120000"
+        }
+    except git.GitError as exc:
+        raise UsageError(f"cannot read revision '{ref}': {exc.message}") from None

@@ -37,16 +37,15 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline import __version__
+from pipeline import __version__, layout
 
-DIR_NAME = ".oppkobling-cache"
 ENV = "OPPKOBLING_CACHE"
 FORMAT = 1
 KEEP = {"render": 2}  # entries kept per kind (oldest removed first): renders are large at scale
 KEEP_DEFAULT = 8
 SETTLED_NS = 2_000_000_000  # a file older than this when recorded may be trusted by its stat
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent
 
 
 def enabled() -> bool:
@@ -157,7 +156,7 @@ def content_key(tree: Tree) -> str:
 
 
 def _secret() -> bytes | None:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "oppkobling"
+    base = layout.user_cache(os.environ.get("XDG_CACHE_HOME"))
     path = base / "cache-secret"
     try:
         return bytes.fromhex(path.read_text("ascii").strip())
@@ -191,7 +190,7 @@ class Cache:
         """The repository's cache, or None when it is off or cannot be used safely."""
         if not enabled():
             return None
-        directory = root / DIR_NAME
+        directory = root / layout.CACHE
         with contextlib.suppress(FileExistsError, OSError):
             directory.mkdir()
         try:
@@ -263,9 +262,6 @@ def named(kind: str, parts: Iterable[str]) -> str:
 
 # -- remembered renders (check and build) ----------------------------------------------------
 
-PARTNERS = "partners"
-GENERATED = "generated"
-
 
 def xsd_identity(schemas_root: Path | None) -> str:
     """Which XML schemas a render was validated against: none, or a directory as it is now."""
@@ -290,13 +286,13 @@ class Renders:
 
     def expected(self) -> tuple[dict[str, str], dict[str, str] | None, list[str]] | None:
         """(path -> sha256, what vouches for generated/ files by their stat (see
-        ``output.diff_hashes``) or None, the render's notes), when partners/ is what it was when
+        ``generated_tree.differences``) or None, the render's notes), when partners/ is what it was when
         they were recorded; None otherwise."""
         entry = self.store.get(self.KIND, self.name)
         try:
             if not isinstance(entry, dict) or not isinstance(entry["hashes"], dict):
                 return None
-            partners = snapshot(self.root / PARTNERS, entry["partners"])
+            partners = snapshot(self.root / layout.PARTNERS, entry["partners"])
             if not same_content(partners, entry["partners"]):
                 return None
             generated = entry.get("generated")

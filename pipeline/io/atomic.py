@@ -1,0 +1,243 @@
+"""Writing so that a reader, or a crash, sees the old state or the new one, never a mix: the
+repository lock, durable file writes, replacing one file, and swapping in a whole directory.
+Used alike by ``generate`` (generated/), ``record`` and ``new`` (a declaration) and
+``schemas fetch`` (the XSD directory).
+
+Directory swap. A new tree is built complete in the sibling ``.<name>.new/`` and then swapped
+in. On Linux, ``renameat2(RENAME_EXCHANGE)`` exchanges the two directories in one atomic step;
+where that call is missing (other systems, old C libraries, file systems that refuse it) the
+fallback renames ``<name>/`` to ``.<name>.old/`` and ``.<name>.new/`` to ``<name>/``. A crash
+between those two renames leaves no ``<name>/`` for a moment; the next run (``recover``, under
+the lock) renames ``.<name>.old/`` back. ``recover`` also deletes a ``.<name>.new/`` left by a
+crash: it is an unfinished new tree or an old tree already swapped out, never the only copy.
+
+The lock (``flock`` on ``.oppkobling.lock`` at the repository root) serialises runs: writers
+take it exclusively, ``check`` shared.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import fcntl
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import layout
+from pipeline.errors import LockError, RepositoryError
+
+LOCK_WAIT_ENV = "OPPKOBLING_LOCK_WAIT"
+LOCK_WAIT = 5.0
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+# -- the lock ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lock:
+    path: Path
+    shared: bool
+
+
+def lock_wait() -> float:
+    try:
+        return max(0.0, float(os.environ.get(LOCK_WAIT_ENV, LOCK_WAIT)))
+    except ValueError:
+        return LOCK_WAIT
+
+
+@contextlib.contextmanager
+def locked(path: Path, *, shared: bool = False, wait: float | None = None) -> Iterator[Lock]:
+    """Hold an flock on ``path`` (created if missing, never followed if it is a link). Waits up
+    to ``wait`` seconds (default ``$OPPKOBLING_LOCK_WAIT`` or 5), then raises LockError."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise RepositoryError(f"{path} is a symbolic link; refusing to use it as the lock") from None
+        raise RepositoryError(f"cannot open the lock {path}: {exc.strerror}") from None
+    try:
+        deadline = time.monotonic() + (lock_wait() if wait is None else wait)
+        mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        while True:
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                    who = f" (process {holder})" if holder.isdigit() else ""
+                    raise LockError(
+                        f"another oppkobling run holds {path}{who}; wait for it to finish and try again"
+                    ) from None
+                time.sleep(0.05)
+        if not shared:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield Lock(path, shared)
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def repo_lock(
+    root: Path, *, shared: bool = False, wait: float | None = None
+) -> contextlib.AbstractContextManager[Lock]:
+    return locked(root / layout.LOCK, shared=shared, wait=wait)
+
+
+# -- durable, contained file operations ------------------------------------------------------
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_file(path: Path, content: bytes, mode: int = 0o644, *, sync: bool = True) -> None:
+    """Create a new file (never through a link, never over an existing one); fsync it unless the
+    caller makes the whole tree durable at once (``sync_filesystem``)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view) :]
+        if sync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replace_file(target: Path, data: bytes) -> None:
+    """Write a sibling temporary file, flush it to disk, then rename it over ``target`` (keeping
+    its mode): a reader, or a crash, sees the old file or the new one, never a half-written one."""
+    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).chmod(mode)
+        Path(tmp).replace(target)  # os.replace: atomic on POSIX within one directory
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise RepositoryError(f"cannot write {target}: {exc.strerror or exc}") from None
+    fsync_dir(target.parent)
+
+
+def sync_filesystem(path: Path) -> None:
+    """Make everything written to the file system holding ``path`` durable: syncfs(2) where the
+    C library has it, sync(2) otherwise (both return once the data is on disk on Linux)."""
+    fn = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None) if sys.platform.startswith("linux") else None
+    if fn is not None:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            if fn(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    os.sync()
+
+
+def makedirs(base: Path, rel_dir: str, made: set[str] | None = None) -> None:
+    """``base/rel_dir`` and its parents as real directories. ``made``: directories this run
+    already made (skipped: a tree of thousands of files needs each directory made once)."""
+    if made is not None and rel_dir in made:
+        return
+    current = base
+    for part in rel_dir.split("/") if rel_dir else ():
+        current = current / part
+        with contextlib.suppress(FileExistsError):
+            current.mkdir()
+        if current.is_symlink() or not current.is_dir():
+            raise RepositoryError(f"{current} is in the way of a directory")
+    if made is not None:
+        made.add(rel_dir)
+
+
+def fsync_tree(path: Path) -> None:
+    """fsync every directory below ``path`` (deepest first) and ``path`` itself; files are
+    fsynced when written."""
+    for dirpath, _dirnames, _files in os.walk(path, topdown=False):
+        fsync_dir(Path(dirpath))
+
+
+def remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
+
+
+# -- atomic directory replacement ------------------------------------------------------------
+
+
+def staging(target: Path) -> Path:
+    return target.with_name(f".{target.name}.new")
+
+
+def _previous(target: Path) -> Path:
+    return target.with_name(f".{target.name}.old")
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two directories with renameat2(RENAME_EXCHANGE); False when the system
+    or file system cannot, so the caller falls back."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    fn = getattr(libc, "renameat2", None)
+    if fn is None:  # glibc < 2.28, musl < 1.2.?
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def recover(target: Path) -> None:
+    """Finish or undo what a crashed swap left behind (call with the lock held)."""
+    previous = _previous(target)
+    if previous.is_dir() and not previous.is_symlink() and not os.path.lexists(target):
+        previous.rename(target)  # crashed between the fallback's two renames: the old tree is whole
+    for leftover in (staging(target), previous):
+        if os.path.lexists(leftover):
+            remove(leftover)
+    fsync_dir(target.parent)
+
+
+def swap_in(target: Path) -> None:
+    """Make the complete, fsynced tree at ``staging(target)`` appear at ``target`` atomically, then
+    delete the old tree (call with the lock held, after ``recover``)."""
+    new, previous = staging(target), _previous(target)
+    if not os.path.lexists(target):
+        new.rename(target)
+    elif not _exchange(new, target):
+        target.rename(previous)
+        try:
+            new.rename(target)
+        except BaseException:
+            previous.rename(target)
+            raise
+    fsync_dir(target.parent)
+    for leftover in (new, previous):  # whichever now holds the old tree
+        if os.path.lexists(leftover):
+            remove(leftover)
+    fsync_dir(target.parent)

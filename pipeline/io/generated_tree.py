@@ -1,0 +1,277 @@
+"""``generated/``: what the declarations say it must contain, what is on disk, how the two differ,
+and replacing it atomically. The one model of the generated tree: L4 (``check``), ``build``,
+``deploy`` and ``drift`` all judge generated/ through it.
+
+generated/ must hold exactly the files of a render (``expected``: each path relative to
+generated/ and the sha256 of its content, ``MANIFEST.json`` included) and nothing else. Against
+that, every path on disk is judged once, by ``_judge`` and ``extras``:
+
+- generated, not on disk: ``added`` (missing);
+- on disk with other content, or not a regular file: ``changed`` (stale);
+- on disk (a file or a link) and not generated: ``removed`` (left over by a declaration that
+  changed or went away, or put there by hand). ``write`` drops it: the new tree is exactly the
+  render.
+
+Containment. ``generated/`` must be a real directory; a symbolic link inside it that points
+outside it is refused (``RepositoryError``), as is anything that is not a file, directory or
+link. ``write`` builds the complete new tree in the sibling ``.generated.new/`` (new files made
+durable by one syncfs, every directory fsynced, unchanged files hard-linked from the old tree),
+then swaps it in (``pipeline.io.atomic``): at every instant generated/ is the complete old or
+the complete new tree. New files are created with ``O_EXCL | O_NOFOLLOW`` inside the staging
+directory this run just made, so no write can land outside it, and nothing is ever unlinked by a
+path read from a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+import posixpath
+import stat
+import time
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import layout
+from pipeline.changes import Change, Kind
+from pipeline.errors import DeployError, LockError, RepositoryError
+from pipeline.io import atomic, cache
+
+
+@dataclass(frozen=True)
+class Summary:
+    changes: tuple[Change, ...]
+    unchanged: int
+
+    def count(self, kind: Kind) -> int:
+        return sum(1 for c in self.changes if c.kind is kind)
+
+    def line(self) -> str:
+        counts = ", ".join(f"{self.count(k)} {k.value}" for k in Kind)
+        verb = "written" if self.changes else "already up to date"
+        return f"{layout.GENERATED}/ {verb}: {counts}, {self.unchanged} unchanged"
+
+
+def check_path(path: str) -> None:
+    if not layout.is_safe_relative(path):
+        raise ValueError(f"generator produced an unsafe path {path!r}")
+
+
+# -- what is on disk -----------------------------------------------------------------------------
+
+
+class _Entry(enum.Enum):
+    FILE = "file"
+    DIR = "dir"
+    LINK = "link"
+
+
+@dataclass
+class Scan:
+    """Everything under generated/ (relative posix paths); ``stats``: each regular file's
+    "size:mtime_ns:ctime_ns:inode", when asked for."""
+
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    stats: dict[str, str] = field(default_factory=dict)
+
+
+def scan(gen: Path, *, stats: bool = False) -> Scan:
+    """generated/ as it is, refusing what could lead outside it."""
+    if gen.is_symlink():
+        raise RepositoryError(
+            f"{gen} is a symbolic link; oppkobling writes only into a real {layout.GENERATED}/ directory"
+        )
+    found = Scan()
+    if not gen.exists():
+        return found
+    if not gen.is_dir():
+        raise RepositoryError(f"{gen} is not a directory")
+    real = gen.resolve()
+    # Plain strings, not Path objects: generated/ holds tens of thousands of files at scale.
+    base = os.fspath(gen)
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        for name in sorted([*dirnames, *filenames]):
+            full = f"{dirpath}{os.sep}{name}"
+            rel = prefix + name
+            info = os.lstat(full)
+            mode = info.st_mode
+            if stat.S_ISLNK(mode):
+                try:
+                    inside = Path(full).resolve().is_relative_to(real)
+                except (RuntimeError, OSError):  # a link loop
+                    inside = False
+                if not inside:
+                    raise RepositoryError(
+                        f"{layout.in_generated(rel)} is a symbolic link pointing outside {layout.GENERATED}/ "
+                        "(or a loop); oppkobling never writes through it: remove the link"
+                    )
+                found.entries[rel] = _Entry.LINK
+            elif stat.S_ISDIR(mode):
+                found.entries[rel] = _Entry.DIR
+            elif stat.S_ISREG(mode):
+                found.entries[rel] = _Entry.FILE
+                if stats:
+                    found.stats[rel] = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
+            else:
+                raise RepositoryError(f"{layout.in_generated(rel)} is not a regular file, directory or link")
+    return found
+
+
+# -- the judgement -------------------------------------------------------------------------------
+
+
+def _judge(entry: _Entry | None, same_content: Callable[[], bool]) -> Kind | None:
+    """A generated path against what is on disk there: missing, stale, or as generated (None)."""
+    if entry is None:
+        return Kind.ADDED
+    if entry is not _Entry.FILE or not same_content():
+        return Kind.CHANGED
+    return None
+
+
+def extras(on_disk: Scan, generated: Container[str]) -> list[Change]:
+    """Every file or link on disk that the declarations do not generate."""
+    return [
+        Change(rel, Kind.REMOVED) for rel, e in on_disk.entries.items() if e is not _Entry.DIR and rel not in generated
+    ]
+
+
+def differences(
+    root: Path, expected: Mapping[str, str], vouched: Mapping[str, str] | None = None
+) -> tuple[list[Change], dict[str, str]]:
+    """How generated/ on disk differs from ``expected`` (path -> sha256 of what the declarations
+    generate), sorted by path. A file is read and hashed unless ``vouched`` (recorded when it last
+    matched: "size:mtime:ctime:inode|recorded-at") shows the same stat, recorded when its mtime
+    was already settled (see ``pipeline.io.cache``). Also returns what can be vouched for next time."""
+    gen = root / layout.GENERATED
+    on_disk = scan(gen, stats=True)
+    vouched = vouched or {}
+    now = time.time_ns()
+    changes: list[Change] = []
+    matched: dict[str, str] = {}
+    for path, sha in expected.items():
+
+        def same(path: str = path, sha: str = sha) -> bool:
+            signature = on_disk.stats[path]
+            old = vouched.get(path)
+            if old is not None:
+                old_signature, _, recorded = old.partition("|")
+                mtime = int(signature.split(":")[1])
+                if old_signature == signature and recorded.isdigit() and int(recorded) - mtime >= cache.SETTLED_NS:
+                    matched[path] = old
+                    return True
+            if cache.sha_file(gen / path) != sha:
+                return False
+            matched[path] = f"{signature}|{now}"
+            return True
+
+        kind = _judge(on_disk.entries.get(path), same)
+        if kind is not None:
+            changes.append(Change(path, kind))
+    return sorted([*changes, *extras(on_disk, expected)]), matched
+
+
+# -- writing generated/ ----------------------------------------------------------------------------
+
+# A render: the files in memory, or streamed as (path, bytes) pairs so that a national tree is
+# never held whole (pipeline.render.generators.render yields one kommune at a time).
+Files = Mapping[str, bytes] | Iterable[tuple[str, bytes]]
+
+
+def _pairs(files: Files) -> Iterator[tuple[str, bytes]]:
+    return iter(files.items()) if isinstance(files, Mapping) else iter(files)
+
+
+def _keep(gen: Path, new: Path, rel: str, made: set[str]) -> None:
+    """An unchanged file into the new tree: a hard link to the old one (its bytes are already on
+    disk and synced), or a copy where links are impossible."""
+    atomic.makedirs(new, posixpath.dirname(rel), made)
+    try:
+        os.link(gen / rel, new / rel, follow_symlinks=False)
+    except OSError:
+        atomic.write_file(new / rel, (gen / rel).read_bytes())
+
+
+def write(root: Path, files: Files, *, held: atomic.Lock | None = None) -> Summary:
+    """Make ``generated/`` hold exactly ``files``. Takes the repository lock unless the caller
+    already holds it (``held``). Writes nothing when nothing changed, so an up-to-date tree
+    keeps its bytes and times.
+
+    ``files`` may be a stream: each file is judged against the disk as it comes, a new or changed
+    one written into the staging tree at once and an unchanged one remembered, so memory holds one
+    file at a time. Only when something changed are the unchanged files linked into the staging
+    tree and the tree swapped in; a failure at any point (an unsafe path, a full disk) leaves the
+    old tree as it was."""
+    if isinstance(files, Mapping):  # everything checked before anything is touched
+        for path in files:
+            check_path(path)
+    if held is not None and held.shared:
+        raise LockError(f"writing {layout.GENERATED}/ needs the exclusive lock")
+    with contextlib.nullcontext(held) if held is not None else atomic.repo_lock(root):
+        gen = root / layout.GENERATED
+        atomic.recover(gen)
+        on_disk = scan(gen)
+        new = atomic.staging(gen)
+        produced: set[str] = set()
+        unchanged: list[str] = []
+        changes: list[Change] = []
+        made: set[str] = set()
+        try:
+            for path, content in _pairs(files):
+                check_path(path)
+                produced.add(path)
+                kind = _judge(on_disk.entries.get(path), lambda: (gen / path).read_bytes() == content)  # noqa: B023
+                if kind is None:
+                    unchanged.append(path)
+                    continue
+                if not changes:
+                    new.mkdir()
+                changes.append(Change(path, kind))
+                atomic.makedirs(new, posixpath.dirname(path), made)
+                # Not fsynced one by one: the whole staging tree is flushed with one syncfs()
+                # before it is swapped in (tens of thousands of fsyncs took most of a national build).
+                atomic.write_file(new / path, content, sync=False)
+            started = bool(changes)
+            changes = sorted([*changes, *extras(on_disk, produced)])
+            summary = Summary(tuple(changes), len(unchanged))
+            if not changes:
+                return summary
+            if not started:
+                new.mkdir()
+            for rel in unchanged:
+                _keep(gen, new, rel, made)
+            atomic.sync_filesystem(new)  # every file written above, in one call
+            atomic.fsync_tree(new)
+            atomic.swap_in(gen)
+        finally:
+            if os.path.lexists(new):
+                atomic.remove(new)
+        return summary
+
+
+# -- reading one HF's part (what a deploy ships) -----------------------------------------------
+
+
+def read_hf(root: Path, hf: str) -> dict[str, bytes]:
+    """``generated/<hf>/`` as {relative posix path: bytes}; symlinks are refused."""
+    base = root / layout.GENERATED / hf
+    if not base.is_dir():
+        raise DeployError(f"nothing generated for {hf}: {layout.in_generated(hf)}/ is missing (run 'oppkobling build')")
+    files: dict[str, bytes] = {}
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        dirnames.sort()
+        here = Path(dirpath)
+        for name in (*filenames, *dirnames):
+            if stat.S_ISLNK((here / name).lstat().st_mode):
+                raise DeployError(
+                    f"{(here / name).relative_to(root)} is a symlink: {layout.GENERATED}/ never holds one"
+                )
+        for name in filenames:
+            files[(here / name).relative_to(base).as_posix()] = (here / name).read_bytes()
+    if not files:
+        raise DeployError(f"nothing generated for {hf}: {layout.in_generated(hf)}/ is empty (run 'oppkobling build')")
+    return dict(sorted(files.items()))
