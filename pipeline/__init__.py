@@ -1,17 +1,20 @@
 """oppkobling: the regional onboarding routine for e-health messaging, as code.
 
-The pure core runs load -> model -> rules -> plan -> render:
+The pure core runs load -> model -> rules -> plan -> render and knows nothing of the command
+line, the file system or git:
 
-- ``pipeline.model.loader``      YAML text -> plain data with positions (S1 safety limits)
-- ``pipeline.model.models``      pydantic declarations (the single source of truth for schemas)
-- ``pipeline.model.declarations`` a loaded set of HF and kommune declarations
-- ``pipeline.rules``       one module per routine area; each rule named by its RULES.md id
-- ``pipeline.routine``     the routine's dates: T-14, T-7, T 09:00 Europe/Oslo
-- ``pipeline.agreements``  step K4: ebXML CPA partner agreements and the per-HF index
-- ``pipeline.fixtures``    steps K5/H2 and K6/H4: test messages and their schedule
+- ``pipeline.routine``    the routine as one table (steps, quotes, offsets), its calendar, its evidence, the timeline
+- ``pipeline.model``      YAML with positions, the pydantic models, declarations, catalogue, kommune register
+- ``pipeline.rules``      one module per rule of RULES.md, named by its step (``k3_address_register``), one table
+- ``pipeline.plan``       what a pull request does at each HF
+- ``pipeline.agreements`` step K4: which agreements exist, their states, the CPA, the partner index
+- ``pipeline.fixtures``   steps K5/H2 and K6/H4: the test messages and their schedule
+- ``pipeline.render``     every generator in one table, one jinja environment, escaping, the manifest
+- ``pipeline.layout``     every path and file name; ``pipeline.changes`` the one Change type
 
-I/O lives at the edges (``pipeline.io.partners``, ``pipeline.output``, ``pipeline.gitio``)
-and the command line is thin glue (``pipeline.cli``).
+Around it: ``pipeline.app`` (the use cases), ``pipeline.io`` (git, partners/, the atomic writer,
+the one model of generated/, the cache), ``pipeline.deploy`` (targets and the engine),
+``pipeline.reporters`` (every output format) and ``pipeline.cli`` (thin: arguments in, exit code out).
 """
 
 __version__ = "0.1.0"

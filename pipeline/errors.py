@@ -24,6 +24,10 @@ class SchemaDirError(OppkoblingError):
     """The official XSD directory is missing or incomplete."""
 
 
+class EditError(OppkoblingError):
+    """An edit of a declaration cannot be made as asked (no such party, no such deviation...)."""
+
+
 class XmlValidationError(OppkoblingError):
     """A document the pipeline built does not validate against its schema: a bug, never written."""
 

@@ -29,6 +29,12 @@ def is_safe_relative(path: str) -> bool:
     return bool(path) and not path.startswith("/") and "\\" not in path and not any(p in ("", ".", "..") for p in parts)
 
 
+def check_generated(path: str) -> None:
+    """Refuse a generator's path that would leave generated/."""
+    if not is_safe_relative(path):
+        raise ValueError(f"generator produced an unsafe path {path!r}")
+
+
 # -- the repository ---------------------------------------------------------------------------
 
 PARTNERS = "partners"
@@ -42,6 +48,7 @@ DECLARATION_SUFFIX = ".yaml"
 
 SCHEMAS = "schemas"
 GENERATED = "generated"
+REGENERATE = "oppkobling generate"  # the command that makes generated/ what the declarations say
 LOCK = ".oppkobling.lock"
 CACHE = ".oppkobling-cache"
 

@@ -63,7 +63,7 @@ class Repo:
         import contextlib
         import io
 
-        from pipeline.cli import main
+        from pipeline.cli.main import main
 
         out, err = io.StringIO(), io.StringIO()
         with contextlib.chdir(cwd or self.root), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

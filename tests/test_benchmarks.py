@@ -4,7 +4,7 @@ its official schema (no timing here: speed is measured by benchmarks/run.py only
 
 from __future__ import annotations
 
-import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -13,19 +13,20 @@ import pytest
 from conftest import REPO, TODAY
 from lxml import etree
 
-from pipeline.cli import common
+from pipeline.app import loading
 from pipeline.findings import Severity
-from pipeline.generate import RenderContext, render
 from pipeline.io import generated_tree
-from pipeline.xsd import SchemaSet
+from pipeline.render.context import RenderContext
+from pipeline.render.generators import render
+from pipeline.render.xsd import SchemaSet
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import floor
 import synth
 
 
-def _load(root: Path) -> common.Loaded:
-    return common.load(argparse.Namespace(root=root, today=TODAY, ar_snapshot=None))
+def _load(root: Path) -> loading.Loaded:
+    return loading.load(root, today=dt.date.fromisoformat(TODAY))
 
 
 @pytest.mark.parametrize("scale", [1, 2])

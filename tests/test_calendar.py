@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 import icalendar
 from conftest import REPO, Repo
 
-from pipeline import calendar_feed, layout
-from pipeline.generate import RenderContext
+from pipeline import layout
 from pipeline.io.partners import read_tree
 from pipeline.model.declarations import DeclarationSet, parse
+from pipeline.render import calendars as calendar_feed
+from pipeline.render.context import RenderContext
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -117,9 +118,9 @@ def test_same_bytes_every_run_whatever_the_host_zone_and_locale() -> None:
     code = (
         "import hashlib, sys\n"
         "from pathlib import Path\n"
-        "from pipeline import calendar_feed\n"
+        "from pipeline.render import calendars as calendar_feed\n"
         "from pipeline.model.declarations import parse\n"
-        "from pipeline.generate import RenderContext\n"
+        "from pipeline.render.context import RenderContext\n"
         "from pipeline.io.partners import read_tree\n"
         "files = dict(calendar_feed.render(parse(read_tree(Path(sys.argv[1]))[0]), RenderContext(None)))\n"
         "print(hashlib.sha256(b''.join(p.encode() + files[p] for p in sorted(files))).hexdigest())\n"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Repo, Result
 
-from pipeline import editing
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.io.partners import read_tree
+from pipeline.model import roundtrip, scaffold
 from pipeline.model.declarations import parse
 from pipeline.model.kommuner import register
 
@@ -148,7 +148,7 @@ def test_new_for_a_kommune_the_examples_do_not_have(repo: Repo, capsys: pytest.C
     ],
 )
 def test_slug(name: str, slug: str) -> None:
-    assert editing.slug(name) == slug
+    assert scaffold.slug(name) == slug
 
 
 # --- record keeps comments and key order ------------------------------------------------------
@@ -157,8 +157,8 @@ def test_slug(name: str, slug: str) -> None:
 def test_every_example_round_trips_unchanged() -> None:
     for path in sorted(glob.glob(str(REPO / "partners" / "*" / "*.yaml"))):
         raw = Path(path).read_bytes()
-        doc, layout = editing.load_rt(raw)
-        assert editing.dump_rt(doc, layout) == raw, path
+        doc, layout = roundtrip.load_rt(raw)
+        assert roundtrip.dump_rt(doc, layout) == raw, path
 
 
 def test_order_changes_exactly_one_line(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:

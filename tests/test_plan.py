@@ -6,9 +6,12 @@ import datetime as dt
 
 from conftest import REPO
 
-from pipeline.generate import RenderContext, render_all
 from pipeline.model.declarations import DeclarationSet, parse
-from pipeline.plan import make_plan, render_markdown, truncate
+from pipeline.plan import make_plan
+from pipeline.render.context import RenderContext
+from pipeline.render.generators import render_all
+from pipeline.reporters.plan import markdown as render_markdown
+from pipeline.reporters.plan import truncate
 from pipeline.rules import Context, evaluate
 
 TODAY = dt.date(2026, 11, 26)
@@ -55,7 +58,7 @@ def test_removed_kommune_lists_removed_agreements() -> None:
     head = {p: b for p, b in files.items() if "5035-stjordal" not in p}
     plan = plan_for(files, head)
     for hf in plan.hfs:
-        assert [a.file for a in hf.of("removed")] == [f"{hf.key}/cpa/5035-8170001.xml"]
+        assert [a.path for a in hf.of("removed")] == [f"{hf.key}/cpa/5035-8170001.xml"]
         assert [s.sentence(hf.name) for s in hf.states] == [f"Stjørdal: 1 agreement removed (was pending) at {hf.name}"]
     assert plan.kommuner[0].change == "removed"
 

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from pipeline import generate, parallel
 from pipeline.errors import XmlValidationError
-from pipeline.generate import GENERATORS, PARTS, RenderContext, one_kommune, render_all
 from pipeline.io.partners import read_tree
 from pipeline.model.declarations import DeclarationSet, parse
-from pipeline.xsd import SchemaSet
+from pipeline.render import generators, parallel
+from pipeline.render.context import RenderContext
+from pipeline.render.generators import GENERATORS, Generator, one_kommune, render_all
+from pipeline.render.xsd import SchemaSet
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import synth
@@ -37,17 +38,17 @@ def examples() -> DeclarationSet:
 @pytest.mark.parametrize("which", ["examples", "synthetic"])
 def test_parts_add_up_to_the_generator(which: str, synthetic: DeclarationSet) -> None:
     decls = examples() if which == "examples" else synthetic
-    generate._load_all()
-    split = [name for name, fn in GENERATORS.items() if fn in PARTS]
-    assert {"agreements", "fixtures", "calendar"} <= set(split)
-    for name in split:
-        fn, parts = GENERATORS[name], PARTS[GENERATORS[name]]
+    split = [g for g in GENERATORS if g.per_kommune is not None]
+    assert {"agreements", "fixtures", "calendar"} <= {g.name for g in split}
+    for g in split:
+        assert g.per_kommune is not None
+        name = g.name
         reference = RenderContext(None)
-        expected = dict(fn(decls, reference))
+        expected = dict(g.render(decls, reference))
         context = RenderContext(None)
-        got = dict(parts.whole(decls, context)) if parts.whole else {}
+        got = dict(g.whole(decls, context)) if g.whole else {}
         for k in decls.kommuner:
-            for path, content in parts.per_kommune(one_kommune(decls, k), context):
+            for path, content in g.per_kommune(one_kommune(decls, k), context):
                 assert path not in got, f"{name}: {path} twice"
                 got[path] = content
         assert got == expected, name
@@ -74,16 +75,18 @@ def test_on_two_cores_with_the_official_schemas(xsd: Path, monkeypatch: pytest.M
 
 
 def test_a_failure_in_a_worker_stops_the_render(synthetic: DeclarationSet, monkeypatch: pytest.MonkeyPatch) -> None:
-    generate._load_all()
-    fixtures = GENERATORS["fixtures"]
+    fixtures = next(g for g in GENERATORS if g.name == "fixtures")
     victim = sorted(synthetic.kommuner, key=lambda k: k.path)[7].path
 
     def failing(decls: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
         if decls.kommuner[0].path == victim:
             raise XmlValidationError(f"test message of {victim} is not valid")
-        yield from fixtures(decls, context)
+        yield from fixtures.render(decls, context)
 
-    monkeypatch.setitem(PARTS, fixtures, generate.Parts(failing))
+    others = tuple(g for g in GENERATORS if g is not fixtures)
+    monkeypatch.setattr(
+        generators, "GENERATORS", (*others, Generator("fixtures", fixtures.render, per_kommune=failing))
+    )
     monkeypatch.setenv(parallel.ENV, "2")
     with pytest.raises(XmlValidationError, match=victim):
         render_all(synthetic, RenderContext(None))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.findings import Finding, Location, Severity
-from pipeline.reporters import REPORTERS
+from pipeline.reporters.findings import FORMATS as REPORTERS
 
 
 def test_text_keeps_one_finding_per_line_when_a_message_quotes_a_line_break() -> None:

@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO, Repo
 from jsonschema import Draft202012Validator, FormatChecker
 
-from pipeline.cli.schema import render
+from pipeline.app.schema import render
 from pipeline.model.loader import load_bytes
 from pipeline.model.models import MODELS
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import schemas_fetch
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.errors import SchemaDirError, UsageError
-from pipeline.schemas_fetch import Rewrite
-from pipeline.xsd import SchemaSet, locate
+from pipeline.io import xsd_download as schemas_fetch
+from pipeline.io.xsd_download import Rewrite
+from pipeline.render.xsd import SchemaSet, locate
 
 # Put back the archives' original schemaLocations that the shared copy had to edit.
 ORIGINAL = {

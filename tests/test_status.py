@@ -11,9 +11,10 @@ import lxml.html
 import pytest
 from conftest import REPO, Repo
 
-from pipeline import status_board
 from pipeline.io.partners import read_tree
 from pipeline.model.declarations import DeclarationSet, parse
+from pipeline.render import escape
+from pipeline.render import status_page as status_board
 from pipeline.routine import calendar
 
 EXAMPLE_NAMES = ("Kristiansund", "Molde", "Bindal", "Trondheim", "Namsos", "Melhus", "Stjørdal")
@@ -42,7 +43,7 @@ def test_status_md_escapes_markup_in_declared_names() -> None:
     text = status_board.render_markdown(examples()).decode("utf-8")
     assert "Bindal kommune - Helse &amp; omsorg &lt;sykehjem&gt;" in text
     assert "<sykehjem>" not in text
-    assert status_board.markdown_text("a|b *c* [x](y) <b>") == r"a\|b \*c\* \[x\](y) &lt;b&gt;"
+    assert escape.markdown_text("a|b *c* [x](y) <b>") == r"a\|b \*c\* \[x\](y) &lt;b&gt;"
 
 
 def test_generated_pages_do_not_depend_on_the_day(monkeypatch: pytest.MonkeyPatch) -> None:

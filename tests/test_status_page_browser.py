@@ -14,10 +14,10 @@ import lxml.html
 import pytest
 from conftest import REPO
 
-from pipeline import status_board
-from pipeline.generate import RenderContext
 from pipeline.io.partners import read_tree
 from pipeline.model.declarations import parse
+from pipeline.render import status_page as status_board
+from pipeline.render.context import RenderContext
 
 ARTIFACTS = REPO / "test-artifacts"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

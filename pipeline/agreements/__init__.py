@@ -1,8 +1,10 @@
-"""Step K4: "Partneravtale(r) i meldingstjeneren opprettes med alle 3 helseforetak i Midt".
+"""Step K4: the partner agreements in the message servers, with all three HFs (``routine.steps.K4``).
 
-- ``pipeline.agreements.states`` the state of each agreement (pending ... active), from status and evidence
+- ``pipeline.agreements.states``    the state of each agreement (pending ... active), from status and evidence
 - ``pipeline.agreements.agreement`` which agreements exist; cpaid, Start/End policy
-- ``pipeline.agreements.cpa``    one ebXML CPA (OASIS CPPA 2.0) per HF and communication party
-- ``pipeline.agreements.index``  the per-HF partner index (``schemas/partner-index.xsd``)
-- ``pipeline.agreements.render`` the ``agreements`` generator: ``<hf-key>/cpa/*.xml`` and the index
+- ``pipeline.agreements.cpa``       one ebXML CPA (OASIS CPPA 2.0) per HF and communication party
+- ``pipeline.agreements.index``     the per-HF partner index (``schemas/partner-index.xsd``): built, and read
+                                    back to say which agreements change state
+
+The ``agreements`` generator (``pipeline.render.agreements``) writes the CPAs and the indexes.
 """

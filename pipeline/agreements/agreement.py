@@ -72,10 +72,6 @@ class Agreement:
         return cpaid(self.hf.her_id, self.party.her_id)
 
     @property
-    def file_name(self) -> str:
-        return f"{self.kommune.kommune}-{self.party.her_id}.xml"
-
-    @property
     def start(self) -> dt.datetime:
         t = self.kommune.t
         if t is None:  # excluded by collect(); kept total for the type checker

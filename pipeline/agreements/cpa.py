@@ -7,7 +7,7 @@ Built with lxml from an ``Agreement``; valid against ``ebxml-cppa/cpp-cpa-2_0.xs
 - **Parties**: two PartyInfo, the HF first. Each has PartyId type ``HER`` and PartyId type
   ``ENH`` (the organisation number in Enhetsregisteret; the type NHN's CPP template uses), and a
   PartyRef to the declaration the party comes from, relative to the CPA's place in
-  ``generated/<hf-key>/cpa/``.
+  the CPA directory of its HF in generated/.
 - **Naming** (HISD 1209:2018): per process of the ordered version, Service ``S-<ACTION>``,
   Action the kodeverk 8279 code, Role ``<ACTION>sender`` / ``<ACTION>receiver``. The sender's
   role can send the action and receive ``APPREC``; the receiver's role receives the action and
@@ -46,8 +46,8 @@ from lxml import etree
 
 from pipeline.agreements.agreement import Agreement, Message
 from pipeline.agreements.states import AgreementState
-from pipeline.generate import HEADER
 from pipeline.model.catalogue import Process, Schema, catalogue
+from pipeline.render.context import HEADER
 
 NS = "http://www.oasis-open.org/committees/ebxml-cppa/schema/cpp-cpa-2_0.xsd"
 DS = "http://www.w3.org/2000/09/xmldsig#"

@@ -6,27 +6,32 @@ The schema is read from the copy shipped as package data (``pipeline/data/partne
 so validation works wherever the package is installed; a test keeps the copy identical to
 ``schemas/partner-index.xsd``. It is always available, so every index is validated before it is
 returned, with or without the official schema directory.
+
+``state_changes`` reads two indexes back (what a message server serves and what is about to be
+deployed, or a pull request's base and head) and says which agreements appear, disappear or
+change state: the one answer the plan and the deploy report both give. It goes by local names
+only and finds nothing in an index that is absent or unreadable.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import resources
 
 from lxml import etree
 
+from pipeline import layout
 from pipeline.agreements.agreement import Agreement
 from pipeline.agreements.states import AgreementState
 from pipeline.errors import XmlValidationError
-from pipeline.generate import HEADER
 from pipeline.model.models import Helseforetak
-from pipeline.xsd import safe_parser
+from pipeline.render.context import HEADER
+from pipeline.render.xml import safe_parser
 
 NS = "https://oppkobling.example/schemas/partner-index"
 SCHEMA_FILE = "partner-index.xsd"
-INDEX_FILE = "partner-index.xml"
-CPA_DIR = "cpa"
 FORMAT_VERSION = "1"
 
 
@@ -59,16 +64,11 @@ def validate(document: etree._ElementTree, *, what: str) -> None:
         raise XmlValidationError(f"{what} is not valid against {SCHEMA_FILE}: {errors}")
 
 
-def cpa_path(agreement: Agreement) -> str:
-    """The CPA's path relative to the index (and to ``generated/<hf-key>/``)."""
-    return f"{CPA_DIR}/{agreement.file_name}"
-
-
 def _agreement(root: etree._Element, a: Agreement) -> None:
     k, party, state = a.kommune, a.party, a.state
     attrs = {
         "cpaid": a.cpaid,
-        "cpa": cpa_path(a),
+        "cpa": layout.cpa_file(a.kommune.kommune, a.party.her_id),
         "cpa_status": a.cpa_status,
         "state": str(state),
         "start": a.start.isoformat(),
@@ -124,5 +124,89 @@ def build(hf: Helseforetak, agreements: Iterable[Agreement]) -> etree._ElementTr
         _agreement(root, a)
     root.addprevious(etree.Comment(f" {HEADER} "))
     document = root.getroottree()
-    validate(document, what=f"{hf.key}/{INDEX_FILE}")
+    validate(document, what=layout.partner_index(hf.key))
     return document
+
+
+# -- reading an index back ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One agreement as an index lists it."""
+
+    cpaid: str
+    kommune: str
+    kommune_name: str
+    her_id: str
+    party: str
+    state: str
+
+    @property
+    def label(self) -> str:
+        parts = []
+        if self.kommune or self.kommune_name:
+            parts.append(f"{self.kommune_name} ({self.kommune})")
+        if self.her_id or self.party:
+            parts.append(f"party {self.her_id} {self.party}".rstrip())
+        return ", ".join(parts) or self.cpaid
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """An agreement that appears (``before`` None), disappears (``after`` None) or changes state."""
+
+    agreement: Listed
+    before: str | None
+    after: str | None
+
+
+def _local(tag: object) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def _attr(el: etree._Element | None, name: str) -> str:
+    value = el.get(name) if el is not None else None
+    return value if isinstance(value, str) else ""
+
+
+def read(data: bytes | None) -> dict[str, Listed]:
+    """cpaid -> the agreement, for every agreement of an index; empty when there is none."""
+    if data is None:
+        return {}
+    try:
+        root = etree.fromstring(data, safe_parser())
+    except etree.XMLSyntaxError:
+        return {}
+    found: dict[str, Listed] = {}
+    for el in root:
+        if _local(el.tag) != "agreement":
+            continue
+        key = _attr(el, "cpaid") or _attr(el, "cpa")
+        if not key:
+            continue
+        children = {_local(c.tag): c for c in el}
+        kommune, party = children.get("kommune"), children.get("party")
+        found[key] = Listed(
+            key,
+            _attr(kommune, "number"),
+            _attr(kommune, "name"),
+            _attr(party, "her-id"),
+            _attr(party, "name"),
+            _attr(el, "state") or "?",
+        )
+    return found
+
+
+def state_changes(old: bytes | None, new: bytes | None) -> list[StateChange]:
+    """Every agreement that appears, disappears or changes state between two indexes, by label."""
+    before, after = read(old), read(new)
+    changes = []
+    for key in before.keys() | after.keys():
+        was, now = before.get(key), after.get(key)
+        if was is not None and now is not None and was.state == now.state:
+            continue
+        listed = now or was
+        assert listed is not None
+        changes.append(StateChange(listed, was.state if was else None, now.state if now else None))
+    return sorted(changes, key=lambda c: (c.agreement.label, c.agreement.cpaid))

@@ -1,98 +1,130 @@
-"""The ``oppkobling`` command: thin glue from arguments to the core and back to exit codes.
+"""The ``oppkobling`` command line: one module per command (``NAME``, ``HELP``,
+``add_arguments(parser)``, ``run(args) -> int``), dispatched by ``pipeline.cli.main``.
 
-Each subcommand is a module in this package with ``NAME``, ``HELP``, ``add_arguments(parser)``
-and ``run(args) -> int``; ``COMMANDS`` lists them in the order ``--help`` shows them.
+A command module parses its arguments, calls one use case (``pipeline.app``), hands the result to
+a reporter (``pipeline.reporters``) and returns the exit code. Command modules import no other
+command module; what they share is the vocabulary below: the options several commands take, the
+types of values on the command line, and writing to stdout and stderr.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import os
+import datetime as dt
 import sys
 from collections.abc import Sequence
-from types import ModuleType
+from pathlib import Path
 
-from pipeline import __version__
-from pipeline.errors import OppkoblingError
-
-COMMANDS: tuple[str, ...] = (
-    "validate",
-    "check",
-    "build",
-    "generate",
-    "plan",
-    "schema",
-    "schemas",
-    "timeline",
-    "status",
-    "order",
-    "new",
-    "record",
-    "deploy",
-    "rollback",
-    "drift",
-)
+from pipeline import environment
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"oppkobling: error: {message}\n")
-        raise SystemExit(2)
+def emit(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
-def _modules(names: Sequence[str] = COMMANDS) -> list[ModuleType]:
-    return [importlib.import_module(f"pipeline.cli.{name}") for name in names]
+def warn(text: str) -> None:
+    sys.stderr.write(text)
 
 
-def _named(argv: Sequence[str]) -> str | None:
-    """The command when it comes first (``oppkobling validate ...``): only its module is imported,
-    so a quick command does not pay for the imports of every other (SSH, JSON Schema, ...)."""
-    return argv[0] if argv and argv[0] in COMMANDS else None
+def add_root(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", type=Path, help="repository root (default: found from the current directory)")
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="oppkobling",
-        description="Onboard kommuner to e-health messaging with Helse Midt-Norge, as code.",
+def add_today(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--today",
+        metavar="YYYY-MM-DD",
+        help="evaluate time-relative rules on this date (default: today in Europe/Oslo)",
     )
-    parser.add_argument("--version", action="version", version=f"oppkobling {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
-    for module in _modules((only,) if only else COMMANDS):
-        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
-        module.add_arguments(p)
-        p.set_defaults(_run=module.run)
-    return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(_named(arguments))
-    args = parser.parse_args(arguments)
+def add_ar_snapshot(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--ar-snapshot",
+        type=Path,
+        metavar="FILE",
+        help="JSON export of NHN's address register; R-K3 then checks each party against it "
+        f"(or ${environment.AR_SNAPSHOT})",
+    )
+
+
+def add_format(parser: argparse.ArgumentParser, formats: Sequence[str], default: str | None = None) -> None:
+    parser.add_argument("--format", choices=list(formats), default=default or formats[0])
+
+
+def add_base(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base", metavar="REF", help="also check transitions (L1-L3) against this git revision")
+
+
+def add_xsd_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--xsd-dir",
+        type=Path,
+        help="directory of the official XSDs, laid out like Sarepta's skjema/ "
+        f"(default: ${environment.XSD_DIR}, then the user cache filled by 'oppkobling schemas fetch')",
+    )
+
+
+def add_target_options(parser: argparse.ArgumentParser, *, hf_required: bool = True) -> None:
+    """Which HF, which of its deploy targets, and how to log in to an SFTP one."""
+    parser.add_argument("--hf", required=hf_required, metavar="KEY", help="the helseforetak's key, e.g. st-olavs")
+    parser.add_argument(
+        "--target",
+        metavar="TARGET",
+        help="dir:PATH or sftp://USER@HOST:PORT/PATH (default: deploy.target in the HF's declaration)",
+    )
+    parser.add_argument(
+        "--known-hosts",
+        type=Path,
+        metavar="FILE",
+        help=f"known_hosts file holding the SFTP server's host key (default: ${environment.KNOWN_HOSTS}, "
+        "then ~/.ssh/known_hosts); unknown hosts are refused",
+    )
+    parser.add_argument(
+        "--identity",
+        type=Path,
+        metavar="FILE",
+        help=f"private key for SFTP login (default: ${environment.SSH_KEY}); never a file inside the repository",
+    )
+    add_root(parser)
+
+
+def add_break_lock(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--break-lock",
+        action="store_true",
+        help="remove the target's lock first (only when you know no deploy is running there)",
+    )
+
+
+def add_party(parser: argparse.ArgumentParser, *, hf: bool = True) -> None:
+    """Which HF and which communication party a record is about."""
+    from pipeline.model.models import HF_KEYS
+
+    if hf:
+        parser.add_argument("--hf", required=True, choices=HF_KEYS, help="the helseforetak")
+    parser.add_argument("--her-id", required=True, type=her_id, help="the communication party's HER-id")
+
+
+def day(value: str) -> dt.date:
     try:
-        code: int = args._run(args)
-    except OppkoblingError as exc:
-        sys.stderr.write(f"oppkobling: error: {exc}\n")
-        return exc.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write("oppkobling: interrupted\n")
-        return 130
-    except BrokenPipeError:
-        return 1
-    except Exception as exc:
-        # Every expected failure is an OppkoblingError or a finding; reaching here is a bug. Say
-        # so in one line; the traceback is for whoever debugs it, on request.
-        if os.environ.get("OPPKOBLING_DEBUG"):
-            raise
-        sys.stderr.write(
-            f"oppkobling: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in oppkobling; rerun with OPPKOBLING_DEBUG=1 for details and report it.\n"
-        )
-        return 70
-    return code
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date YYYY-MM-DD") from None
 
 
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+def moment(value: str) -> dt.datetime:
+    try:
+        found = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 time (2027-03-30T09:00:00+02:00)") from None
+    if found.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{value!r} has no UTC offset (write e.g. 2027-03-30T09:00:00+02:00)")
+    return found
+
+
+def her_id(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a HER-id (a positive number)")
+    return int(value)

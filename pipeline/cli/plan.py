@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 
-from pipeline.cli import common
-from pipeline.generate import RenderContext, render_all
-from pipeline.io.partners import read_revision
-from pipeline.model.declarations import parse
-from pipeline.plan import COMMENT_LIMIT, make_plan, render_markdown
+from pipeline import cli
+from pipeline.app import inputs
+from pipeline.app.plan import plan
+from pipeline.reporters import plan as reports
 
 NAME = "plan"
 HELP = "show what this change does at each HF: agreements added/changed/removed, state changes, timelines"
@@ -17,34 +15,25 @@ HELP = "show what this change does at each HF: agreements added/changed/removed,
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base", metavar="REF", default="HEAD", help="git revision to compare with (default: HEAD)")
-    parser.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    cli.add_format(parser, list(reports.FORMATS))
     parser.add_argument(
         "--max-chars",
         type=int,
-        default=COMMENT_LIMIT,
-        help=f"truncate markdown to this many characters, saying so (default {COMMENT_LIMIT}: a GitHub comment; "
-        "a job summary allows 1 MiB)",
+        default=reports.COMMENT_LIMIT,
+        help=f"truncate markdown to this many characters, saying so (default {reports.COMMENT_LIMIT}: a GitHub "
+        "comment; a job summary allows 1 MiB)",
     )
-    common.add_today(parser)
-    common.add_ar_snapshot(parser)
-    common.add_root(parser)
+    cli.add_today(parser)
+    cli.add_ar_snapshot(parser)
+    cli.add_root(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = common.load(args, base_ref=args.base)
-    base = loaded.base if loaded.base is not None else parse(read_revision(loaded.root, args.base))
-    # In-memory renders for comparison only: schema validation is check's and build's job.
-    plan = make_plan(
+    result = plan(
+        inputs.repository(args.root),
         base_ref=args.base,
-        today=common.today(args),
-        base=base,
-        head=loaded.declarations,
-        base_files=render_all(base, RenderContext(schemas=None)),
-        head_files=render_all(loaded.declarations, RenderContext(schemas=None)),
-        findings=loaded.findings,
+        today=inputs.today(args.today),
+        ar_snapshot=inputs.ar_snapshot(args.ar_snapshot),
     )
-    if args.format == "json":
-        common.emit(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False) + "\n")
-    else:
-        common.emit(render_markdown(plan, limit=max(args.max_chars, 1000)))
+    cli.emit(reports.FORMATS[args.format](result, max(args.max_chars, 1000)))
     return 0

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pipeline.cli import common
-from pipeline.errors import UsageError
+from pipeline import cli
+from pipeline.app import inputs
+from pipeline.app.validate import validate
 from pipeline.findings import has_errors
-from pipeline.reporters import REPORTERS
+from pipeline.reporters import findings as reports
 
 NAME = "validate"
 HELP = "check declarations against the schema and every rule of the routine"
@@ -22,30 +23,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="report only these files (cross-file rules still see all)",
     )
-    common.add_today(parser)
-    common.add_ar_snapshot(parser)
-    common.add_format(parser)
+    cli.add_today(parser)
+    cli.add_ar_snapshot(parser)
+    cli.add_format(parser, sorted(reports.FORMATS), "text")
     parser.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
-    parser.add_argument("--base", metavar="REF", help="also check transitions (L1-L3) against this git revision")
-    common.add_root(parser)
-
-
-def selected(root: Path, paths: list[Path]) -> list[str]:
-    chosen = []
-    for p in paths:
-        absolute = (p if p.is_absolute() else Path.cwd() / p).resolve()
-        if not absolute.is_relative_to(root.resolve()):
-            raise UsageError(f"{p} is outside the repository {root}")
-        if not absolute.exists() and not absolute.is_symlink():
-            raise UsageError(f"{p}: no such file")
-        chosen.append(absolute.relative_to(root.resolve()).as_posix())
-    return chosen
+    cli.add_base(parser)
+    cli.add_root(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    repo, findings = common.checked(args, base_ref=args.base)
-    if args.paths:
-        wanted = set(selected(repo, args.paths))
-        findings = [f for f in findings if f.file in wanted]
-    common.emit(REPORTERS[args.format](findings))
+    findings = validate(
+        inputs.repository(args.root),
+        today=inputs.today(args.today),
+        base_ref=args.base,
+        ar_snapshot=inputs.ar_snapshot(args.ar_snapshot),
+        only=args.paths,
+    )
+    cli.emit(reports.FORMATS[args.format](findings))
     return 1 if has_errors(findings, strict=args.strict) else 0

@@ -1,14 +1,14 @@
 """Deploying ``generated/<hf-key>/`` to the message server an HF reads from.
 
-- ``pipeline.deploy.target``  the ``Target`` protocol, target specs (``dir:PATH``, ``sftp://...``),
-  the layout every target shares (``releases/<id>/``, ``current``, ``deploy.lock``)
-- ``pipeline.deploy.dirtarget`` a directory (file share): ``current`` is a symlink swapped atomically
-- ``pipeline.deploy.sftp``    the same over SFTP: ``current`` is a marker file renamed into place last
-- ``pipeline.deploy.lock``    the lock record and when it counts as stale
-- ``pipeline.deploy.engine``  plan, apply, drift and rollback, written once against ``Target``
-- ``pipeline.deploy.index``   optional: agreement state changes read from the per-HF index
-- ``pipeline.deploy.local``   the work-tree edge: the release to deploy, git commit and dirtiness, freshness
+- ``pipeline.deploy.target``      the ``Target`` protocol and target specs (``dir:PATH``, ``sftp://...``)
+- ``pipeline.deploy.dir_target``  a directory (file share): ``current`` is a symlink swapped atomically
+- ``pipeline.deploy.sftp_target`` the same over SFTP: ``current`` is a marker file renamed into place last
+                                  (needs the optional ``oppkobling[sftp]`` extra, paramiko)
+- ``pipeline.deploy.lock``        the lock record and when it counts as stale
+- ``pipeline.deploy.engine``      preview, apply, drift and rollback, written once against ``Target``
 
-A release is complete once its deployed manifest (``.oppkobling-deploy.json``) is written, which
-happens after every file and before the switch; a reader only ever follows ``current``.
+What to deploy, and whether generated/ is what the declarations generate, is decided by the use
+cases (``pipeline.app.deploy``) with ``pipeline.io.generated_tree``. A release is complete once
+its deploy record (``.oppkobling-deploy.json``) is written, which happens after every file and
+before the switch; a reader only ever follows ``current``.
 """

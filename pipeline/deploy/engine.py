@@ -1,4 +1,4 @@
-"""Plan, apply, drift and rollback: written once, for every ``Target``.
+"""Preview, apply, drift and rollback: written once, for every ``Target``.
 
 What a target serves is read back from it (every file of the current release, hashed), never
 taken from the deployed manifest, so a file edited by hand on the server shows up as a change to
@@ -13,23 +13,15 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from pipeline import __version__
-from pipeline.deploy import index
+from pipeline import __version__, changes, layout
+from pipeline.agreements import index
+from pipeline.changes import Change
 from pipeline.deploy.lock import LockInfo, pid_alive, stale_reason
-from pipeline.deploy.target import (
-    LOCK,
-    MANIFEST,
-    RELEASE_ID,
-    RELEASES,
-    Target,
-    check_relative,
-    release_dir,
-)
+from pipeline.deploy.target import RELEASE_ID, Target, check_relative
 from pipeline.errors import DeployError, LockError
-
-ChangeKind = Literal["add", "change", "remove"]
+from pipeline.layout import DEPLOY_LOCK, DEPLOY_RECORD, RELEASES, release_dir
 
 
 @dataclass(frozen=True)
@@ -43,25 +35,21 @@ class Release:
 
 
 @dataclass(frozen=True)
-class Change:
-    kind: ChangeKind
-    path: str
-
-
-@dataclass(frozen=True)
 class Served:
     release: str | None
     files: dict[str, bytes]
-    manifest: dict[str, Any] | None
+    record: dict[str, Any] | None  # the release's deploy record
 
 
 @dataclass(frozen=True)
-class Plan:
+class Preview:
+    """What a deploy of ``release`` would change at the target."""
+
     target: str
     served: Served
     changes: tuple[Change, ...]
     unchanged: int
-    agreements: tuple[str, ...]
+    agreements: tuple[index.StateChange, ...]
 
     @property
     def empty(self) -> bool:
@@ -70,7 +58,7 @@ class Plan:
 
 @dataclass(frozen=True)
 class Applied:
-    plan: Plan
+    preview: Preview
     release: str | None
     removed: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
@@ -90,24 +78,13 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def diff(served: Mapping[str, bytes], wanted: Mapping[str, bytes]) -> tuple[list[Change], int]:
-    """Changes that turn ``served`` into ``wanted``, sorted by path, and how many files are equal."""
-    changes: list[Change] = []
-    same = 0
-    for path in sorted(set(served) | set(wanted)):
-        if path not in served:
-            changes.append(Change("add", path))
-        elif path not in wanted:
-            changes.append(Change("remove", path))
-        elif served[path] != wanted[path]:
-            changes.append(Change("change", path))
-        else:
-            same += 1
-    return changes, same
+def digests(files: Mapping[str, bytes]) -> dict[str, str]:
+    return {p: sha256(c) for p, c in files.items()}
 
 
-def read_manifest(target: Target, release_id: str) -> dict[str, Any] | None:
-    data = target.read(f"{release_dir(release_id)}/{MANIFEST}")
+def read_record(target: Target, release_id: str) -> dict[str, Any] | None:
+    """The deploy record of a release; None for an incomplete release (or one not ours)."""
+    data = target.read(f"{release_dir(release_id)}/{DEPLOY_RECORD}")
     if data is None:
         return None
     try:
@@ -123,7 +100,7 @@ def releases(target: Target) -> list[str]:
 
 
 def complete_releases(target: Target) -> list[str]:
-    return [r for r in releases(target) if read_manifest(target, r) is not None]
+    return [r for r in releases(target) if read_record(target, r) is not None]
 
 
 def served(target: Target) -> Served:
@@ -133,28 +110,30 @@ def served(target: Target) -> Served:
     base = release_dir(current)
     files = {}
     for path in target.list_files(base):
-        if path == MANIFEST:
+        if path == DEPLOY_RECORD:
             continue
         data = target.read(f"{base}/{check_relative(path)}")
         if data is not None:
             files[path] = data
-    return Served(current, files, read_manifest(target, current))
+    return Served(current, files, read_record(target, current))
 
 
-def plan(target: Target, release: Release) -> Plan:
+def preview(target: Target, release: Release) -> Preview:
     for path in release.files:
         check_relative(path)
-        if path == MANIFEST:
-            raise DeployError(f"generated/{release.hf}/{MANIFEST} uses a name reserved for the deployed manifest")
+        if path == DEPLOY_RECORD:
+            raise DeployError(
+                f"{layout.in_generated(release.hf)}/{DEPLOY_RECORD} uses a name reserved for the deployed manifest"
+            )
     now = served(target)
-    changes, same = diff(now.files, release.files)
-    agreements = tuple(index.state_changes(now.files, release.files))
-    return Plan(target.description, now, tuple(changes), same, agreements)
+    found, same = changes.diff(digests(now.files), digests(release.files))
+    states = index.state_changes(now.files.get(layout.PARTNER_INDEX), release.files.get(layout.PARTNER_INDEX))
+    return Preview(target.description, now, tuple(found), same, tuple(states))
 
 
 def lock_status(target: Target, locking: Locking, now: dt.datetime) -> str | None:
-    """A line for the plan when the target is locked (the plan itself needs no lock)."""
-    data = target.read(LOCK)
+    """A line for the preview when the target is locked (the preview itself needs no lock)."""
+    data = target.read(DEPLOY_LOCK)
     if data is None:
         return None
     return _lock_message(target, data, locking, now)
@@ -164,7 +143,7 @@ def _lock_message(target: Target, data: bytes, locking: Locking, now: dt.datetim
     info = LockInfo.from_bytes(data)
     if info is None:
         return (
-            f"{target.description}: {LOCK} is not a lock oppkobling wrote; nothing was changed. "
+            f"{target.description}: {DEPLOY_LOCK} is not a lock oppkobling wrote; nothing was changed. "
             f"If no deploy is running, clear it with: {locking.hint}"
         )
     reason = stale_reason(info, now=now, this_host=locking.this_host, alive=locking.alive)
@@ -181,10 +160,10 @@ def _lock_message(target: Target, data: bytes, locking: Locking, now: dt.datetim
 
 def break_lock(target: Target) -> str | None:
     """Remove the lock whatever it is; returns a line saying whose it was."""
-    data = target.read(LOCK)
+    data = target.read(DEPLOY_LOCK)
     if data is None:
         return None
-    target.remove(LOCK)
+    target.remove(DEPLOY_LOCK)
     info = LockInfo.from_bytes(data)
     return f"removed the lock held by {info.describe() if info else 'an unreadable lock file'}"
 
@@ -192,8 +171,8 @@ def break_lock(target: Target) -> str | None:
 @contextlib.contextmanager
 def hold(target: Target, locking: Locking, now: dt.datetime) -> Iterator[None]:
     mine = locking.info.to_bytes()
-    if not target.create_exclusive(LOCK, mine):
-        data = target.read(LOCK)
+    if not target.create_exclusive(DEPLOY_LOCK, mine):
+        data = target.read(DEPLOY_LOCK)
         if data is None:
             raise LockError(f"{target.description}: the lock was released while taking it; try again")
         raise LockError(_lock_message(target, data, locking, now))
@@ -202,8 +181,8 @@ def hold(target: Target, locking: Locking, now: dt.datetime) -> Iterator[None]:
     finally:
         # Only remove the lock if it is still ours (someone may have broken it meanwhile).
         with contextlib.suppress(DeployError):
-            if target.read(LOCK) == mine:
-                target.remove(LOCK)
+            if target.read(DEPLOY_LOCK) == mine:
+                target.remove(DEPLOY_LOCK)
 
 
 def _next_id(existing: list[str], now: dt.datetime) -> str:
@@ -214,9 +193,10 @@ def _next_id(existing: list[str], now: dt.datetime) -> str:
     return f"r{seq:06d}-{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
 
 
-def manifest(
+def record(
     release: Release, release_id: str, *, target: str, who: str, now: dt.datetime, previous: str | None
 ) -> bytes:
+    """The deploy record of a new release: what it holds, where it came from, who deployed it."""
     doc = {
         "release": release_id,
         "hf": release.hf,
@@ -249,7 +229,7 @@ def apply(
     """
     target.ensure_root()
     with hold(target, locking, now):
-        p = plan(target, release)
+        p = preview(target, release)
         if p.empty:
             return Applied(p, None)
         existing = releases(target)
@@ -257,7 +237,7 @@ def apply(
         removed: list[str] = []
         notes: list[str] = []
         for r in existing:
-            if r != current and read_manifest(target, r) is None:
+            if r != current and read_record(target, r) is None:
                 target.remove_tree(release_dir(r))
                 removed.append(r)
                 notes.append(f"removed incomplete release {r} (left by an interrupted deploy)")
@@ -265,10 +245,10 @@ def apply(
         base = release_dir(new)
         for path in sorted(release.files):
             target.write(f"{base}/{path}", release.files[path])
-        # The manifest is written last: a release without it is incomplete and never switched to.
+        # The record is written last: a release without it is incomplete and never switched to.
         target.write(
-            f"{base}/{MANIFEST}",
-            manifest(release, new, target=target.description, who=who, now=now, previous=current),
+            f"{base}/{DEPLOY_RECORD}",
+            record(release, new, target=target.description, who=who, now=now, previous=current),
         )
         target.switch(new)
         older = [r for r in complete_releases(target) if r != new]
@@ -282,7 +262,7 @@ def apply(
 class RolledBack:
     previous: str
     release: str
-    manifest: dict[str, Any] | None
+    record: dict[str, Any] | None
 
 
 def rollback(target: Target, *, locking: Locking, now: dt.datetime) -> RolledBack:
@@ -298,7 +278,7 @@ def rollback(target: Target, *, locking: Locking, now: dt.datetime) -> RolledBac
             raise DeployError(f"{target.description}: no release older than {current} is kept; cannot roll back")
         back = earlier[-1]
         target.switch(back)
-        return RolledBack(current, back, read_manifest(target, back))
+        return RolledBack(current, back, read_record(target, back))
 
 
 @dataclass(frozen=True)
@@ -312,8 +292,9 @@ class Drift:
         return not self.differences
 
 
-def drift(target: Target, wanted: Mapping[str, bytes]) -> Drift:
-    """What the target serves against ``wanted``: missing (``add``), extra (``remove``), changed."""
+def drift(target: Target, wanted: Mapping[str, str]) -> Drift:
+    """What the target serves against ``wanted`` (path -> sha256): missing (added), extra
+    (removed), changed."""
     now = served(target)
-    changes, _ = diff(now.files, wanted)
-    return Drift(target.description, now, tuple(changes))
+    found, _ = changes.diff(digests(now.files), wanted)
+    return Drift(target.description, now, tuple(found))

@@ -1,13 +1,13 @@
 """What a deploy target is: where it lives (a spec) and what it can do (the ``Target`` protocol).
 
-Every target has the same layout under its root::
+Every target has the same layout under its root (names in ``pipeline.layout``)::
 
-    releases/<id>/...                 one complete copy of generated/<hf-key>/ per deploy
-    releases/<id>/.oppkobling-deploy.json  the deployed manifest, written after every file
-    current                           names the release being served (switched atomically)
-    deploy.lock                       present while a deploy or rollback runs
+    releases/<id>/...                       one complete copy of generated/<hf-key>/ per deploy
+    releases/<id>/.oppkobling-deploy.json   the deploy record, written after every file
+    current                                 names the release being served (switched atomically)
+    deploy.lock                             present while a deploy or rollback runs
 
-Implementations only move bytes; plan, apply, drift and rollback live in ``pipeline.deploy.engine``.
+Implementations only move bytes; preview, apply, drift and rollback live in ``pipeline.deploy.engine``.
 """
 
 from __future__ import annotations
@@ -20,16 +20,9 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from pipeline.errors import DeployError, UsageError
+from pipeline.layout import is_safe_relative
 
-RELEASES = "releases"
-CURRENT = "current"
-LOCK = "deploy.lock"
-MANIFEST = ".oppkobling-deploy.json"
 RELEASE_ID = re.compile(r"^r(?P<seq>[0-9]{6})-(?P<stamp>[0-9]{8}T[0-9]{6}Z)$")
-
-
-def release_dir(release_id: str) -> str:
-    return f"{RELEASES}/{release_id}"
 
 
 def check_release_id(value: str, where: str) -> str:
@@ -40,8 +33,7 @@ def check_release_id(value: str, where: str) -> str:
 
 
 def check_relative(path: str) -> str:
-    parts = path.split("/")
-    if not path or path.startswith("/") or "\\" in path or any(p in ("", ".", "..") for p in parts):
+    if not is_safe_relative(path):
         raise DeployError(f"unsafe path {path!r} for a deploy target")
     return path
 

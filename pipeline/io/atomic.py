@@ -30,10 +30,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import layout
+from pipeline import environment, layout
 from pipeline.errors import LockError, RepositoryError
 
-LOCK_WAIT_ENV = "OPPKOBLING_LOCK_WAIT"
+LOCK_WAIT_ENV = environment.LOCK_WAIT
 LOCK_WAIT = 5.0
 
 _AT_FDCWD = -100

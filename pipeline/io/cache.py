@@ -37,9 +37,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline import __version__, layout
+from pipeline import __version__, environment, layout
 
-ENV = "OPPKOBLING_CACHE"
+ENV = environment.CACHE
 FORMAT = 1
 KEEP = {"render": 2}  # entries kept per kind (oldest removed first): renders are large at scale
 KEEP_DEFAULT = 8
@@ -156,7 +156,7 @@ def content_key(tree: Tree) -> str:
 
 
 def _secret() -> bytes | None:
-    base = layout.user_cache(os.environ.get("XDG_CACHE_HOME"))
+    base = layout.user_cache(os.environ.get(environment.XDG_CACHE_HOME))
     path = base / "cache-secret"
     try:
         return bytes.fromhex(path.read_text("ascii").strip())

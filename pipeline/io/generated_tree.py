@@ -54,11 +54,6 @@ class Summary:
         return f"{layout.GENERATED}/ {verb}: {counts}, {self.unchanged} unchanged"
 
 
-def check_path(path: str) -> None:
-    if not layout.is_safe_relative(path):
-        raise ValueError(f"generator produced an unsafe path {path!r}")
-
-
 # -- what is on disk -----------------------------------------------------------------------------
 
 
@@ -208,7 +203,7 @@ def write(root: Path, files: Files, *, held: atomic.Lock | None = None) -> Summa
     old tree as it was."""
     if isinstance(files, Mapping):  # everything checked before anything is touched
         for path in files:
-            check_path(path)
+            layout.check_generated(path)
     if held is not None and held.shared:
         raise LockError(f"writing {layout.GENERATED}/ needs the exclusive lock")
     with contextlib.nullcontext(held) if held is not None else atomic.repo_lock(root):
@@ -222,7 +217,7 @@ def write(root: Path, files: Files, *, held: atomic.Lock | None = None) -> Summa
         made: set[str] = set()
         try:
             for path, content in _pairs(files):
-                check_path(path)
+                layout.check_generated(path)
                 produced.add(path)
                 kind = _judge(on_disk.entries.get(path), lambda: (gen / path).read_bytes() == content)  # noqa: B023
                 if kind is None:

@@ -1,87 +1,34 @@
-"""Reporters turn findings into text for a person or a machine. They sit in a registry keyed
-by format name, so the CLI offers exactly the formats registered here."""
+"""Every output oppkobling writes, in one registry: for each kind of result, the formats it can be
+written in and the function that writes each. A command's ``--format`` offers exactly the
+formats registered for its result; no command formats anything itself.
+
+============ ============================ ==============================================
+kind         formats                      written by
+============ ============================ ==============================================
+findings     text, json, github           ``validate``, ``check``, ``build``, ``generate``
+plan         markdown, json               ``plan``
+status       text, markdown, json         ``status``
+timeline     text, json                   ``timeline``
+deploy       text                         ``deploy``, ``rollback``, ``drift``
+edits        text                         ``record`` (and ``new``, ``order``, ``schema``, ``schemas``)
+============ ============================ ==============================================
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
-
-from pipeline.findings import Finding, count
-
-Reporter = Callable[[Sequence[Finding]], str]
-REPORTERS: dict[str, Reporter] = {}
-
-GITHUB_ANNOTATION_LIMIT = 10
+from collections.abc import Callable, Mapping
 
 
-def reporter(name: str) -> Callable[[Reporter], Reporter]:
-    def register(fn: Reporter) -> Reporter:
-        REPORTERS[name] = fn
-        return fn
+def registry() -> dict[str, Mapping[str, Callable[..., str]]]:
+    """Every kind of result and its formats. (A function, not a module constant: a command
+    imports only the reporter it uses, and the cached ``validate`` must start quickly.)"""
+    from pipeline.reporters import deploy, edits, findings, plan, status, timeline
 
-    return register
-
-
-def summary_line(findings: Sequence[Finding]) -> str:
-    c = count(findings)
-    if not findings:
-        return "no findings: every declaration follows the routine"
-    return f"{c['error']} error(s), {c['warning']} warning(s)"
-
-
-def _one_line(message: str) -> str:
-    # One finding, one line: a value quoted in a message may hold a line break.
-    return message.replace("\r", "\\r").replace("\n", "\\n")
-
-
-@reporter("text")
-def text(findings: Sequence[Finding]) -> str:
-    lines = [f"{f.location}: {f.severity.value} {f.rule} {_one_line(f.message)}" for f in findings]
-    lines.append(summary_line(findings))
-    return "\n".join(lines) + "\n"
-
-
-@reporter("json")
-def as_json(findings: Sequence[Finding]) -> str:
-    c = count(findings)
-    doc = {
-        "findings": [f.as_dict() for f in findings],
-        "summary": {"errors": c["error"], "warnings": c["warning"], "total": len(findings)},
+    return {
+        "findings": findings.FORMATS,
+        "plan": plan.FORMATS,
+        "status": status.FORMATS,
+        "timeline": timeline.FORMATS,
+        "deploy": deploy.FORMATS,
+        "edits": edits.FORMATS,
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-
-
-def _escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(value: str) -> str:
-    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
-
-
-@reporter("github")
-def github(findings: Sequence[Finding]) -> str:
-    """Workflow commands. GitHub shows about ten annotations per severity per step, so the first
-    ten of each are annotated and the rest are counted (the plan's summary lists them all)."""
-    lines = []
-    shown = {"error": 0, "warning": 0}
-    for f in findings:
-        sev = f.severity.value
-        if shown[sev] >= GITHUB_ANNOTATION_LIMIT:
-            continue
-        shown[sev] += 1
-        props = ",".join(
-            [
-                f"file={_escape_property(f.file)}",
-                f"line={f.line}",
-                f"col={f.column}",
-                f"title={_escape_property(f.rule)}",
-            ]
-        )
-        lines.append(f"::{sev} {props}::{_escape_data(f.message)}")
-    c = count(findings)
-    hidden = c["error"] + c["warning"] - shown["error"] - shown["warning"]
-    if hidden:
-        lines.append(f"::notice::{hidden} more finding(s) not annotated; see the job summary")
-    lines.append(summary_line(findings))
-    return "\n".join(lines) + "\n"

@@ -9,13 +9,13 @@ from conftest import REPO
 from lxml import etree
 
 from pipeline.agreements import cpa
-from pipeline.agreements.render import render
-from pipeline.generate import RenderContext
 from pipeline.io.partners import read_tree
 from pipeline.model.declarations import DeclarationSet, parse
 from pipeline.model.models import HF_KEYS, Kommune
+from pipeline.render.agreements import render
+from pipeline.render.context import RenderContext
+from pipeline.render.xsd import SchemaSet
 from pipeline.routine import calendar
-from pipeline.xsd import SchemaSet
 
 T = dt.date(2027, 3, 2)
 HER = 8170001

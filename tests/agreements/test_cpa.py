@@ -13,11 +13,11 @@ from lxml import etree
 
 from agreements.support import CPA_NS, bindings, examples, parse_xml, party_infos, rendered, roles
 from pipeline.agreements import agreement, cpa
-from pipeline.generate import HEADER
 from pipeline.model.catalogue import catalogue
 from pipeline.model.models import HF_KEYS
+from pipeline.render.context import HEADER
+from pipeline.render.xsd import SchemaSet
 from pipeline.routine import calendar
-from pipeline.xsd import SchemaSet
 
 A = f"{{{cpa.NS}}}"
 # Element -> its xs:ID attribute besides tns:id; the IDREF attributes (CPPA 2.0 schema).

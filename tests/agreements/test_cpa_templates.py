@@ -11,18 +11,20 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
+from pipeline import layout
 from pipeline.agreements import cpa
 from pipeline.agreements.agreement import Agreement, collect
-from pipeline.agreements.render import TO_ROOT, serialise
 from pipeline.io.partners import read_tree
 from pipeline.model.declarations import parse
+from pipeline.render.xml import serialise
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import synth
 
 
 def _bytes(a: Agreement) -> bytes:
-    return serialise(cpa.build(a, hf_ref=TO_ROOT + a.hf_source, party_ref=TO_ROOT + a.kommune_source))
+    to_root = layout.CPA_TO_ROOT
+    return serialise(cpa.build(a, hf_ref=to_root + a.hf_source, party_ref=to_root + a.kommune_source))
 
 
 @pytest.fixture(scope="module")

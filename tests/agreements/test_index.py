@@ -7,10 +7,11 @@ from conftest import REPO
 from lxml import etree
 
 from agreements.support import examples, parse_xml, rendered
+from pipeline import layout
 from pipeline.agreements import index
 from pipeline.errors import XmlValidationError
 from pipeline.model.models import HF_KEYS
-from pipeline.xsd import safe_parser
+from pipeline.render.xml import safe_parser
 
 NS = {"i": index.NS}
 
@@ -20,7 +21,7 @@ def repo_schema() -> etree.XMLSchema:
 
 
 def indexes(files: dict[str, bytes]) -> dict[str, etree._Element]:
-    return {hf: parse_xml(files[f"{hf}/{index.INDEX_FILE}"]) for hf in HF_KEYS}
+    return {hf: parse_xml(files[layout.partner_index(hf)]) for hf in HF_KEYS}
 
 
 def test_the_packaged_schema_is_the_one_in_schemas() -> None:
@@ -102,7 +103,7 @@ def test_an_hf_without_agreements_still_gets_an_index() -> None:
     declarations = examples()
     declarations.kommuner = [k for k in declarations.kommuner if k.model.status == "planned"]
     files = rendered(declarations)
-    assert sorted(files) == sorted(f"{hf}/{index.INDEX_FILE}" for hf in HF_KEYS)
+    assert sorted(files) == sorted(layout.partner_index(hf) for hf in HF_KEYS)
     for root in indexes(files).values():
         assert root.findall("i:agreement", NS) == []
 

@@ -14,18 +14,19 @@ import pytest
 from conftest import REPO
 
 from agreements.support import example_files, examples, rendered
-from pipeline.agreements import render as render_module
 from pipeline.errors import XmlValidationError
-from pipeline.generate import GENERATOR_MODULES, GENERATORS, RenderContext, render_all
 from pipeline.model.declarations import parse
 from pipeline.model.models import HF_KEYS
-from pipeline.xsd import SchemaSet
+from pipeline.render import agreements as render_module
+from pipeline.render.context import RenderContext
+from pipeline.render.generators import GENERATORS, render_all
+from pipeline.render.xsd import SchemaSet
 
 DIGEST = """
 import hashlib, json
-from pipeline.agreements.render import render
+from pipeline.render.agreements import render
 from pipeline.model.declarations import parse
-from pipeline.generate import RenderContext
+from pipeline.render.context import RenderContext
 from pipeline.io.partners import read_tree
 files, _ = read_tree(__import__("pathlib").Path({root!r}))
 out = {{p: hashlib.sha256(c).hexdigest() for p, c in render(parse(files), RenderContext(None))}}
@@ -34,9 +35,8 @@ print(json.dumps(out, sort_keys=True))
 
 
 def test_registered_as_the_agreements_generator() -> None:
-    assert "pipeline.agreements.render" in GENERATOR_MODULES
     files = render_all(examples(), RenderContext(None))
-    assert GENERATORS["agreements"] is render_module.render
+    assert {g.name: g.render for g in GENERATORS}["agreements"] is render_module.render
     assert sum(1 for p in files if "/cpa/" in p) == 21
     assert all(f"{hf}/partner-index.xml" in files for hf in HF_KEYS)
 

@@ -3,7 +3,6 @@ their own: the real generators (agreements, fixtures, ...) have their own tests.
 
 from __future__ import annotations
 
-import importlib
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,10 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import TODAY, Repo
 
-from pipeline import generate
-from pipeline.cli import build_parser, main
-from pipeline.generate import HEADER, RenderContext
+from pipeline.cli.main import main
 from pipeline.model.declarations import DeclarationSet
+from pipeline.render import generators
+from pipeline.render.context import HEADER, RenderContext
 
 
 def tiny(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
@@ -28,12 +27,7 @@ def tiny(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple
 
 @pytest.fixture(autouse=True)
 def tiny_generator(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Import every command and generator module first, so none registers into the stand-in.
-    build_parser()
-    for module in generate.GENERATOR_MODULES:
-        importlib.import_module(module)
-    monkeypatch.setattr(generate, "GENERATOR_MODULES", ())
-    monkeypatch.setattr(generate, "GENERATORS", {"tiny": tiny})
+    monkeypatch.setattr(generators, "GENERATORS", (generators.Generator("tiny", tiny),))
 
 
 @pytest.fixture(autouse=True)

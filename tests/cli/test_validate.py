@@ -12,7 +12,8 @@ import pytest
 from conftest import TODAY, Repo
 
 from pipeline.findings import Finding, Location, Severity
-from pipeline.reporters import GITHUB_ANNOTATION_LIMIT, REPORTERS
+from pipeline.reporters.findings import FORMATS as REPORTERS
+from pipeline.reporters.findings import GITHUB_ANNOTATION_LIMIT
 
 STJORDAL = "partners/kommuner/5035-stjordal.yaml"
 TEXT_LINE = re.compile(

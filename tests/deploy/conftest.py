@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO, TODAY
 
-import pipeline.cli as cli_package
-from deploy.support import DEPLOY_COMMANDS, SSHD, V1, Cli, Result, Srv, Sshd, Work, git
-from pipeline.cli import main
-from pipeline.deploy import local
+import pipeline.cli.main as cli_main
+from deploy.support import DEPLOY_COMMANDS, SSHD, V1, Cli, Result, Srv, Sshd, Work, git, on_disk
+from pipeline.app import deploy as app_deploy
+from pipeline.cli.main import main
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def cli_real(work: Work, capsys: pytest.CaptureFixture[str], monkeypatch: pytest
     """``oppkobling`` run in-process in the work tree (with --root and, for deploy, --today)."""
     monkeypatch.setenv("USER", "tester")
     # Only this issue's commands: an unrelated command that fails to import must not fail these tests.
-    monkeypatch.setattr(cli_package, "COMMANDS", DEPLOY_COMMANDS)
+    monkeypatch.setattr(cli_main, "COMMANDS", DEPLOY_COMMANDS)
     monkeypatch.delenv("OPPKOBLING_SSH_KEY", raising=False)
     monkeypatch.delenv("OPPKOBLING_KNOWN_HOSTS", raising=False)
 
@@ -58,7 +58,7 @@ def cli_real(work: Work, capsys: pytest.CaptureFixture[str], monkeypatch: pytest
 def cli(cli_real: Cli, monkeypatch: pytest.MonkeyPatch) -> Cli:
     """As ``cli_real``, but generated/ counts as fresh: these trees are hand-made, not what the
     declarations generate (freshness has its own tests in test_guards.py)."""
-    monkeypatch.setattr(local, "stale", lambda root, declarations: [])
+    monkeypatch.setattr(app_deploy, "expected", lambda root, loaded: on_disk(root))
     return cli_real
 
 

@@ -3,20 +3,26 @@ broken off midway, with no chance to clean up (argv: N, then the oppkobling argu
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import sys
 
-import pipeline.cli as cli_package
-from pipeline.cli import main
-from pipeline.deploy import local
-from pipeline.deploy.dirtarget import DirTarget
-from pipeline.deploy.sftp import SftpTarget
+import pipeline.cli.main as cli_main
+from pipeline.app import deploy as app_deploy
+from pipeline.cli.main import main
+from pipeline.deploy.dir_target import DirTarget
+from pipeline.deploy.sftp_target import SftpTarget
 
-cli_package.COMMANDS = ("deploy", "rollback", "drift")
+cli_main.COMMANDS = ("deploy", "rollback", "drift")
 limit = int(sys.argv[1])
 written = [0]
-local.stale = lambda root, declarations: []  # hand-made generated/ (as in conftest.cli)
+# The hand-made generated/ is what the declarations generate (as in conftest.cli).
+app_deploy.expected = lambda root, loaded: {
+    p.relative_to(root / "generated").as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+    for p in (root / "generated").rglob("*")
+    if p.is_file()
+}
 
 for cls in (DirTarget, SftpTarget):
     original = cls.write

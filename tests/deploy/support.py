@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -15,6 +16,16 @@ SSHD = Path("/usr/sbin/sshd")
 
 V1 = {"cpa/a.xml": b"<a>1</a>\n", "cpa/b.xml": b"<b>1</b>\n", "index.txt": b"one\n"}
 V2 = {"cpa/a.xml": b"<a>2</a>\n", "cpa/b.xml": b"<b>1</b>\n", "cpa/c.xml": b"<c>2</c>\n"}
+
+
+def on_disk(root: Path) -> dict[str, str]:
+    """generated/ as it is, path -> sha256: what a hand-made tree stands in for."""
+    base = root / "generated"
+    return {
+        p.relative_to(base).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in base.rglob("*")
+        if p.is_file()
+    }
 
 
 def git(root: Path, *args: str) -> str:

@@ -11,9 +11,10 @@ import pytest
 from conftest import REPO
 
 from deploy.support import HF, Cli, Work, git
-from pipeline.generate import RenderContext, render_all
 from pipeline.io.partners import read_tree
 from pipeline.model.declarations import parse
+from pipeline.render.context import RenderContext
+from pipeline.render.generators import render_all
 
 
 def _render(root: Path) -> dict[str, bytes]:

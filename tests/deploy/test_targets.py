@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.cli
 from deploy.support import HF, Cli, Sshd, Work, git
+from pipeline.cli.commands import COMMANDS
 from pipeline.deploy.target import DirSpec, SftpSpec, parse_spec
 from pipeline.errors import UsageError
 
@@ -27,7 +27,7 @@ def test_parse_spec(tmp_path: Path) -> None:
 
 
 def test_commands_are_registered() -> None:
-    assert {"deploy", "rollback", "drift"} <= set(pipeline.cli.COMMANDS)
+    assert {"deploy", "rollback", "drift"} <= set(COMMANDS)
 
 
 def test_declared_target_and_keep_releases(cli: Cli, work: Work) -> None:

@@ -217,7 +217,7 @@ def test_workflows_run_the_pipeline_commands() -> None:
 def test_every_command_a_workflow_runs_exists_with_its_options(
     name: str, words: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pipeline.cli import build_parser
+    from pipeline.cli.main import build_parser
 
     try:
         build_parser().parse_args(words)

@@ -23,11 +23,12 @@ import time
 import traceback
 from pathlib import Path
 
-from pipeline import generate
-from pipeline.cli import build_parser, main
+import pipeline.app.check
+import pipeline.app.plan
+import pipeline.render.generators  # noqa: F401 (every generator: children start warm)
+from pipeline.cli.main import build_parser, main
 
 build_parser()  # imports every command module
-generate._load_all()  # and every generator, so children start warm
 
 
 def child(request: dict[str, object], out_path: str, err_path: str) -> None:

@@ -235,7 +235,7 @@ def test_the_rule_suites_bad_input_is_refused_by_the_cli_too(
 BOMB = CORPUS / "S1" / "alias-bomb-1kib.yaml"
 TIMED = (
     "import sys, time\n"
-    "from pipeline.cli import main\n"
+    "from pipeline.cli.main import main\n"
     "start = time.perf_counter()\n"
     "code = main(sys.argv[1:])\n"
     "sys.stderr.write(f'elapsed {time.perf_counter() - start:.6f}\\n')\n"

@@ -34,9 +34,10 @@ from conftest import REPO, TODAY
 
 from hardening.conftest import ForkCli
 from hardening.killpoints import state, tree
-from pipeline.generate import RenderContext, render_all
 from pipeline.io import atomic, generated_tree
 from pipeline.model.declarations import parse
+from pipeline.render.context import RenderContext
+from pipeline.render.generators import render_all
 
 KOMMUNER = "partners/kommuner"
 OLD = ("5035-stjordal", "5001-trondheim")  # ordered, active

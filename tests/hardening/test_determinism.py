@@ -30,7 +30,7 @@ WRAPPER = (
     "        sys.stderr.write(f'locale: {locale.setlocale(locale.LC_ALL, \"\")}\\n')\n"
     "    except locale.Error:\n"
     "        sys.stderr.write('locale: unavailable\\n')\n"
-    "from pipeline.cli import main\n"
+    "from pipeline.cli.main import main\n"
     "sys.exit(main(sys.argv[2:]))\n"
 )
 

@@ -38,13 +38,15 @@ from ruamel.yaml.error import YAMLError
 from pipeline.agreements.agreement import why_none
 from pipeline.agreements.states import has_agreement
 from pipeline.findings import Finding, Severity
-from pipeline.generate import RenderContext, render_all
 from pipeline.model.declarations import parse
 from pipeline.model.kommuner import register
 from pipeline.model.loader import LoadError, load_bytes
+from pipeline.render.context import RenderContext
+from pipeline.render.generators import render_all
+from pipeline.render.xml import safe_parser
+from pipeline.render.xsd import SchemaSet
 from pipeline.routine import calendar
 from pipeline.rules import RULES, Context, evaluate
-from pipeline.xsd import SchemaSet, safe_parser
 
 DAY = dt.date.fromisoformat(TODAY)
 HF_FILES = {

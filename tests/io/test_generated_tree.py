@@ -15,9 +15,10 @@ import pytest
 
 from pipeline.changes import Change, Kind
 from pipeline.errors import LockError, RepositoryError
-from pipeline.generate import MANIFEST, manifest
 from pipeline.io import atomic, generated_tree
 from pipeline.io.generated_tree import write
+from pipeline.layout import MANIFEST
+from pipeline.render.manifest import manifest
 
 
 def tree(files: dict[str, bytes]) -> dict[str, bytes]:

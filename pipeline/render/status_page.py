@@ -1,67 +1,31 @@
-"""The status board: every kommune, its status, T, milestones and partner agreements.
+"""The ``status`` generator: ``STATUS.md`` and ``status.html``, every kommune with its status, T,
+milestones and partner agreements.
 
-Two views of the same declarations:
-
-- ``board(declarations, today)`` for ``oppkobling status``: next milestone and what is overdue
-  on a given day (text, markdown or JSON);
-- ``generated/STATUS.md`` and ``generated/status.html``, which must not depend on the day they
-  are built: they list status, T, each milestone's date and whether the declaration records it
-  as done, and the agreement state per HF and party (``pipeline.agreements.states``). The HTML
-  page has no external assets (inline CSS, an inline SVG chart of every onboarding by month)
-  so a coordinator can open it straight from a checkout.
-
-Templates are jinja2 in ``pipeline/templates``, in a sandboxed environment: HTML autoescaped,
-Markdown escaped by a ``finalize`` hook so no declared name can inject markup.
+They must not depend on the day they are built: they list status, T, each milestone's date and
+whether the declaration records it as done, and the agreement state per HF and party
+(``pipeline.agreements.states``); ``oppkobling status`` is the view for a given day
+(``pipeline.routine.board``). The HTML page has no external assets (inline CSS, an inline SVG
+chart of every onboarding by month) so a coordinator can open it straight from a checkout.
+Templates are in ``pipeline/templates``, rendered by ``pipeline.render.templates``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
-import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
+from pipeline import layout
 from pipeline.agreements.states import agreement_state, has_agreement
-from pipeline.generate import HEADER, RenderContext, generator
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import HF_KEYS, Status
+from pipeline.render import templates
+from pipeline.render.context import HEADER, RenderContext
 from pipeline.routine import timeline
-from pipeline.routine.steps import K2, K3, K5, K6, MILESTONES
+from pipeline.routine.steps import K2, K3, K5, K6, MILESTONES, TITLE
 
-STATUS_MD = "STATUS.md"
-STATUS_HTML = "status.html"
 NO_AGREEMENT = "no agreement yet"
 MONTHS = ("jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des")
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-
-
-def markdown_text(value: Any) -> str:
-    """Text safe inside a Markdown table cell: no markup, no HTML, no cell breaks."""
-    text = "" if value is None else str(value)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return " ".join(text.split())
-
-
-def _environment(*, html: bool) -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(
-        loader=jinja2.PackageLoader("pipeline", "templates"),
-        autoescape=html,
-        finalize=None if html else markdown_text,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
-# --- the day-independent view (generated files) ---------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -257,9 +221,10 @@ def chart(declarations: DeclarationSet) -> Chart:
 
 
 def render_markdown(declarations: DeclarationSet) -> bytes:
-    template = _environment(html=False).get_template("status.md.j2")
-    text = template.render(
+    text = templates.render(
+        "status.md.j2",
         header=HEADER,
+        kommune_dir=layout.KOMMUNER_DIR,
         kommuner=views(declarations),
         hf_names=hf_names(declarations),
         steps=[s.label for s in MILESTONES],
@@ -268,9 +233,10 @@ def render_markdown(declarations: DeclarationSet) -> bytes:
 
 
 def render_html(declarations: DeclarationSet) -> bytes:
-    template = _environment(html=True).get_template("status.html.j2")
-    text = template.render(
+    text = templates.render(
+        "status.html.j2",
         header=HEADER,
+        routine=TITLE,
         kommuner=views(declarations),
         hf_names=hf_names(declarations),
         steps=list(MILESTONES),
@@ -280,109 +246,6 @@ def render_html(declarations: DeclarationSet) -> bytes:
     return text.encode("utf-8")
 
 
-@generator("status")
 def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
-    yield STATUS_MD, render_markdown(declarations)
-    yield STATUS_HTML, render_html(declarations)
-
-
-# --- the day-dependent board (``oppkobling status``) -----------------------------------------
-
-
-@dataclass(frozen=True)
-class Row:
-    number: str
-    name: str
-    status: str
-    t: dt.date | None
-    next: timeline.Entry | None
-    overdue: tuple[timeline.Entry, ...]
-    blocked: tuple[timeline.Entry, ...]
-
-
-def board(declarations: DeclarationSet, today: dt.date) -> list[Row]:
-    rows = []
-    for k in _ordered(declarations):
-        entries = timeline.states(k.model, today)
-        rows.append(
-            Row(
-                number=k.model.kommune,
-                name=k.model.name,
-                status=k.model.status.value,
-                t=k.model.t,
-                next=timeline.next_entry(entries),
-                overdue=tuple(timeline.overdue(entries)),
-                blocked=tuple(e for e in entries if e.state is timeline.State.BLOCKED),
-            )
-        )
-    return rows
-
-
-def _next_text(e: timeline.Entry | None) -> str:
-    if e is None:
-        return "nothing left"
-    return f"{e.milestone.step.label} {e.milestone.step.title}, {timeline.describe_day(e.milestone)} ({e.state})"
-
-
-def _steps(entries: Sequence[timeline.Entry]) -> str:
-    """``K5/H2, K6/H4: reason``: milestones held up for the same reason are named together."""
-    by_reason: dict[str, list[str]] = {}
-    for e in entries:
-        by_reason.setdefault(e.reason, []).append(e.milestone.step.label)
-    return "; ".join(f"{', '.join(steps)} ({reason})" for reason, steps in by_reason.items()) or "-"
-
-
-def as_text(rows: Sequence[Row], today: dt.date) -> str:
-    lines = [f"Onboarding status on {today.isoformat()}: {len(rows)} kommune(r)", ""]
-    for r in rows:
-        t = r.t.isoformat() if r.t else "not agreed"
-        lines.append(f"{r.number} {r.name:<16} {r.status:<9} T {t:<10}  next: {_next_text(r.next)}")
-        if r.overdue:
-            lines.append(f"{'':5}overdue: {_steps(r.overdue)}")
-        if r.blocked:
-            lines.append(f"{'':5}blocked: {_steps(r.blocked)}")
-    overdue = sum(len(r.overdue) for r in rows)
-    lines += ["", f"{overdue} overdue milestone(s), {sum(len(r.blocked) for r in rows)} blocked"]
-    return "\n".join(lines) + "\n"
-
-
-def as_markdown(rows: Sequence[Row], today: dt.date) -> str:
-    lines = [
-        f"# Onboarding status on {today.isoformat()}",
-        "",
-        "| Kommune | Status | T | Next milestone | Overdue | Blocked |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        cells = [
-            f"{r.number} {r.name}",
-            r.status,
-            r.t.isoformat() if r.t else "not agreed",
-            _next_text(r.next),
-            _steps(r.overdue),
-            _steps(r.blocked),
-        ]
-        lines.append("| " + " | ".join(markdown_text(c) for c in cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def as_json(rows: Sequence[Row], today: dt.date) -> str:
-    doc = {
-        "today": today.isoformat(),
-        "kommuner": [
-            {
-                "kommune": r.number,
-                "name": r.name,
-                "status": r.status,
-                "t": r.t.isoformat() if r.t else None,
-                "next": r.next.as_dict() if r.next else None,
-                "overdue": [e.as_dict() for e in r.overdue],
-                "blocked": [e.as_dict() for e in r.blocked],
-            }
-            for r in rows
-        ],
-    }
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-
-
-FORMATS = {"text": as_text, "markdown": as_markdown, "json": as_json}
+    yield layout.STATUS_MD, render_markdown(declarations)
+    yield layout.STATUS_HTML, render_html(declarations)

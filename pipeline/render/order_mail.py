@@ -1,10 +1,9 @@
-"""Step K2's order e-mail: the message a kommune sends to meldingsansvarlig@helse-midt.no.
+"""Step K2's order e-mail: the message a kommune sends to Hemit's order address.
 
-"Kommunen sender bestilling til Hemit (meldingstyper og versjon avklares i bestillingen) på
-meldingsansvarlig@helse-midt.no." The message is built from the declaration with the standard
-library's ``email`` package (RFC 5322, CRLF line ends) and a jinja2 text template, so what is
-ordered is exactly what the declaration says: the parties, HER-ids, EDI addresses, message types
-and versions, T and the AR deadline.
+The message is built from the declaration with the standard library's ``email`` package (RFC
+5322, CRLF line ends) and a jinja2 text template, so what is ordered is exactly what the
+declaration says: the parties, HER-ids, EDI addresses, message types and versions, T and the AR
+deadline. It quotes step K2 from the routine table (``pipeline.routine.steps``).
 
 Date and Message-ID come from the day the order is written (``today``), never from the clock,
 so writing the order twice on the same day gives the same bytes. ``X-Unsent: 1`` makes mail
@@ -20,15 +19,16 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any
 
-import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
+from pipeline import layout
 from pipeline.model.catalogue import catalogue
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import HF_KEYS
+from pipeline.render import templates
 from pipeline.routine import calendar
+from pipeline.routine.steps import K2, ORDER_ADDRESS, TITLE
 
-HEMIT = Address("Hemit meldingsansvarlig", "meldingsansvarlig", "helse-midt.no")
+_local, _, _domain = ORDER_ADDRESS.partition("@")
+HEMIT = Address("Hemit meldingsansvarlig", _local, _domain)
 TEMPLATE = "order-mail.txt.j2"
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 MONTHS = (
@@ -52,20 +52,7 @@ def norwegian_date(day: dt.date) -> str:
 
 
 def filename(k: KommuneDecl) -> str:
-    stem = k.path.rsplit("/", 1)[-1].removesuffix(".yaml")
-    return f"{stem}-bestilling.eml"
-
-
-def _environment() -> ImmutableSandboxedEnvironment:
-    # Plain text: nothing is interpreted by a reader, so no escaping (autoescape is for HTML).
-    return ImmutableSandboxedEnvironment(
-        loader=jinja2.PackageLoader("pipeline", "templates"),
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    return layout.order_file(layout.stem(k.path))
 
 
 def _context(decls: DeclarationSet, k: KommuneDecl) -> dict[str, Any]:
@@ -86,6 +73,9 @@ def _context(decls: DeclarationSet, k: KommuneDecl) -> dict[str, Any]:
         )
     hfs = [h.model for key in HF_KEYS if (h := decls.hf(key)) is not None]
     return {
+        "routine": TITLE,
+        # The mail itself goes to the address the step names: quoted up to it.
+        "k2_quote": K2.quote.removesuffix(f" på {ORDER_ADDRESS}."),
         "kommune": m,
         "t_text": norwegian_date(m.t),
         "agreed_on": m.activation.agreed_on.isoformat() if m.activation and m.activation.agreed_on else None,
@@ -114,7 +104,7 @@ def build(decls: DeclarationSet, k: KommuneDecl, today: dt.date) -> EmailMessage
     msg["Date"] = email.utils.format_datetime(calendar.at_oslo_midnight(today))
     msg["Message-ID"] = message_id(k, today)
     msg["X-Unsent"] = "1"
-    body = _environment().get_template(TEMPLATE).render(**_context(decls, k))
+    body = templates.render(TEMPLATE, **_context(decls, k))
     msg.set_content(body, charset="utf-8")
     msg["Content-Language"] = "nb"  # after set_content, which replaces the Content-* headers
     return msg

@@ -15,8 +15,9 @@ from pathlib import Path, PurePosixPath
 
 import paramiko
 
-from pipeline.deploy.target import CURRENT, SftpSpec, check_relative, check_release_id, join
+from pipeline.deploy.target import SftpSpec, check_relative, check_release_id, join
 from pipeline.errors import DeployError
+from pipeline.layout import CURRENT
 
 TIMEOUT = 30.0
 _ERRORS = (OSError, EOFError, paramiko.SSHException)

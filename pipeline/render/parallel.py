@@ -1,6 +1,6 @@
 """Rendering on every core: per-kommune work in forked worker processes, results in order.
 
-``pipeline.generate`` hands this module tasks -- "the generators that need the whole set" and
+``pipeline.render.generators`` hands this module tasks -- "the generators that need the whole set" and
 "the per-kommune generators for kommune i" -- and gets back each task's files in task order, so
 the result never depends on which worker finished first. Workers are forked after the
 declarations are loaded (they inherit them, and the compiled schemas, without pickling); only
@@ -24,7 +24,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
-ENV = "OPPKOBLING_JOBS"
+from pipeline import environment
+
+ENV = environment.JOBS
 MIN_TASKS = 24
 IN_FLIGHT_PER_WORKER = 2
 

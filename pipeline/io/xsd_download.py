@@ -36,7 +36,8 @@ from lxml import etree
 
 from pipeline.errors import SchemaDirError, UsageError
 from pipeline.io import atomic
-from pipeline.xsd import XS, SchemaSet, safe_parser
+from pipeline.render.xml import safe_parser
+from pipeline.render.xsd import XS, SchemaSet
 
 SAREPTA = "https://git.sarepta.ehelse.no/publisert/standarder/raw/master/skjema/"
 TIMEOUT = 30.0

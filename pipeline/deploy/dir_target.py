@@ -12,8 +12,9 @@ import os
 import shutil
 from pathlib import Path
 
-from pipeline.deploy.target import CURRENT, RELEASES, check_relative, check_release_id, release_dir
+from pipeline.deploy.target import check_relative, check_release_id
 from pipeline.errors import DeployError
+from pipeline.layout import CURRENT, RELEASES, release_dir
 
 
 class DirTarget:

@@ -1,8 +1,10 @@
-"""The cache answers only for inputs it has seen, and only with entries it signed itself."""
+"""The findings and renders remembered between runs (pipeline.app.loading, pipeline.app.rendering,
+signed by pipeline.io.cache): answered only for inputs the cache has seen, and only with entries
+it signed itself."""
 
 from __future__ import annotations
 
-import argparse
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -10,10 +12,12 @@ from pathlib import Path
 import pytest
 from conftest import TODAY, Repo
 
-from pipeline.cli import common, main
-from pipeline.cli import generate as generate_cli
 from pipeline import layout
+from pipeline.app import loading
+from pipeline.cli.main import main
+from pipeline.findings import Finding
 from pipeline.io import cache
+from pipeline.render import generators
 
 KOMMUNE = "partners/kommuner/5001-trondheim.yaml"
 
@@ -24,41 +28,42 @@ def _private_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(cache.ENV, raising=False)
 
 
-def args(repo: Repo, today: str = TODAY) -> argparse.Namespace:
-    return argparse.Namespace(root=repo.root, today=today, ar_snapshot=None)
+def checked(repo: Repo, today: str = TODAY) -> list[Finding]:
+    findings, _ = loading.findings(repo.root, today=dt.date.fromisoformat(today))
+    return findings
 
 
 class Counting:
-    """Stands in for common.load and counts the full runs."""
+    """Stands in for loading.load and counts the full runs."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls = 0
-        self.real = common.load
-        monkeypatch.setattr(common, "load", self)
+        self.real = loading.load
+        monkeypatch.setattr(loading, "load", self)
 
-    def __call__(self, a: argparse.Namespace, *, base_ref: str | None = None) -> common.Loaded:
+    def __call__(self, root: Path, **kwargs: object) -> loading.Loaded:
         self.calls += 1
-        return self.real(a, base_ref=base_ref)
+        return self.real(root, **kwargs)  # type: ignore[arg-type]
 
 
 def test_the_same_tree_is_answered_from_the_cache(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     full = Counting(monkeypatch)
-    _, first = common.checked(args(repo))
-    _, second = common.checked(args(repo))
+    first = checked(repo)
+    second = checked(repo)
     assert full.calls == 1
     assert second == first
 
 
 def test_an_edit_is_seen_even_with_size_and_mtime_restored(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     full = Counting(monkeypatch)
-    _, before = common.checked(args(repo))
+    before = checked(repo)
     path = repo.path(KOMMUNE)
     info = path.stat()
     text = path.read_text("utf-8")
     # Same length, other content, same mtime: only the content (ctime, hash) tells.
     path.write_text(text.replace("name: Trondheim", "name: Trondhxim", 1), "utf-8")
     os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
-    _, after = common.checked(args(repo))
+    after = checked(repo)
     assert full.calls == 2
     assert any(f.rule == "S4" and f.file == KOMMUNE for f in after)
     assert not any(f.rule == "S4" and f.file == KOMMUNE and "Trondhxim" in f.message for f in before)
@@ -66,27 +71,27 @@ def test_an_edit_is_seen_even_with_size_and_mtime_restored(repo: Repo, monkeypat
 
 def test_new_and_removed_files_miss(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     full = Counting(monkeypatch)
-    common.checked(args(repo))
+    checked(repo)
     repo.write("partners/kommuner/notes.txt", "x")
-    _, with_extra = common.checked(args(repo))
+    with_extra = checked(repo)
     assert any(f.rule == "S2" and f.file.endswith("notes.txt") for f in with_extra)
     repo.path("partners/kommuner/notes.txt").unlink()
-    common.checked(args(repo))
+    checked(repo)
     assert full.calls == 3
 
 
 def test_another_day_is_another_answer(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     full = Counting(monkeypatch)
-    common.checked(args(repo, "2026-11-26"))
-    common.checked(args(repo, "2030-01-02"))
-    common.checked(args(repo, "2026-11-26"))
+    checked(repo, "2026-11-26")
+    checked(repo, "2030-01-02")
+    checked(repo, "2026-11-26")
     assert full.calls == 2
 
 
 def test_a_planted_entry_is_not_believed(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     repo.edit(KOMMUNE, 'kommune: "5001"', 'kommune: "9999"')
     full = Counting(monkeypatch)
-    _, honest = common.checked(args(repo))
+    honest = checked(repo)
     assert any(f.severity.value == "error" for f in honest)
     # Someone rewrites every entry to say "no findings", keeping the signature line.
     for entry in (repo.root / layout.CACHE).glob("findings-*.json"):
@@ -94,16 +99,16 @@ def test_a_planted_entry_is_not_believed(repo: Repo, monkeypatch: pytest.MonkeyP
         doc = json.loads(payload)
         doc["findings"] = []
         entry.write_bytes(mac + b"\n" + json.dumps(doc).encode())
-    _, again = common.checked(args(repo))
+    again = checked(repo)
     assert again == honest
     assert full.calls == 2
 
 
 def test_another_users_secret_does_not_verify(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     full = Counting(monkeypatch)
-    common.checked(args(repo))
+    checked(repo)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
-    common.checked(args(repo))
+    checked(repo)
     assert full.calls == 2
 
 
@@ -112,8 +117,8 @@ def test_a_linked_cache_directory_is_not_used(repo: Repo, tmp_path: Path, monkey
     elsewhere.mkdir()
     (repo.root / layout.CACHE).symlink_to(elsewhere)
     full = Counting(monkeypatch)
-    common.checked(args(repo))
-    common.checked(args(repo))
+    checked(repo)
+    checked(repo)
     assert full.calls == 2
     assert list(elsewhere.iterdir()) == []
 
@@ -121,8 +126,8 @@ def test_a_linked_cache_directory_is_not_used(repo: Repo, tmp_path: Path, monkey
 def test_the_cache_can_be_turned_off(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(cache.ENV, "0")
     full = Counting(monkeypatch)
-    common.checked(args(repo))
-    common.checked(args(repo))
+    checked(repo)
+    checked(repo)
     assert full.calls == 2
     assert not (repo.root / layout.CACHE).exists()
 
@@ -170,7 +175,7 @@ def no_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("rendered although nothing changed")
 
-    monkeypatch.setattr(generate_cli, "render_files", refuse)
+    monkeypatch.setattr(generators, "render", refuse)
 
 
 def test_check_after_build_compares_without_rendering(built: Repo, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,7 +1,6 @@
-"""The routine's milestones as iCalendar feeds a coordinator can subscribe to.
-
-``generated/calendar.ics`` holds every kommune; ``generated/calendars/<kommunenummer>-<slug>.ics``
-one each. An event per milestone of ``pipeline.timeline``: the test dialogmelding (K6/H4) is a
+"""The ``calendar`` generator: the routine's milestones as iCalendar feeds a coordinator can
+subscribe to. ``calendar.ics`` holds every kommune; ``calendars/<kommunenummer>-<slug>.ics`` one
+each. An event per milestone of ``pipeline.routine.timeline``: the test dialogmelding (K6/H4) is a
 timed event at 09:00 Europe/Oslo on T, the others are all-day events. Each description quotes
 the routine step it stands for.
 
@@ -26,9 +25,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from pipeline import __version__, layout
-from pipeline.generate import HEADER, RenderContext, generator
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import Status
+from pipeline.render.context import HEADER, RenderContext
 from pipeline.routine import timeline
 from pipeline.routine.steps import H5, K1, SCOPE_START
 
@@ -187,7 +186,6 @@ def per_kommune(declarations: DeclarationSet, context: RenderContext) -> Iterato
         yield layout.calendar_file(layout.stem(k.path)), calendar([k], name)
 
 
-@generator("calendar", per_kommune=per_kommune, whole=combined)
 def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
     yield from combined(declarations, context)
     yield from per_kommune(declarations, context)

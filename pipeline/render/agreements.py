@@ -1,5 +1,6 @@
 """The ``agreements`` generator (step K4): per HF, ``<hf-key>/cpa/<kommunenummer>-<her_id>.xml``
-(one ebXML CPA per communication party) and ``<hf-key>/partner-index.xml``.
+(one ebXML CPA per communication party, built by ``pipeline.agreements.cpa``) and
+``<hf-key>/partner-index.xml`` (``pipeline.agreements.index``).
 
 Every CPA is validated strictly against the official OASIS schema when ``context.schemas`` is
 set; every index is validated against the project's own schema always. Pairs that cannot have an
@@ -11,19 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lxml import etree
-
+from pipeline import layout
 from pipeline.agreements import cpa, index
 from pipeline.agreements.agreement import by_hf, collect
-from pipeline.generate import RenderContext, generator
 from pipeline.model.declarations import DeclarationSet
-
-# From generated/<hf-key>/cpa/ back to the repository root, where the declarations live.
-TO_ROOT = "../../../"
-
-
-def serialise(document: etree._ElementTree) -> bytes:
-    return etree.tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+from pipeline.render.context import RenderContext
+from pipeline.render.xml import serialise
 
 
 def cpas(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
@@ -31,8 +25,9 @@ def cpas(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple
     grouped = by_hf(collect(declarations, context.notes))
     for hf in sorted(declarations.helseforetak, key=lambda h: h.model.key):
         for a in grouped.get(hf.model.key, []):
-            path = f"{hf.model.key}/{index.cpa_path(a)}"
-            document = cpa.build(a, hf_ref=TO_ROOT + a.hf_source, party_ref=TO_ROOT + a.kommune_source)
+            path = layout.cpa_path(hf.model.key, a.kommune.kommune, a.party.her_id)
+            to_root = layout.CPA_TO_ROOT
+            document = cpa.build(a, hf_ref=to_root + a.hf_source, party_ref=to_root + a.kommune_source)
             if context.schemas is not None:
                 context.schemas.validate(document, cpa.SCHEMA, what=f"CPA {path}")
             yield path, serialise(document)
@@ -42,10 +37,9 @@ def indexes(declarations: DeclarationSet, context: RenderContext) -> Iterator[tu
     """The per-HF partner indexes (every kommune's agreements). Notes come from ``cpas``."""
     grouped = by_hf(collect(declarations))
     for hf in sorted(declarations.helseforetak, key=lambda h: h.model.key):
-        yield f"{hf.model.key}/{index.INDEX_FILE}", serialise(index.build(hf.model, grouped.get(hf.model.key, [])))
+        yield layout.partner_index(hf.model.key), serialise(index.build(hf.model, grouped.get(hf.model.key, [])))
 
 
-@generator("agreements", per_kommune=cpas, whole=indexes)
 def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
     yield from cpas(declarations, context)
     yield from indexes(declarations, context)

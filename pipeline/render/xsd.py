@@ -21,23 +21,14 @@ from typing import Any
 
 from lxml import etree
 
+from pipeline import environment, layout
 from pipeline.errors import SchemaDirError, XmlValidationError
+from pipeline.render.xml import safe_parser
 
-ENV = "OPPKOBLING_XSD_DIR"
+ENV = environment.XSD_DIR
 XS = "http://www.w3.org/2001/XMLSchema"
 # A file that must be present for the directory to count as the official set.
 MARKERS = ("ebxml-cppa/cpp-cpa-2_0.xsd", "felleskomponenter/MsgHead-v1_2.xsd")
-
-
-def safe_parser(*, remove_blank_text: bool = False) -> etree.XMLParser:
-    """The one way the pipeline parses XML: no network, no entity expansion, no DTD loading."""
-    return etree.XMLParser(
-        no_network=True,
-        resolve_entities=False,
-        load_dtd=False,
-        huge_tree=False,
-        remove_blank_text=remove_blank_text,
-    )
 
 
 class _Contained(etree.Resolver):
@@ -60,8 +51,7 @@ class _Contained(etree.Resolver):
 
 
 def user_cache() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "oppkobling" / "xsd"
+    return layout.user_cache(os.environ.get(environment.XDG_CACHE_HOME)) / "xsd"
 
 
 def locate(explicit: Path | None = None) -> SchemaSet | None:

@@ -1,0 +1,53 @@
+"""``build`` and ``generate``: validate, then, only without an error, make generated/ what the
+declarations generate (atomically; nothing is written on errors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import layout
+from pipeline.app import loading, rendering
+from pipeline.findings import Finding, count, has_errors
+from pipeline.io import atomic
+from pipeline.io.generated_tree import Summary
+
+
+@dataclass
+class Built:
+    findings: list[Finding]
+    summary: Summary | None  # None: refused, because of the errors among the findings
+    notes: list[str] = field(default_factory=list)
+    skipped: str | None = None
+
+    @property
+    def refusal(self) -> str:
+        errors = count(self.findings)["error"]
+        return f"nothing written to {layout.GENERATED}/: fix the {errors} error(s) reported above"
+
+
+def build(
+    root: Path,
+    *,
+    today: dt.date,
+    ar_snapshot: Path | None = None,
+    xsd_dir: Path | None = None,
+    on_findings: Callable[[list[Finding]], None] = lambda findings: None,
+) -> Built:
+    """``on_findings`` sees the findings as soon as they are known, before anything is rendered."""
+    from pipeline.model.declarations import DeclarationSet
+
+    with atomic.repo_lock(root) as lock:
+        findings, loaded = loading.findings(root, today=today, ar_snapshot=ar_snapshot)
+        on_findings(findings)
+        if has_errors(findings):
+            return Built(findings, None)
+        schemas = rendering.schemas(xsd_dir)
+
+        def declarations() -> DeclarationSet:
+            return (loaded or loading.load(root, today=today, ar_snapshot=ar_snapshot)).declarations
+
+        summary, notes = rendering.write(root, lock, declarations, schemas.found)
+    return Built(findings, summary, notes, schemas.skipped)

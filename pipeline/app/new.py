@@ -1,0 +1,40 @@
+"""``new KOMMUNENR``: scaffold a declaration for a kommune from the kommune register."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.app.record import existing_declaration
+from pipeline.errors import RepositoryError, UsageError
+from pipeline.io import atomic
+from pipeline.io.partners import read_tree
+from pipeline.model.kommuner import KommuneEntry, register
+from pipeline.model.scaffold import scaffold
+
+
+@dataclass(frozen=True)
+class Scaffolded:
+    path: str
+    entry: KommuneEntry
+
+
+def new(root: Path, number: str) -> Scaffolded:
+    wanted = number.strip()
+    if not re.fullmatch(r"[0-9]{4}", wanted):
+        raise UsageError(f"a kommunenummer is 4 digits, not {number!r}")
+    entry = register().get(wanted)
+    if entry is None:
+        raise UsageError(f"{wanted} is not in the kommune register (pipeline/data/kommuner.csv)")
+    files, _ = read_tree(root)
+    existing = existing_declaration(files, wanted)
+    if existing is not None:
+        raise RepositoryError(f"{existing} already declares kommune {wanted}: edit it (oppkobling record) instead")
+    path, text = scaffold(entry)
+    target = root / path
+    if target.exists():
+        raise RepositoryError(f"{path} already exists")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic.replace_file(target, text.encode("utf-8"))
+    return Scaffolded(path, entry)

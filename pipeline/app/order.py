@@ -1,0 +1,42 @@
+"""``order KOMMUNE``: step K2's order e-mail (.eml) to Hemit, written only when nothing the order
+depends on is in error."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.app import loading
+from pipeline.errors import RepositoryError
+from pipeline.findings import Finding
+
+
+@dataclass(frozen=True)
+class Order:
+    name: str  # the kommune's
+    number: str
+    blockers: list[Finding]  # non-empty: nothing was written
+    written: Path | None = None
+    to: str = ""
+    already_sent: dt.date | None = None
+
+
+def order(root: Path, kommune: str, *, today: dt.date, out: Path | None) -> Order:
+    from pipeline.render import order_mail
+    from pipeline.rules.k2_order import order_blockers
+
+    loaded = loading.load(root, today=today)
+    k = loading.kommune(loaded.declarations, kommune)
+    m = k.model
+    blockers = order_blockers(loaded.findings, k)
+    if blockers:
+        return Order(m.name, m.kommune, blockers)
+    target = out if out is not None else Path.cwd() / order_mail.filename(k)
+    data = order_mail.as_bytes(order_mail.build(loaded.declarations, k, today))
+    try:
+        target.write_bytes(data)
+    except OSError as exc:
+        raise RepositoryError(f"cannot write {target}: {exc.strerror or exc}") from None
+    sent = m.order.sent_on if m.order else None
+    return Order(m.name, m.kommune, [], target, order_mail.HEMIT.addr_spec, sent)

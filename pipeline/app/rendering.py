@@ -1,0 +1,130 @@
+"""What generated/ must hold, rendered once or taken from the cache, and writing it.
+
+When partners/, the tool and the schema set are what they were at the last render, the cache
+knows the sha256 of every file the declarations generate and nothing is rendered: ``expected``
+returns those, ``write`` compares them with the disk. Otherwise the declarations are rendered
+(streamed: a national tree is never held in memory) and the outcome remembered, provided
+partners/ did not change meanwhile. Every command that needs to know what generated/ must hold
+(check, build, deploy, drift) asks here, and judges the disk against it with
+``pipeline.io.generated_tree``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline import layout
+from pipeline.io import atomic, cache, generated_tree
+from pipeline.io.generated_tree import Summary
+
+if TYPE_CHECKING:
+    from pipeline.model.declarations import DeclarationSet
+    from pipeline.render.xsd import SchemaSet
+
+Declarations = Callable[[], "DeclarationSet"]  # the loaded declarations, loaded only when needed
+
+SKIPPED = (
+    "XML schema validation was SKIPPED: no official XSDs configured, so generated XML is not checked "
+    "against them. Turn it on with --xsd-dir DIR or ${env}=DIR (a copy laid out like Sarepta's skjema/), "
+    "or run 'oppkobling schemas fetch' once to fill {cache}."
+)
+
+
+@dataclass(frozen=True)
+class Schemas:
+    """The official XSDs to validate against, or why there are none (a warning to show)."""
+
+    found: SchemaSet | None
+    skipped: str | None = None
+
+
+def schemas(xsd_dir: Path | None) -> Schemas:
+    from pipeline.render import xsd
+
+    found = xsd.locate(xsd_dir)
+    if found is not None:
+        return Schemas(found)
+    return Schemas(None, SKIPPED.replace("{env}", xsd.ENV).replace("{cache}", str(xsd.user_cache())))
+
+
+@dataclass
+class Expected:
+    """What generated/ must hold: path -> sha256, and the render's notes."""
+
+    hashes: dict[str, str]
+    vouched: dict[str, str] | None  # stat signatures of generated/ when it last matched
+    notes: list[str]
+    renders: cache.Renders | None = field(default=None, repr=False)
+
+    def remember_match(self, matched: dict[str, str]) -> None:
+        """generated/ was found to match: keep its stat, so the next look is quick."""
+        if self.renders is not None and matched != self.vouched:
+            self.renders.matched(matched)
+
+
+def _renders(root: Path, found: SchemaSet | None) -> cache.Renders | None:
+    store = cache.Cache.open(root)
+    return None if store is None else cache.Renders(store, root, found.root if found else None)
+
+
+def _stream(
+    root: Path,
+    declarations: DeclarationSet,
+    found: SchemaSet | None,
+    renders: cache.Renders | None,
+    hashes: dict[str, str],
+    notes: list[str],
+) -> Iterator[tuple[str, bytes]]:
+    """The files of generated/ as they are rendered; remembered once complete, when partners/ is
+    what it was before (``hashes`` and ``notes`` are filled as it goes)."""
+    from pipeline.render.context import RenderContext
+    from pipeline.render.generators import render
+
+    partners = cache.snapshot(root / layout.PARTNERS) if renders else {}
+    # The findings are made; generators read only the models.
+    for kdecl in declarations.kommuner:
+        kdecl.document.forget_positions()
+    for hdecl in declarations.helseforetak:
+        hdecl.document.forget_positions()
+    context = RenderContext(found)
+    yield from render(declarations, context, hashes)
+    notes.extend(context.notes)
+    if renders is not None and cache.same_content(partners, cache.snapshot(root / layout.PARTNERS, partners)):
+        renders.remember(partners, hashes, notes)
+
+
+def expected(root: Path, declarations: Declarations, found: SchemaSet | None, *, cached: bool = True) -> Expected:
+    """What generated/ must hold, from the cache or rendered now (``cached=False``: rendered, and
+    nothing written to the repository, not even the cache)."""
+    renders = _renders(root, found) if cached else None
+    remembered = renders.expected() if renders else None
+    if remembered is not None:
+        return Expected(*remembered, renders)
+    hashes: dict[str, str] = {}
+    notes: list[str] = []
+    for _ in _stream(root, declarations(), found, renders, hashes, notes):
+        pass
+    return Expected(hashes, None, notes, renders)
+
+
+def write(
+    root: Path, lock: atomic.Lock, declarations: Declarations, found: SchemaSet | None
+) -> tuple[Summary, list[str]]:
+    """Make generated/ what the declarations generate (nothing is rendered when the cache shows it
+    already is); returns what changed and the render's notes."""
+    renders = _renders(root, found)
+    remembered = renders.expected() if renders else None
+    if remembered is not None:
+        known = Expected(*remembered, renders)
+        atomic.recover(root / layout.GENERATED)  # what write() would do first
+        changes, matched = generated_tree.differences(root, known.hashes, known.vouched)
+        if not changes:
+            known.remember_match(matched)
+            return Summary((), len(known.hashes)), known.notes
+    hashes: dict[str, str] = {}
+    notes: list[str] = []
+    files = _stream(root, declarations(), found, renders, hashes, notes)
+    return generated_tree.write(root, files, held=lock), notes

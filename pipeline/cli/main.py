@@ -1,0 +1,60 @@
+"""``oppkobling``: parse the command line, run the command, turn every failure into a message and
+an exit code (2 for a usage error, 1 for any other error, 70 only for a bug)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from pipeline import __version__, environment
+from pipeline.cli.commands import COMMANDS, command
+from pipeline.errors import OppkoblingError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"oppkobling: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="oppkobling", description="Onboard kommuner to e-health messaging with Helse Midt-Norge, as code."
+    )
+    parser.add_argument("--version", action="version", version=f"oppkobling {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for module in (command(name) for name in ((only,) if only else COMMANDS)):
+        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(arguments[0] if arguments and arguments[0] in COMMANDS else None).parse_args(arguments)
+    try:
+        code: int = args._run(args)
+    except OppkoblingError as exc:
+        sys.stderr.write(f"oppkobling: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("oppkobling: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:
+        # Every expected failure is an OppkoblingError or a finding; reaching here is a bug. Say
+        # so in one line; the traceback is for whoever debugs it, on request.
+        if os.environ.get(environment.DEBUG):
+            raise
+        sys.stderr.write(
+            f"oppkobling: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in oppkobling; rerun with OPPKOBLING_DEBUG=1 for details and report it.\n"
+        )
+        return 70
+    return code

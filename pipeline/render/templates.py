@@ -1,0 +1,49 @@
+"""The one jinja2 environment: every template in ``pipeline/templates``, rendered in an immutable
+sandbox (a template can call no method that changes anything) with undefined names an error.
+
+Each template's output language decides its escaping (``pipeline.render.escape``): HTML is
+autoescaped; in ``status.md.j2`` every value is Markdown text; ``plan.md.j2`` is HTML-escaped
+Markdown for GitHub, whose table cells go through the ``cell`` filter; the order e-mail is plain
+text, which nothing interprets.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from pipeline.render import escape
+
+HTML = frozenset({"status.html.j2", "plan.md.j2"})
+MARKDOWN_TEXT = frozenset({"status.md.j2"})
+
+
+def _autoescape(name: str | None) -> bool:
+    return name in HTML
+
+
+@jinja2.pass_context
+def _finalize(context: jinja2.runtime.Context, value: Any) -> Any:
+    return escape.markdown_text(value) if context.name in MARKDOWN_TEXT else value
+
+
+@functools.cache
+def environment() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.PackageLoader("pipeline", "templates"),
+        autoescape=_autoescape,
+        finalize=_finalize,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["cell"] = escape.markdown_cell
+    return env
+
+
+def render(name: str, **values: Any) -> str:
+    return environment().get_template(name).render(**values)

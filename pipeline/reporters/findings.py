@@ -1,0 +1,76 @@
+"""Findings as text for a person (``text``), for a machine (``json``) or as GitHub workflow
+commands that annotate the changed lines (``github``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+from pipeline.findings import Finding, count
+
+GITHUB_ANNOTATION_LIMIT = 10
+
+
+def summary_line(findings: Sequence[Finding]) -> str:
+    c = count(findings)
+    if not findings:
+        return "no findings: every declaration follows the routine"
+    return f"{c['error']} error(s), {c['warning']} warning(s)"
+
+
+def _one_line(message: str) -> str:
+    # One finding, one line: a value quoted in a message may hold a line break.
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def text(findings: Sequence[Finding]) -> str:
+    lines = [f"{f.location}: {f.severity.value} {f.rule} {_one_line(f.message)}" for f in findings]
+    lines.append(summary_line(findings))
+    return "\n".join(lines) + "\n"
+
+
+def as_json(findings: Sequence[Finding]) -> str:
+    c = count(findings)
+    doc = {
+        "findings": [f.as_dict() for f in findings],
+        "summary": {"errors": c["error"], "warnings": c["warning"], "total": len(findings)},
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(findings: Sequence[Finding]) -> str:
+    """Workflow commands. GitHub shows about ten annotations per severity per step, so the first
+    ten of each are annotated and the rest are counted (the plan's summary lists them all)."""
+    lines = []
+    shown = {"error": 0, "warning": 0}
+    for f in findings:
+        sev = f.severity.value
+        if shown[sev] >= GITHUB_ANNOTATION_LIMIT:
+            continue
+        shown[sev] += 1
+        props = ",".join(
+            [
+                f"file={_escape_property(f.file)}",
+                f"line={f.line}",
+                f"col={f.column}",
+                f"title={_escape_property(f.rule)}",
+            ]
+        )
+        lines.append(f"::{sev} {props}::{_escape_data(f.message)}")
+    c = count(findings)
+    hidden = c["error"] + c["warning"] - shown["error"] - shown["warning"]
+    if hidden:
+        lines.append(f"::notice::{hidden} more finding(s) not annotated; see the job summary")
+    lines.append(summary_line(findings))
+    return "\n".join(lines) + "\n"
+
+
+FORMATS: dict[str, Callable[[Sequence[Finding]], str]] = {"text": text, "json": as_json, "github": github}

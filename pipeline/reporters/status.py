@@ -1,0 +1,90 @@
+"""The status board (``oppkobling status``) as text, Markdown or JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from pipeline.render import escape
+
+if TYPE_CHECKING:
+    from pipeline.routine.board import Row
+    from pipeline.routine.timeline import Entry
+
+
+def _next_text(e: Entry | None) -> str:
+    from pipeline.routine.timeline import describe_day
+
+    if e is None:
+        return "nothing left"
+    return f"{e.milestone.step.label} {e.milestone.step.title}, {describe_day(e.milestone)} ({e.state})"
+
+
+def _steps(entries: Sequence[Entry]) -> str:
+    """``K5/H2, K6/H4: reason``: milestones held up for the same reason are named together."""
+    by_reason: dict[str, list[str]] = {}
+    for e in entries:
+        by_reason.setdefault(e.reason, []).append(e.milestone.step.label)
+    return "; ".join(f"{', '.join(steps)} ({reason})" for reason, steps in by_reason.items()) or "-"
+
+
+def as_text(rows: Sequence[Row], today: dt.date) -> str:
+    lines = [f"Onboarding status on {today.isoformat()}: {len(rows)} kommune(r)", ""]
+    for r in rows:
+        t = r.t.isoformat() if r.t else "not agreed"
+        lines.append(f"{r.number} {r.name:<16} {r.status:<9} T {t:<10}  next: {_next_text(r.next)}")
+        if r.overdue:
+            lines.append(f"{'':5}overdue: {_steps(r.overdue)}")
+        if r.blocked:
+            lines.append(f"{'':5}blocked: {_steps(r.blocked)}")
+    overdue = sum(len(r.overdue) for r in rows)
+    lines += ["", f"{overdue} overdue milestone(s), {sum(len(r.blocked) for r in rows)} blocked"]
+    return "\n".join(lines) + "\n"
+
+
+def as_markdown(rows: Sequence[Row], today: dt.date) -> str:
+    lines = [
+        f"# Onboarding status on {today.isoformat()}",
+        "",
+        "| Kommune | Status | T | Next milestone | Overdue | Blocked |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        cells = [
+            f"{r.number} {r.name}",
+            r.status,
+            r.t.isoformat() if r.t else "not agreed",
+            _next_text(r.next),
+            _steps(r.overdue),
+            _steps(r.blocked),
+        ]
+        lines.append("| " + " | ".join(escape.markdown_text(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def as_json(rows: Sequence[Row], today: dt.date) -> str:
+    doc = {
+        "today": today.isoformat(),
+        "kommuner": [
+            {
+                "kommune": r.number,
+                "name": r.name,
+                "status": r.status,
+                "t": r.t.isoformat() if r.t else None,
+                "next": r.next.as_dict() if r.next else None,
+                "overdue": [e.as_dict() for e in r.overdue],
+                "blocked": [e.as_dict() for e in r.blocked],
+            }
+            for r in rows
+        ],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+FORMATS: dict[str, Callable[[Sequence[Row], dt.date], str]] = {
+    "text": as_text,
+    "markdown": as_markdown,
+    "json": as_json,
+}

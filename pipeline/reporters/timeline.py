@@ -1,0 +1,45 @@
+"""A kommune's timeline (``oppkobling timeline``) as text or JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.app.timeline import KommuneTimeline
+
+
+def as_text(tl: KommuneTimeline) -> str:
+    from pipeline.routine.timeline import describe_day
+
+    m = tl.kommune.model
+    t = m.t.isoformat() if m.t else "not agreed"
+    lines = [f"{m.name} ({m.kommune}) · status {m.status} · T {t} · today {tl.today.isoformat()}", ""]
+    for e in tl.entries:
+        ms = e.milestone
+        actors = ", ".join(a.value for a in ms.step.actors)
+        lines.append(f"  {e.state.value:<9} {ms.step.label:<6} {describe_day(ms):<37} {ms.step.title} [{actors}]")
+        if e.reason:
+            lines.append(f"            {e.reason}")
+        if ms.detail:
+            lines.append(f"            {ms.detail}")
+        lines.append(f"            «{ms.step.quote}»")
+    return "\n".join(lines) + "\n"
+
+
+def as_json(tl: KommuneTimeline) -> str:
+    m = tl.kommune.model
+    doc = {
+        "kommune": m.kommune,
+        "name": m.name,
+        "file": tl.kommune.path,
+        "status": m.status.value,
+        "t": m.t.isoformat() if m.t else None,
+        "today": tl.today.isoformat(),
+        "milestones": [e.as_dict() for e in tl.entries],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+FORMATS: dict[str, Callable[[KommuneTimeline], str]] = {"text": as_text, "json": as_json}
