@@ -97,7 +97,7 @@ class Plan:
                 }
                 for k in self.kommuner
             ],
-            "generated": self.files,
+            layout.GENERATED: self.files,
             "findings": [f.as_dict() for f in self.findings],
             "summary": count(self.findings),
         }

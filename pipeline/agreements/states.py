@@ -4,11 +4,9 @@ The state is computed from the declared status and the recorded evidence (``pipe
 only, never from "today": a generated agreement changes when a declaration changes, and the
 merge of that change is the activation gate (RULES.md, "Lifecycle and the merge gate").
 
-The routine's steps the states follow:
-
-- H2: "Test-epikrise og lab (hvis aktuell) sendes 1 uke før aktiveringsdato; når positiv
-  transportkvittering og apprec er mottatt, deaktiveres tjenesten frem til aktiveringsdato."
-- H5: "Når tjenesten er verifisert ok, aktiveres tjenesten (kun elektronisk)."
+The states follow the routine's steps H2 (the service deactivated until T once the pretest's
+receipts are positive) and H5 (activated when verified, electronic only); their words are in
+``pipeline.routine.steps``.
 
 =============================== ===========================================================
 status                          state

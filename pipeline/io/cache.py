@@ -292,10 +292,10 @@ class Renders:
         try:
             if not isinstance(entry, dict) or not isinstance(entry["hashes"], dict):
                 return None
-            partners = snapshot(self.root / layout.PARTNERS, entry["partners"])
-            if not same_content(partners, entry["partners"]):
+            partners = snapshot(self.root / layout.PARTNERS, entry["declarations"])
+            if not same_content(partners, entry["declarations"]):
                 return None
-            generated = entry.get("generated")
+            generated = entry.get("vouched")
             hashes = {str(k): str(v) for k, v in entry["hashes"].items()}
             notes = [str(n) for n in entry.get("notes", [])]
             return hashes, generated if isinstance(generated, dict) else None, notes
@@ -303,11 +303,11 @@ class Renders:
             return None
 
     def remember(self, partners: Tree, hashes: dict[str, str], notes: list[str]) -> None:
-        entry = {"partners": partners, "hashes": hashes, "notes": notes, "generated": None}
+        entry = {"declarations": partners, "hashes": hashes, "notes": notes, "vouched": None}
         self.store.put(self.KIND, self.name, entry)
 
     def matched(self, generated: dict[str, str]) -> None:
         """generated/ was found to match: keep its stat so the next look is quick."""
         entry = self.store.get(self.KIND, self.name)
         if isinstance(entry, dict):
-            self.store.put(self.KIND, self.name, {**entry, "generated": generated})
+            self.store.put(self.KIND, self.name, {**entry, "vouched": generated})

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 TITLE = "Rutine ved oppkobling av kommunikasjonspartnere mellom kommuner og HF"
 ORDER_ADDRESS = "meldingsansvarlig@helse-midt.no"  # Hemit's address for orders (K2)
-SCOPE_START = dt.date(2018, 4, 1)  # "f.o.m. 01.04.18"
+SCOPE_START = dt.date(2018, 4, 1)  # the routine applies from 1 April 2018 (rule S6)
 
 
 class Actor(enum.StrEnum):

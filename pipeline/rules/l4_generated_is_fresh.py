@@ -30,4 +30,8 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
         yield r.error(Location(path), f"{path} {WHAT[c.kind]}; {FIX}")
 
 
-RULE = Rule("L4", check, text="Generert konfigurasjon er oppdatert med deklarasjonene (en utdatert generated/ feiler)")
+RULE = Rule(
+    "L4",
+    check,
+    text=f"Generert konfigurasjon er oppdatert med deklarasjonene (en utdatert {layout.GENERATED}/ feiler)",
+)
