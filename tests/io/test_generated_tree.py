@@ -348,3 +348,84 @@ def test_lock_file_as_a_link_is_refused(root: Path, tmp_path: Path) -> None:
     with pytest.raises(RepositoryError, match="symbolic link"), atomic.repo_lock(root):
         pass
     assert not (tmp_path / "elsewhere").exists()
+
+
+# -- one judgement for every command ---------------------------------------------------------------
+
+
+def test_one_stray_file_is_judged_the_same_by_l4_check_build_deploy_and_drift(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CPA put into generated/ by hand is not what the declarations generate: the L4 rule,
+    ``check`` and ``deploy`` refuse it, ``build`` removes it, ``drift`` does not want it on the
+    server. check, build and deploy find it through the same function (``generated_tree.extras``)."""
+    import datetime as dt
+    import shutil
+    import subprocess
+
+    from conftest import REPO, TODAY
+
+    from pipeline.app import rendering
+    from pipeline.app.loading import load
+    from pipeline.cli.main import main
+    from pipeline.model.declarations import DeclarationSet
+    from pipeline.rules import Context, freshness
+
+    root = tmp_path / "repo"
+    for name in ("partners", "schemas", "generated"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / ".gitignore", root / ".gitignore")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("OPPKOBLING_XSD_DIR", "")
+    monkeypatch.setenv("USER", "tester")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=T", *args], cwd=root, check=True)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main([*args, "--root", str(root)])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "shipped")
+    target = ("--hf", "st-olavs", "--target", f"dir:{tmp_path / 'srv'}")
+    assert run("deploy", *target, "--apply", "--today", TODAY)[0] == 0
+    stray = "st-olavs/cpa/9999-1.xml"
+    for where in (root / "generated" / stray, tmp_path / "srv" / "current" / "cpa" / "9999-1.xml"):
+        where.write_bytes(b"<hand-made/>\n")
+    git("add", "-A")
+    git("commit", "-q", "-m", "a hand-made CPA")
+
+    judged: list[str] = []
+    real = generated_tree.extras
+
+    def spy(on_disk: generated_tree.Scan, generated: object) -> list[Change]:
+        found = real(on_disk, generated)  # type: ignore[arg-type]
+        judged.extend(c.path for c in found)
+        return found
+
+    monkeypatch.setattr(generated_tree, "extras", spy)
+
+    today = dt.date.fromisoformat(TODAY)
+    expected = rendering.expected(root, lambda: load(root, today=today).declarations, None, cached=False)
+    changes, _ = generated_tree.differences(root, expected.hashes)
+    l4 = freshness(Context(DeclarationSet(), today, generated=changes))
+    assert [(f.rule, f.file) for f in l4] == [("L4", f"generated/{stray}")]
+
+    assert stray in judged
+    for command, exit_code, said in (
+        (("check", "--today", TODAY), 1, f"generated/{stray}:1:1: error L4 generated/{stray} is no longer generated"),
+        (("deploy", *target, "--today", TODAY), 1, f"generated/{stray}: not written by the pipeline"),
+        (("build", "--today", TODAY), 0, "0 added, 0 changed, 1 removed"),
+    ):
+        judged.clear()
+        code, out, err = run(*command)
+        assert (code, said in out + err, stray in judged) == (exit_code, True, True), command
+    assert not (root / "generated" / stray).exists()
+    assert run("check", "--today", TODAY)[0] == 0
+    # drift compares the server with what the declarations generate: the stray is not wanted there.
+    code, out, _ = run("drift", *target)
+    assert code == 1 and "extra  cpa/9999-1.xml  (served, not generated)" in out
