@@ -6,23 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TODAY
+from conftest import TODAY
 from lxml import etree
 
+from benchmarks import floor, synth
 from pipeline.app import loading
 from pipeline.findings import Severity
 from pipeline.io import generated_tree
 from pipeline.render.context import RenderContext
 from pipeline.render.generators import render
 from pipeline.render.xsd import SchemaSet
-
-sys.path.insert(0, str(REPO / "benchmarks"))
-import floor
-import synth
 
 
 def _load(root: Path) -> loading.Loaded:

@@ -5,21 +5,18 @@ must name everything its part depends on."""
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import REPO
 
+from benchmarks import synth
 from pipeline import layout
 from pipeline.agreements import cpa
 from pipeline.agreements.agreement import Agreement, collect
 from pipeline.io.partners import read_tree
 from pipeline.model.declarations import parse
 from pipeline.render.xml import serialise
-
-sys.path.insert(0, str(REPO / "benchmarks"))
-import synth
 
 
 def _bytes(a: Agreement) -> bytes:

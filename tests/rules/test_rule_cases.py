@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.model.declarations import parse
 from pipeline.rules import RULES
-from rules.rulecases import CASES, all_cases, files_for, parse_files, shipped
+from rules.rulecases import CASES, Case, all_cases, check, files_for, params, parse_files, shipped
 
 # The rules of issue 2 (RULES.md); L4 belongs to `oppkobling check`.
 CORE_RULES = (
@@ -18,6 +18,12 @@ CORE_RULES = (
     *("R-H2", "R-H3", "R-H5"),
     *("L1", "L2", "L3"),
 )
+
+
+@pytest.mark.parametrize("case", params(*CORE_RULES))
+def test_case(case: Case) -> None:
+    """Each case file under tests/cases/<rule-id>/, against the rule module of that id."""
+    check(case)
 
 
 @pytest.mark.parametrize("rule", CORE_RULES)

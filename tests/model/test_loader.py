@@ -16,12 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, Repo
+from conftest import REPO, TODAY, Repo
 
 from pipeline.model.loader import MAX_BYTES, MAX_DEPTH
 
 STJORDAL = "partners/kommuner/5035-stjordal.yaml"
-SHIPPED = (Path(__file__).resolve().parent.parent / STJORDAL).read_bytes()
+SHIPPED = (REPO / STJORDAL).read_bytes()
 
 
 def _replace(old: bytes, new: bytes) -> Callable[[bytes], bytes]:

@@ -3,13 +3,13 @@ for the whole set: the same files, the same bytes, the same notes."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import REPO
 
+from benchmarks import synth
 from pipeline.errors import XmlValidationError
 from pipeline.io.partners import read_tree
 from pipeline.model.declarations import DeclarationSet, parse
@@ -17,9 +17,6 @@ from pipeline.render import generators, parallel
 from pipeline.render.context import RenderContext
 from pipeline.render.generators import GENERATORS, Generator, one_kommune, render_all
 from pipeline.render.xsd import SchemaSet
-
-sys.path.insert(0, str(REPO / "benchmarks"))
-import synth
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from agreements.support import example_files, examples, rendered
 from conftest import REPO
 
-from agreements.support import example_files, examples, rendered
 from pipeline.errors import XmlValidationError
 from pipeline.model.declarations import parse
 from pipeline.model.models import HF_KEYS

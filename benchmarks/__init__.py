@@ -1,0 +1,1 @@
+"""The benchmarks (``benchmarks/run.py``) and their inputs, importable by the tests."""
