@@ -135,6 +135,13 @@ def release_dir(release_id: str) -> str:
     return f"{RELEASES}/{release_id}"
 
 
+# -- inside the package (``pipeline/``) --------------------------------------------------------
+
+KOMMUNE_REGISTER = "data/kommuner.csv"
+MESSAGE_TYPES = "data/message_types.yaml"
+PARTNER_INDEX_XSD = "data/partner-index.xsd"  # a copy of schemas/partner-index.xsd
+TEMPLATES = "templates"
+
 # -- outside the repository ----------------------------------------------------------------------
 
 
@@ -142,3 +149,8 @@ def user_cache(base: str | None) -> Path:
     """``$XDG_CACHE_HOME/oppkobling`` (or ``~/.cache/oppkobling``): the fetched XSDs and the
     cache's secret, kept out of every repository."""
     return Path(base or Path.home() / ".cache") / "oppkobling"
+
+
+XSD_CACHE = "xsd"  # below user_cache(): what 'oppkobling schemas fetch' fills
+CACHE_SECRET = "cache-secret"  # noqa: S105 (a file name) below user_cache(): the key that signs cache entries
+FETCHED = "FETCHED.json"  # in a fetched XSD directory: where each file came from

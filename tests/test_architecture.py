@@ -212,3 +212,19 @@ def test_the_package_module_holds_only_the_shared_vocabulary() -> None:
     assert all(f.name.startswith("add_") or f.name in ("emit", "warn", "day", "moment", "her_id") for f in functions)
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not {m for m in modules if m and m.startswith(("pipeline.app", "pipeline.io"))}
+
+
+def test_every_format_a_command_offers_comes_from_the_one_registry() -> None:
+    import argparse
+
+    from pipeline.cli.main import build_parser
+    from pipeline.reporters import registry
+
+    kinds = {"validate": "findings", "check": "findings", "plan": "plan", "status": "status", "timeline": "timeline"}
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    offered = {}
+    for name, parser in sub.choices.items():
+        formats = [a.choices for a in parser._actions if "--format" in a.option_strings]
+        if formats:
+            offered[name] = sorted(formats[0] or ())
+    assert offered == {name: sorted(registry()[kind]) for name, kind in kinds.items()}

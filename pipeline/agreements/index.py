@@ -31,7 +31,7 @@ from pipeline.render.context import HEADER
 from pipeline.render.xml import safe_parser
 
 NS = "https://oppkobling.example/schemas/partner-index"
-SCHEMA_FILE = "partner-index.xsd"
+SCHEMA_FILE = layout.PARTNER_INDEX_XSD.rsplit("/", 1)[-1]
 FORMAT_VERSION = "1"
 
 
@@ -48,7 +48,7 @@ def _sub(parent: etree._Element, tag: str, /, **attrs: str) -> etree._Element:
 
 
 def schema_bytes() -> bytes:
-    return resources.files("pipeline").joinpath("data", SCHEMA_FILE).read_bytes()
+    return resources.files("pipeline").joinpath(layout.PARTNER_INDEX_XSD).read_bytes()
 
 
 @functools.cache

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import layout
 from pipeline.app.record import existing_declaration
 from pipeline.errors import RepositoryError, UsageError
 from pipeline.io import atomic
@@ -26,7 +27,7 @@ def new(root: Path, number: str) -> Scaffolded:
         raise UsageError(f"a kommunenummer is 4 digits, not {number!r}")
     entry = register().get(wanted)
     if entry is None:
-        raise UsageError(f"{wanted} is not in the kommune register (pipeline/data/kommuner.csv)")
+        raise UsageError(f"{wanted} is not in the kommune register (pipeline/{layout.KOMMUNE_REGISTER})")
     files, _ = read_tree(root)
     existing = existing_declaration(files, wanted)
     if existing is not None:

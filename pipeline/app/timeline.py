@@ -1,4 +1,4 @@
-"""``timeline KOMMUNE`` and ``status``: a kommune's milestones, and every kommune's, on a day."""
+"""``timeline KOMMUNE``: a kommune's milestones and where each stands on a day."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pipeline.app import loading
 
 if TYPE_CHECKING:
     from pipeline.model.declarations import KommuneDecl
-    from pipeline.routine.board import Row
     from pipeline.routine.timeline import Entry
 
 
@@ -27,9 +26,3 @@ def timeline(root: Path, kommune: str, *, today: dt.date) -> KommuneTimeline:
 
     k = loading.kommune(loading.load(root, today=today).declarations, kommune)
     return KommuneTimeline(k, today, states(k.model, today))
-
-
-def status(root: Path, *, today: dt.date) -> list[Row]:
-    from pipeline.routine.board import board
-
-    return board(loading.load(root, today=today).declarations, today)

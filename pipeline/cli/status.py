@@ -6,7 +6,7 @@ import argparse
 
 from pipeline import cli
 from pipeline.app import inputs
-from pipeline.app.timeline import status
+from pipeline.app.status import status
 from pipeline.reporters import status as reports
 
 NAME = "status"

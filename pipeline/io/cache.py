@@ -157,7 +157,7 @@ def content_key(tree: Tree) -> str:
 
 def _secret() -> bytes | None:
     base = layout.user_cache(os.environ.get(environment.XDG_CACHE_HOME))
-    path = base / "cache-secret"
+    path = base / layout.CACHE_SECRET
     try:
         return bytes.fromhex(path.read_text("ascii").strip())
     except (OSError, ValueError):

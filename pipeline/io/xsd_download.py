@@ -34,6 +34,7 @@ from typing import IO, Any
 
 from lxml import etree
 
+from pipeline import layout
 from pipeline.errors import SchemaDirError, UsageError
 from pipeline.io import atomic
 from pipeline.render.xml import safe_parser
@@ -42,7 +43,7 @@ from pipeline.render.xsd import XS, SchemaSet
 SAREPTA = "https://git.sarepta.ehelse.no/publisert/standarder/raw/master/skjema/"
 TIMEOUT = 30.0
 MAX_BYTES = 4 * 1024 * 1024
-RECORD = "FETCHED.json"
+RECORD = layout.FETCHED
 # Where a schemaLocation that does not resolve is looked for, after the importer's own directory.
 SHARED_DIRS = ("felleskomponenter", "w3c")
 IMPORTS = tuple(f"{{{XS}}}{name}" for name in ("import", "include", "redefine", "override"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
 
+from pipeline import layout
 from pipeline.model.loader import load_text
 
 Direction = Literal["hf-to-kommune", "both"]
@@ -76,7 +77,7 @@ class Catalogue:
 
 @functools.cache
 def catalogue() -> Catalogue:
-    text = resources.files("pipeline").joinpath("data/message_types.yaml").read_text("utf-8")
+    text = resources.files("pipeline").joinpath(layout.MESSAGE_TYPES).read_text("utf-8")
     raw = load_text(text).data
     types: dict[str, MessageType] = {}
     for key, spec in raw.items():

@@ -9,6 +9,8 @@ import io
 from dataclasses import dataclass
 from importlib import resources
 
+from pipeline import layout
+
 
 @dataclass(frozen=True)
 class KommuneEntry:
@@ -40,7 +42,7 @@ class KommuneEntry:
 
 @functools.cache
 def register() -> dict[str, KommuneEntry]:
-    text = resources.files("pipeline").joinpath("data/kommuner.csv").read_text("utf-8")
+    text = resources.files("pipeline").joinpath(layout.KOMMUNE_REGISTER).read_text("utf-8")
     entries = {}
     for row in csv.DictReader(io.StringIO(text)):
         entries[row["number"]] = KommuneEntry(

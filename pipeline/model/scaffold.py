@@ -48,7 +48,7 @@ def scaffold(entry: KommuneEntry) -> tuple[str, str]:
     name = entry.short_name
     file_slug = slug(name)
     domain = slug(name.split(" (")[0])
-    path = f"{layout.KOMMUNER_DIR}/{entry.number}-{file_slug}.yaml"
+    path = layout.kommune_file(entry.number, file_slug)
     org = f'"{entry.org_number}"' if entry.org_number else '"TODO"'
     org_comment = (
         "organisation number, from the kommune register (S5)"

@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from pipeline import layout
 from pipeline.render import escape
 
 HTML = frozenset({"status.html.j2", "plan.md.j2"})
@@ -33,7 +34,7 @@ def _finalize(context: jinja2.runtime.Context, value: Any) -> Any:
 @functools.cache
 def environment() -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(
-        loader=jinja2.PackageLoader("pipeline", "templates"),
+        loader=jinja2.PackageLoader("pipeline", layout.TEMPLATES),
         autoescape=_autoescape,
         finalize=_finalize,
         undefined=jinja2.StrictUndefined,

@@ -51,7 +51,7 @@ class _Contained(etree.Resolver):
 
 
 def user_cache() -> Path:
-    return layout.user_cache(os.environ.get(environment.XDG_CACHE_HOME)) / "xsd"
+    return layout.user_cache(os.environ.get(environment.XDG_CACHE_HOME)) / layout.XSD_CACHE
 
 
 def locate(explicit: Path | None = None) -> SchemaSet | None:

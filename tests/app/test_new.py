@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Repo, Result
+from conftest import Repo
 
-from pipeline.cli.main import main
 from pipeline.io.partners import read_tree
 from pipeline.model.declarations import parse
 from pipeline.model.kommuner import register
@@ -13,30 +12,9 @@ from pipeline.model.kommuner import register
 STJORDAL = "partners/kommuner/5035-stjordal.yaml"
 
 
-def cli(capsys: pytest.CaptureFixture[str], repo: Repo, *args: str) -> Result:
-    """Run the command in-process (fast); the repository is always given with --root."""
-    capsys.readouterr()
-    try:
-        code = main([*args, "--root", str(repo.root)])
-    except SystemExit as exc:  # argparse refusing the command line
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return Result(code, captured.out, captured.err)
-
-
-def lines(repo: Repo, rel: str) -> list[str]:
-    return repo.path(rel).read_text("utf-8").splitlines()
-
-
-def no_temp_files(repo: Repo) -> bool:
-    return not list((repo.root / "partners" / "kommuner").glob(".*tmp"))
-
-
-def test_new_5035_writes_the_register_facts_and_validates_once_filled_in(
-    repo: Repo, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_new_5035_writes_the_register_facts_and_validates_once_filled_in(repo: Repo) -> None:
     repo.path(STJORDAL).unlink()
-    result = cli(capsys, repo, "new", "5035")
+    result = repo.call("new", "5035")
     assert result.code == 0, result.err
     assert f"wrote {STJORDAL}" in result.out
     text = repo.path(STJORDAL).read_text("utf-8")
@@ -54,13 +32,11 @@ def test_new_5035_writes_the_register_facts_and_validates_once_filled_in(
             assert "#" in line, f"field without a comment: {line!r}"
 
     # Not valid yet: T is not agreed.
-    before = cli(capsys, repo, "validate", "--today", "2026-11-26")
+    before = repo.call("validate", "--today", "2026-11-26")
     assert before.code == 1 and "R-K1 no activation date" in before.out
 
     # Fill in the dates (in place) and a party, as the comments say.
-    filled = cli(
-        capsys,
-        repo,
+    filled = repo.call(
         "record",
         "5035",
         "activation",
@@ -84,32 +60,32 @@ def test_new_5035_writes_the_register_facts_and_validates_once_filled_in(
         '      epikrise: "1.2"\n'
         "#",
     )
-    after = cli(capsys, repo, "validate", "--today", "2026-11-26")
+    after = repo.call("validate", "--today", "2026-11-26")
     assert after.code == 0, after.out
-    ordered = cli(capsys, repo, "record", "5035", "order", "--sent-on", "2026-11-25", "--today", "2026-11-26")
+    ordered = repo.call("record", "5035", "order", "--sent-on", "2026-11-25", "--today", "2026-11-26")
     assert ordered.code == 0, ordered.out
-    moved = cli(capsys, repo, "record", "5035", "status", "ordered", "--today", "2026-11-26")
+    moved = repo.call("record", "5035", "status", "ordered", "--today", "2026-11-26")
     assert moved.code == 0, moved.out
-    assert cli(capsys, repo, "validate", "--today", "2026-11-26").code == 0
+    assert repo.call("validate", "--today", "2026-11-26").code == 0
 
 
-def test_new_refuses_an_existing_declaration(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_new_refuses_an_existing_declaration(repo: Repo) -> None:
     before = repo.path(STJORDAL).read_bytes()
-    result = cli(capsys, repo, "new", "5035")
+    result = repo.call("new", "5035")
     assert result.code == 1
     assert f"{STJORDAL} already declares kommune 5035" in result.err
     assert repo.path(STJORDAL).read_bytes() == before
 
 
 @pytest.mark.parametrize(("number", "message"), [("9999", "not in the kommune register"), ("50x", "4 digits")])
-def test_new_refuses_unknown_numbers(repo: Repo, capsys: pytest.CaptureFixture[str], number: str, message: str) -> None:
-    result = cli(capsys, repo, "new", number)
+def test_new_refuses_unknown_numbers(repo: Repo, number: str, message: str) -> None:
+    result = repo.call("new", number)
     assert result.code == 2
     assert message in result.err
 
 
-def test_new_for_a_kommune_the_examples_do_not_have(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
-    result = cli(capsys, repo, "new", "1515")  # Herøy (Møre og Romsdal)
+def test_new_for_a_kommune_the_examples_do_not_have(repo: Repo) -> None:
+    result = repo.call("new", "1515")  # Herøy (Møre og Romsdal)
     assert result.code == 0, result.err
     path = "partners/kommuner/1515-heroy-more-og-romsdal.yaml"
     decl = parse(read_tree(repo.root)[0]).kommune("1515")
