@@ -70,6 +70,12 @@ def _renders(root: Path, found: SchemaSet | None) -> cache.Renders | None:
     return None if store is None else cache.Renders(store, root, found.root if found else None)
 
 
+def _remembered(renders: cache.Renders | None) -> Expected | None:
+    """What the last render of these declarations (with this tool and these schemas) held."""
+    known = renders.expected() if renders else None
+    return None if known is None else Expected(*known, renders)
+
+
 def _stream(
     root: Path,
     declarations: DeclarationSet,
@@ -100,9 +106,9 @@ def expected(root: Path, declarations: Declarations, found: SchemaSet | None, *,
     """What generated/ must hold, from the cache or rendered now (``cached=False``: rendered, and
     nothing written to the repository, not even the cache)."""
     renders = _renders(root, found) if cached else None
-    remembered = renders.expected() if renders else None
+    remembered = _remembered(renders)
     if remembered is not None:
-        return Expected(*remembered, renders)
+        return remembered
     hashes: dict[str, str] = {}
     notes: list[str] = []
     for _ in _stream(root, declarations(), found, renders, hashes, notes):
@@ -116,9 +122,8 @@ def write(
     """Make generated/ what the declarations generate (nothing is rendered when the cache shows it
     already is); returns what changed and the render's notes."""
     renders = _renders(root, found)
-    remembered = renders.expected() if renders else None
-    if remembered is not None:
-        known = Expected(*remembered, renders)
+    known = _remembered(renders)
+    if known is not None:
         atomic.recover(root / layout.GENERATED)  # what write() would do first
         changes, matched = generated_tree.differences(root, known.hashes, known.vouched)
         if not changes:

@@ -1,8 +1,8 @@
 """Preview, apply, drift and rollback: written once, for every ``Target``.
 
 What a target serves is read back from it (every file of the current release, hashed), never
-taken from the deployed manifest, so a file edited by hand on the server shows up as a change to
-heal and as drift.
+taken from its deploy record (``.oppkobling-deploy.json``), so a file edited by hand on the
+server shows up as a change to heal and as drift.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import HF_KEYS
 from pipeline.render import templates
 from pipeline.routine import calendar
-from pipeline.routine.steps import K2, ORDER_ADDRESS, TITLE
+from pipeline.routine.steps import K2, K3, K5, ORDER_ADDRESS, TITLE
 
 _local, _, _domain = ORDER_ADDRESS.partition("@")
 HEMIT = Address("Hemit meldingsansvarlig", _local, _domain)
@@ -79,9 +79,11 @@ def _context(decls: DeclarationSet, k: KommuneDecl) -> dict[str, Any]:
         "kommune": m,
         "t_text": norwegian_date(m.t),
         "agreed_on": m.activation.agreed_on.isoformat() if m.activation and m.activation.agreed_on else None,
+        "ar_label": K3.when,
         "ar_deadline": calendar.ar_deadline(m.t).isoformat(),
+        "pretest_label": K5.when,
         "pretest_day": calendar.pretest_day(m.t).isoformat(),
-        "dialog_text": f"{m.t.isoformat()} kl. 09:00 (Europe/Oslo, UTC{offset[:3]}:{offset[3:]})",
+        "dialog_text": f"{m.t.isoformat()} kl. {dialog:%H:%M} (Europe/Oslo, UTC{offset[:3]}:{offset[3:]})",
         "parties": parties,
         "hfs": hfs,
     }

@@ -200,9 +200,11 @@ def chart(declarations: DeclarationSet) -> Chart:
             if ms.step is K2 and ms.done_on:
                 markers.append(Marker(x(ms.done_on), "order", f"K2 order sent {ms.done_on.isoformat()}"))
             elif ms.step is K3 and ms.due:
-                markers.append(Marker(x(ms.due), "deadline", f"K3 AR deadline (T-14) {ms.due.isoformat()}"))
+                markers.append(Marker(x(ms.due), "deadline", f"K3 AR deadline ({K3.when}) {ms.due.isoformat()}"))
             elif ms.step is K5 and ms.due:
-                markers.append(Marker(x(ms.due), "pretest", f"K5/H2 test epikrise/lab (T-7) {ms.due.isoformat()}"))
+                markers.append(
+                    Marker(x(ms.due), "pretest", f"{K5.label} test epikrise/lab ({K5.when}) {ms.due.isoformat()}")
+                )
             elif ms.step is K6 and ms.at:
                 markers.append(Marker(x(t), "t", f"T {timeline.describe_day(ms)}: test dialog, activation"))
         bars.append(

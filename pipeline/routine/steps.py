@@ -61,6 +61,12 @@ class Step:
         """The step as the timeline names it: ``K5/H2``."""
         return "/".join((self.id, *self.paired))
 
+    @property
+    def when(self) -> str:
+        """When the step falls, as messages name it: ``T-14``."""
+        assert self.offset is not None, f"{self.id} has no day derived from T"
+        return self.offset.label
+
 
 ROUTINE: tuple[Step, ...] = (
     Step(

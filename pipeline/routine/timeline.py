@@ -112,11 +112,6 @@ def _blockers(k: Kommune) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _offset(step: Step) -> str:
-    assert step.offset is not None
-    return step.offset.label
-
-
 def _latest(days: Iterable[dt.date | None]) -> dt.date | None:
     known = [d for d in days if d is not None]
     return max(known) if known else None
@@ -131,7 +126,7 @@ def milestones(k: Kommune) -> list[Milestone]:
     open_from = agreed_on
 
     order_sent = k.order.sent_on if k.order else None
-    deadline = f"deadline {_offset(K2)}"
+    deadline = f"deadline {K2.when}"
     order_detail = f"{deadline} {calendar.order_deadline(t).isoformat()}" if t else deadline
     if order_sent:
         order_detail += f"; sent {order_sent.isoformat()}"

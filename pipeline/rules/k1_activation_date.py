@@ -42,10 +42,9 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
         test_day = calendar.pretest_day(t)
         holiday = calendar.holiday_name(test_day)
         if holiday:
-            assert K5.offset is not None
             yield r.warning(
                 k.at("activation", "date"),
-                f"the test day {K5.offset.label} ({test_day.isoformat()}) is a public holiday ({holiday})",
+                f"the test day {K5.when} ({test_day.isoformat()}) is a public holiday ({holiday})",
             )
 
 

@@ -50,7 +50,6 @@ def _message_findings(r: Rule, ctx: Context, k: KommuneDecl) -> Iterator[Finding
 
 
 def check(r: Rule, ctx: Context) -> Iterator[Finding]:
-    assert K2.offset is not None
     for k in ctx.declarations.kommuner:
         m = k.model
         stage = evidence.stage(m)
@@ -66,7 +65,7 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
             if m.order.sent_on > deadline:
                 yield r.warning(
                     k.at("order", "sent_on"),
-                    f"order sent {m.order.sent_on.isoformat()}, later than {K2.offset.label} "
+                    f"order sent {m.order.sent_on.isoformat()}, later than {K2.when} "
                     f"({deadline.isoformat()}): too little lead time",
                 )
 

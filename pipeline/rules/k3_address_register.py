@@ -15,8 +15,7 @@ from pipeline.rules.rule import Context, Rule
 
 
 def check(r: Rule, ctx: Context) -> Iterator[Finding]:
-    assert K3.offset is not None
-    label = K3.offset.label
+    label = K3.when
     for k in ctx.declarations.kommuner:
         m = k.model
         if m.t is None or m.status is Status.WITHDRAWN:
