@@ -18,6 +18,7 @@ A deploy target (``pipeline.deploy``)::
 
 from __future__ import annotations
 
+import enum
 import re
 from pathlib import Path
 
@@ -40,11 +41,91 @@ def check_generated(path: str) -> None:
 PARTNERS = "partners"
 KOMMUNER_DIR = f"{PARTNERS}/kommuner"
 HF_DIR = f"{PARTNERS}/helseforetak"
-# Files under partners/ that are documentation, not declarations.
-NOT_DECLARATIONS = frozenset({"README.md", ".gitkeep"})
+AR_DIR = f"{PARTNERS}/ar"  # the AR snapshot: data the gate reads, reviewed like the declarations
 KOMMUNE_FILE = re.compile(r"^(?P<number>[0-9]{4})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.yaml$")
 HF_FILE = re.compile(r"^(?P<key>[a-z0-9]+(?:-[a-z0-9]+)*)\.yaml$")
 DECLARATION_SUFFIX = ".yaml"
+MAX_INPUT_BYTES = 1024 * 1024  # any one file under partners/
+
+
+class Input(enum.Enum):
+    """What a file under partners/ is to the pipeline, when it is anything."""
+
+    KOMMUNE = "kommune declaration"
+    HF = "helseforetak declaration"
+    AR_SNAPSHOT = "AR snapshot file"
+
+
+# Every input under partners/, by directory: a file is one of these or it is refused (nothing
+# under partners/ is skipped). A declaration directory holds ``*.yaml`` and nothing else (whether
+# the name is the right one is rule S2's, so a misnamed declaration is still read and judged);
+# below AR_DIR every regular file is handed to the AR snapshot reader, which refuses what it
+# does not know. Hidden and backup names are refused everywhere (``refused_name``).
+PARTNERS_INPUTS: tuple[tuple[str, bool, Input], ...] = (
+    # (directory, files in subdirectories of it too, what its files are)
+    (KOMMUNER_DIR, False, Input.KOMMUNE),
+    (HF_DIR, False, Input.HF),
+    (AR_DIR, True, Input.AR_SNAPSHOT),
+)
+BACKUP_SUFFIXES = ("~", ".bak", ".swp", ".swo", ".orig", ".rej", ".tmp", ".old", ".new")
+# C0 and C1 control characters, DEL, and the bidirectional and zero-width format characters.
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control or invisible character (and every byte that was not UTF-8)
+    written as an escape (``\\n``, ``\\x1b``, ``\\udcff``): what a reporter prints of a name."""
+    escaped = text.encode("utf-8", "backslashreplace").decode("utf-8") if _has_surrogates(text) else text
+    return UNPRINTABLE.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), escaped)
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def refused_name(path: str) -> str | None:
+    """Why a path under partners/ is refused by its name alone, or None."""
+    if _has_surrogates(path):
+        return "file name is not valid UTF-8"
+    if UNPRINTABLE.search(path):
+        return "file name holds a control or invisible character"
+    for part in path.split("/")[1:]:
+        if part.startswith("."):
+            return f"hidden name '{part}' is refused; nothing under {PARTNERS}/ is hidden from the gate"
+    name = path.rsplit("/", 1)[-1]
+    if name.endswith(BACKUP_SUFFIXES):
+        return "backup or editor file is refused; remove it"
+    return None
+
+
+def classify(path: str) -> Input | str:
+    """What a file at ``path`` (repository-relative, below partners/) is: an input, or why it is
+    refused. The one decision, for the work tree and every git revision alike."""
+    why = refused_name(path)
+    if why is not None:
+        return why
+    directory, _, name = path.rpartition("/")
+    for base, deep, what in PARTNERS_INPUTS:
+        if directory == base or (deep and directory.startswith(base + "/")):
+            if what is not Input.AR_SNAPSHOT and not name.endswith(DECLARATION_SUFFIX):
+                return f"unexpected file in {base}/: declarations are <name>{DECLARATION_SUFFIX}"
+            return what
+        if directory.startswith(base + "/"):
+            return f"unexpected subdirectory in {base}/: declarations are files directly in it"
+    known = ", ".join(f"{base}/" for base, _, _ in PARTNERS_INPUTS)
+    return f"unexpected file; {PARTNERS}/ holds only {known}"
+
+
+def allowed_directory(path: str) -> bool:
+    """A directory (repository-relative) that may exist under partners/."""
+    if path in (PARTNERS, *(base for base, _, _ in PARTNERS_INPUTS)):
+        return True
+    return any(deep and path.startswith(base + "/") for base, deep, _ in PARTNERS_INPUTS)
+
 
 SCHEMAS = "schemas"
 GENERATED = "generated"

@@ -37,8 +37,6 @@ def build(
     on_findings: Callable[[list[Finding]], None] = lambda findings: None,
 ) -> Built:
     """``on_findings`` sees the findings as soon as they are known, before anything is rendered."""
-    from pipeline.model.declarations import DeclarationSet
-
     with atomic.repo_lock(root) as lock:
         findings, loaded = loading.findings(root, today=today, ar_snapshot=ar_snapshot)
         on_findings(findings)
@@ -46,8 +44,8 @@ def build(
             return Built(findings, None)
         schemas = rendering.schemas(xsd_dir)
 
-        def declarations() -> DeclarationSet:
-            return (loaded or loading.load(root, today=today, ar_snapshot=ar_snapshot)).declarations
+        def declarations() -> loading.Loaded:
+            return rendering.judged(loaded or loading.load(root, today=today, ar_snapshot=ar_snapshot), has_errors)
 
         summary, notes = rendering.write(root, lock, declarations, schemas.found)
     return Built(findings, summary, notes, schemas.skipped)

@@ -41,9 +41,9 @@ def check(
             return Checked(sort_findings(findings), compared=False)
         schemas = rendering.schemas(xsd_dir)
 
-        def declarations() -> DeclarationSet:
+        def declarations() -> loading.Loaded:
             load = loaded or loading.load(root, today=today, base_ref=base_ref, ar_snapshot=ar_snapshot)
-            return load.declarations
+            return rendering.judged(load, blocks_rendering)
 
         expected = rendering.expected(root, declarations, schemas.found)
         changes, matched = generated_tree.differences(root, expected.hashes, expected.vouched)

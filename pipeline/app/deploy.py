@@ -60,7 +60,7 @@ def expected(root: Path, loaded: loading.Loaded) -> dict[str, str]:
     """What generated/ must hold, path -> sha256 (no schema validation: check's and build's job)."""
     try:
         # Not through the cache: a deploy writes nothing into the work tree it ships.
-        return rendering.expected(root, lambda: loaded.declarations, None, cached=False).hashes
+        return rendering.expected(root, lambda: loaded, None, cached=False).hashes
     except (DeployError, UsageError):
         raise
     except Exception as exc:  # a generator bug must stop the deploy, with its message

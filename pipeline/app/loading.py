@@ -1,21 +1,26 @@
 """Reading the declarations and running every rule on them, or, when partners/, today, the base
 revision, the AR snapshot and the tool are what they were, answering from the cache.
 
+Every input is read once: partners/ (``pipeline.io.partners``, which also records exactly what
+it read for the cache), the base revision, the AR snapshot. The rules judge those bytes, the
+cache keys on those bytes, and a render made next renders those bytes: an edit made meanwhile is
+never mistaken for what was judged.
+
 Parsing, models and rules (pydantic, the YAML parsers, holidays) are imported inside the
 functions that need them, so that a command answered from the cache starts quickly."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline import layout
 from pipeline.app import inputs
 from pipeline.errors import UsageError
 from pipeline.findings import Finding
-from pipeline.io import cache, git
+from pipeline.io import cache, git, partners
 
 if TYPE_CHECKING:
     from pipeline.model.declarations import DeclarationSet, KommuneDecl
@@ -27,27 +32,70 @@ class Loaded:
     declarations: DeclarationSet
     findings: list[Finding]
     base: DeclarationSet | None = None
+    # What was read from partners/, as the cache records it: the render of these declarations is
+    # remembered under exactly this.
+    tree: dict[str, list[Any]] = field(default_factory=dict)
 
 
-def load(root: Path, *, today: dt.date, base_ref: str | None = None, ar_snapshot: Path | None = None) -> Loaded:
+@dataclass(frozen=True)
+class Base:
+    """The base revision a change is judged against: its commit, partners/ there, and the day it
+    was committed (Europe/Oslo), which dates what a change adds (``pipeline.routine.lifecycle``)."""
+
+    ref: str
+    commit: str
+    tree: str
+    day: dt.date
+
+
+def base(root: Path, ref: str | None) -> Base | None:
+    if ref is None:
+        return None
+    from pipeline.routine.calendar import OSLO
+
+    try:
+        commit = git.commit(root, ref)
+        when = git.committed_at(root, commit)
+    except git.GitError as exc:
+        raise UsageError(f"cannot read revision '{ref}': {exc.message}") from None
+    tree = git.tree_id(root, commit, layout.PARTNERS) or "-"  # no partners/ there: read as empty
+    return Base(ref, commit, tree, when.astimezone(OSLO).date())
+
+
+def load(
+    root: Path,
+    *,
+    today: dt.date,
+    base_ref: str | None = None,
+    ar_snapshot: Path | None = None,
+    ar_bytes: bytes | None = None,
+    at: Base | None = None,
+) -> Loaded:
     """Read partners/, parse it, and run every rule (with L1-L3 when a base is given)."""
-    from pipeline.io.partners import read_revision, read_tree
     from pipeline.model.ar_snapshot import parse_snapshot
     from pipeline.model.declarations import parse
     from pipeline.rules import Context, evaluate
 
-    files, refused = read_tree(root)
-    decls = parse(files)
-    decls.problems.extend(refused)
-    base = parse(read_revision(root, base_ref)) if base_ref else None
-    raw = inputs.read_ar_snapshot(ar_snapshot)
+    read = partners.read_tree(root)
+    decls = parse(read.files, read.problems())
+    against = at or base(root, base_ref)
+    before = _revision(root, against)
+    raw = ar_bytes if ar_bytes is not None else inputs.read_ar_snapshot(ar_snapshot)
     snapshot = None if raw is None or ar_snapshot is None else parse_snapshot(raw, str(ar_snapshot))
-    return Loaded(root, decls, evaluate(Context(decls, today, base, snapshot)), base)
+    context = Context(decls, today, before, snapshot, base_date=against.day if against else None)
+    assert read.tree is not None
+    return Loaded(root, decls, evaluate(context), before, read.tree)
 
 
-def _base_tree(root: Path, base_ref: str | None) -> str | None:
-    """The git tree id of partners/ at ``base_ref`` ("-" without a base), None when unknown."""
-    return "-" if base_ref is None else git.tree_id(root, base_ref, layout.PARTNERS)
+def _revision(root: Path, at: Base | None) -> DeclarationSet | None:
+    from pipeline.model.declarations import DeclarationSet, parse
+
+    if at is None:
+        return None
+    if at.tree == "-":
+        return DeclarationSet()
+    # What the base refuses is not this change's to answer for; what it holds is compared.
+    return parse(partners.read_revision(root, at.commit).files)
 
 
 def findings(
@@ -57,31 +105,32 @@ def findings(
     today, the base revision, the AR snapshot and the tool are what they were; with the loaded
     declarations when it had to load them (None from the cache), so that a command that renders
     next need not parse twice."""
-    store = cache.Cache.open(root)
-    base_tree = _base_tree(root, base_ref) if store else None
-    if store is None or base_tree is None:
-        loaded = load(root, today=today, base_ref=base_ref, ar_snapshot=ar_snapshot)
-        return loaded.findings, loaded
+    at = base(root, base_ref)
     snapshot_bytes = inputs.read_ar_snapshot(ar_snapshot)
-    params = [today.isoformat(), base_tree, cache.digest(snapshot_bytes) if snapshot_bytes is not None else "-"]
+    store = cache.Cache.open(root)
+    if store is None:
+        return _loaded(root, today, at, ar_snapshot, snapshot_bytes)
+    against = "-" if at is None else f"{at.commit}:{at.tree}"
+    params = [today.isoformat(), against, cache.digest(snapshot_bytes) if snapshot_bytes is not None else "-"]
     name = cache.named("findings", params)
-    partners = root / layout.PARTNERS
     entry = store.get("findings", name)
     if isinstance(entry, dict) and isinstance(entry.get("tree"), dict):
         try:
-            tree = cache.snapshot(partners, entry["tree"])
-            if cache.same_content(tree, entry["tree"]):
-                found = [Finding.from_dict(row) for row in entry["findings"]]
-                if tree != entry["tree"]:  # re-hashed files: remember their settled stat
-                    store.put("findings", name, {"tree": tree, "findings": entry["findings"]})
-                return found, None
-        except (OSError, KeyError, TypeError, ValueError):
+            if partners.unchanged(root, entry["tree"]):
+                return [Finding.from_dict(row) for row in entry["findings"]], None
+        except (OSError, KeyError, TypeError, ValueError, IndexError):
             pass
-    before = cache.snapshot(partners)
-    loaded = load(root, today=today, base_ref=base_ref, ar_snapshot=ar_snapshot)
-    after = cache.snapshot(partners, before)
-    if cache.same_content(before, after):  # nothing changed while it ran
-        store.put("findings", name, {"tree": after, "findings": [f.as_dict() for f in loaded.findings]})
+    found, loaded = _loaded(root, today, at, ar_snapshot, snapshot_bytes)
+    assert loaded is not None
+    # Keyed on what was read, so never on content that was not judged.
+    store.put("findings", name, {"tree": loaded.tree, "findings": [f.as_dict() for f in found]})
+    return found, loaded
+
+
+def _loaded(
+    root: Path, today: dt.date, at: Base | None, ar_snapshot: Path | None, ar_bytes: bytes | None
+) -> tuple[list[Finding], Loaded | None]:
+    loaded = load(root, today=today, ar_snapshot=ar_snapshot, ar_bytes=ar_bytes, at=at)
     return loaded.findings, loaded
 
 

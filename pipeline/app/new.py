@@ -28,7 +28,7 @@ def new(root: Path, number: str) -> Scaffolded:
     entry = register().get(wanted)
     if entry is None:
         raise UsageError(f"{wanted} is not in the kommune register (pipeline/{layout.KOMMUNE_REGISTER})")
-    files, _ = read_tree(root)
+    files = read_tree(root).files
     existing = existing_declaration(files, wanted)
     if existing is not None:
         raise RepositoryError(f"{existing} already declares kommune {wanted}: edit it (oppkobling record) instead")

@@ -123,7 +123,7 @@ class Recorded:
 
 def record(root: Path, kommune: str, edit: Edit, *, today: dt.date) -> Recorded:
     """Apply ``edit`` to the declaration of ``kommune`` and write it if it adds no error."""
-    files, _ = read_tree(root)
+    files = read_tree(root).files
     path = locate(files, kommune)
     outcome = apply(files, path, edit, today)
     if not outcome.accepted or outcome.after == outcome.before:

@@ -17,14 +17,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import layout
+from pipeline.errors import RepositoryError
+from pipeline.findings import Finding
 from pipeline.io import atomic, cache, generated_tree
 from pipeline.io.generated_tree import Summary
 
 if TYPE_CHECKING:
-    from pipeline.model.declarations import DeclarationSet
+    from pipeline.app.loading import Loaded
     from pipeline.render.xsd import SchemaSet
 
-Declarations = Callable[[], "DeclarationSet"]  # the loaded declarations, loaded only when needed
+Declarations = Callable[[], "Loaded"]  # the loaded declarations, loaded only when needed
 
 SKIPPED = (
     "XML schema validation was SKIPPED: no official XSDs configured, so generated XML is not checked "
@@ -65,6 +67,16 @@ class Expected:
             self.renders.matched(matched)
 
 
+def judged(loaded: Loaded, blocking: Callable[[list[Finding]], bool]) -> Loaded:
+    """The declarations to render: read afresh when the findings came from the cache, so they must
+    still be free of what blocks rendering (partners/ may have changed in between)."""
+    if blocking(loaded.findings):
+        raise RepositoryError(
+            f"{layout.PARTNERS}/ changed while this command ran and now has errors; nothing was written: run it again"
+        )
+    return loaded
+
+
 def _renders(root: Path, found: SchemaSet | None) -> cache.Renders | None:
     store = cache.Cache.open(root)
     return None if store is None else cache.Renders(store, root, found.root if found else None)
@@ -77,19 +89,19 @@ def _remembered(renders: cache.Renders | None) -> Expected | None:
 
 
 def _stream(
-    root: Path,
-    declarations: DeclarationSet,
+    loaded: Loaded,
     found: SchemaSet | None,
     renders: cache.Renders | None,
     hashes: dict[str, str],
     notes: list[str],
 ) -> Iterator[tuple[str, bytes]]:
-    """The files of generated/ as they are rendered; remembered once complete, when partners/ is
-    what it was before (``hashes`` and ``notes`` are filled as it goes)."""
+    """The files of generated/ as they are rendered; remembered once complete, under exactly the
+    partners/ content these declarations were parsed from (``hashes`` and ``notes`` are filled as
+    it goes)."""
     from pipeline.render.context import RenderContext
     from pipeline.render.generators import render
 
-    partners = cache.snapshot(root / layout.PARTNERS) if renders else {}
+    declarations = loaded.declarations
     # The findings are made; generators read only the models.
     for kdecl in declarations.kommuner:
         kdecl.document.forget_positions()
@@ -98,8 +110,8 @@ def _stream(
     context = RenderContext(found)
     yield from render(declarations, context, hashes)
     notes.extend(context.notes)
-    if renders is not None and cache.same_content(partners, cache.snapshot(root / layout.PARTNERS, partners)):
-        renders.remember(partners, hashes, notes)
+    if renders is not None:
+        renders.remember(loaded.tree, hashes, notes)
 
 
 def expected(root: Path, declarations: Declarations, found: SchemaSet | None, *, cached: bool = True) -> Expected:
@@ -111,7 +123,7 @@ def expected(root: Path, declarations: Declarations, found: SchemaSet | None, *,
         return remembered
     hashes: dict[str, str] = {}
     notes: list[str] = []
-    for _ in _stream(root, declarations(), found, renders, hashes, notes):
+    for _ in _stream(declarations(), found, renders, hashes, notes):
         pass
     return Expected(hashes, None, notes, renders)
 
@@ -131,5 +143,5 @@ def write(
             return Summary((), len(known.hashes)), known.notes
     hashes: dict[str, str] = {}
     notes: list[str] = []
-    files = _stream(root, declarations(), found, renders, hashes, notes)
+    files = _stream(declarations(), found, renders, hashes, notes)
     return generated_tree.write(root, files, held=lock), notes

@@ -3,15 +3,20 @@
 A command that finds its inputs unchanged since it last ran answers from here instead of parsing
 and rendering again. What counts as "unchanged":
 
-- **the tool**: its version, a fingerprint of the package's own files (size and mtime, so an
-  edited or reinstalled pipeline never reuses old answers), the Python version and the installed
-  distributions (an upgraded lxml may serialise differently);
-- **the inputs**: every entry under the directories a command reads (``partners/``,
-  ``generated/``), by content. Like git's index, a file whose size, times and inode are those
-  recorded, and whose mtime was already two seconds old when it was recorded, is taken as having
-  the recorded content; any other file is read and hashed (a file rewritten within the file
-  system's timestamp granularity is never mistaken for the old one);
-- **the parameters**: whatever else the result depends on (today, a base revision, options).
+- **the tool**: its version, the sha256 of every file of the package as installed (content, not
+  size and mtime: an edit that keeps both is still an edit), the Python version and the
+  installed distributions (an upgraded lxml may serialise differently);
+- **the inputs**: exactly the bytes that produced the answer. partners/ is recorded by its one
+  reader (``pipeline.io.partners``) from the very file descriptors it read the declarations
+  through, and the answer is stored under that record, never under a look taken before or after
+  (an edit while a command runs is then the next run's input, not mistaken for this one's).
+  Like git's index, a file whose size, times and inode are those recorded, and whose mtime was
+  already two seconds old when it was recorded, is taken as having the recorded content; any
+  other file is read and hashed (a file rewritten within the file system's timestamp granularity
+  is never mistaken for the old one). generated/ is judged the same way
+  (``pipeline.io.generated_tree``); the XML schemas by content, links followed;
+- **the parameters**: whatever else the result depends on (today, the base commit and its
+  partners/ tree, the AR snapshot's bytes, options).
 
 Entries are signed with a secret kept outside the repository (``$XDG_CACHE_HOME/oppkobling/``),
 so an entry committed to or planted in a repository -- say by a pull request that wants its
@@ -32,7 +37,6 @@ import json
 import os
 import stat
 import sys
-import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -65,13 +69,14 @@ _FINGERPRINT: str | None = None
 
 
 def fingerprint() -> str:
-    """The tool as installed: version, own files, interpreter and installed distributions."""
+    """The tool as installed: version, the content of its own files, interpreter and installed
+    distributions."""
     global _FINGERPRINT
     if _FINGERPRINT is None:
         parts: list[str] = [__version__, sys.version]
         for rel, info in _walk(_PACKAGE):
-            if "__pycache__" not in rel and not rel.endswith((".pyc", ".pyo")):
-                parts.append(f"{rel}:{info.st_size}:{info.st_mtime_ns}")
+            if stat.S_ISREG(info.st_mode) and "__pycache__" not in rel and not rel.endswith((".pyc", ".pyo")):
+                parts.append(f"{rel}:{sha_file(_PACKAGE / rel)}")
         for entry in sys.path:
             site = Path(entry)
             if entry.endswith("-packages") and site.is_dir():
@@ -103,42 +108,17 @@ def _walk(base: Path) -> Iterator[tuple[str, os.stat_result]]:
                 stack.append(rel)
 
 
+def digest_bytes(data: bytes) -> str:
+    """The sha256 of ``data``: how a file's content is recorded."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def sha_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
-
-
-def snapshot(base: Path, previous: Tree | None = None) -> Tree:
-    """The state of ``base``: every entry with its stat and, for files, its content hash --
-    taken from ``previous`` where the stat is the recorded one and was settled, read otherwise."""
-    now = time.time_ns()
-    previous = previous or {}
-    tree: Tree = {}
-    for rel, info in _walk(base):
-        if stat.S_ISREG(info.st_mode):
-            kind = "f"
-        elif stat.S_ISDIR(info.st_mode):
-            kind = "d"
-        elif stat.S_ISLNK(info.st_mode):
-            kind = "l"
-        else:
-            kind = "o"
-        meta = [kind, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
-        if kind == "f":
-            old = previous.get(rel)
-            if old is not None and old[:5] == meta and old[6] - info.st_mtime_ns >= SETTLED_NS:
-                tree[rel] = old  # vouched for by its stat (and when that was recorded)
-                continue
-            content = sha_file(base / rel)
-        elif kind == "l":
-            content = str((base / rel).readlink())
-        else:
-            content = ""
-        tree[rel] = [*meta, content, now]
-    return tree
 
 
 def same_content(a: Tree, b: Tree) -> bool:
@@ -264,11 +244,25 @@ def named(kind: str, parts: Iterable[str]) -> str:
 
 
 def xsd_identity(schemas_root: Path | None) -> str:
-    """Which XML schemas a render was validated against: none, or a directory as it is now."""
+    """Which XML schemas a render was validated against: none, or a directory's content as it is
+    now (links followed to what they point at, each directory visited once)."""
     if schemas_root is None:
         return "no-xsd"
     parts = [str(schemas_root.resolve())]
-    parts.extend(f"{rel}:{info.st_size}:{info.st_mtime_ns}" for rel, info in _walk(schemas_root))
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(schemas_root, followlinks=True):
+        info = Path(dirpath).stat()
+        if (info.st_dev, info.st_ino) in seen:  # a link loop: each directory once
+            dirnames[:] = []
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        dirnames.sort()
+        rel_dir = os.path.relpath(dirpath, schemas_root)
+        for name in sorted(filenames):
+            try:
+                parts.append(f"{rel_dir}/{name}:{sha_file(Path(dirpath) / name)}")
+            except OSError as exc:  # a dangling link, an unreadable file: part of what it is
+                parts.append(f"{rel_dir}/{name}:error {exc.errno}")
     return digest(*parts)
 
 
@@ -292,8 +286,9 @@ class Renders:
         try:
             if not isinstance(entry, dict) or not isinstance(entry["hashes"], dict):
                 return None
-            partners = snapshot(self.root / layout.PARTNERS, entry["declarations"])
-            if not same_content(partners, entry["declarations"]):
+            from pipeline.io import partners
+
+            if not partners.unchanged(self.root, entry["declarations"]):
                 return None
             generated = entry.get("vouched")
             hashes = {str(k): str(v) for k, v in entry["hashes"].items()}
@@ -303,6 +298,7 @@ class Renders:
             return None
 
     def remember(self, partners: Tree, hashes: dict[str, str], notes: list[str]) -> None:
+        """``partners``: what was read to render them (``pipeline.io.partners.Partners.tree``)."""
         entry = {"declarations": partners, "hashes": hashes, "notes": notes, "vouched": None}
         self.store.put(self.KIND, self.name, entry)
 

@@ -1,15 +1,38 @@
-"""Reading declarations from the edges: a work tree on disk, or a git revision.
+"""The one reader of partners/, for the work tree and for any git revision alike.
 
-Both return ``{repository-relative posix path: bytes}`` for everything under ``partners/``;
-the pure core (``pipeline.model.declarations``) never touches the file system.
+Both sources are listed entry by entry and every entry is judged by the same policy: it is an
+input (``pipeline.layout.classify``: a kommune or HF declaration, an AR snapshot file), whose
+bytes are read once and handed on, or it is refused with a problem naming it. Nothing is
+skipped. The policy:
+
+- **names** (rule S2): hidden names and backup files anywhere, other extensions and
+  subdirectories in the declaration directories, anything outside them, names that are not
+  UTF-8 or hold control characters -- refused by their name, never opened;
+- **links** (rule S1): a symbolic link of any kind is refused, in the work tree and in a
+  revision, wherever it points (partners/ itself too). One rule that cannot be walked around: a
+  link inside the repository would let the work tree and the revision read different files;
+- **what it is** (S1): only regular files are inputs: a FIFO, device, socket or submodule is
+  refused unopened; a file over 1 MiB is refused unread; a file that cannot be read (permissions)
+  is refused with the operating system's reason; a directory that may not exist is refused even
+  when empty (a revision cannot hold an empty one, and declarations never live in one).
+
+A declaration is identified by its content (kommunenummer, HF key), not by this path; the
+rules compare by identity. The work tree is walked through directory descriptors and every file
+opened with ``O_NOFOLLOW``, so a link swapped in during the walk is refused, not followed; the
+bytes returned are exactly the bytes the cache keys on (``Partners.tree``, taken from the same
+open file), so a cached answer is never for content that was not read.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline import layout
 from pipeline.errors import RepositoryError, UsageError
@@ -24,7 +47,7 @@ def find_root(start: Path) -> Path:
     """The repository root: the nearest directory (upwards) holding partners/."""
     here = start.resolve()
     for candidate in (here, *here.parents):
-        if (candidate / layout.PARTNERS).is_dir():
+        if os.path.lexists(candidate / layout.PARTNERS):
             return candidate
     raise RepositoryError(f"no '{layout.PARTNERS}/' directory in {start} or above; use --root DIR")
 
@@ -33,66 +56,262 @@ def find_root(start: Path) -> Path:
 # command answered from the cache (pipeline.io.cache), which must not pay for pydantic and the parsers.
 
 
-def _refused(rel: str, message: str) -> LoadProblem:
-    from pipeline.model.declarations import LoadProblem
+@dataclass(frozen=True)
+class Refusal:
+    """An entry under partners/ that is no input: its path as printed, why, and whether the name
+    (S2) or the kind of entry (S1) refuses it."""
 
-    return LoadProblem(Location(rel), message)
+    path: str
+    message: str
+    by_name: bool
+
+    def problem(self) -> LoadProblem:
+        from pipeline.model.declarations import LoadProblem, Problem
+
+        return LoadProblem(Location(self.path), self.message, Problem.NAME if self.by_name else Problem.STRUCTURE)
 
 
-def read_tree(root: Path) -> tuple[dict[str, bytes], list[LoadProblem]]:
-    """Every regular file under partners/. A symbolic link is read only when it resolves to a
-    regular file inside the repository; any other link (out of the repository, dangling, a loop,
-    to a directory) and anything that is not a regular file is an S1 finding, never skipped silently."""
-    from pipeline.model.loader import MAX_BYTES
+@dataclass
+class Partners:
+    """What partners/ holds: the inputs' bytes by repository path, what was refused, and (for the
+    work tree) the cache's record of exactly what was read (``pipeline.io.cache.Tree``)."""
 
-    files: dict[str, bytes] = {}
-    refused: list[LoadProblem] = []
+    files: dict[str, bytes] = field(default_factory=dict)
+    refused: list[Refusal] = field(default_factory=list)
+    tree: dict[str, list[Any]] | None = None
+
+    def problems(self) -> list[LoadProblem]:
+        return [r.problem() for r in self.refused]
+
+
+class _Kind:
+    FILE = "f"
+    DIR = "d"
+    LINK = "l"
+    OTHER = "o"  # FIFO, device, socket; in a revision a submodule
+
+
+LINK_REFUSED = "symbolic link is refused, wherever it points: declarations are plain files"
+OTHER_REFUSED = "not a regular file (a FIFO, device, socket or submodule) is refused"
+DIR_REFUSED = f"unexpected directory; {layout.PARTNERS}/ holds only the directories of its inputs"
+TOO_LARGE = f"file is larger than {layout.MAX_INPUT_BYTES} bytes (1 MiB) and is refused unread"
+
+
+def _judge(rel: str, kind: str, size: int | None) -> str | None:
+    """The one policy: why the entry at ``rel`` is refused, or None when it is an input to read."""
+    if kind == _Kind.LINK:
+        return LINK_REFUSED
+    if kind != _Kind.FILE:
+        return OTHER_REFUSED
+    what = layout.classify(rel)
+    if isinstance(what, str):
+        return what
+    if size is not None and size > layout.MAX_INPUT_BYTES:
+        return TOO_LARGE
+    return None
+
+
+def _by_name(rel: str, kind: str) -> bool:
+    """Refused for its name (S2) rather than for what it is (S1)?"""
+    return kind == _Kind.FILE and isinstance(layout.classify(rel), str)
+
+
+def _refuse(found: Partners, rel: str, message: str, *, by_name: bool = False) -> None:
+    found.refused.append(Refusal(layout.printable(rel), message, by_name))
+
+
+# -- the work tree ---------------------------------------------------------------------------
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return _Kind.FILE
+    if stat.S_ISDIR(mode):
+        return _Kind.DIR
+    if stat.S_ISLNK(mode):
+        return _Kind.LINK
+    return _Kind.OTHER
+
+
+def _read_fd(fd: int) -> tuple[bytes, os.stat_result, os.stat_result]:
+    before = os.fstat(fd)
+    chunks = []
+    left = layout.MAX_INPUT_BYTES + 1
+    while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks), before, os.fstat(fd)
+
+
+def _signature(info: os.stat_result) -> list[Any]:
+    return [_Kind.FILE, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+
+
+def _walk(dir_fd: int, rel_dir: str) -> Iterator[tuple[str, str, os.stat_result, int]]:
+    """(relative path, kind, lstat, descriptor of its directory) of every entry below the open
+    directory, sorted; descends into real directories only, through their descriptors. A
+    directory that cannot be opened has the kind ``error:<reason>``."""
+    with os.scandir(dir_fd) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    for entry in entries:
+        rel = f"{rel_dir}/{entry.name}"
+        info = entry.stat(follow_symlinks=False)
+        kind = _kind(info.st_mode)
+        if kind != _Kind.DIR:
+            yield rel, kind, info, dir_fd
+            continue
+        try:
+            sub = os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+        except OSError as exc:
+            yield rel, f"error:{exc.strerror}", info, dir_fd
+            continue
+        try:
+            yield rel, kind, info, dir_fd
+            yield from _walk(sub, rel)
+        finally:
+            os.close(sub)
+
+
+def _vouched(previous: dict[str, list[Any]] | None, tree_rel: str, info: os.stat_result) -> list[Any] | None:
+    """The recorded entry of a file whose stat is the recorded one, recorded once its mtime was
+    settled (``pipeline.io.cache.SETTLED_NS``): its content is taken as the recorded content."""
+    from pipeline.io.cache import SETTLED_NS
+
+    old = (previous or {}).get(tree_rel)
+    if old is None or old[:5] != _signature(info) or old[6] - info.st_mtime_ns < SETTLED_NS:
+        return None
+    return old
+
+
+def _read_entry(found: Partners, tree_rel: str, rel: str, dir_fd: int) -> None:
+    assert found.tree is not None
+    recorded = time.time_ns()
+    name = rel.rpartition("/")[2]
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
+    except OSError as exc:
+        # ELOOP: swapped for a link since it was listed.
+        _refuse(found, rel, LINK_REFUSED if exc.errno == errno.ELOOP else f"cannot be read: {exc.strerror}")
+        found.tree[tree_rel] = [_Kind.FILE, -1, 0, 0, 0, f"unreadable:{exc.errno}", 0]
+        return
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            _refuse(found, rel, OTHER_REFUSED)
+            found.tree[tree_rel] = [_kind(info.st_mode), info.st_size, 0, 0, info.st_ino, "", 0]
+            return
+        try:
+            data, before, after = _read_fd(fd)
+        except OSError as exc:
+            _refuse(found, rel, f"cannot be read: {exc.strerror}")
+            found.tree[tree_rel] = [_Kind.FILE, -1, 0, 0, 0, f"unreadable:{exc.errno}", 0]
+            return
+    finally:
+        os.close(fd)
+    from pipeline.io.cache import digest_bytes
+
+    # Changed while it was read: these bytes are used, but its stat will never vouch for them.
+    settled = recorded if _signature(before) == _signature(after) else 0
+    found.tree[tree_rel] = [*_signature(after), digest_bytes(data), settled]
+    if len(data) > layout.MAX_INPUT_BYTES:
+        _refuse(found, rel, TOO_LARGE)
+        return
+    found.files[rel] = data
+
+
+def _scan(root: Path, previous: dict[str, list[Any]] | None = None) -> Partners:
+    """partners/ in the work tree, every entry judged. With ``previous`` (a recorded tree), a file
+    it vouches for is not read again: only the tree is wanted then, not the bytes."""
+    found = Partners(tree={})
+    assert found.tree is not None
     base = root / layout.PARTNERS
-    if not base.is_dir():
-        raise RepositoryError(f"{root} has no '{layout.PARTNERS}/' directory")
-    real_root = root.resolve()
-    if not base.resolve().is_relative_to(real_root):
-        raise RepositoryError(f"{base} is a symbolic link out of the repository; declarations must live in it")
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        for name in [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
-            # os.walk would neither descend into it nor say so: the declarations in it would vanish.
-            dirnames.remove(name)
-            rel = (Path(dirpath) / name).relative_to(root).as_posix()
-            refused.append(_refused(rel, "symbolic link to a directory is refused; declarations are plain files"))
-        dirnames.sort()
-        for name in sorted(filenames):
-            if name in layout.NOT_DECLARATIONS or name.startswith("."):
+    try:
+        top = os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise RepositoryError(f"{root} has no '{layout.PARTNERS}/' directory") from None
+    except OSError as exc:
+        if base.is_symlink():
+            found.refused.append(Refusal(layout.PARTNERS, LINK_REFUSED, by_name=False))
+            found.tree[""] = [_Kind.LINK, 0, 0, 0, 0, str(base.readlink()), 0]
+            return found
+        raise RepositoryError(f"cannot read {base}: {exc.strerror}") from None
+    try:
+        holds: dict[str, bool] = {}
+        for rel, kind, info, dir_fd in _walk(top, layout.PARTNERS):
+            holds[rel.rpartition("/")[0]] = True
+            tree_rel = rel.removeprefix(f"{layout.PARTNERS}/")
+            if kind.startswith("error:"):
+                _refuse(found, rel, f"directory cannot be read: {kind.removeprefix('error:')}")
+                found.tree[tree_rel] = [_Kind.DIR, 0, 0, 0, 0, kind, 0]
                 continue
-            path = Path(dirpath) / name
-            rel = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                try:
-                    target = path.resolve(strict=True)
-                except (OSError, RuntimeError):  # dangling, or a loop
-                    refused.append(_refused(rel, "symbolic link that does not resolve (dangling or a loop) is refused"))
-                    continue
-                if not target.is_relative_to(real_root):
-                    refused.append(_refused(rel, "symbolic link pointing outside the repository is refused"))
-                    continue
-            info = path.stat()
-            if not stat.S_ISREG(info.st_mode):
-                refused.append(_refused(rel, "not a regular file (a device, pipe or directory link) is refused"))
+            if kind == _Kind.DIR:
+                holds.setdefault(rel, False)
+                found.tree[tree_rel] = [_Kind.DIR, 0, 0, 0, info.st_ino, "", 0]
                 continue
-            if info.st_size > MAX_BYTES:
-                refused.append(_refused(rel, f"file is larger than {MAX_BYTES} bytes (1 MiB)"))
+            why = _judge(rel, kind, info.st_size)
+            if why is None:
+                old = _vouched(previous, tree_rel, info)
+                if old is not None:
+                    found.tree[tree_rel] = old
+                else:
+                    _read_entry(found, tree_rel, rel, dir_fd)
                 continue
-            files[rel] = path.read_bytes()
-    return files, refused
+            _refuse(found, rel, why, by_name=_by_name(rel, kind))
+            # Refused unopened: what it holds does not matter, only what and where it is.
+            content = os.readlink(rel.rpartition("/")[2], dir_fd=dir_fd) if kind == _Kind.LINK else "-"
+            found.tree[tree_rel] = [kind, 0, 0, 0, 0, content, 0]
+        for directory, nonempty in sorted(holds.items()):
+            if not nonempty and not layout.allowed_directory(directory):
+                _refuse(found, directory + "/", DIR_REFUSED, by_name=True)
+    finally:
+        os.close(top)
+    return found
 
 
-def read_revision(root: Path, ref: str) -> dict[str, bytes]:
-    """partners/ as it was at git revision ``ref`` (for the L rules and the plan)."""
+def read_tree(root: Path) -> Partners:
+    """partners/ in the work tree: every entry read or refused."""
+    return _scan(root)
+
+
+def unchanged(root: Path, tree: dict[str, list[Any]]) -> bool:
+    """partners/ in the work tree still holds exactly what ``tree`` records (a file whose stat
+    vouches for its recorded content is not read again)."""
+    from pipeline.io.cache import same_content
+
+    now = _scan(root, tree).tree
+    return now is not None and same_content(now, tree)
+
+
+# -- a git revision --------------------------------------------------------------------------
+
+
+def _git_kind(entry: git.Entry) -> str:
+    if entry.link:
+        return _Kind.LINK
+    if entry.kind == b"blob":
+        return _Kind.FILE
+    return _Kind.OTHER  # a submodule (a commit in the tree)
+
+
+def read_revision(root: Path, ref: str) -> Partners:
+    """partners/ as it was at git revision ``ref``, judged exactly as the work tree is."""
+    found = Partners()
     try:
         entries = git.ls_tree(root, ref, layout.PARTNERS)
-        return {
-            e.path: git.blob(root, e.sha)
-            for e in entries
-            if e.kind == b"blob" and e.path.rsplit("/", 1)[-1] not in layout.NOT_DECLARATIONS and e.mode != b"120000"
-        }
+        wanted: list[git.Entry] = []
+        for e in sorted(entries, key=lambda e: e.path):
+            kind = _git_kind(e)
+            if e.path == layout.PARTNERS:  # partners itself is a link or a submodule
+                found.refused.append(Refusal(layout.PARTNERS, LINK_REFUSED if e.link else OTHER_REFUSED, False))
+                continue
+            why = _judge(e.path, kind, e.size)
+            if why is None:
+                wanted.append(e)
+            else:
+                _refuse(found, e.path, why, by_name=_by_name(e.path, kind))
+        content = git.blobs(root, [e.sha for e in wanted])
     except git.GitError as exc:
         raise UsageError(f"cannot read revision '{ref}': {exc.message}") from None
+    for e in wanted:
+        found.files[e.path] = content[e.sha]
+    return found

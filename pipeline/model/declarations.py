@@ -8,7 +8,8 @@ rules S1 and S5 report those.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import enum
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -22,13 +23,22 @@ from pipeline.model.models import Helseforetak, Kommune
 M = TypeVar("M", bound=BaseModel)
 
 
+class Problem(enum.Enum):
+    """Which rule reports a file that could not be read or loaded."""
+
+    STRUCTURE = "structure"  # S1: not a regular file we can read, not YAML of the schema
+    NAME = "name"  # S2: a name or place nothing under partners/ may have
+    IDENTITY = "identity"  # S5: an identity out of its range
+    SCOPE = "scope"  # S6: a date beyond what the routine (and the pipeline) can compute
+
+
 @dataclass(frozen=True)
 class LoadProblem:
-    """Why a file is not a declaration (rule S1), or an identity out of its range (S5)."""
+    """Why a file under partners/ is not an input, or not a declaration; which rule says so."""
 
     location: Location
     message: str
-    identity: bool = False
+    kind: Problem = Problem.STRUCTURE
 
 
 @dataclass(frozen=True)
@@ -66,10 +76,12 @@ HfDecl = Declaration[Helseforetak]
 class DeclarationSet:
     kommuner: list[KommuneDecl] = field(default_factory=list)
     helseforetak: list[HfDecl] = field(default_factory=list)
-    # Files that could not be turned into models, and why.
+    # Files that could not be read or turned into models, and why.
     problems: list[LoadProblem] = field(default_factory=list)
     # Every file that was offered, loadable or not (for S2 and "only these files" filtering).
     files: list[str] = field(default_factory=list)
+    # partners/ar/: the AR snapshot's files as read (pipeline.ar reads them; R-K3 judges them).
+    ar_files: dict[str, bytes] = field(default_factory=dict)
 
     def hf(self, key: str) -> HfDecl | None:
         return next((h for h in self.helseforetak if h.model.key == key), None)
@@ -112,6 +124,15 @@ _S5_CONSTRAINTS = {
     ("her_id", "less_than_equal"),
     ("org_number", "string_pattern_mismatch"),
 }
+_SCOPE_ERROR = "date_out_of_scope"  # pipeline.model.models: a date the pipeline cannot compute with
+
+
+def _kind(loc: YamlPath, error_type: str) -> Problem:
+    if error_type == _SCOPE_ERROR:
+        return Problem.SCOPE
+    if bool(loc) and (loc[-1], error_type) in _S5_CONSTRAINTS:
+        return Problem.IDENTITY
+    return Problem.STRUCTURE
 
 
 def _validation_problems(path: str, doc: Document, exc: ValidationError) -> list[LoadProblem]:
@@ -122,8 +143,7 @@ def _validation_problems(path: str, doc: Document, exc: ValidationError) -> list
             line, col = doc.position(loc[:-1])
         else:
             line, col = doc.position(loc, key=error["type"] == "extra_forbidden")
-        identity = bool(loc) and (loc[-1], error["type"]) in _S5_CONSTRAINTS
-        problems.append(LoadProblem(Location(path, line, col), _describe(error), identity))
+        problems.append(LoadProblem(Location(path, line, col), _describe(error), _kind(loc, error["type"])))
     return problems
 
 
@@ -143,24 +163,30 @@ def _model(path: str, raw: bytes, model: type[M]) -> tuple[Declaration[M] | None
     return Declaration(path, doc, value), []
 
 
-def parse(files: Mapping[str, bytes]) -> DeclarationSet:
+def parse(files: Mapping[str, bytes], refused: Iterable[LoadProblem] = ()) -> DeclarationSet:
     """Turn ``{repository-relative path: content}`` into a declaration set, in path order
-    (so the result never depends on the order files were listed in)."""
+    (so the result never depends on the order files were listed in). ``refused``: what the
+    reader of partners/ refused (``pipeline.io.partners``), reported by S1 and S2."""
     result = DeclarationSet()
+    result.problems.extend(refused)
+    result.files.extend(p.location.file for p in result.problems)
     for path in sorted(files):
-        directory = path.rpartition("/")[0]
-        if directory == layout.KOMMUNER_DIR:
+        what = layout.classify(path)
+        result.files.append(path)
+        if what is layout.Input.KOMMUNE:
             kdecl, problems = _model(path, files[path], Kommune)
             if kdecl:
                 result.kommuner.append(kdecl)
-        elif directory == layout.HF_DIR:
+        elif what is layout.Input.HF:
             hdecl, problems = _model(path, files[path], Helseforetak)
             if hdecl:
                 result.helseforetak.append(hdecl)
-        else:
-            # Not loaded, but listed: S2 reports it, so a misplaced declaration is never ignored silently.
-            result.files.append(path)
+        elif what is layout.Input.AR_SNAPSHOT:
+            result.ar_files[path] = files[path]
             continue
-        result.files.append(path)
+        else:
+            # Offered but no input (the reader refuses these first): never ignored silently.
+            result.problems.append(LoadProblem(Location(layout.printable(path)), what, Problem.NAME))
+            continue
         result.problems.extend(problems)
     return result

@@ -13,6 +13,7 @@ import enum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -20,6 +21,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 SCHEMA_BASE = "https://oppkobling.example/schemas"
 
@@ -35,8 +37,25 @@ Email = Annotated[
 ]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Version = Annotated[str, StringConstraints(pattern=r"^[0-9]+\.[0-9]+$")]
+# Every date a declaration holds lies within these years, so that every date the pipeline derives
+# from it (T-14, a validity of five years, a time zone's offset) can be computed. Rule S6 narrows
+# T to the routine's scope; this bound only keeps the arithmetic total.
+FIRST_YEAR, LAST_YEAR = 1900, 9899
+
+
+def _in_range(value: dt.date) -> dt.date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise PydanticCustomError(
+            "date_out_of_scope",
+            "{value} is outside the years {first} to {last}, beyond what the routine's dates can be computed from",
+            {"value": value.isoformat(), "first": FIRST_YEAR, "last": LAST_YEAR},
+        )
+    return value
+
+
+Day = Annotated[dt.date, AfterValidator(_in_range)]
 # Timestamps of evidence: ISO 8601 with an explicit offset. Lax so that a quoted string parses.
-Timestamp = Annotated[AwareDatetime, Field(strict=False)]
+Timestamp = Annotated[AwareDatetime, Field(strict=False), AfterValidator(_in_range)]
 
 
 class Status(enum.StrEnum):
@@ -62,15 +81,43 @@ class _Strict(BaseModel):
 class Activation(_Strict):
     """K1: the activation date T and the day it was agreed with Hemit."""
 
-    date: dt.date | None = Field(default=None, description="T, the agreed activation date (K1)")
-    agreed_on: dt.date | None = Field(default=None, description="When T was agreed (K1)")
+    date: Day | None = Field(default=None, description="T, the agreed activation date (K1)")
+    agreed_on: Day | None = Field(default=None, description="When T was agreed (K1)")
 
 
 class Order(_Strict):
     """K2: the order sent to Hemit at meldingsansvarlig@helse-midt.no."""
 
-    sent_on: dt.date | None = Field(default=None, description="When the order was sent (K2)")
+    sent_on: Day | None = Field(default=None, description="When the order was sent (K2)")
     reference: Text | None = Field(default=None, description="Hemit's reference, if any")
+
+
+MessageType = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+
+
+class Join(_Strict):
+    """Message types added to a communication party, or a whole new party, once its kommune's
+    routine has reached testing: they follow the routine on their own, from the day they were
+    added (``pipeline.routine.lifecycle``)."""
+
+    on: Day = Field(
+        description="The day they were added; evidence dated before it does not count for them, "
+        "and the gate holds it against the date of the base revision"
+    )
+    activation: Activation = Field(description="Their own activation date T and the day it was agreed (K1)")
+    messages: list[MessageType] = Field(
+        min_length=1, description="The message types that joined (all of a new party's)"
+    )
+
+
+class Withdrawal(_Strict):
+    """A communication party, or some of its message types, withdrawn while the kommune stays:
+    what an active agreement goes through before it may be removed (L3)."""
+
+    on: Day
+    messages: list[MessageType] | None = Field(
+        default=None, description="Only these message types; absent: the whole party"
+    )
 
 
 class Party(_Strict):
@@ -79,16 +126,29 @@ class Party(_Strict):
     her_id: HerId
     name: Text
     edi_address: Email
-    ar_published_on: dt.date | None = Field(
+    ar_published_on: Day | None = Field(
         default=None, description="When the party was published in AR (K3); absent until then"
     )
     messages: dict[str, Version] = Field(default_factory=dict, description="message type -> version ordered (K2)")
+    joined: list[Join] = Field(
+        default_factory=list,
+        description="Late additions to a kommune already testing or active, each with its own routine",
+    )
+    withdrawn: Withdrawal | None = Field(default=None, description="The party's agreements withdrawn (L3)")
+
+    def join_of(self, message_type: str) -> Join | None:
+        """The (last) late addition that brought ``message_type``, or None for the kommune's own routine."""
+        return next((j for j in reversed(self.joined) if message_type in j.messages), None)
+
+    def withdrawn_type(self, message_type: str) -> bool:
+        w = self.withdrawn
+        return w is not None and (w.messages is None or message_type in w.messages)
 
 
 class Pretest(_Strict):
     """K5/H2: the test epikrise (and lab) sent by Hemit on T-7 and its receipts."""
 
-    sent_on: dt.date | None = None
+    sent_on: Day | None = None
     transport_receipt: Literal["ok", "rejected"] | None = None
     apprec: Literal["ok", "rejected", "ok-with-errors"] | None = None
 
@@ -116,10 +176,10 @@ class TestEvidence(_Strict):
 class Deviation(_Strict):
     """H3: a deviation during the test period; open until ``resolved_on`` is set."""
 
-    opened_on: dt.date
+    opened_on: Day
     hf: str | None = None
     description: Text
-    resolved_on: dt.date | None = None
+    resolved_on: Day | None = None
 
     @property
     def open(self) -> bool:

@@ -24,6 +24,13 @@ class Context:
     ar: ArSnapshot | None = None  # NHN AR as exported, when one is given (R-K3)
     # How generated/ differs from what the declarations generate, once compared (L4).
     generated: Sequence[Change] | None = None
+    # The day the base revision was committed (Europe/Oslo): what a change adds is dated from it
+    # (L6); without one (a record made now), today.
+    base_date: dt.date | None = None
+
+    @property
+    def added_on_or_after(self) -> dt.date:
+        return self.base_date or self.today
 
 
 Check = Callable[["Rule", Context], Iterable[Finding]]

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from pipeline.findings import Finding
-from pipeline.model.declarations import DeclarationSet
+from pipeline.model.declarations import DeclarationSet, Problem
 from pipeline.model.models import Status
 from pipeline.rules.rule import Context, Rule
 
 
 def from_loading(declarations: DeclarationSet) -> Iterable[Finding]:
-    """The files that could not be loaded, and why."""
-    return (RULE.error(p.location, p.message) for p in declarations.problems if not p.identity)
+    """The files that could not be read or loaded, and why (S2, S5 and S6 report the rest)."""
+    return (RULE.error(p.location, p.message) for p in declarations.problems if p.kind is Problem.STRUCTURE)
 
 
 def check(r: Rule, ctx: Context) -> Iterator[Finding]:

@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from stdnum.no import orgnr
 
 from pipeline.findings import Finding
+from pipeline.model.declarations import Problem
 from pipeline.model.kommuner import register
 from pipeline.rules.rule import Context, Rule
 
 
 def check(r: Rule, ctx: Context) -> Iterator[Finding]:
     for p in ctx.declarations.problems:
-        if p.identity:
+        if p.kind is Problem.IDENTITY:
             yield r.error(p.location, p.message)
     for h in ctx.declarations.helseforetak:
         if not orgnr.is_valid(h.model.org_number):

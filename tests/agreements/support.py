@@ -24,7 +24,7 @@ CPA_NS = {"tns": cpa.NS, "xlink": cpa.XLINK, "ds": cpa.DS}
 
 def example_files(**edits: tuple[str, str]) -> dict[str, bytes]:
     """The shipped partners/ files; ``edits`` maps a file stem (``1811-bindal``) to (old, new) text."""
-    files, _ = read_tree(REPO)
+    files = read_tree(REPO).files
     for stem, (old, new) in edits.items():
         path = next(p for p in files if p.endswith(f"/{stem}.yaml"))
         text = files[path].decode("utf-8")

@@ -31,7 +31,7 @@ def agreements(tmp_path_factory: pytest.TempPathFactory) -> list[Agreement]:
     synth.generate(root, kommuner=24, parties=3)
     found = []
     for base in (root, REPO):
-        files, _ = read_tree(base)
+        files = read_tree(base).files
         found.extend(collect(parse(files)))
     assert len({a.cpaid for a in found}) == len(found) > 100
     return found

@@ -20,7 +20,7 @@ def test_new_5035_writes_the_register_facts_and_validates_once_filled_in(repo: R
     text = repo.path(STJORDAL).read_text("utf-8")
     assert text.splitlines()[0] == "# yaml-language-server: $schema=../../schemas/kommune.schema.json"
     entry = register()["5035"]
-    decl = parse(read_tree(repo.root)[0]).kommune("5035")
+    decl = parse(read_tree(repo.root).files).kommune("5035")
     assert decl is not None
     assert decl.model.name == entry.short_name == "Stjørdal"
     assert decl.model.org_number == entry.org_number == "939958851"
@@ -88,7 +88,7 @@ def test_new_for_a_kommune_the_examples_do_not_have(repo: Repo) -> None:
     result = repo.call("new", "1515")  # Herøy (Møre og Romsdal)
     assert result.code == 0, result.err
     path = "partners/kommuner/1515-heroy-more-og-romsdal.yaml"
-    decl = parse(read_tree(repo.root)[0]).kommune("1515")
+    decl = parse(read_tree(repo.root).files).kommune("1515")
     assert decl is not None and decl.path == path
     assert decl.model.name == "Herøy (Møre og Romsdal)"
     assert decl.model.contact == "meldingsansvarlig@heroy.kommune.no"

@@ -18,7 +18,7 @@ from pipeline.render.generators import render_all
 
 
 def _render(root: Path) -> dict[str, bytes]:
-    files, _ = read_tree(root)
+    files = read_tree(root).files
     return render_all(parse(files), RenderContext(schemas=None))
 
 

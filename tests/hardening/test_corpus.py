@@ -110,23 +110,27 @@ def test_links_are_refused_when_the_tree_is_read(bad: Bad, tmp_path: Path) -> No
     _minimal_repo(root)
     outside.mkdir()
     bad.place(root, outside)
-    files, problems = read_tree(root)
-    findings = list(s1_well_formed.from_loading(DeclarationSet(problems=problems)))
+    read = read_tree(root)
+    files = read.files
+    findings = list(s1_well_formed.from_loading(DeclarationSet(problems=read.problems())))
     assert [(f.rule, f.severity, f.file, f.line) for f in findings] == [
         (bad.expect.rule, bad.expect.severity, bad.expect.file, bad.expect.line)
     ]
     assert not any(p.startswith(str(bad.case.target)) for p in files), "nothing is read through the link"
 
 
-def test_partners_itself_linked_out_of_the_repository_is_refused(tmp_path: Path) -> None:
-    from pipeline.errors import RepositoryError
-
+@pytest.mark.parametrize("inside", [False, True], ids=["out-of-the-repository", "inside-it"])
+def test_partners_itself_linked_is_refused_wherever_it_points(tmp_path: Path, inside: bool) -> None:
     root = tmp_path / "repo"
     root.mkdir()
-    shutil.copytree(REPO / "partners", tmp_path / "elsewhere")
-    (root / "partners").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
-    with pytest.raises(RepositoryError, match="symbolic link out of the repository"):
-        read_tree(root)
+    elsewhere = (root / "decl") if inside else (tmp_path / "elsewhere")
+    shutil.copytree(REPO / "partners", elsewhere)
+    (root / "partners").symlink_to(elsewhere, target_is_directory=True)
+    read = read_tree(root)
+    assert read.files == {}
+    findings = list(s1_well_formed.from_loading(DeclarationSet(problems=read.problems())))
+    assert [(f.rule, f.file) for f in findings] == [("S1", "partners")]
+    assert "symbolic link is refused" in findings[0].message
 
 
 def test_a_named_pipe_is_refused_not_read(tmp_path: Path) -> None:
@@ -134,8 +138,8 @@ def test_a_named_pipe_is_refused_not_read(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     _minimal_repo(root)
     os.mkfifo(root / "partners" / "kommuner" / "5036-ror.yaml")
-    _, problems = read_tree(root)
-    findings = list(s1_well_formed.from_loading(DeclarationSet(problems=problems)))
+    read = read_tree(root)
+    findings = list(s1_well_formed.from_loading(DeclarationSet(problems=read.problems())))
     assert [(f.rule, f.file) for f in findings] == [("S1", "partners/kommuner/5036-ror.yaml")]
 
 

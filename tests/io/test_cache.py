@@ -1,20 +1,79 @@
-"""Snapshots of an input tree: a file is taken by its recorded hash only when its stat was settled."""
+"""What the cache keys on: partners/ exactly as its reader read it (a file is taken by its
+recorded hash only when its stat was settled), the tool by the content of its files, and the
+XML schemas by content with links followed."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from pipeline.io import cache
+import pytest
+
+from pipeline.io import cache, partners
+
+KOMMUNE = "partners/kommuner/5035-stjordal.yaml"
 
 
-def test_snapshot_trusts_only_settled_stat(tmp_path: Path) -> None:
-    base = tmp_path / "tree"
-    base.mkdir()
-    (base / "a.yaml").write_text("one")
-    first = cache.snapshot(base)
-    # Just written: not settled, so a later snapshot re-reads it even with the same stat.
-    forged = {k: [*v[:5], "not-the-hash", v[6]] for k, v in first.items()}
-    assert cache.snapshot(base, forged)["a.yaml"][5] == first["a.yaml"][5]
+def small_repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "partners" / "kommuner").mkdir(parents=True)
+    (root / KOMMUNE).write_text("kommune: '5035'\n")
+    return root
+
+
+def test_the_tree_is_what_was_read_and_a_stat_vouches_only_once_settled(tmp_path: Path) -> None:
+    root = small_repo(tmp_path)
+    first = partners.read_tree(root)
+    assert first.tree is not None
+    entry = first.tree["kommuner/5035-stjordal.yaml"]
+    assert first.files[KOMMUNE] == b"kommune: '5035'\n"
+    assert entry[5] == cache.digest_bytes(b"kommune: '5035'\n")
+    # Just written: not settled, so the next look reads it again even with the same stat.
+    forged = {k: [*v[:5], "not-the-hash", v[6]] if v[0] == "f" else v for k, v in first.tree.items()}
+    assert not partners.unchanged(root, forged)
+    assert partners.unchanged(root, first.tree)
     # Settled (recorded long after the mtime): the recorded hash is taken from the stat alone.
-    settled = {k: [*v[:5], "recorded-hash", v[2] + cache.SETTLED_NS] for k, v in first.items()}
-    assert cache.snapshot(base, settled)["a.yaml"][5] == "recorded-hash"
+    settled = {
+        k: [*v[:5], "recorded-hash", v[2] + cache.SETTLED_NS] if v[0] == "f" else v for k, v in first.tree.items()
+    }
+    assert partners.unchanged(root, settled)
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_seen_unless_the_stat_was_settled(tmp_path: Path) -> None:
+    root = small_repo(tmp_path)
+    path = root / KOMMUNE
+    before = partners.read_tree(root).tree
+    assert before is not None
+    info = path.stat()
+    path.write_text("kommune: '5036'\n")  # same size
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))  # same mtime (ctime moves: it always does)
+    assert not partners.unchanged(root, before)
+
+
+def test_the_tool_fingerprint_is_the_content_of_its_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    package = tmp_path / "pipeline"
+    package.mkdir()
+    (package / "rules.py").write_text("ALLOWED = ('ordered',)\n")
+    monkeypatch.setattr(cache, "_PACKAGE", package)
+    monkeypatch.setattr(cache, "_FINGERPRINT", None)
+    one = cache.fingerprint()
+    info = (package / "rules.py").stat()
+    (package / "rules.py").write_text("ALLOWED = ('planned',)\n")  # same size ...
+    os.utime(package / "rules.py", ns=(info.st_atime_ns, info.st_mtime_ns))  # ... and mtime
+    monkeypatch.setattr(cache, "_FINGERPRINT", None)
+    assert cache.fingerprint() != one
+
+
+def test_the_schemas_are_known_by_content_links_followed(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a.xsd").write_text("<a/>")
+    xsd = tmp_path / "xsd"
+    xsd.mkdir()
+    (xsd / "a.xsd").symlink_to(real / "a.xsd")
+    (xsd / "loop").symlink_to(xsd, target_is_directory=True)  # visited once, not for ever
+    one = cache.xsd_identity(xsd)
+    info = (real / "a.xsd").stat()
+    (real / "a.xsd").write_text("<b/>")
+    os.utime(real / "a.xsd", ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert cache.xsd_identity(xsd) != one

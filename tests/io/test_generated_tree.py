@@ -393,7 +393,7 @@ def test_one_stray_file_is_judged_the_same_by_l4_check_build_deploy_and_drift(
     monkeypatch.setattr(generated_tree, "extras", spy)
 
     today = dt.date.fromisoformat(TODAY)
-    expected = rendering.expected(root, lambda: load(root, today=today).declarations, None, cached=False)
+    expected = rendering.expected(root, lambda: load(root, today=today), None, cached=False)
     changes, _ = generated_tree.differences(root, expected.hashes)
     l4 = freshness(Context(DeclarationSet(), today, generated=changes))
     assert [(f.rule, f.file) for f in l4] == [("L4", f"generated/{stray}")]

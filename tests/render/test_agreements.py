@@ -28,7 +28,7 @@ from pipeline.render.agreements import render
 from pipeline.model.declarations import parse
 from pipeline.render.context import RenderContext
 from pipeline.io.partners import read_tree
-files, _ = read_tree(__import__("pathlib").Path({root!r}))
+files = read_tree(__import__("pathlib").Path({root!r})).files
 out = {{p: hashlib.sha256(c).hexdigest() for p, c in render(parse(files), RenderContext(None))}}
 print(json.dumps(out, sort_keys=True))
 """

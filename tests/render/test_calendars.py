@@ -23,7 +23,7 @@ OSLO = ZoneInfo("Europe/Oslo")
 
 
 def examples() -> DeclarationSet:
-    return parse(read_tree(REPO)[0])
+    return parse(read_tree(REPO).files)
 
 
 def render(decls: DeclarationSet) -> dict[str, bytes]:
@@ -40,7 +40,7 @@ def test_generated_calendar_has_the_dialog_at_nine_on_each_t(repo: Repo, xsd: Pa
     assert result.code == 0, result.out + result.err
     raw = (repo.root / "generated" / "calendar.ics").read_bytes()
     parsed = events(raw)
-    decls = parse(read_tree(repo.root)[0])
+    decls = parse(read_tree(repo.root).files)
     assert decls.kommuner
     for k in decls.kommuner:
         t = k.model.t
@@ -89,9 +89,9 @@ def test_withdrawn_kommune_events_not_done_are_cancelled() -> None:
 
 
 def test_uids_survive_a_new_activation_date(repo: Repo) -> None:
-    before = events(render(parse(read_tree(repo.root)[0]))["calendars/5035-stjordal.ics"])
+    before = events(render(parse(read_tree(repo.root).files))["calendars/5035-stjordal.ics"])
     repo.edit("partners/kommuner/5035-stjordal.yaml", "date: 2027-03-02", "date: 2027-03-30")
-    after = events(render(parse(read_tree(repo.root)[0]))["calendars/5035-stjordal.ics"])
+    after = events(render(parse(read_tree(repo.root).files))["calendars/5035-stjordal.ics"])
     assert sorted(before) == sorted(after)
     dialog = after["5035-dialog@oppkobling"].decoded("DTSTART")
     assert dialog == dt.datetime(2027, 3, 30, 9, 0, tzinfo=OSLO)
@@ -122,7 +122,7 @@ def test_same_bytes_every_run_whatever_the_host_zone_and_locale() -> None:
         "from pipeline.model.declarations import parse\n"
         "from pipeline.render.context import RenderContext\n"
         "from pipeline.io.partners import read_tree\n"
-        "files = dict(calendar_feed.render(parse(read_tree(Path(sys.argv[1]))[0]), RenderContext(None)))\n"
+        "files = dict(calendar_feed.render(parse(read_tree(Path(sys.argv[1])).files), RenderContext(None)))\n"
         "print(hashlib.sha256(b''.join(p.encode() + files[p] for p in sorted(files))).hexdigest())\n"
     )
     digests = set()

@@ -23,12 +23,12 @@ from pipeline.render.xsd import SchemaSet
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> DeclarationSet:
     root: Path = tmp_path_factory.mktemp("synth")
     synth.generate(root, kommuner=30, parties=2)
-    files, _ = read_tree(root)
+    files = read_tree(root).files
     return parse(files)
 
 
 def examples() -> DeclarationSet:
-    files, _ = read_tree(REPO)
+    files = read_tree(REPO).files
     return parse(files)
 
 

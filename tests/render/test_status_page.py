@@ -20,7 +20,7 @@ EXAMPLE_NAMES = ("Kristiansund", "Molde", "Bindal", "Trondheim", "Namsos", "Melh
 
 
 def examples() -> DeclarationSet:
-    return parse(read_tree(REPO)[0])
+    return parse(read_tree(REPO).files)
 
 
 def test_status_md_lists_every_kommune_with_milestones_and_agreements() -> None:
@@ -103,6 +103,6 @@ def test_html_escapes_a_hostile_name(repo: Repo) -> None:
         "name: Stjørdal kommune - Helse og velferd",
         'name: "<script>alert(1)</script>"',
     )
-    page = status_board.render_html(parse(read_tree(repo.root)[0])).decode("utf-8")
+    page = status_board.render_html(parse(read_tree(repo.root).files)).decode("utf-8")
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

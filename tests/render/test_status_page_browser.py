@@ -56,7 +56,7 @@ def run_browser(browser: str, profile: Path, *args: str) -> subprocess.Completed
 
 def test_status_page_renders_every_kommune_in_chromium(tmp_path: Path) -> None:
     browser = chromium()
-    decls = parse(read_tree(REPO)[0])
+    decls = parse(read_tree(REPO).files)
     files = dict(status_board.render(decls, RenderContext(None)))
     page = tmp_path / "generated" / "status.html"
     page.parent.mkdir()

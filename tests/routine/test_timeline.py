@@ -156,7 +156,7 @@ def test_withdrawn_kommune_cancels_what_is_left() -> None:
 
 
 def test_examples_on_a_fixed_day() -> None:
-    decls = parse(read_tree(REPO)[0])
+    decls = parse(read_tree(REPO).files)
     today = D(2026, 11, 26)
 
     def states(number: str) -> dict[str, State]:

@@ -152,9 +152,9 @@ def params(*rules: str) -> list[object]:
 
 @functools.cache
 def shipped() -> dict[str, bytes]:
-    files, findings = read_tree(REPO)
-    assert not findings, findings
-    return files
+    read = read_tree(REPO)
+    assert not read.refused, read.refused
+    return read.files
 
 
 def files_for(case: Case) -> dict[str, bytes]:
@@ -180,7 +180,11 @@ def parse_files(files: Mapping[str, bytes]) -> DeclarationSet:
     for path in sorted(files):
         part = _parsed(path, files[path])
         for f in dataclasses.fields(DeclarationSet):
-            getattr(result, f.name).extend(getattr(part, f.name))
+            mine, theirs = getattr(result, f.name), getattr(part, f.name)
+            if isinstance(mine, dict):
+                mine.update(theirs)
+            else:
+                mine.extend(theirs)
     return result
 
 
