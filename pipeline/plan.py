@@ -28,16 +28,25 @@ NOT_THERE = "no agreement"
 
 @dataclass(frozen=True)
 class KommuneStateChange:
-    """``count`` agreements of one kommune at one HF moving from ``before`` to ``after``."""
+    """``count`` agreements of one kommune at one HF moving from ``before`` to ``after`` (with
+    ``message``: that message type of ``count`` agreements whose own state stays)."""
 
     kommune: str
     name: str
     before: str
     after: str
     count: int
+    message: str = ""
 
     def sentence(self, hf_name: str) -> str:
         noun = "agreement" if self.count == 1 else "agreements"
+        if self.message:
+            what = f"message type {self.message}"
+            if self.before == NOT_THERE:
+                return f"{self.name}: {what} added to {self.count} {noun} ({self.after}) at {hf_name}"
+            if self.after == NOT_THERE:
+                return f"{self.name}: {what} removed from {self.count} {noun} (was {self.before}) at {hf_name}"
+            return f"{self.name}: {what} of {self.count} {noun} {self.before} → {self.after} at {hf_name}"
         if self.before == NOT_THERE:
             return f"{self.name}: {self.count} new {noun} ({self.after}) at {hf_name}"
         if self.after == NOT_THERE:
@@ -61,7 +70,7 @@ class KommuneTimeline:
     kommune: str
     name: str
     status: str
-    change: str  # added | changed | removed
+    change: str  # added | changed | removed | moved from <path> (or changed, moved from <path>)
     entries: tuple[timeline.Entry, ...]
 
 
@@ -73,6 +82,12 @@ class Plan:
     kommuner: list[KommuneTimeline]
     findings: list[Finding]
     files: dict[str, list[str]]  # added/changed/removed paths under generated/
+    helseforetak: list[str] = field(default_factory=list)  # HF declarations the change touches
+    gate: list[str] = field(default_factory=list)  # files of the gate itself the change touches
+
+    @property
+    def generated_changes(self) -> int:
+        return sum(len(paths) for paths in self.files.values())
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +113,8 @@ class Plan:
                 for k in self.kommuner
             ],
             layout.GENERATED: self.files,
+            "helseforetak_changed": self.helseforetak,
+            "gate_changed": self.gate,
             "findings": [f.as_dict() for f in self.findings],
             "summary": count(self.findings),
         }
@@ -106,11 +123,11 @@ class Plan:
 def _state_changes(base_files: dict[str, bytes], head_files: dict[str, bytes], hf_key: str) -> list[KommuneStateChange]:
     """The agreements of one HF that change state, from the partner index of each render."""
     where = layout.partner_index(hf_key)
-    grouped: Counter[tuple[str, str, str, str]] = Counter()
+    grouped: Counter[tuple[str, str, str, str, str]] = Counter()
     for c in index.state_changes(base_files.get(where), head_files.get(where)):
         a = c.agreement
-        grouped[(a.kommune, a.kommune_name, c.before or NOT_THERE, c.after or NOT_THERE)] += 1
-    return [KommuneStateChange(k, name, b, a, n) for (k, name, b, a), n in sorted(grouped.items())]
+        grouped[(a.kommune, a.kommune_name, c.message or "", c.before or NOT_THERE, c.after or NOT_THERE)] += 1
+    return [KommuneStateChange(k, name, b, a, n, m) for (k, name, m, b, a), n in sorted(grouped.items())]
 
 
 def _touched(base: DeclarationSet, head: DeclarationSet) -> list[tuple[KommuneDecl, str]]:
@@ -122,9 +139,23 @@ def _touched(base: DeclarationSet, head: DeclarationSet) -> list[tuple[KommuneDe
             touched.append((new[number], "added"))
         elif number not in new:
             touched.append((old[number], "removed"))
-        elif old[number].model != new[number].model:
-            touched.append((new[number], "changed"))
+        else:
+            what = [] if old[number].model == new[number].model else ["changed"]
+            if old[number].path != new[number].path:  # judged by what it holds; the move is said
+                what.append(f"moved from {old[number].path}")
+            if what:
+                touched.append((new[number], ", ".join(what)))
     return touched
+
+
+def _hfs_touched(base: DeclarationSet, head: DeclarationSet) -> list[str]:
+    old = {h.model.key: h for h in base.helseforetak}
+    new = {h.model.key: h for h in head.helseforetak}
+    return sorted(
+        key
+        for key in old.keys() | new.keys()
+        if key not in old or key not in new or old[key].model != new[key].model or old[key].path != new[key].path
+    )
 
 
 def _digests(files: dict[str, bytes]) -> dict[str, str]:
@@ -140,6 +171,7 @@ def make_plan(
     base_files: dict[str, bytes],
     head_files: dict[str, bytes],
     findings: list[Finding],
+    gate: list[str] | None = None,
 ) -> Plan:
     diff, _ = changes.diff(_digests(base_files), _digests(head_files))
     files = {kind.value: [c.path for c in changes.of(diff, kind)] for kind in Kind}
@@ -155,4 +187,4 @@ def make_plan(
         )
         for k, change in _touched(base, head)
     ]
-    return Plan(base_ref, today, hfs, kommuner, findings, files)
+    return Plan(base_ref, today, hfs, kommuner, findings, files, _hfs_touched(base, head), gate or [])

@@ -29,7 +29,7 @@ from pipeline.agreements.states import AgreementState, CpaStatus
 from pipeline.model.catalogue import Version, catalogue
 from pipeline.model.declarations import DeclarationSet
 from pipeline.model.models import HF_KEYS, Helseforetak, Kommune, Party
-from pipeline.routine import calendar
+from pipeline.routine import calendar, lifecycle
 
 VALIDITY_YEARS = 5
 
@@ -73,7 +73,7 @@ class Agreement:
 
     @property
     def start(self) -> dt.datetime:
-        t = self.kommune.t
+        t = lifecycle.t_of(self.kommune, self.party)
         if t is None:  # excluded by collect(); kept total for the type checker
             raise ValueError(f"kommune {self.kommune.kommune} has no activation date")
         return start(t)
@@ -98,6 +98,12 @@ class Agreement:
     def messages(self) -> tuple[Message, ...]:
         return ordered_messages(self.party)
 
+    @property
+    def cpa_messages(self) -> tuple[Message, ...]:
+        """What the CPA carries: an agreed CPA only the active types (``states.cpa_types``)."""
+        carried = set(states.cpa_types(self.kommune, self.hf.key, self.party, self.hf_keys))
+        return tuple(m for m in self.messages if m.key in carried)
+
 
 def ordered_messages(party: Party) -> tuple[Message, ...]:
     """The party's ordered message types known to the catalogue, in catalogue order (R-K2 reports
@@ -113,7 +119,7 @@ def ordered_messages(party: Party) -> tuple[Message, ...]:
 
 def why_none(k: Kommune, party: Party) -> str | None:
     """Why a kommune past ``planned`` still gets no agreement for a party (rules report the cause)."""
-    if k.t is None:
+    if lifecycle.t_of(k, party) is None:
         return "no activation date (K1), so no start of validity"
     if not ordered_messages(party):
         return "no ordered message type the catalogue knows (R-K2)"

@@ -172,7 +172,7 @@ def _apprec_part(version: str) -> _Part:
 def _legs(agreement: Agreement) -> list[_Leg]:
     """Every process of every ordered message version, in catalogue order."""
     legs = []
-    for message in agreement.messages:
+    for message in agreement.cpa_messages:
         apprec = _apprec_part(message.version.apprec)
         for process in message.version.processes:
             payload = _payload_part(message, process)

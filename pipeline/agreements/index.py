@@ -141,6 +141,7 @@ class Listed:
     her_id: str
     party: str
     state: str
+    messages: tuple[tuple[str, str], ...] = ()  # (message type, its state), as listed
 
     @property
     def label(self) -> str:
@@ -154,11 +155,14 @@ class Listed:
 
 @dataclass(frozen=True)
 class StateChange:
-    """An agreement that appears (``before`` None), disappears (``after`` None) or changes state."""
+    """An agreement that appears (``before`` None), disappears (``after`` None) or changes state;
+    with ``message``, one message type of an agreement whose own state did not change (a type
+    added to it, say, that starts its own routine)."""
 
     agreement: Listed
     before: str | None
     after: str | None
+    message: str | None = None
 
 
 def _local(tag: object) -> str:
@@ -187,6 +191,7 @@ def read(data: bytes | None) -> dict[str, Listed]:
             continue
         children = {_local(c.tag): c for c in el}
         kommune, party = children.get("kommune"), children.get("party")
+        messages = tuple((_attr(c, "type"), _attr(c, "state") or "?") for c in el if _local(c.tag) == "message")
         found[key] = Listed(
             key,
             _attr(kommune, "number"),
@@ -194,19 +199,26 @@ def read(data: bytes | None) -> dict[str, Listed]:
             _attr(party, "her-id"),
             _attr(party, "name"),
             _attr(el, "state") or "?",
+            messages,
         )
     return found
 
 
 def state_changes(old: bytes | None, new: bytes | None) -> list[StateChange]:
-    """Every agreement that appears, disappears or changes state between two indexes, by label."""
+    """Every agreement that appears, disappears or changes state between two indexes, by label;
+    and of an agreement whose state stays, every message type that changes state (appears or
+    goes included)."""
     before, after = read(old), read(new)
     changes = []
     for key in before.keys() | after.keys():
         was, now = before.get(key), after.get(key)
         if was is not None and now is not None and was.state == now.state:
+            old_types, new_types = dict(was.messages), dict(now.messages)
+            for t in sorted(old_types.keys() | new_types.keys()):
+                if old_types.get(t) != new_types.get(t):
+                    changes.append(StateChange(now, old_types.get(t), new_types.get(t), t))
             continue
         listed = now or was
         assert listed is not None
         changes.append(StateChange(listed, was.state if was else None, now.state if now else None))
-    return sorted(changes, key=lambda c: (c.agreement.label, c.agreement.cpaid))
+    return sorted(changes, key=lambda c: (c.agreement.label, c.agreement.cpaid, c.message or ""))

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from pipeline import layout
 from pipeline.app import loading
+from pipeline.errors import UsageError
+from pipeline.io import git
 from pipeline.plan import Plan, make_plan
 
 
@@ -15,6 +18,10 @@ def plan(root: Path, *, base_ref: str, today: dt.date, ar_snapshot: Path | None 
     from pipeline.render.generators import render_all
 
     loaded = loading.load(root, today=today, base_ref=base_ref, ar_snapshot=ar_snapshot)
+    try:
+        gate = git.changed(root, base_ref, layout.GATE)
+    except git.GitError as exc:
+        raise UsageError(f"cannot compare the work tree with '{base_ref}': {exc.message}") from None
     base = loaded.base if loaded.base is not None else DeclarationSet()
     # In-memory renders for comparison only: schema validation is check's and build's job.
     return make_plan(
@@ -25,4 +32,5 @@ def plan(root: Path, *, base_ref: str, today: dt.date, ar_snapshot: Path | None 
         base_files=render_all(base, RenderContext(schemas=None)),
         head_files=render_all(loaded.declarations, RenderContext(schemas=None)),
         findings=loaded.findings,
+        gate=gate,
     )

@@ -51,7 +51,7 @@ def _counts(changes: tuple[Change, ...]) -> dict[str, int]:
 
 
 def _state_change(c: StateChange) -> str:
-    label = c.agreement.label
+    label = c.agreement.label + (f", {c.message}" if c.message else "")
     if c.before is None:
         return f"{label}: new, {c.after}"
     if c.after is None:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.model.models import HF_KEYS, Kommune, Status
-from pipeline.routine import calendar, evidence
+from pipeline.routine import calendar, evidence, lifecycle
 from pipeline.routine.calendar import OSLO
 from pipeline.routine.steps import BY_MILESTONE, H5, K1, K2, K3, K5, K6, Step
 
@@ -154,7 +154,7 @@ def milestones(k: Kommune) -> list[Milestone]:
         dialog_days.append(sent.astimezone(OSLO).date() if sent else None)
     answered = sum(evidence.dialog_verified(k, hf, p) for hf, p in pairs)
 
-    activated = evidence.stage(k) is Status.ACTIVE and evidence.verified(k, HF_KEYS)
+    activated = lifecycle.stage(k) is Status.ACTIVE and evidence.verified(k, HF_KEYS)
 
     def dated(step: Step, **fields: Any) -> Milestone:
         """A milestone whose day comes from its step's offset from T."""

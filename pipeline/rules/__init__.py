@@ -19,10 +19,12 @@ k6_dialog_answered       R-K6     the test dialog at 09:00 on T, answered
 h2_pretest_receipts      R-H2     positive transport receipt and AppRec
 h3_contact_and_deviations R-H3    meldingsansvarlig's address, deviations
 h5_activation            R-H5     active only from T, no open deviation
-l1_one_step              L1       status one step at a time (against the base)
+l1_one_step              L1       status, and every agreement and message type, one step at a time
 l2_date_frozen           L2       T frozen once testing began
-l3_no_silent_removal     L3       an active kommune is withdrawn, not deleted
+l3_no_silent_removal     L3       an active kommune or agreement is withdrawn, not removed
 l4_generated_is_fresh    L4       generated/ is what the declarations generate
+l5_versions_kept         L5       an HF keeps the versions active agreements use
+l6_late_additions        L6       an addition to a testing/active kommune has its own routine
 ======================== ======== ==================================================
 """
 
@@ -45,6 +47,8 @@ from pipeline.rules import (
     l2_date_frozen,
     l3_no_silent_removal,
     l4_generated_is_fresh,
+    l5_versions_kept,
+    l6_late_additions,
     s1_well_formed,
     s2_file_names,
     s3_unique_identities,
@@ -78,6 +82,8 @@ RULES: dict[str, Rule] = {
         l2_date_frozen.RULE,
         l3_no_silent_removal.RULE,
         l4_generated_is_fresh.RULE,
+        l5_versions_kept.RULE,
+        l6_late_additions.RULE,
     )
 }
 

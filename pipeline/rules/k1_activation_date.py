@@ -6,14 +6,36 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipeline.findings import Finding
+from pipeline.model.declarations import KommuneDecl
 from pipeline.model.models import Status
 from pipeline.routine import calendar
 from pipeline.routine.steps import K1, K5
 from pipeline.rules.rule import Context, Rule
 
 
+def _late_additions(r: Rule, k: KommuneDecl) -> Iterator[Finding]:
+    """A late addition's own T (``pipeline.routine.lifecycle``): agreed, not before it joined, a working day."""
+    for i, party in enumerate(k.model.parties):
+        for n, join in enumerate(party.joined):
+            where = ("parties", i, "joined", n, "activation")
+            t, agreed = join.activation.date, join.activation.agreed_on
+            if t is None:
+                yield r.error(k.at(*where), "no activation date for this late addition: agree its own T with Hemit")
+                continue
+            if agreed is None:
+                yield r.error(k.at(*where, "date"), "agreed_on is missing: when was this T agreed with Hemit?")
+            elif agreed > t:
+                yield r.error(k.at(*where, "agreed_on"), f"agreed on {agreed.isoformat()}, after the activation date")
+            if t < join.on:
+                yield r.error(k.at(*where, "date"), f"activation date {t.isoformat()} is before the day it joined")
+            reason = calendar.why_not_working_day(t)
+            if reason:
+                yield r.error(k.at(*where, "date"), f"activation date must be a Norwegian working day: {reason}")
+
+
 def check(r: Rule, ctx: Context) -> Iterator[Finding]:
     for k in ctx.declarations.kommuner:
+        yield from _late_additions(r, k)
         m = k.model
         if m.status is Status.WITHDRAWN and m.t is None:
             continue

@@ -9,7 +9,7 @@ from pipeline.findings import Finding, Severity
 from pipeline.model.catalogue import catalogue
 from pipeline.model.declarations import KommuneDecl
 from pipeline.model.models import Status
-from pipeline.routine import calendar, evidence
+from pipeline.routine import calendar, lifecycle
 from pipeline.routine.steps import K2
 from pipeline.rules import h3_contact_and_deviations, k1_activation_date
 from pipeline.rules.rule import Context, Rule
@@ -52,7 +52,7 @@ def _message_findings(r: Rule, ctx: Context, k: KommuneDecl) -> Iterator[Finding
 def check(r: Rule, ctx: Context) -> Iterator[Finding]:
     for k in ctx.declarations.kommuner:
         m = k.model
-        stage = evidence.stage(m)
+        stage = lifecycle.stage(m)
         if stage in PAST_PLANNED:
             if m.order is None or m.order.sent_on is None:
                 where = k.at("order") if m.order else k.at("status")

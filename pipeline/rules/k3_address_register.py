@@ -9,7 +9,7 @@ from pipeline.findings import Finding
 from pipeline.model.ar_snapshot import ArSnapshot
 from pipeline.model.declarations import KommuneDecl
 from pipeline.model.models import Status
-from pipeline.routine import calendar, evidence
+from pipeline.routine import calendar, evidence, lifecycle
 from pipeline.routine.steps import K3
 from pipeline.rules.rule import Context, Rule
 
@@ -20,9 +20,16 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
         m = k.model
         if m.t is None or m.status is Status.WITHDRAWN:
             continue
-        deadline = calendar.ar_deadline(m.t)
-        late_stage = evidence.stage(m) in (Status.TESTING, Status.ACTIVE)
+        kommune_testing = lifecycle.stage(m) in (Status.TESTING, Status.ACTIVE)
         for i, party in enumerate(m.parties):
+            t = lifecycle.t_of(m, party) or m.t
+            deadline = calendar.ar_deadline(t)
+            # A party that joined late is as far as its own tests (lifecycle); the others, as the kommune.
+            if evidence.own_routine(party) or not party.joined:
+                late_stage = kommune_testing
+            else:
+                since = min(j.on for j in party.joined)
+                late_stage = any(evidence.pretest_recorded(m, hf, party, since=since) for hf in m.tests)
             if ctx.ar is not None:
                 yield from _against_snapshot(r, ctx.ar, k, i)
             if party.ar_published_on is not None:

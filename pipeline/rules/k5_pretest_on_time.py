@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from pipeline.findings import Finding
 from pipeline.model.models import HF_KEYS, Status
-from pipeline.routine import calendar, evidence
+from pipeline.routine import calendar, evidence, lifecycle
 from pipeline.routine.steps import K5
 from pipeline.rules.rule import Context, Rule
 
@@ -18,9 +18,12 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
         if m.t is None:
             continue
         test_day = calendar.pretest_day(m.t)
+        by_her = {str(p.her_id): p for p in m.parties}
         for hf, parties in m.tests.items():
             for her, ev in parties.items():
-                if ev.pretest and ev.pretest.sent_on and ev.pretest.sent_on != test_day:
+                party = by_her.get(her)
+                days = {calendar.pretest_day(t) for t in lifecycle.activation_dates(m, party)} if party else {test_day}
+                if ev.pretest and ev.pretest.sent_on and ev.pretest.sent_on not in days:
                     yield r.warning(
                         k.at("tests", hf, her, "pretest", "sent_on"),
                         f"test messages recorded as sent {ev.pretest.sent_on.isoformat()}, "

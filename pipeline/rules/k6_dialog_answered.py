@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from pipeline.findings import Finding
 from pipeline.model.models import HF_KEYS, Status
-from pipeline.routine import calendar, evidence
+from pipeline.routine import calendar, evidence, lifecycle
 from pipeline.routine.calendar import OSLO
 from pipeline.routine.steps import K6
 from pipeline.rules.rule import Context, Rule
@@ -17,11 +17,14 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
     for k in ctx.declarations.kommuner:
         m = k.model
         t = m.t
+        by_her = {str(p.her_id): p for p in m.parties}
         for hf, parties in m.tests.items():
             for her, ev in parties.items():
                 dialog = ev.dialog
                 if not dialog:
                     continue
+                party = by_her.get(her)
+                days = lifecycle.activation_dates(m, party) if party else ({t} if t else set())
                 path = ("tests", hf, her, "dialog")
                 if dialog.sent_at and dialog.answered_at and dialog.answered_at <= dialog.sent_at:
                     yield r.error(
@@ -30,13 +33,14 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                     )
                 if dialog.answered_at and not dialog.sent_at:
                     yield r.error(k.at(*path, "answered_at"), "answered_at without sent_at")
-                if dialog.sent_at and t:
+                if dialog.sent_at and days:
                     local = dialog.sent_at.astimezone(OSLO)
-                    due = calendar.dialog_at(t)
-                    if local.date() != t:
+                    due = calendar.dialog_at(local.date() if local.date() in days else min(days))
+                    if local.date() not in days:
+                        on = ", ".join(sorted(d.isoformat() for d in days))
                         yield r.error(
                             k.at(*path, "sent_at"),
-                            f"test dialog sent {local.date().isoformat()}, not on the activation date {t.isoformat()}",
+                            f"test dialog sent {local.date().isoformat()}, not on the activation date {on}",
                         )
                     elif local.time() != due.time():
                         yield r.warning(
@@ -47,7 +51,7 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
         if m.status is not Status.ACTIVE:
             continue
         for hf, party in evidence.pairs(m, HF_KEYS):
-            if not evidence.dialog_verified(m, hf, party):
+            if not evidence.dialog_verified(m, hf, party, days=lifecycle.dialog_days(m, party)):
                 yield r.error(
                     k.at("status"),
                     f"cannot be active: no test dialog from {hf} to party {party.her_id} "

@@ -1,55 +1,36 @@
 """L1: against the base revision of a pull request, a kommune's status moves one step forward
 (or to paused/withdrawn), a paused kommune returns where it left, and a new declaration starts
-at the beginning. Merging is the activation gate: nobody activates by skipping the routine."""
+at the beginning -- and so does every agreement and every message type of it: each (HF, party,
+message type) moves at most one step (pending → test → active) per change, a new one starts
+``pending``, and a withdrawn one does not come back. Merging is the activation gate: nobody
+activates by skipping the routine, for the kommune or for anything added to it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pipeline.agreements import transitions
+from pipeline.agreements.states import STEP, AgreementState
 from pipeline.findings import Finding
-from pipeline.model.declarations import KommuneDecl
-from pipeline.model.models import FORWARD, Kommune, Status
-from pipeline.routine import evidence
+from pipeline.model.models import Status
+from pipeline.routine import lifecycle
 from pipeline.rules.rule import Context, Rule
 
-NEW_MAY_START_AT = (Status.PLANNED, Status.ORDERED, Status.WITHDRAWN)
+ONE_STEP = "an agreement moves one step at a time (pending → test → active), each step merged on its own"
+LATE = (
+    "; a party or message type added to a kommune that is testing or active follows its own routine "
+    "(record it under parties[].joined)"
+)
 
 
-def paused_from_expected(before: Kommune, after: Kommune) -> Status | None:
-    """Where a paused kommune must say it paused from: the status it was at (kept while paused).
-    Otherwise paused_from would be a back door: pause from ordered, "return" to active."""
-    if after.status is not Status.PAUSED or before.status is Status.WITHDRAWN:
-        return None
-    return before.paused_from if before.status is Status.PAUSED else before.status
-
-
-def allowed(before: KommuneDecl | None, after: Kommune) -> bool:
-    if before is None:
-        return after.status in NEW_MAY_START_AT
-    old = before.model
-    new = after.status
-    if new is Status.PAUSED:
-        expected = paused_from_expected(old, after)
-        return expected is not None and after.paused_from == expected
-    if new == old.status or new is Status.WITHDRAWN:
-        return True
-    if new is Status.ORDERED and evidence.stage(old) is Status.TESTING and after.t != old.t:
-        return True  # L2's way back: a new T after testing began returns to ordered
-    if old.status is Status.PAUSED:
-        return new == old.paused_from
-    if old.status in FORWARD and new in FORWARD:
-        return FORWARD.index(new) == FORWARD.index(old.status) + 1
-    return False
-
-
-def check(r: Rule, ctx: Context) -> Iterator[Finding]:
+def _kommune(r: Rule, ctx: Context) -> Iterator[Finding]:
     assert ctx.base is not None
     base = ctx.base.by_number()
     for k in ctx.declarations.kommuner:
         before = base.get(k.model.kommune)
-        if allowed(before, k.model):
+        if lifecycle.status_step_allowed(before.model if before else None, k.model):
             continue
-        expected = paused_from_expected(before.model, k.model) if before else None
+        expected = lifecycle.paused_from_expected(before.model, k.model) if before else None
         if expected is not None:
             yield r.error(
                 k.at("paused_from"),
@@ -72,6 +53,43 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                 f"'{before.model.status}' → '{k.model.status}'"
             )
         yield r.error(k.at("status"), msg)
+
+
+def _agreements(r: Rule, ctx: Context) -> Iterator[Finding]:
+    assert ctx.base is not None
+    for kc in transitions.compare(ctx.declarations, ctx.base):
+        k = kc.head
+        if k is None:
+            continue
+        for (her_id, was, now), group in sorted(transitions.by_party(kc.changes).items()):
+            after = group[0].after
+            if after is None or after in (AgreementState.PAUSED, AgreementState.WITHDRAWN):
+                continue
+            before = group[0].before
+            if before is AgreementState.WITHDRAWN:
+                why = "a withdrawn agreement does not come back: add the party anew (parties[].joined)"
+            elif STEP[after] - (STEP.get(before, 0) if before else 0) > 1:
+                why = ONE_STEP + (LATE if before is None and lifecycle.stage(k.model) is not Status.ORDERED else "")
+            else:
+                continue
+            i = transitions.party_index(k, her_id)
+            assert i is not None
+            hfs, types = transitions.listing(group)
+            new_types = [c.message_type for c in group if c.before is None]
+            where = (
+                k.at("parties", i, "messages", new_types[0])
+                if 0 < len(new_types) < len(k.model.parties[i].messages)
+                else k.at("parties", i, "her_id")
+            )
+            yield r.error(
+                where,
+                f"party {her_id} ({types}) at {hfs} would go from {was} to {now} in one change: {why}",
+            )
+
+
+def check(r: Rule, ctx: Context) -> Iterator[Finding]:
+    yield from _kommune(r, ctx)
+    yield from _agreements(r, ctx)
 
 
 RULE = Rule("L1", check, text="Status går planned → ordered → testing → active, ett steg om gangen", needs_base=True)

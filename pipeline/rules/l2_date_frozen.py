@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from pipeline.findings import Finding
 from pipeline.model.models import Status
+from pipeline.routine import lifecycle
 from pipeline.rules.rule import Context, Rule
 
 
@@ -15,16 +16,15 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
     base = ctx.base.by_number()
     for k in ctx.declarations.kommuner:
         before = base.get(k.model.kommune)
-        if before is None or before.model.t == k.model.t:
+        if before is None or lifecycle.date_change_allowed(before.model, k.model):
             continue
         old = before.model
-        stage = old.paused_from if old.status is Status.PAUSED else old.status
         where = k.at("activation", "date")
         t_old = old.t.isoformat() if old.t else "none"
         t_new = k.model.t.isoformat() if k.model.t else "none"
         if old.status is Status.ACTIVE:
             yield r.error(where, f"the activation date of an active kommune cannot change ({t_old} → {t_new})")
-        elif stage in (Status.TESTING, Status.ACTIVE) and k.model.status is not Status.ORDERED:
+        else:
             yield r.error(
                 where,
                 f"activation date changed ({t_old} → {t_new}) after testing began: return the status "

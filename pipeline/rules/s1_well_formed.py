@@ -2,7 +2,8 @@
 
 Syntax and schema errors are found while loading (``DeclarationSet.problems``, with the file's
 line and column) and reported here; what remains is the one structural condition a JSON Schema
-states poorly: ``paused_from`` goes with ``paused``.
+states poorly: ``paused_from`` goes with ``paused``, and a party's late additions and withdrawal
+name its own message types, each at most once.
 """
 
 from __future__ import annotations
@@ -33,6 +34,23 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
             )
         if m.paused_from in (Status.PAUSED, Status.WITHDRAWN):
             yield r.error(k.at("paused_from"), f"cannot pause from '{m.paused_from}'")
+        for i, party in enumerate(m.parties):
+            seen: set[str] = set()
+            for n, join in enumerate(party.joined):
+                for j, mtype in enumerate(join.messages):
+                    where = k.at("parties", i, "joined", n, "messages", j)
+                    if mtype not in party.messages:
+                        yield r.error(where, f"'{mtype}' is not one of party {party.her_id}'s message types")
+                    elif mtype in seen:
+                        yield r.error(where, f"'{mtype}' joined in an earlier addition already; list it once")
+                    seen.add(mtype)
+            withdrawn = party.withdrawn.messages if party.withdrawn else None
+            for j, mtype in enumerate(withdrawn or ()):
+                if mtype not in party.messages:
+                    yield r.error(
+                        k.at("parties", i, "withdrawn", "messages", j),
+                        f"'{mtype}' is not one of party {party.her_id}'s message types",
+                    )
 
 
 RULE = Rule("S1", check, text="Strukturkrav: fila er gyldig YAML etter skjemaet")

@@ -1,0 +1,73 @@
+"""L6: what is added to a kommune that is testing or active -- a party, a party under a new
+HER-id, a message type of a party -- follows the routine on its own (``pipeline.routine.lifecycle``):
+it is recorded as a late addition (``parties[].joined``), dated no earlier than the base revision
+(so evidence recorded before it appeared cannot count for it), and it stays one: a late addition
+already on the base is not re-dated earlier nor turned into part of the kommune's own routine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pipeline.findings import Finding
+from pipeline.model.declarations import KommuneDecl
+from pipeline.model.models import Party, Status
+from pipeline.routine import lifecycle
+from pipeline.rules.rule import Context, Rule
+
+HOW = "record it under parties[{i}].joined (on: the day it was added, activation: its own date and when it was agreed)"
+
+
+def _party(r: Rule, ctx: Context, k: KommuneDecl, i: int, before: Party | None) -> Iterator[Finding]:
+    party = k.model.parties[i]
+    stage = lifecycle.stage(k.model)
+    if stage in (Status.TESTING, Status.ACTIVE):
+        for mtype in party.messages:
+            if (before is None or mtype not in before.messages) and party.join_of(mtype) is None:
+                where = k.at("parties", i, "her_id") if before is None else k.at("parties", i, "messages", mtype)
+                what = f"party {party.her_id}" if before is None else f"message type {mtype} of party {party.her_id}"
+                yield r.error(
+                    where,
+                    f"{what} is added to a kommune that is {stage}: it took no part in the tests recorded "
+                    f"so far and follows the routine on its own; {HOW.format(i=i)}",
+                )
+                if before is None:
+                    break  # one finding for a whole new party
+    for n, join in enumerate(party.joined):
+        if before is not None and join in before.joined:
+            continue
+        if join.on < ctx.added_on_or_after:
+            yield r.error(
+                k.at("parties", i, "joined", n, "on"),
+                f"joined on {join.on.isoformat()}, before {ctx.added_on_or_after.isoformat()} (the base "
+                "revision's date): evidence dated before an addition appears cannot count for it; "
+                f"date it {ctx.added_on_or_after.isoformat()} or later",
+            )
+    if before is None:
+        return
+    for mtype, join in lifecycle.late_types(before).items():
+        if mtype in party.messages and party.join_of(mtype) is None:
+            yield r.error(
+                k.at("parties", i, "messages", mtype),
+                f"{mtype} of party {party.her_id} joined late (on {join.on.isoformat()}) and keeps its own "
+                "routine: it stays in parties[].joined",
+            )
+
+
+def check(r: Rule, ctx: Context) -> Iterator[Finding]:
+    assert ctx.base is not None
+    base = ctx.base.by_number()
+    for k in ctx.declarations.kommuner:
+        b = base.get(k.model.kommune)
+        if b is None:
+            continue  # a new kommune starts its routine from the beginning (L1)
+        parties = {p.her_id: p for p in b.model.parties}
+        for i, party in enumerate(k.model.parties):
+            yield from _party(r, ctx, k, i, parties.get(party.her_id))
+
+
+RULE = Rule(
+    "L6",
+    check,
+    text="Det som legges til en kommune under testing eller aktiv, følger rutinen for seg",
+    needs_base=True,
+)
