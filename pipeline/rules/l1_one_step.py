@@ -75,7 +75,7 @@ def _agreements(r: Rule, ctx: Context) -> Iterator[Finding]:
             i = transitions.party_index(k, her_id)
             assert i is not None
             hfs, types = transitions.listing(group)
-            new_types = [c.message_type for c in group if c.before is None]
+            new_types = list(dict.fromkeys(c.message_type for c in group if c.before is None))
             where = (
                 k.at("parties", i, "messages", new_types[0])
                 if 0 < len(new_types) < len(k.model.parties[i].messages)
