@@ -71,7 +71,7 @@ def stale(root: Path, loaded: loading.Loaded) -> list[str]:
     """Why generated/ is not what the declarations generate, one line per file (empty: fresh)."""
     changes, _ = generated_tree.differences(root, expected(root, loaded))
     ordered = [c for c in changes if c.kind is not Kind.REMOVED] + [c for c in changes if c.kind is Kind.REMOVED]
-    return [f"{layout.in_generated(c.path)}: {_PROBLEM[c.kind]}" for c in ordered]
+    return [f"{layout.printable(layout.in_generated(c.path))}: {_PROBLEM[c.kind]}" for c in ordered]
 
 
 def _commit(root: Path) -> tuple[str | None, tuple[str, ...], str | None]:

@@ -53,6 +53,8 @@ def base(root: Path, ref: str | None) -> Base | None:
         return None
     from pipeline.routine.calendar import OSLO
 
+    if not ref.strip() or ref.startswith("-"):
+        raise UsageError(f"{ref!r} is not a git revision")
     try:
         commit = git.commit(root, ref)
         when = git.committed_at(root, commit)

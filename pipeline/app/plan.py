@@ -17,9 +17,11 @@ def plan(root: Path, *, base_ref: str, today: dt.date, ar_snapshot: Path | None 
     from pipeline.render.context import RenderContext
     from pipeline.render.generators import render_all
 
-    loaded = loading.load(root, today=today, base_ref=base_ref, ar_snapshot=ar_snapshot)
+    loaded = loading.load(root, today=today, ar_snapshot=ar_snapshot, at=loading.base(root, base_ref))
+    at = loading.base(root, base_ref)
+    assert at is not None
     try:
-        gate = git.changed(root, base_ref, layout.GATE)
+        gate = git.changed(root, at.commit, layout.GATE)
     except git.GitError as exc:
         raise UsageError(f"cannot compare the work tree with '{base_ref}': {exc.message}") from None
     base = loaded.base if loaded.base is not None else DeclarationSet()

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pipeline import __version__, environment
 from pipeline.cli.commands import COMMANDS, command
 from pipeline.errors import OppkoblingError
+from pipeline.layout import printable
 
 
 class _Parser(argparse.ArgumentParser):
@@ -18,6 +19,13 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         sys.stderr.write(f"oppkobling: error: {message}\n")
         raise SystemExit(2)
+
+    def _get_value(self, action: argparse.Action, arg_string: str) -> object:
+        # An empty value is never meant (``--base ''`` would silently skip L1-L3): a usage error.
+        if action.nargs not in (argparse.PARSER, argparse.REMAINDER) and not arg_string.strip():
+            name = "/".join(action.option_strings) or action.metavar or action.dest
+            self.error(f"argument {name}: expected a value, not an empty string")
+        return super()._get_value(action, arg_string)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -40,7 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args._run(args)
     except OppkoblingError as exc:
-        sys.stderr.write(f"oppkobling: error: {exc}\n")
+        # A message may quote a file name: every control character escaped, its own lines kept.
+        lines = [printable(line) for line in str(exc).split("\n")]
+        sys.stderr.write("oppkobling: error: " + "\n".join(lines) + "\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("oppkobling: interrupted\n")

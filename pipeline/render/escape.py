@@ -14,12 +14,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pipeline.layout import printable
+
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def markdown_text(value: Any) -> str:
     """Text safe anywhere in Markdown, a table cell included: no markup, no HTML, no cell breaks."""
-    text = "" if value is None else str(value)
+    text = printable("" if value is None else str(value))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return " ".join(text.split())
@@ -27,4 +29,4 @@ def markdown_text(value: Any) -> str:
 
 def markdown_cell(value: object) -> str:
     """Already HTML-escaped text in a Markdown table cell: a pipe would end the cell, a newline the row."""
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return printable(str(value)).replace("|", "\\|")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline import layout
 from pipeline.changes import Change, Kind
+from pipeline.layout import printable
 
 if TYPE_CHECKING:
     from pipeline.agreements.index import StateChange
@@ -51,7 +52,7 @@ def _counts(changes: tuple[Change, ...]) -> dict[str, int]:
 
 
 def _state_change(c: StateChange) -> str:
-    label = c.agreement.label + (f", {c.message}" if c.message else "")
+    label = printable(c.agreement.label + (f", {c.message}" if c.message else ""))
     if c.before is None:
         return f"{label}: new, {c.after}"
     if c.after is None:
@@ -69,7 +70,7 @@ def preview(p: Preview, release: Release, *, notes: list[str]) -> str:
         lines.append(f"Nothing to deploy: {p.target} already serves these {p.unchanged} file(s).")
         return "\n".join(lines) + "\n"
     width = max(len(_WORD[c.kind]) for c in p.changes)
-    lines.extend(f"  {_WORD[c.kind]:<{width}}  {c.path}" for c in p.changes)
+    lines.extend(f"  {_WORD[c.kind]:<{width}}  {printable(c.path)}" for c in p.changes)
     if p.agreements:
         lines.append("  agreements whose state changes:")
         lines.extend(f"    {_state_change(a)}" for a in p.agreements)
@@ -107,7 +108,9 @@ def drift(hf: str, d: Drift) -> str:
         f"in {len(d.differences)} file(s):"
     ]
     width = max(len(_DRIFT_WORD[c.kind]) for c in d.differences)
-    lines.extend(f"  {_DRIFT_WORD[c.kind]:<{width}}  {c.path}  ({_DRIFT_NOTE[c.kind]})" for c in d.differences)
+    lines.extend(
+        f"  {_DRIFT_WORD[c.kind]:<{width}}  {printable(c.path)}  ({_DRIFT_NOTE[c.kind]})" for c in d.differences
+    )
     return "\n".join(lines) + "\n"
 
 

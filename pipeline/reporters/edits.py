@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from pipeline.layout import printable
 from pipeline.reporters.findings import text as findings_text
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def recorded(r: Recorded) -> str:
         return f"{o.path}: already recorded ({o.description}); nothing changed\n"
     text = f"{o.path}: recorded {o.description}\n{o.diff()}"
     for warning in o.new_warnings:
-        text += f"{warning.location}: warning {warning.rule} {warning.message}\n"
+        text += f"{printable(str(warning.location))}: warning {warning.rule} {printable(warning.message)}\n"
     return text
 
 

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Sequence
 
 from pipeline.findings import Finding, count
+from pipeline.layout import printable
 
 GITHUB_ANNOTATION_LIMIT = 10
 
@@ -18,13 +19,19 @@ def summary_line(findings: Sequence[Finding]) -> str:
     return f"{c['error']} error(s), {c['warning']} warning(s)"
 
 
-def _one_line(message: str) -> str:
-    # One finding, one line: a value quoted in a message may hold a line break.
-    return message.replace("\r", "\\r").replace("\n", "\\n")
+def safe(f: Finding) -> dict[str, str | int]:
+    """A finding as the reporters write it: one line each, every control or invisible character
+    in its file name or message escaped (a file name may hold a newline, an escape sequence)."""
+    doc = f.as_dict()
+    doc["file"], doc["message"] = printable(f.file), printable(f.message)
+    return doc
 
 
 def text(findings: Sequence[Finding]) -> str:
-    lines = [f"{f.location}: {f.severity.value} {f.rule} {_one_line(f.message)}" for f in findings]
+    lines = []
+    for f in findings:
+        d = safe(f)
+        lines.append(f"{d['file']}:{d['line']}:{d['column']}: {d['severity']} {d['rule']} {d['message']}")
     lines.append(summary_line(findings))
     return "\n".join(lines) + "\n"
 
@@ -32,7 +39,7 @@ def text(findings: Sequence[Finding]) -> str:
 def as_json(findings: Sequence[Finding]) -> str:
     c = count(findings)
     doc = {
-        "findings": [f.as_dict() for f in findings],
+        "findings": [safe(f) for f in findings],
         "summary": {"errors": c["error"], "warnings": c["warning"], "total": len(findings)},
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
@@ -58,13 +65,14 @@ def github(findings: Sequence[Finding]) -> str:
         shown[sev] += 1
         props = ",".join(
             [
-                f"file={_escape_property(f.file)}",
+                f"file={printable(_escape_property(f.file))}",
                 f"line={f.line}",
                 f"col={f.column}",
                 f"title={_escape_property(f.rule)}",
             ]
         )
-        lines.append(f"::{sev} {props}::{_escape_data(f.message)}")
+        # GitHub's own escapes for line breaks (an annotation shows them), every other control escaped.
+        lines.append(f"::{sev} {props}::{printable(_escape_data(f.message))}")
     c = count(findings)
     hidden = c["error"] + c["warning"] - shown["error"] - shown["warning"]
     if hidden:

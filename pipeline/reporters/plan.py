@@ -47,7 +47,11 @@ def truncate(text: str, limit: int) -> str:
 
 def as_json(plan: Plan, limit: int = COMMENT_LIMIT) -> str:
     """All of it (``limit`` is the Markdown's)."""
-    return json.dumps(plan.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    from pipeline.reporters.findings import safe
+
+    doc = plan.as_dict()
+    doc["findings"] = [safe(f) for f in plan.findings]
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 FORMATS: dict[str, Callable[[Plan, int], str]] = {"markdown": markdown, "json": as_json}
