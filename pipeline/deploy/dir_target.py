@@ -71,17 +71,28 @@ class DirTarget:
             raise DeployError(f"cannot write {path}: {exc.strerror or exc}") from None
 
     def create_exclusive(self, rel: str, data: bytes) -> bool:
+        """Write the whole content to a temporary file first, then link it into place, which fails
+        when the name exists: the file appears complete or not at all (a full disk never leaves
+        an empty lock that would block every later deploy)."""
         path = self._path(rel)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.link(tmp, path, follow_symlinks=False)
         except FileExistsError:
             return False
         except OSError as exc:
             raise DeployError(f"cannot create {path}: {exc.strerror or exc}") from None
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         return True
 
     def remove(self, rel: str) -> None:

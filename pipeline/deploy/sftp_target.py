@@ -9,6 +9,7 @@ with the ``posix-rename@openssh.com`` extension, so the switch is a single atomi
 from __future__ import annotations
 
 import contextlib
+import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -160,17 +161,25 @@ class SftpTarget:
                 f.write(data)
 
     def create_exclusive(self, rel: str, data: bytes) -> bool:
+        """The whole content is uploaded to a temporary name first, then renamed into place with
+        SFTP's plain rename, which refuses an existing name (OpenSSH links, then unlinks): the
+        file appears complete or not at all."""
         path = self._path(rel)
-        with self._errors("create", rel):
-            try:
-                f = self.sftp.open(path, "wx")
-            except OSError:
-                # SFTP v3 reports an existing file as a generic failure: look before deciding.
-                if self._exists(path):
-                    return False
-                raise
-            with f:
-                f.write(data)
+        tmp = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+        try:
+            with self._errors("create", rel):
+                with self.sftp.open(tmp, "wx") as f:
+                    f.write(data)
+                try:
+                    self.sftp.rename(tmp, path)
+                except OSError:
+                    # SFTP v3 reports an existing file as a generic failure: look before deciding.
+                    if self._exists(path):
+                        return False
+                    raise
+        finally:
+            with contextlib.suppress(*_ERRORS):
+                self.sftp.remove(tmp)
         return True
 
     def remove(self, rel: str) -> None:

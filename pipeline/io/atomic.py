@@ -237,7 +237,10 @@ def swap_in(target: Path) -> None:
             previous.rename(target)
             raise
     fsync_dir(target.parent)
-    for leftover in (new, previous):  # whichever now holds the old tree
-        if os.path.lexists(leftover):
-            remove(leftover)
-    fsync_dir(target.parent)
+    # The new tree is in place: the old one is a leftover now, which the next run's recover()
+    # removes if it cannot be removed here (a read-only old tree, say).
+    with contextlib.suppress(OSError):
+        for leftover in (new, previous):  # whichever now holds the old tree
+            if os.path.lexists(leftover):
+                remove(leftover)
+        fsync_dir(target.parent)

@@ -208,44 +208,63 @@ def write(root: Path, files: Files, *, held: atomic.Lock | None = None) -> Summa
         raise LockError(f"writing {layout.GENERATED}/ needs the exclusive lock")
     with contextlib.nullcontext(held) if held is not None else atomic.repo_lock(root):
         gen = root / layout.GENERATED
-        atomic.recover(gen)
-        on_disk = scan(gen)
-        new = atomic.staging(gen)
-        produced: set[str] = set()
-        unchanged: list[str] = []
-        changes: list[Change] = []
-        made: set[str] = set()
         try:
-            for path, content in _pairs(files):
-                layout.check_generated(path)
-                produced.add(path)
-                kind = _judge(on_disk.entries.get(path), lambda: (gen / path).read_bytes() == content)  # noqa: B023
-                if kind is None:
-                    unchanged.append(path)
-                    continue
-                if not changes:
-                    new.mkdir()
-                changes.append(Change(path, kind))
-                atomic.makedirs(new, posixpath.dirname(path), made)
-                # Not fsynced one by one: the whole staging tree is flushed with one syncfs()
-                # before it is swapped in (tens of thousands of fsyncs took most of a national build).
-                atomic.write_file(new / path, content, sync=False)
-            started = bool(changes)
-            changes = sorted([*changes, *extras(on_disk, produced)])
-            summary = Summary(tuple(changes), len(unchanged))
+            atomic.recover(gen)
+        except OSError as exc:
+            raise RepositoryError(
+                f"cannot clean up after an earlier run ({exc.filename or gen}: {exc.strerror}); "
+                f"{layout.GENERATED}/ is unchanged: make the directory writable, or remove the leftover by hand"
+            ) from None
+        try:
+            return _write(root, gen, files)
+        except OSError as exc:  # a full disk, a read-only file system, a permission
+            where = exc.filename or gen
+            raise RepositoryError(
+                f"cannot write {layout.GENERATED}/ ({where}: {exc.strerror}); nothing was changed: "
+                f"{layout.GENERATED}/ is the old tree, whole"
+            ) from None
+
+
+def _write(root: Path, gen: Path, files: Files) -> Summary:
+    """The body of ``write``, the lock held and leftovers recovered."""
+    on_disk = scan(gen)
+    new = atomic.staging(gen)
+    produced: set[str] = set()
+    unchanged: list[str] = []
+    changes: list[Change] = []
+    made: set[str] = set()
+    try:
+        for path, content in _pairs(files):
+            layout.check_generated(path)
+            produced.add(path)
+            kind = _judge(on_disk.entries.get(path), lambda: (gen / path).read_bytes() == content)  # noqa: B023
+            if kind is None:
+                unchanged.append(path)
+                continue
             if not changes:
-                return summary
-            if not started:
                 new.mkdir()
-            for rel in unchanged:
-                _keep(gen, new, rel, made)
-            atomic.sync_filesystem(new)  # every file written above, in one call
-            atomic.fsync_tree(new)
-            atomic.swap_in(gen)
-        finally:
-            if os.path.lexists(new):
+            changes.append(Change(path, kind))
+            atomic.makedirs(new, posixpath.dirname(path), made)
+            # Not fsynced one by one: the whole staging tree is flushed with one syncfs()
+            # before it is swapped in (tens of thousands of fsyncs took most of a national build).
+            atomic.write_file(new / path, content, sync=False)
+        started = bool(changes)
+        changes = sorted([*changes, *extras(on_disk, produced)])
+        summary = Summary(tuple(changes), len(unchanged))
+        if not changes:
+            return summary
+        if not started:
+            new.mkdir()
+        for rel in unchanged:
+            _keep(gen, new, rel, made)
+        atomic.sync_filesystem(new)  # every file written above, in one call
+        atomic.fsync_tree(new)
+        atomic.swap_in(gen)
+    finally:
+        if os.path.lexists(new):
+            with contextlib.suppress(OSError):  # the next run removes what is left (recover)
                 atomic.remove(new)
-        return summary
+    return summary
 
 
 # -- reading one HF's part (what a deploy ships) -----------------------------------------------
