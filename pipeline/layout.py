@@ -14,6 +14,7 @@ The repository::
 A deploy target (``pipeline.deploy``)::
 
     releases/<id>/..., releases/<id>/.oppkobling-deploy.json (the deploy record), current, deploy.lock
+    releases/<id>/.oppkobling-rolled-back.json    in a release that was rolled back away from
 """
 
 from __future__ import annotations
@@ -213,6 +214,8 @@ RELEASES = "releases"
 CURRENT = "current"
 DEPLOY_LOCK = "deploy.lock"
 DEPLOY_RECORD = ".oppkobling-deploy.json"  # what a release holds and where it came from
+ROLLED_BACK = ".oppkobling-rolled-back.json"  # in a release rolled back away from: never served again
+RESERVED_IN_RELEASE = (DEPLOY_RECORD, ROLLED_BACK)  # oppkobling's own files in a release, not served
 
 
 def release_dir(release_id: str) -> str:

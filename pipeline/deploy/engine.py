@@ -3,6 +3,14 @@
 What a target serves is read back from it (every file of the current release, hashed), never
 taken from its deploy record (``.oppkobling-deploy.json``), so a file edited by hand on the
 server shows up as a change to heal and as drift.
+
+The release chain. Each deploy record names the release that was served before it
+(``previous``). ``rollback`` follows that chain from the release served, never the release
+numbers: it serves the first earlier release that is complete and was not itself rolled back
+away from, and marks the release it leaves (``.oppkobling-rolled-back.json``) so that nothing
+ever serves it again. After r1 (good), r2 (bad), rollback, r3 (bad), rollback, r1 is served,
+not r2. Pruning keeps what rollback would go to: the ``keep_releases`` releases along the chain
+from the one just deployed; anything off the chain (rolled back away from, or older) goes.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from pipeline.changes import Change
 from pipeline.deploy.lock import LockInfo, pid_alive, stale_reason
 from pipeline.deploy.target import RELEASE_ID, Target, check_relative
 from pipeline.errors import DeployError, LockError
-from pipeline.layout import DEPLOY_LOCK, DEPLOY_RECORD, RELEASES, release_dir
+from pipeline.layout import DEPLOY_LOCK, DEPLOY_RECORD, RELEASES, RESERVED_IN_RELEASE, ROLLED_BACK, release_dir
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,7 @@ def served(target: Target) -> Served:
     base = release_dir(current)
     files = {}
     for path in target.list_files(base):
-        if path == DEPLOY_RECORD:
+        if path in RESERVED_IN_RELEASE:
             continue
         data = target.read(f"{base}/{check_relative(path)}")
         if data is not None:
@@ -121,9 +129,9 @@ def served(target: Target) -> Served:
 def preview(target: Target, release: Release) -> Preview:
     for path in release.files:
         check_relative(path)
-        if path == DEPLOY_RECORD:
+        if path in RESERVED_IN_RELEASE:
             raise DeployError(
-                f"{layout.in_generated(release.hf)}/{DEPLOY_RECORD} uses a name reserved for the deployed manifest"
+                f"{layout.in_generated(release.hf)}/{path} uses a name reserved for oppkobling's own records"
             )
     now = served(target)
     found, same = changes.diff(digests(now.files), digests(release.files))
@@ -251,11 +259,34 @@ def apply(
             record(release, new, target=target.description, who=who, now=now, previous=current),
         )
         target.switch(new)
-        older = [r for r in complete_releases(target) if r != new]
-        for r in older[: max(len(older) - keep, 0)]:
-            target.remove_tree(release_dir(r))
-            removed.append(r)
+        kept = set(chain(target, new, keep))
+        for r in complete_releases(target):
+            if r != new and r not in kept:
+                target.remove_tree(release_dir(r))
+                removed.append(r)
         return Applied(p, new, tuple(removed), tuple(notes))
+
+
+def rolled_back(target: Target, release_id: str) -> bool:
+    return target.read(f"{release_dir(release_id)}/{ROLLED_BACK}") is not None
+
+
+def chain(target: Target, release_id: str, length: int) -> list[str]:
+    """The releases rollback would go to from ``release_id``, in order, at most ``length``: each
+    the first complete, not rolled-back release along the ``previous`` links of the one before."""
+    found: list[str] = []
+    seen = {release_id}
+    at: str | None = release_id
+    while at is not None and len(found) < length:
+        doc = read_record(target, at)
+        previous = doc.get("previous") if doc else None
+        if not isinstance(previous, str) or previous in seen or not RELEASE_ID.match(previous):
+            break
+        seen.add(previous)
+        if read_record(target, previous) is not None and not rolled_back(target, previous):
+            found.append(previous)
+        at = previous
+    return found
 
 
 @dataclass(frozen=True)
@@ -266,19 +297,29 @@ class RolledBack:
 
 
 def rollback(target: Target, *, locking: Locking, now: dt.datetime) -> RolledBack:
-    """Switch ``current`` to the newest complete release older than the one served."""
+    """Switch ``current`` back along the release chain (see above), and mark the release left."""
     if target.current() is None:
         raise DeployError(f"{target.description} serves nothing yet: nothing to roll back")
     with hold(target, locking, now):
         current = target.current()
         if current is None:
             raise DeployError(f"{target.description} serves nothing yet: nothing to roll back")
-        earlier = [r for r in complete_releases(target) if r < current]
-        if not earlier:
-            raise DeployError(f"{target.description}: no release older than {current} is kept; cannot roll back")
-        back = earlier[-1]
-        target.switch(back)
-        return RolledBack(current, back, read_record(target, back))
+        back = chain(target, current, 1)
+        if not back:
+            raise DeployError(
+                f"{target.description}: no release before {current} is kept that was not rolled back away "
+                "from; cannot roll back (deploy a fixed release instead)"
+            )
+        mark = {
+            "rolled_back_at": now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "by": locking.info.owner,
+            "to": back[0],
+        }
+        # Marked before the switch: a crash in between leaves it marked and still served, and the
+        # next rollback goes on from it along the chain.
+        target.write(f"{release_dir(current)}/{ROLLED_BACK}", (json.dumps(mark, sort_keys=True) + "\n").encode())
+        target.switch(back[0])
+        return RolledBack(current, back[0], read_record(target, back[0]))
 
 
 @dataclass(frozen=True)
