@@ -177,7 +177,7 @@ def test_failure_mid_write_leaves_the_old_tree(root: Path, monkeypatch: pytest.M
         real(path, content, mode, sync=sync)
 
     monkeypatch.setattr(atomic, "write_file", failing)
-    with pytest.raises(RepositoryError, match="No space left on device.*nothing was changed"):
+    with pytest.raises(RepositoryError, match=r"No space left on device.*nothing was changed"):
         write(root, V2)
     assert len(written) == 2  # the failure really came mid-tree
     assert snapshot(gen(root)) == before
@@ -192,7 +192,7 @@ def test_failure_at_the_swap_leaves_the_old_tree(root: Path, monkeypatch: pytest
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(atomic, "_exchange", broken)
-    with pytest.raises(RepositoryError, match="Input/output error.*nothing was changed"):
+    with pytest.raises(RepositoryError, match=r"Input/output error.*nothing was changed"):
         write(root, V2)
     assert snapshot(gen(root)) == before
     assert not (root / ".generated.new").exists()
