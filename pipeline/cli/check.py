@@ -1,6 +1,7 @@
 """``oppkobling check``: is the repository consistent? Validate (L1-L3 too with ``--base``), and
 compare generated/ with what the declarations generate: every missing, stale or left-over file is
-an L4 error naming it. Writes nothing."""
+an L4 error naming it. Writes nothing. With ``--trusted-code REF`` the same check is run by the
+code of REF (the base branch's), so a change is never judged by the rules it brings."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ HELP = f"validate, regenerate in memory and compare with {layout.GENERATED}/ (L4
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     cli.add_base(parser)
+    parser.add_argument(
+        "--trusted-code",
+        metavar="REF",
+        help="run the check with the pipeline of this git revision (e.g. the base branch) instead of this "
+        "work tree's, so a change cannot bring the rules that judge it",
+    )
     cli.add_format(parser, sorted(reports.FORMATS), "text")
     cli.add_today(parser)
     cli.add_ar_snapshot(parser)
@@ -27,9 +34,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    root, today = inputs.repository(args.root), inputs.today(args.today)
+    if args.trusted_code:
+        from pipeline.app import trusted
+
+        judged = trusted.check(
+            root,
+            code_ref=args.trusted_code,
+            today=today,
+            output=args.format,
+            base_ref=args.base,
+            ar_snapshot=inputs.ar_snapshot(args.ar_snapshot),
+            xsd_dir=args.xsd_dir,
+        )
+        cli.warn(judged.err + f"oppkobling: note: {judged.note}\n")
+        cli.emit(judged.out)
+        return judged.code
     checked = check(
-        inputs.repository(args.root),
-        today=inputs.today(args.today),
+        root,
+        today=today,
         base_ref=args.base,
         ar_snapshot=inputs.ar_snapshot(args.ar_snapshot),
         xsd_dir=args.xsd_dir,

@@ -157,3 +157,35 @@ def test_pre_commit_passes_in_a_fresh_clone_and_fails_when_generated_is_stale(
     # The declaration itself is fine: only the freshness check objects.
     assert hook_line(stale.stdout, "oppkobling-validate").endswith("Passed")
     assert "L4" in stale.stdout and "generated/" in stale.stdout and "5035" in stale.stdout  # names the stale files
+
+
+def staged_run(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """pre-commit as ``git commit`` runs it: on the staged files only."""
+    return run(repo, env, sys.executable, "-m", "pre_commit", "run", "--color", "never")
+
+
+def test_a_hidden_declaration_and_a_stray_generated_file_fail_the_commit_hooks(
+    clone: tuple[Path, dict[str, str]],
+) -> None:
+    """The two first steps of two attacks of issue 13, as a commit would stage them: a hidden
+    kommune declaration (the validate and check hooks refuse it, S2) and a hand-made CPA in
+    generated/ (the check hook runs for generated/ too, L4)."""
+    repo, env = clone
+    hidden = repo / "partners" / "kommuner" / ".5021-oppdal.yaml"
+    hidden.write_bytes((repo / STALE_FILE).read_bytes().replace(b'"5035"', b'"5021"'))
+    git(repo, "add", "-f", str(hidden))
+    found = staged_run(repo, env)
+    assert found.returncode != 0, found.stdout
+    assert hook_line(found.stdout, "oppkobling-validate").endswith("Failed")
+    assert hook_line(found.stdout, "oppkobling-check").endswith("Failed")
+    assert "partners/kommuner/.5021-oppdal.yaml:1:1: error S2 hidden name" in found.stdout
+    git(repo, "reset", "-q", "--", str(hidden))
+    hidden.unlink()
+
+    stray = repo / "generated" / "st-olavs" / "cpa" / "5021-8150099.xml"
+    stray.write_text("<CollaborationProtocolAgreement/>\n", "utf-8")
+    git(repo, "add", "-f", str(stray))
+    found = staged_run(repo, env)
+    assert found.returncode != 0, found.stdout
+    assert hook_line(found.stdout, "oppkobling-check").endswith("Failed")
+    assert "generated/st-olavs/cpa/5021-8150099.xml:1:1: error L4" in found.stdout

@@ -198,7 +198,7 @@ def invocations(path: Path) -> list[list[str]]:
         script = step.get("run", "")
         array = " ".join(re.findall(r"\bargs\+?=\((.*?)\)", script))
         for line in script.splitlines():
-            m = re.search(r"\boppkobling\s+(.*)", line)
+            m = re.search(r"\boppkobling\"?\s+(.*)", line)
             if m:
                 command = re.split(r"\s*(?:>>|>|\||&&|;)\s*", m[1])[0].replace('"${args[@]}"', array)
                 found.append([SHELL_VAR.sub("x", word) for word in shlex.split(command)])
@@ -228,32 +228,112 @@ def test_every_command_a_workflow_runs_exists_with_its_options(
 # --- validate.yml --------------------------------------------------------------------------------
 
 
-def test_validate_runs_on_pull_request_with_full_history() -> None:
-    doc = workflow("validate.yml")
-    assert set(doc["on"]) == {"pull_request"}
-    checkout = next(s for s in steps(doc) if str(s.get("uses", "")).startswith("actions/checkout@"))
-    assert checkout["with"]["fetch-depth"] == 0  # the base branch is read through git (L1-L3)
+TRUSTED = '"$RUNNER_TEMP/trusted-venv/bin/oppkobling"'
+BASE_SHA = "${{ github.event.pull_request.base.sha || github.event.merge_group.base_sha }}"
 
 
-def test_validate_annotates_checks_against_the_base_and_summarises_the_plan() -> None:
+def test_validate_runs_on_every_change_to_a_pull_request_and_in_the_merge_queue() -> None:
     doc = workflow("validate.yml")
-    by_command = {}
-    for step in steps(doc):
-        m = re.search(r"oppkobling\s+(check|plan)\b", step.get("run", ""))
-        if m:
-            by_command[m[1]] = step
-    check, plan = by_command["check"], by_command["plan"]
-    assert "--format github" in check["run"]
-    for step in (check, plan):
-        assert '--base "$BASE_REF"' in step["run"]
-        assert step["env"]["BASE_REF"] == "origin/${{ github.base_ref }}"
-    assert "--format markdown" in plan["run"]
-    assert '>> "$GITHUB_STEP_SUMMARY"' in plan["run"]
-    assert "!cancelled()" in plan["if"]  # the summary is written even when check fails
-    assert any("pytest" in s.get("run", "") for s in steps(doc))
+    assert set(doc["on"]) == {"pull_request", "merge_group"}
+    assert sorted(doc["on"]["pull_request"]["types"]) == sorted(["opened", "synchronize", "reopened", "edited"])
+    # One group per pull request, and per merge-queue entry (no pull request number there).
+    assert doc["concurrency"]["group"] == "validate-${{ github.event.pull_request.number || github.ref }}"
+    for job in jobs(doc).values():
+        assert job["env"]["BASE_SHA"] == BASE_SHA
+        checkout = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout@"))
+        assert checkout["with"]["fetch-depth"] == 0  # the base is read through git (L1-L6)
+
+
+def test_the_gate_runs_the_base_commits_code_from_its_own_virtualenv_against_the_change_as_data() -> None:
+    gate = jobs(workflow("validate.yml"))["gate"]
+    checkouts = [s for s in gate["steps"] if str(s.get("uses", "")).startswith("actions/checkout@")]
+    assert [c["with"]["path"] for c in checkouts] == ["change", "trusted"]
+    assert checkouts[1]["with"]["ref"] == BASE_SHA
+    scripts = [s.get("run", "") for s in gate["steps"]]
+    install = next(r for r in scripts if "pip" in r)
+    assert '"$RUNNER_TEMP/trusted-venv/bin/pip" install -q ./trusted' in install
+    assert "-e" not in shlex.split(install)  # installed, not linked to a work tree
+    runs = [line.strip() for r in scripts for line in r.splitlines() if "oppkobling" in line]
+    assert runs and all(line.startswith(TRUSTED) for line in runs), runs
+    judged = [line for line in runs if re.search(r"oppkobling\" (check|validate|plan)\b", line)]
+    assert {line.split()[1] for line in judged} == {"check", "validate", "plan"}
+    for line in judged:
+        assert "--root change" in line and '--base "$BASE_SHA"' in line, line
+    assert not any(".venv/" in r or "./change" in r for r in scripts)  # the change's code never runs here
+    gate_script = next(r for r in scripts if " check " in r)
+    assert 'git -C change diff --quiet "$BASE_SHA" HEAD -- pipeline schemas pyproject.toml .github' in gate_script
+    assert "--format github" in gate_script
+    summary = next(s for s in gate["steps"] if "GITHUB_STEP_SUMMARY" in s.get("run", ""))
+    assert "plan" in summary["run"] and "--format markdown" in summary["run"]
+    assert "!cancelled()" in summary["if"]  # the summary is written even when the gate fails
+
+
+def test_the_gate_chooses_check_or_validate_by_whether_the_change_touches_the_gate(tmp_path: Path) -> None:
+    """The gate step's script, run with bash against two real commits and a stand-in command."""
+    gate = jobs(workflow("validate.yml"))["gate"]
+    script = next(s["run"] for s in gate["steps"] if " check " in s.get("run", ""))
+    change = tmp_path / "change"
+    change.mkdir()
+    venv = tmp_path / "trusted-venv" / "bin"
+    venv.mkdir(parents=True)
+    (venv / "oppkobling").write_text('#!/bin/sh\necho "ran $1"\n')
+    (venv / "oppkobling").chmod(0o755)
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+            cwd=change, capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+
+    git("init", "-q")
+    (change / "partners").mkdir()
+    (change / "partners" / "a.yaml").write_text("a\n")
+    git("add", "-A")
+    git("commit", "-qm", "base")
+    base = git("rev-parse", "HEAD")
+
+    def run() -> str:
+        env = {"PATH": "/usr/bin:/bin", "RUNNER_TEMP": str(tmp_path), "BASE_SHA": base}
+        done = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    (change / "partners" / "a.yaml").write_text("b\n")
+    git("commit", "-qam", "data only")
+    assert run().strip() == "ran check"
+    (change / "pipeline").mkdir()
+    (change / "pipeline" / "rules.py").write_text("ALLOW = True\n")
+    git("add", "-A")
+    git("commit", "-qm", "the gate itself")
+    out = run()
+    assert "::warning::This change modifies the gate itself" in out
+    assert out.strip().endswith("ran validate")
+
+
+def test_the_changes_own_job_checks_and_tests() -> None:
+    change = jobs(workflow("validate.yml"))["change"]
+    scripts = [s.get("run", "") for s in change["steps"]]
+    check = next(r for r in scripts if "oppkobling check" in r)
+    assert "--format github" in check and '--base "$BASE_SHA"' in check
+    assert any("pytest" in r for r in scripts)
 
 
 # --- deploy.yml ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("job", ["build", "deploy"])
+@pytest.mark.parametrize(
+    ("ref", "refused"),
+    [("refs/heads/main", False), ("refs/heads/feature", True), ("refs/tags/v1", True), ("refs/pull/3/merge", True)],
+)
+def test_each_deploy_job_starts_by_refusing_anything_but_main(job: str, ref: str, refused: bool) -> None:
+    first = jobs(workflow("deploy.yml"))[job]["steps"][0]
+    assert first["env"]["REF"] == "${{ github.ref }}"
+    done = subprocess.run(["bash", "-e", "-c", first["run"]], env={"REF": ref, "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True)  # fmt: skip
+    assert (done.returncode != 0) is refused
+    if refused:
+        assert f"::error::deploys are made from main only, not from {ref}" in done.stdout
 
 
 def test_deploy_runs_on_main_and_by_hand_and_never_overlaps() -> None:
