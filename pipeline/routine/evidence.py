@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from pipeline.model.models import Join, Kommune, Party, Pretest
 from pipeline.routine import lifecycle
@@ -98,6 +99,30 @@ def late_verified(k: Kommune, party: Party, join: Join, hf_keys: Iterable[str]) 
             for hf in hf_keys
         )
     )
+
+
+@dataclass(frozen=True)
+class Dated:
+    """One piece of recorded evidence and its date: what it is, the day, and where the
+    declaration holds it (a path for ``Declaration.at``)."""
+
+    what: str
+    on: dt.date
+    where: tuple[str | int, ...]
+
+
+def recorded(k: Kommune, hf: str, party: Party) -> list[Dated]:
+    """The dated evidence recorded for the agreement between ``hf`` and ``party``."""
+    ev = k.evidence(hf, party.her_id)
+    found: list[Dated] = []
+    if ev is None:
+        return found
+    at = ("tests", hf, str(party.her_id))
+    if ev.pretest and ev.pretest.sent_on:
+        found.append(Dated("test messages (K5)", ev.pretest.sent_on, (*at, "pretest", "sent_on")))
+    if ev.dialog and ev.dialog.sent_at:
+        found.append(Dated("test dialog (K6)", ev.dialog.sent_at.astimezone(OSLO).date(), (*at, "dialog", "sent_at")))
+    return found
 
 
 # -- how the receipts of a pretest are described (findings and the timeline) -----------------

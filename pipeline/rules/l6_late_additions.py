@@ -1,8 +1,9 @@
 """L6: what is added to a kommune that is testing or active -- a party, a party under a new
 HER-id, a message type of a party -- follows the routine on its own (``pipeline.routine.lifecycle``):
 it is recorded as a late addition (``parties[].joined``), dated no earlier than the base revision
-(so evidence recorded before it appeared cannot count for it), and it stays one: a late addition
-already on the base is not re-dated earlier nor turned into part of the kommune's own routine."""
+(so evidence recorded before it appeared cannot count for it, and evidence dated earlier is
+refused), and it stays one: a late addition already on the base is not turned into part of the
+kommune's own routine."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from pipeline.findings import Finding
 from pipeline.model.declarations import KommuneDecl
 from pipeline.model.models import Party, Status
-from pipeline.routine import lifecycle
+from pipeline.routine import evidence, lifecycle
 from pipeline.rules.rule import Context, Rule
 
 HOW = "record it under parties[{i}].joined (on: the day it was added, activation: its own date and when it was agreed)"
@@ -42,6 +43,17 @@ def _party(r: Rule, ctx: Context, k: KommuneDecl, i: int, before: Party | None) 
                 "revision's date): evidence dated before an addition appears cannot count for it; "
                 f"date it {ctx.added_on_or_after.isoformat()} or later",
             )
+    if party.joined and not evidence.own_routine(party):
+        # All of it joined late: evidence dated before it joined was recorded for something else.
+        since = min(j.on for j in party.joined)
+        for hf in ctx.declarations.helseforetak:
+            for piece in evidence.recorded(k.model, hf.model.key, party):
+                if piece.on < since:
+                    yield r.error(
+                        k.at(*piece.where),
+                        f"{piece.what} for party {party.her_id} dated {piece.on.isoformat()}, before it joined "
+                        f"on {since.isoformat()}: it was recorded for something else and does not count",
+                    )
     if before is None:
         return
     for mtype, join in lifecycle.late_types(before).items():
