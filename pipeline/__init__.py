@@ -3,11 +3,12 @@
 The pure core runs load -> model -> rules -> plan -> render and knows nothing of the command
 line, the file system or git:
 
-- ``pipeline.routine``    the routine as one table (steps, quotes, offsets), its calendar, its evidence, the timeline
+- ``pipeline.routine``    the routine as one table (steps, quotes, offsets), its calendar, its evidence, the
+                          lifecycle of each agreement, the timeline
 - ``pipeline.model``      YAML with positions, the pydantic models, declarations, catalogue, kommune register
 - ``pipeline.rules``      one module per rule of RULES.md, named by its step (``k3_address_register``), one table
 - ``pipeline.plan``       what a pull request does at each HF
-- ``pipeline.agreements`` step K4: which agreements exist, their states, the CPA, the partner index
+- ``pipeline.agreements`` step K4: which agreements exist, their states and how they move, the CPA, the partner index
 - ``pipeline.fixtures``   steps K5/H2 and K6/H4: the test messages and their schedule
 - ``pipeline.render``     every generator in one table, one jinja environment, escaping, the manifest
 - ``pipeline.layout``     every path and file name; ``pipeline.changes`` the one Change type
