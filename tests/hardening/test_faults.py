@@ -59,7 +59,7 @@ def git(root: Path, *args: str) -> None:
 # -- dates beyond what can be computed -------------------------------------------------------
 
 
-@pytest.mark.parametrize("year", ["9999", "9995", "2040"])
+@pytest.mark.parametrize("year", ["9995", "2040"])
 def test_an_activation_date_far_ahead_is_an_s6_error_for_every_command(repo: Repo, year: str) -> None:
     git(repo.root, "init", "-q", "-b", "main")
     git(repo.root, "add", "-A")
