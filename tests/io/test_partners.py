@@ -91,13 +91,19 @@ def test_an_empty_unexpected_directory_is_refused_in_the_work_tree(tmp_path: Pat
     assert [(r.path, r.by_name) for r in read.refused] == [("partners/kommuner/gammelt/", True)]
 
 
+def one_declaration(tmp_path: Path) -> tuple[Path, Path]:
+    """A repository holding one kommune declaration: (root, the declaration)."""
+    root = tmp_path / "repo"
+    (root / "partners" / "kommuner").mkdir(parents=True)
+    path = root / "partners" / "kommuner" / "5035-stjordal.yaml"
+    path.write_bytes(KOMMUNE)
+    return root, path
+
+
 def test_a_file_swapped_for_a_link_while_the_tree_is_read_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = tmp_path / "repo"
-    (root / "partners" / "kommuner").mkdir(parents=True)
-    target = root / "partners" / "kommuner" / "5035-stjordal.yaml"
-    target.write_bytes(KOMMUNE)
+    root, target = one_declaration(tmp_path)
     (tmp_path / "outside.yaml").write_bytes(b"kommune: '9999'\n")
     real = partners._read_entry
 
@@ -116,10 +122,7 @@ def test_a_file_swapped_for_a_link_while_the_tree_is_read_is_refused(
 def test_a_file_changed_while_it_is_read_is_never_vouched_for_by_its_stat(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = tmp_path / "repo"
-    (root / "partners" / "kommuner").mkdir(parents=True)
-    path = root / "partners" / "kommuner" / "5035-stjordal.yaml"
-    path.write_bytes(KOMMUNE)
+    root, path = one_declaration(tmp_path)
     old = os.stat_result((*path.stat()[:8], 0, 0))  # mtime and ctime of long ago: would be "settled"
     real = partners._read_fd
 
