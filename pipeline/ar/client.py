@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -45,6 +45,8 @@ MAX_CONNECTIONS = 16
 MAX_BODY = jsontext.MAX_BYTES
 _RETRIED_STATUS = {429, 500, 502, 503, 504}
 _LOOPBACK_NAMES = {"localhost"}
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,12 @@ class Client:
 
     def fetch(self, her_ids: Iterable[int]) -> list[Fetched]:
         """Every HER-id's answers, in HER-id order, fetched concurrently; the first error stops all."""
+        return self.fetch_each(her_ids, _same)
+
+    def fetch_each(self, her_ids: Iterable[int], then: Callable[[Fetched], T]) -> list[T]:
+        """``then`` of every HER-id's answers, in HER-id order. ``then`` runs in the fetching
+        thread as soon as that HER-id's answers are in (while the others wait for AR); an error
+        it raises stops all like one of the client's own."""
         wanted = sorted(set(her_ids))
         for her_id in wanted:
             if not paths.valid_her_id(her_id):
@@ -141,7 +149,7 @@ class Client:
             return []
         stop = threading.Event()
         with ThreadPoolExecutor(max_workers=min(self.settings.connections, len(wanted))) as pool:
-            futures = [pool.submit(self._one, her_id, stop) for her_id in wanted]
+            futures = [pool.submit(lambda h: then(self._one(h, stop)), her_id) for her_id in wanted]
             try:
                 done, _ = wait(futures, return_when=FIRST_EXCEPTION)
                 _raise_first(futures, done)
@@ -217,7 +225,11 @@ class Client:
             return response.status_code, bytes(body), response.headers
 
 
-def _raise_first(futures: list[Future[Fetched]], done: set[Future[Fetched]]) -> None:
+def _same(answer: Fetched) -> Fetched:
+    return answer
+
+
+def _raise_first(futures: list[Future[T]], done: set[Future[T]]) -> None:
     """The first real error (not a thread that stopped because another failed), in HER-id order."""
     errors = [e for f in futures if f in done and (e := f.exception()) is not None]
     first = next((e for e in errors if not isinstance(e, _Stopped)), errors[0] if errors else None)

@@ -12,22 +12,27 @@ indent, a final newline), so a pull request's diff shows what changed in AR:
 - import, for each file in DIR (laid out like the snapshot below ``partners/ar/``): that file;
   a party's other shape goes.
 
-Nothing is half-written: every answer is fetched (or every file read) and the result validated
-with the snapshot reader first; only then are the changed files written to a staging directory
-in the repository (same file system) and moved into place, one ``os.replace`` each. An error
-before that point leaves the snapshot as it was. Unchanged files are not rewritten (their mtime
-stays): a second run changes nothing.
+Nothing is half-written: each HER-id's answers are validated with the snapshot reader as they
+arrive, and a changed file is written to a staging directory inside the repository (the same
+file system); only when every answer is in and valid are the staged files moved into place, one
+``os.replace`` each. An error before that point removes the staging directory and leaves the
+snapshot as it was. Unchanged files are not rewritten (their mtime stays): a second run changes
+nothing. Validating and staging happen in the fetching threads, in the time they would
+otherwise spend waiting for AR.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import stat
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 
 from pipeline.ar import jsontext, paths, snapshot
 from pipeline.ar.client import Client, Fetched
@@ -55,40 +60,124 @@ class Outcome:
         return bool(self.written or self.removed)
 
 
+@dataclass
+class _Changes:
+    """What changes for some paths; the written files are already staged."""
+
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def extend(self, other: _Changes) -> None:
+        self.written += other.written
+        self.removed += other.removed
+        self.unchanged += other.unchanged
+
+
+class _Staging:
+    """A directory inside the repository for the files to be moved into place, made when the
+    first file is staged; removed on leaving, moved or not."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._folder: Path | None = None
+        self._staged: dict[str, Path] = {}
+        self._lock = threading.Lock()
+        self._names = itertools.count()
+
+    def __enter__(self) -> _Staging:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+    def changes(self, desired: Mapping[str, bytes], scope: Iterable[str]) -> _Changes:
+        """Stage what differs from the disk among ``scope`` and ``desired``; say what goes."""
+        result = _Changes()
+        for path in sorted(set(scope) | set(desired)):
+            target = self.root / path
+            if target.is_symlink() or (target.exists() and not target.is_file()):
+                raise ArError(f"{path} is not a plain file; the snapshot is written only over plain files")
+            current = target.read_bytes() if target.exists() else None
+            if path not in desired:
+                if current is not None:
+                    result.removed.append(path)
+            elif current == desired[path]:
+                result.unchanged.append(path)
+            else:
+                self._stage(path, desired[path])
+                result.written.append(path)
+        return result
+
+    def _stage(self, path: str, content: bytes) -> None:
+        with self._lock:
+            if self._folder is None:
+                self._folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.root))
+            file = self._folder / f"{next(self._names)}.json"
+            self._staged[path] = file
+        file.write_bytes(content)
+
+    def commit(self, removals: Iterable[str]) -> None:
+        removals = sorted(removals)
+        if not self._staged and not removals:
+            return
+        # One flush for all staged files before any is moved (a first national sync stages
+        # thousands; a flush per file would cost more than fetching them).
+        os.sync()
+        for path, file in sorted(self._staged.items()):
+            target = self.root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            file.replace(target)
+        for path in removals:
+            (self.root / path).unlink()
+        for folder in sorted({(self.root / p).parent for p in removals}, key=lambda p: len(p.parts), reverse=True):
+            _prune(self.root, folder)
+        os.sync()  # and the moves themselves
+
+
 @dataclass(frozen=True)
-class _Plan:
-    writes: dict[str, bytes]
-    removals: list[str]
-    unchanged: list[str]
+class _Prepared:
+    answer: Fetched
+    problems: tuple[Problem, ...]
+    changes: _Changes
+
+
+def _prepare(staging: _Staging, answer: Fetched) -> _Prepared:
+    """One HER-id's answers in the canonical form, validated, and staged where they changed."""
+    desired = {
+        Entry(answer.her_id, kind).path: jsontext.dump(body)
+        for kind in (Kind.PARTY, *CERTIFICATE_KINDS)
+        if (body := answer.body(kind)) is not None
+    }
+    problems = snapshot.read(desired).problems
+    if problems:
+        return _Prepared(answer, problems, _Changes())
+    return _Prepared(answer, (), staging.changes(desired, (e.path for e in paths.entries(answer.her_id))))
 
 
 def sync(root: Path, her_ids: Iterable[int], client: Client) -> Outcome:
     """Fetch ``her_ids`` from AR, then make their snapshot files what AR answered."""
-    fetched = client.fetch(her_ids)
-    desired: dict[str, bytes] = {}
-    for answer in fetched:
-        for kind in (Kind.PARTY, *CERTIFICATE_KINDS):
-            body = answer.body(kind)
-            if body is not None:
-                desired[Entry(answer.her_id, kind).path] = jsontext.dump(body)
-    for problem in snapshot.read(desired).problems:
-        entry = paths.parse_path(problem.path)
-        url = client.settings.url(entry) if entry else problem.path
-        raise ArError(f"NHN's AR's answer to GET {url} does not fit the API's shape ({problem})")
-    scope = {p for answer in fetched for p in (e.path for e in paths.entries(answer.her_id))}
-    plan = _plan(root, desired, scope)
-    _apply(root, plan)
+    _check_root(root)
+    with _Staging(root) as staging:
+        prepared = client.fetch_each(her_ids, lambda answer: _prepare(staging, answer))
+        for item in prepared:
+            for problem in item.problems:
+                entry = paths.parse_path(problem.path)
+                url = client.settings.url(entry) if entry else problem.path
+                raise ArError(f"NHN's AR's answer to GET {url} does not fit the API's shape ({problem})")
+        changes = _Changes()
+        for item in prepared:
+            changes.extend(item.changes)
+        staging.commit(changes.removed)
+    answers = [item.answer for item in prepared]
     return _outcome(
-        plan,
-        not_in_ar=tuple(a.her_id for a in fetched if a.party is None),
-        without_certificate=tuple(_missing_certificates(fetched)),
+        changes,
+        not_in_ar=tuple(a.her_id for a in answers if a.party is None),
+        without_certificate=tuple(
+            Entry(a.her_id, k) for a in answers if a.party is not None for k in CERTIFICATE_KINDS if a.body(k) is None
+        ),
     )
-
-
-def _missing_certificates(fetched: list[Fetched]) -> Iterable[Entry]:
-    for answer in fetched:
-        if answer.party is not None:
-            yield from (Entry(answer.her_id, k) for k in CERTIFICATE_KINDS if answer.body(k) is None)
 
 
 def import_directory(root: Path, directory: Path) -> Outcome:
@@ -127,16 +216,20 @@ def import_directory(root: Path, directory: Path) -> Outcome:
         problems.append(Problem(source, problem.line, problem.column, problem.message) if source else problem)
     if problems:
         return Outcome(problems=tuple(sorted(set(problems))))
-    plan = _plan(root, desired, set(desired) | removals)
-    _apply(root, plan)
-    return _outcome(plan)
+    _check_root(root)
+    with _Staging(root) as staging:
+        changes = staging.changes(desired, removals)
+        staging.commit(changes.removed)
+    return _outcome(changes)
 
 
-def _outcome(plan: _Plan, not_in_ar: tuple[int, ...] = (), without_certificate: tuple[Entry, ...] = ()) -> Outcome:
+def _outcome(
+    changes: _Changes, not_in_ar: tuple[int, ...] = (), without_certificate: tuple[Entry, ...] = ()
+) -> Outcome:
     return Outcome(
-        written=tuple(sorted(plan.writes)),
-        removed=tuple(sorted(plan.removals)),
-        unchanged=tuple(sorted(plan.unchanged)),
+        written=tuple(sorted(changes.written)),
+        removed=tuple(sorted(changes.removed)),
+        unchanged=tuple(sorted(changes.unchanged)),
         not_in_ar=not_in_ar,
         without_certificate=without_certificate,
     )
@@ -165,9 +258,7 @@ def _read_directory(directory: Path) -> tuple[dict[str, bytes], list[Problem]]:
                     Problem(path.as_posix(), 1, 1, "not a regular file (a link, pipe or device) is refused")
                 )
             elif info.st_size > jsontext.MAX_BYTES:
-                problems.append(
-                    Problem(path.as_posix(), 1, 1, f"file is larger than {jsontext.MAX_BYTES} bytes (1 MiB)")
-                )
+                problems.append(Problem(path.as_posix(), 1, 1, f"larger than {jsontext.MAX_BYTES} bytes (1 MiB)"))
             else:
                 files[path.relative_to(directory).as_posix()] = path.read_bytes()
     return files, problems
@@ -183,24 +274,6 @@ def _existing(root: Path, her_ids: Iterable[int]) -> dict[str, bytes]:
     return found
 
 
-def _plan(root: Path, desired: Mapping[str, bytes], scope: set[str]) -> _Plan:
-    """Which of the paths in ``scope`` change: written (new or different), removed (not desired)."""
-    writes, removals, unchanged = {}, [], []
-    for path in sorted(scope | set(desired)):
-        target = root / path
-        if target.is_symlink() or (target.exists() and not target.is_file()):
-            raise ArError(f"{path} is not a plain file; the snapshot is written only over plain files")
-        current = target.read_bytes() if target.is_file() else None
-        if path in desired:
-            if current == desired[path]:
-                unchanged.append(path)
-            else:
-                writes[path] = desired[path]
-        elif current is not None:
-            removals.append(path)
-    return _Plan(writes, removals, unchanged)
-
-
 def _check_root(root: Path) -> None:
     partners = root / paths.SNAPSHOT_DIR.split("/")[0]
     if not partners.is_dir():
@@ -211,36 +284,6 @@ def _check_root(root: Path) -> None:
             raise ArError(f"{folder} is a symbolic link; the snapshot is written only inside the repository")
 
 
-def _apply(root: Path, plan: _Plan) -> None:
-    if not plan.writes and not plan.removals:
-        return
-    _check_root(root)
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
-    try:
-        staged = {}
-        for index, (path, content) in enumerate(sorted(plan.writes.items())):
-            file = staging / f"{index}.json"
-            with file.open("wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-            staged[path] = file
-        touched: set[Path] = set()
-        for path, file in staged.items():
-            target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            file.replace(target)
-            touched.add(target.parent)
-        for path in plan.removals:
-            (root / path).unlink()
-            touched.add((root / path).parent)
-        for folder in sorted(touched, key=lambda p: len(p.parts), reverse=True):
-            _fsync_directory(folder)
-            _prune(root, folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
 def _prune(root: Path, folder: Path) -> None:
     """Remove ``folder`` and its parents up to ``partners/ar/<kind>/`` while they are empty."""
     stop = {root / paths.SNAPSHOT_DIR / "communicationparty", root / paths.SNAPSHOT_DIR / "certificate"}
@@ -249,13 +292,3 @@ def _prune(root: Path, folder: Path) -> None:
             return
         folder.rmdir()
         folder = folder.parent
-
-
-def _fsync_directory(folder: Path) -> None:
-    if not folder.is_dir():
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
