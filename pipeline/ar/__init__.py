@@ -9,7 +9,6 @@
 - ``pipeline.ar.dpop``         the DPoP proof each call carries
 - ``pipeline.ar.client``       NHN's CommunicationParty API over HTTP (I/O)
 - ``pipeline.ar.mirror``       ``ar sync`` and ``ar import``: fetch or read, validate, write the mirrored files (I/O)
-- ``pipeline.ar.errors``       ``ArError``, the one-line error of the AR edge
 
 ``paths``, ``shapes``, ``jsontext``, ``certificates`` and ``snapshot`` are pure (bytes in, values
 out); ``auth`` and ``dpop`` read the token and the key; ``client`` and ``mirror`` touch the network

@@ -38,14 +38,14 @@ else, on standard output. Steps 2-3 are what NHN's and KS's client libraries do
 from __future__ import annotations
 
 import re
-import shlex
-import subprocess
 from collections.abc import Mapping
 
-from pipeline.ar.errors import ArError
+from pipeline import environment
+from pipeline.errors import ArError
+from pipeline.io import command as commands
 
-TOKEN_ENV = "OPPKOBLING_AR_TOKEN"  # noqa: S105 - the name of the variable, not a token
-DPOP_KEY_ENV = "OPPKOBLING_AR_DPOP_KEY"
+TOKEN_ENV = environment.AR_TOKEN
+DPOP_KEY_ENV = environment.AR_DPOP_KEY
 COMMAND_TIMEOUT = 120.0
 
 # RFC 6750's b64token: what an Authorization header can carry.
@@ -82,22 +82,12 @@ def token(environ: Mapping[str, str], command: str | None = None, *, timeout: fl
     """The token from ``command`` (run without a shell; its standard output is the token) or,
     without one, from ``$OPPKOBLING_AR_TOKEN``."""
     if command is not None:
-        argv = shlex.split(command)
-        if not argv:
-            raise ArError("--token-command is empty")
         try:
-            done = subprocess.run(argv, capture_output=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL)
-        except FileNotFoundError:
-            raise ArError(f"--token-command: {argv[0]!r} not found") from None
-        except subprocess.TimeoutExpired:
-            raise ArError(f"--token-command did not finish within {timeout:g} s") from None
-        except OSError as exc:
-            raise ArError(f"--token-command could not run: {exc.strerror}") from None
-        if done.returncode != 0:
-            # Its output is not shown: it may be, or hold, a secret.
-            raise ArError(f"--token-command exited with status {done.returncode}")
+            out = commands.output(command, timeout=timeout)
+        except commands.CommandError as exc:
+            raise ArError(f"--token-command {exc.message}") from None
         try:
-            return _checked(done.stdout.decode("ascii"), "--token-command")
+            return _checked(out.decode("ascii"), "--token-command")
         except UnicodeDecodeError:
             raise ArError("--token-command did not give a token (not ASCII)") from None
     value = environ.get(TOKEN_ENV)

@@ -36,9 +36,9 @@ from pipeline import __version__
 from pipeline.ar import jsontext, paths
 from pipeline.ar.auth import Secret
 from pipeline.ar.dpop import DpopKey
-from pipeline.ar.errors import ArError
 from pipeline.ar.jsontext import JsonError
 from pipeline.ar.paths import Entry, Kind
+from pipeline.errors import ArError
 
 DEFAULT_BASE_URL = "https://cpapi.test.grunndata.nhn.no"
 MAX_CONNECTIONS = 16

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from pipeline.ar.errors import ArError
+from pipeline.errors import ArError
 
 _CURVES: dict[str, tuple[str, str, hashes.HashAlgorithm, int]] = {
     "secp256r1": ("P-256", "ES256", hashes.SHA256(), 32),

@@ -34,14 +34,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from pipeline import layout
 from pipeline.ar import jsontext, paths, snapshot
 from pipeline.ar.client import Client, Fetched
-from pipeline.ar.errors import ArError
 from pipeline.ar.jsontext import JsonError
 from pipeline.ar.paths import CERTIFICATE_KINDS, Entry, Kind
 from pipeline.ar.snapshot import Problem
+from pipeline.errors import ArError
 
-STAGING_PREFIX = ".oppkobling-ar-"
+STAGING_PREFIX = layout.AR_STAGING_PREFIX
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,7 @@ def _existing(root: Path, her_ids: Iterable[int]) -> dict[str, bytes]:
 
 
 def _check_root(root: Path) -> None:
-    partners = root / paths.SNAPSHOT_DIR.split("/")[0]
+    partners = root / layout.PARTNERS
     if not partners.is_dir():
         raise ArError(f"{root} has no {partners.name}/ directory")
     real = root.resolve()
@@ -286,7 +287,7 @@ def _check_root(root: Path) -> None:
 
 def _prune(root: Path, folder: Path) -> None:
     """Remove ``folder`` and its parents up to ``partners/ar/<kind>/`` while they are empty."""
-    stop = {root / paths.SNAPSHOT_DIR / "communicationparty", root / paths.SNAPSHOT_DIR / "certificate"}
+    stop = {root / paths.SNAPSHOT_DIR / folder for folder in layout.AR_FOLDERS}
     while folder not in stop and folder.is_relative_to(root / paths.SNAPSHOT_DIR) and folder.is_dir():
         if any(folder.iterdir()):
             return

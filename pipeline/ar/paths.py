@@ -5,6 +5,7 @@
     GET /api/v1/certificate/{herId}/signing          -> partners/ar/certificate/<herId>/signing.json
     GET /api/v1/certificate/{herId}/encryption       -> partners/ar/certificate/<herId>/encryption.json
 
+The file names are ``pipeline.layout``'s (``AR_DIR`` and ``AR_*_FILE``); the API paths are here.
 The same relative layout (without ``partners/ar/``) is what ``ar import DIR`` expects in DIR.
 """
 
@@ -14,8 +15,9 @@ import enum
 import re
 from dataclasses import dataclass
 
-# Moves to pipeline/layout.py with the integration of issue 12 ("partners" is spelled there once).
-SNAPSHOT_DIR = "partners/ar"
+from pipeline import layout
+
+SNAPSHOT_DIR = layout.AR_DIR
 
 HER_ID_MAX = 2_147_483_647  # xs:int / int32, as the API's herId
 
@@ -37,10 +39,10 @@ _API = {
     Kind.ENCRYPTION: "api/v1/certificate/{her_id}/encryption",
 }
 _FILE = {
-    Kind.PARTY: "communicationparty/{her_id}.json",
-    Kind.LEGACY: "communicationparty/{her_id}/legacy.json",
-    Kind.SIGNING: "certificate/{her_id}/signing.json",
-    Kind.ENCRYPTION: "certificate/{her_id}/encryption.json",
+    Kind.PARTY: layout.AR_PARTY_FILE,
+    Kind.LEGACY: layout.AR_LEGACY_FILE,
+    Kind.SIGNING: layout.AR_SIGNING_FILE,
+    Kind.ENCRYPTION: layout.AR_ENCRYPTION_FILE,
 }
 _HER = r"(?P<her>[1-9][0-9]{0,9})"
 _PATTERNS = [(kind, re.compile("^" + re.escape(f).replace(r"\{her_id\}", _HER) + "$")) for kind, f in _FILE.items()]

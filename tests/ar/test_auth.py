@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from pipeline.ar.auth import TOKEN_ENV, Secret, token
 from pipeline.ar.dpop import DpopKey, htu
-from pipeline.ar.errors import ArError
+from pipeline.errors import ArError
 
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
 

@@ -12,9 +12,8 @@ from ar.server import TOKEN, ArServer, Fault
 from pipeline.ar.auth import Secret
 from pipeline.ar.client import Client, Settings
 from pipeline.ar.dpop import DpopKey
-from pipeline.ar.errors import ArError
 from pipeline.ar.paths import Entry, Kind
-from pipeline.errors import OppkoblingError
+from pipeline.errors import ArError, OppkoblingError
 
 STJORDAL = 8170001
 PARTY = Entry(STJORDAL, Kind.PARTY).api_path

@@ -14,8 +14,8 @@ from ar.server import TOKEN, ArServer, Fault
 from pipeline.ar import jsontext, mirror, snapshot
 from pipeline.ar.auth import Secret
 from pipeline.ar.client import Client, Settings
-from pipeline.ar.errors import ArError
 from pipeline.ar.paths import Entry, Kind
+from pipeline.errors import ArError
 
 BINDAL = 8180001  # ordered, not in AR
 STJORDAL = 8170001
