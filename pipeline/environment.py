@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 TODAY = "OPPKOBLING_TODAY"  # evaluate on this day (YYYY-MM-DD), like --today
-AR_SNAPSHOT = "OPPKOBLING_AR_SNAPSHOT"  # an export of NHN's address register, like --ar-snapshot
 XSD_DIR = "OPPKOBLING_XSD_DIR"  # the official XSDs, like --xsd-dir
 CACHE = "OPPKOBLING_CACHE"  # 0 turns the result cache off
 JOBS = "OPPKOBLING_JOBS"  # worker processes for rendering (1: never fork)

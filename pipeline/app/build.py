@@ -32,7 +32,6 @@ def build(
     root: Path,
     *,
     today: dt.date,
-    ar_snapshot: Path | None = None,
     xsd_dir: Path | None = None,
     on_findings: Callable[[list[Finding]], None] = lambda findings: None,
 ) -> Built:
@@ -40,14 +39,14 @@ def build(
     from pipeline.model.declarations import DeclarationSet
 
     with atomic.repo_lock(root) as lock:
-        findings, loaded = loading.findings(root, today=today, ar_snapshot=ar_snapshot)
+        findings, loaded = loading.findings(root, today=today)
         on_findings(findings)
         if has_errors(findings):
             return Built(findings, None)
         schemas = rendering.schemas(xsd_dir)
 
         def declarations() -> DeclarationSet:
-            return (loaded or loading.load(root, today=today, ar_snapshot=ar_snapshot)).declarations
+            return (loaded or loading.load(root, today=today)).declarations
 
         summary, notes = rendering.write(root, lock, declarations, schemas.found)
     return Built(findings, summary, notes, schemas.skipped)

@@ -1,5 +1,6 @@
-"""Reading the declarations and running every rule on them, or, when partners/, today, the base
-revision, the AR snapshot and the tool are what they were, answering from the cache.
+"""Reading the declarations and running every rule on them, or, when partners/ (the AR snapshot
+in partners/ar/ included), today, the base revision, the certificate margin and the tool are what
+they were, answering from the cache.
 
 Parsing, models and rules (pydantic, the YAML parsers, holidays) are imported inside the
 functions that need them, so that a command answered from the cache starts quickly."""
@@ -29,10 +30,9 @@ class Loaded:
     base: DeclarationSet | None = None
 
 
-def load(root: Path, *, today: dt.date, base_ref: str | None = None, ar_snapshot: Path | None = None) -> Loaded:
+def load(root: Path, *, today: dt.date, base_ref: str | None = None) -> Loaded:
     """Read partners/, parse it, and run every rule (with L1-L3 when a base is given)."""
     from pipeline.io.partners import read_revision, read_tree
-    from pipeline.model.ar_snapshot import parse_snapshot
     from pipeline.model.declarations import parse
     from pipeline.rules import Context, evaluate
 
@@ -40,9 +40,8 @@ def load(root: Path, *, today: dt.date, base_ref: str | None = None, ar_snapshot
     decls = parse(files)
     decls.problems.extend(refused)
     base = parse(read_revision(root, base_ref)) if base_ref else None
-    raw = inputs.read_ar_snapshot(ar_snapshot)
-    snapshot = None if raw is None or ar_snapshot is None else parse_snapshot(raw, str(ar_snapshot))
-    return Loaded(root, decls, evaluate(Context(decls, today, base, snapshot)), base)
+    context = Context(decls, today, base, certificate_margin=inputs.certificate_margin())
+    return Loaded(root, decls, evaluate(context), base)
 
 
 def _base_tree(root: Path, base_ref: str | None) -> str | None:
@@ -50,20 +49,17 @@ def _base_tree(root: Path, base_ref: str | None) -> str | None:
     return "-" if base_ref is None else git.tree_id(root, base_ref, layout.PARTNERS)
 
 
-def findings(
-    root: Path, *, today: dt.date, base_ref: str | None = None, ar_snapshot: Path | None = None
-) -> tuple[list[Finding], Loaded | None]:
+def findings(root: Path, *, today: dt.date, base_ref: str | None = None) -> tuple[list[Finding], Loaded | None]:
     """Every finding about partners/ (what ``load`` gives), answered from the cache when partners/,
-    today, the base revision, the AR snapshot and the tool are what they were; with the loaded
+    today, the base revision, the certificate margin and the tool are what they were; with the loaded
     declarations when it had to load them (None from the cache), so that a command that renders
     next need not parse twice."""
     store = cache.Cache.open(root)
     base_tree = _base_tree(root, base_ref) if store else None
     if store is None or base_tree is None:
-        loaded = load(root, today=today, base_ref=base_ref, ar_snapshot=ar_snapshot)
+        loaded = load(root, today=today, base_ref=base_ref)
         return loaded.findings, loaded
-    snapshot_bytes = inputs.read_ar_snapshot(ar_snapshot)
-    params = [today.isoformat(), base_tree, cache.digest(snapshot_bytes) if snapshot_bytes is not None else "-"]
+    params = [today.isoformat(), base_tree, str(inputs.certificate_margin())]
     name = cache.named("findings", params)
     partners = root / layout.PARTNERS
     entry = store.get("findings", name)
@@ -78,7 +74,7 @@ def findings(
         except (OSError, KeyError, TypeError, ValueError):
             pass
     before = cache.snapshot(partners)
-    loaded = load(root, today=today, base_ref=base_ref, ar_snapshot=ar_snapshot)
+    loaded = load(root, today=today, base_ref=base_ref)
     after = cache.snapshot(partners, before)
     if cache.same_content(before, after):  # nothing changed while it ran
         store.put("findings", name, {"tree": after, "findings": [f.as_dict() for f in loaded.findings]})

@@ -9,13 +9,13 @@ from pipeline.app import loading
 from pipeline.plan import Plan, make_plan
 
 
-def plan(root: Path, *, base_ref: str, today: dt.date, ar_snapshot: Path | None = None) -> Plan:
+def plan(root: Path, *, base_ref: str, today: dt.date) -> Plan:
     from pipeline.io.partners import read_revision
     from pipeline.model.declarations import parse
     from pipeline.render.context import RenderContext
     from pipeline.render.generators import render_all
 
-    loaded = loading.load(root, today=today, base_ref=base_ref, ar_snapshot=ar_snapshot)
+    loaded = loading.load(root, today=today, base_ref=base_ref)
     base = loaded.base if loaded.base is not None else parse(read_revision(root, base_ref))
     # In-memory renders for comparison only: schema validation is check's and build's job.
     return make_plan(

@@ -16,6 +16,7 @@ only says what the certificate is.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -45,15 +46,30 @@ class CertificateError(ValueError):
 @dataclass(frozen=True)
 class ParsedCertificate:
     der: bytes
-    subject: str
-    issuer: str
     serial_number: int
     not_before: dt.datetime
     not_after: dt.datetime
     key_usage: frozenset[str]
-    public_key: str
     thumbprint: str
     sha256: str
+
+    # Names and key are worked out when shown (a national snapshot holds thousands of
+    # certificates, and R-K3 needs only their dates, usage and thumbprints).
+    @functools.cached_property
+    def _x509(self) -> x509.Certificate:
+        return x509.load_der_x509_certificate(self.der)
+
+    @property
+    def subject(self) -> str:
+        return self._x509.subject.rfc4514_string()
+
+    @property
+    def issuer(self) -> str:
+        return self._x509.issuer.rfc4514_string()
+
+    @property
+    def public_key(self) -> str:
+        return _public_key(self._x509)
 
     def matches(self, stated: str | None) -> bool:
         """Whether a thumbprint AR states is this certificate's."""
@@ -93,15 +109,13 @@ def _public_key(cert: x509.Certificate) -> str:
 def parse_certificate(der: bytes) -> ParsedCertificate:
     try:
         cert = x509.load_der_x509_certificate(der)
+        cert.public_key()  # an unreadable key is refused now, not when it is shown
         return ParsedCertificate(
             der=der,
-            subject=cert.subject.rfc4514_string(),
-            issuer=cert.issuer.rfc4514_string(),
             serial_number=cert.serial_number,
             not_before=cert.not_valid_before_utc,
             not_after=cert.not_valid_after_utc,
             key_usage=_key_usage(cert),
-            public_key=_public_key(cert),
             thumbprint=thumbprint(der),
             sha256=hashlib.sha256(der).hexdigest().upper(),
         )

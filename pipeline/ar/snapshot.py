@@ -120,6 +120,15 @@ class Reading:
     snapshot: Snapshot
     problems: tuple[Problem, ...]
 
+    @classmethod
+    def empty(cls) -> Reading:
+        return cls(Snapshot({}), ())
+
+    def refused(self, her_id: int) -> tuple[Problem, ...]:
+        """The problems of the files of one HER-id (a party whose file is refused is not in ``snapshot``)."""
+        mine = {e.path for e in paths.entries(her_id)}
+        return tuple(p for p in self.problems if p.path in mine)
+
 
 class _Refused(Exception):
     def __init__(self, *problems: Problem) -> None:

@@ -39,16 +39,6 @@ def add_today(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_ar_snapshot(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--ar-snapshot",
-        type=Path,
-        metavar="FILE",
-        help="JSON export of NHN's address register; R-K3 then checks each party against it "
-        f"(or ${environment.AR_SNAPSHOT})",
-    )
-
-
 def add_format(parser: argparse.ArgumentParser, formats: Sequence[str], default: str | None = None) -> None:
     parser.add_argument("--format", choices=list(formats), default=default or formats[0])
 

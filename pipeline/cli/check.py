@@ -21,7 +21,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     cli.add_base(parser)
     cli.add_format(parser, sorted(reports.FORMATS), "text")
     cli.add_today(parser)
-    cli.add_ar_snapshot(parser)
     cli.add_xsd_dir(parser)
     cli.add_root(parser)
 
@@ -31,7 +30,6 @@ def run(args: argparse.Namespace) -> int:
         inputs.repository(args.root),
         today=inputs.today(args.today),
         base_ref=args.base,
-        ar_snapshot=inputs.ar_snapshot(args.ar_snapshot),
         xsd_dir=args.xsd_dir,
     )
     cli.warn(said.checked(checked))

@@ -4,6 +4,17 @@
 git revision) into typed declarations, each remembering its file and the position of every value.
 A file that cannot be loaded or does not match the schema gives a ``LoadProblem`` and no model;
 rules S1 and S5 report those.
+
+What lives where under ``partners/`` is decided here, once, for the work tree and a revision alike:
+
+=============================== =========================================== ==================
+path                            read by                                     refused by
+=============================== =========================================== ==================
+``partners/kommuner/*``         the kommune model                           S1, S2, S5
+``partners/helseforetak/*``     the HF model                                S1, S2, S5
+``partners/ar/<AR file>``       ``pipeline.ar.snapshot`` (NHN's AR answers) R-K3 (its problems)
+anything else                   nothing (listed in ``files``)               S2
+=============================== =========================================== ==================
 """
 
 from __future__ import annotations
@@ -15,6 +26,8 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from pipeline import layout
+from pipeline.ar import paths as ar_paths
+from pipeline.ar import snapshot as ar_snapshot
 from pipeline.findings import Location
 from pipeline.model.loader import Document, LoadError, YamlPath, load_bytes
 from pipeline.model.models import Helseforetak, Kommune
@@ -70,6 +83,8 @@ class DeclarationSet:
     problems: list[LoadProblem] = field(default_factory=list)
     # Every file that was offered, loadable or not (for S2 and "only these files" filtering).
     files: list[str] = field(default_factory=list)
+    # NHN's address register as partners/ar/ mirrors it, and the files it refused (R-K3).
+    ar: ar_snapshot.Reading = field(default_factory=ar_snapshot.Reading.empty)
 
     def hf(self, key: str) -> HfDecl | None:
         return next((h for h in self.helseforetak if h.model.key == key), None)
@@ -147,8 +162,13 @@ def parse(files: Mapping[str, bytes]) -> DeclarationSet:
     """Turn ``{repository-relative path: content}`` into a declaration set, in path order
     (so the result never depends on the order files were listed in)."""
     result = DeclarationSet()
+    ar_files: dict[str, bytes] = {}
     for path in sorted(files):
         directory = path.rpartition("/")[0]
+        if ar_paths.parse_path(path) is not None:
+            ar_files[path] = files[path]
+            result.files.append(path)
+            continue
         if directory == layout.KOMMUNER_DIR:
             kdecl, problems = _model(path, files[path], Kommune)
             if kdecl:
@@ -163,4 +183,5 @@ def parse(files: Mapping[str, bytes]) -> DeclarationSet:
             continue
         result.files.append(path)
         result.problems.extend(problems)
+    result.ar = ar_snapshot.read(ar_files)
     return result

@@ -38,10 +38,12 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
+import functools
 import hashlib
 import math
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -112,6 +114,7 @@ def _prime(label: str, bits: int) -> int:
             return candidate
 
 
+@functools.cache
 def rsa_key(label: str) -> rsa.RSAPrivateKey:
     """The test key named ``label``, the same on every run."""
     p = _prime(f"{label}/p", RSA_BITS // 2)
@@ -157,8 +160,16 @@ class ExampleCa:
             .sign(self.key, hashes.SHA256(), rsa_padding=padding.PKCS1v15())
         )
 
-    def issue(self, label: str, subject: x509.Name, usage: x509.KeyUsage, not_after: dt.datetime) -> bytes:
-        key = rsa_key(label)
+    def issue(
+        self,
+        label: str,
+        subject: x509.Name,
+        usage: x509.KeyUsage,
+        not_after: dt.datetime,
+        key: rsa.RSAPrivateKey | None = None,
+    ) -> bytes:
+        """A certificate for the key named ``label`` (or for ``key``, given one)."""
+        key = key or rsa_key(label)
         cert = (
             x509.CertificateBuilder()
             .subject_name(subject)
@@ -203,22 +214,26 @@ def _midnight(day: dt.date) -> str:
     return dt.datetime.combine(day, dt.time(0), OSLO).isoformat()
 
 
-def _party_files(
-    ca: ExampleCa,
-    *,
-    her_id: int,
-    name: str,
-    edi_address: str,
-    parent: tuple[int, str, str],
-    valid_from: dt.date,
-    not_after: dt.datetime,
-) -> dict[str, Any]:
-    parent_her_id, parent_name, org_number = parent
-    subject = _name(name, parent_name, org_number)
+@dataclass(frozen=True)
+class Spec:
+    """One communication party as the example AR holds it."""
+
+    her_id: int
+    name: str
+    edi_address: str
+    parent: tuple[int, str, str]  # herId, name, organisation number
+    valid_from: dt.date
+    not_after: dt.datetime
+
+
+def _party_files(ca: ExampleCa, spec: Spec, key: rsa.RSAPrivateKey | None) -> dict[str, Any]:
+    her_id, name, edi_address, not_after = spec.her_id, spec.name, spec.edi_address, spec.not_after
+    parent_her_id, parent_name, org_number = spec.parent
+    subject = _name(f"HER-id {her_id}" if key else name, parent_name, org_number)
     files: dict[str, Any] = {}
     current: dict[Kind, dict[str, str]] = {}
     for kind, usage in ((Kind.SIGNING, SIGNING), (Kind.ENCRYPTION, ENCRYPTION)):
-        der = ca.issue(f"{her_id}/{kind}", subject, usage, not_after)
+        der = ca.issue(f"{her_id}/{kind}", subject, usage, not_after, key)
         meta = {"thumbprint": thumbprint(der), "validFrom": _z(NOT_BEFORE), "validTo": _z(not_after)}
         current[kind] = meta
         files[Entry(her_id, kind).path] = {**meta, "certificateValue": base64.b64encode(der).decode("ascii")}
@@ -235,7 +250,7 @@ def _party_files(
         "amqpTransportStatus": "Disabled",
         "currentSigningCertificate": current[Kind.SIGNING],
         "currentEncryptionCertificate": current[Kind.ENCRYPTION],
-        "validFrom": _midnight(valid_from),
+        "validFrom": _midnight(spec.valid_from),
         "validTo": _midnight(NO_END),
     }
     return files
@@ -246,13 +261,14 @@ def _declarations(root: Path, folder: str) -> list[tuple[str, dict[str, Any]]]:
     return [(p.relative_to(root).as_posix(), yaml.safe_load(p.read_text(encoding="utf-8"))) for p in found]
 
 
-def generate(root: Path) -> dict[str, bytes]:
-    """``{repository-relative path: bytes}`` of the example snapshot for the declarations in ``root``."""
-    ca = ExampleCa()
-    data: dict[str, Any] = {}
-    for _, hf in _declarations(root, "helseforetak"):
-        data |= _party_files(
-            ca,
+def specs(
+    hfs: Iterable[Mapping[str, Any]], kommuner: Iterable[Mapping[str, Any]], *, examples: bool = True
+) -> list[Spec]:
+    """Every HF and every party of every kommune past ``planned`` (declarations as plain data);
+    with ``examples``, the two cases of the shipped examples (Bindal left out, Kristiansund's
+    certificates expiring T + 45 days), which must then be there."""
+    found = [
+        Spec(
             her_id=hf["her_id"],
             name=f"{hf['name']} - meldingsmottak",
             edi_address=hf["edi_address"],
@@ -260,36 +276,74 @@ def generate(root: Path) -> dict[str, bytes]:
             valid_from=HF_VALID_FROM,
             not_after=NOT_AFTER,
         )
+        for hf in hfs
+    ]
     seen_missing = seen_expiring = False
-    for path, kommune in _declarations(root, "kommuner"):
+    for kommune in kommuner:
         number, status = kommune["kommune"], kommune["status"]
-        if number == MISSING_FROM_AR:
+        if examples and number == MISSING_FROM_AR:
             if status != "ordered":
-                raise SystemExit(f"{path}: the example 'missing from AR while ordered' needs status ordered")
+                raise SystemExit(f"kommune {number}: the example 'missing from AR while ordered' needs status ordered")
             seen_missing = True
             continue
         if status not in PAST_PLANNED:
             continue
         not_after = NOT_AFTER
-        if number == EXPIRING_SOON[0]:
-            day = kommune["activation"]["date"] + dt.timedelta(days=EXPIRING_SOON[1])
+        t = (kommune.get("activation") or {}).get("date")
+        if examples and number == EXPIRING_SOON[0]:
+            day = t + dt.timedelta(days=EXPIRING_SOON[1])
             not_after = dt.datetime.combine(day, dt.time(0), OSLO).astimezone(UTC)
             seen_expiring = True
         parties = kommune.get("parties") or []
+        if not parties:
+            continue
         parent_her_id = min(p["her_id"] for p in parties) // 100 * 100
         for party in parties:
-            data |= _party_files(
-                ca,
-                her_id=party["her_id"],
-                name=party["name"],
-                edi_address=party["edi_address"],
-                parent=(parent_her_id, f"{kommune['name']} kommune", kommune["org_number"]),
-                valid_from=party["ar_published_on"],
-                not_after=not_after,
+            published = party.get("ar_published_on") or (t - dt.timedelta(days=20) if t else HF_VALID_FROM)
+            found.append(
+                Spec(
+                    her_id=party["her_id"],
+                    name=party["name"],
+                    edi_address=party["edi_address"],
+                    parent=(parent_her_id, f"{kommune['name']} kommune", kommune["org_number"]),
+                    valid_from=published,
+                    not_after=not_after,
+                )
             )
-    if not (seen_missing and seen_expiring):
+    if examples and not (seen_missing and seen_expiring):
         raise SystemExit(f"the declarations of {MISSING_FROM_AR} and {EXPIRING_SOON[0]} are needed for the examples")
+    return found
+
+
+def files_for(chosen: Iterable[Spec], *, shared_key: bool = False) -> dict[str, bytes]:
+    """The snapshot files of these parties. ``shared_key``: one key for every certificate
+    (quick: for synthetic and generated test data, never for the committed examples, whose
+    certificates each have a key of their own)."""
+    ca = example_ca()
+    key = rsa_key("shared") if shared_key else None
+    data: dict[str, Any] = {}
+    for spec in chosen:
+        data |= _party_files(ca, spec, key)
     return {path: jsontext.dump(data[path]) for path in sorted(data)}
+
+
+@functools.cache
+def example_ca() -> ExampleCa:
+    return ExampleCa()
+
+
+def generate(root: Path) -> dict[str, bytes]:
+    """``{repository-relative path: bytes}`` of the example snapshot for the declarations in ``root``."""
+    hfs = [doc for _, doc in _declarations(root, "helseforetak")]
+    kommuner = [doc for _, doc in _declarations(root, "kommuner")]
+    return files_for(specs(hfs, kommuner))
+
+
+def quick(root: Path) -> dict[str, bytes]:
+    """A snapshot for every HF and party past ``planned`` in ``root``, with one shared key."""
+    hfs = [doc for _, doc in _declarations(root, "helseforetak")]
+    kommuner = [doc for _, doc in _declarations(root, "kommuner")]
+    return files_for(specs(hfs, kommuner, examples=False), shared_key=True)
 
 
 def _on_disk(root: Path) -> dict[str, bytes]:

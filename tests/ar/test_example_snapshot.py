@@ -150,3 +150,13 @@ def test_certificates_come_from_the_test_ca_with_the_right_usage(example_files: 
 def test_keys_are_derived_not_drawn(label: str) -> None:
     assert maker.rsa_key(label).private_numbers() == maker.rsa_key(label).private_numbers()
     assert maker.rsa_key(label).key_size == 2048
+
+
+def test_the_committed_snapshot_is_what_the_script_makes(
+    example_files: dict[str, bytes], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """partners/ar/ as committed: ``make_example_snapshot.py --check`` on this repository (the
+    files made once by the session fixture, which is what the script makes)."""
+    monkeypatch.setattr(maker, "generate", lambda root: example_files)
+    assert maker.main(["--root", str(REPO), "--check"]) == 0, capsys.readouterr().out
+    assert "matches" in capsys.readouterr().out

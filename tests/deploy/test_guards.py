@@ -95,14 +95,14 @@ def test_fresh_generated_deploys_and_the_plan_names_agreement_state_changes(
     served = tmp_path / "srv/current/partner-index.xml"
     assert served.read_bytes() == generated[f"{HF}/partner-index.xml"]
 
-    kommune = work.root / "partners/kommuner/1811-bindal.yaml"
+    kommune = work.root / "partners/kommuner/5035-stjordal.yaml"
     kommune.write_text(kommune.read_text().replace("status: ordered", "status: testing"))
     _write_generated(work)
-    git(work.root, "commit", "-q", "-am", "Bindal starts testing")
+    git(work.root, "commit", "-q", "-am", "Stjørdal starts testing")
     plan = cli_real(*deploy)
     assert plan.code == 0, plan.err
-    assert re.search(r"Bindal \(1811\), party 8180001 .*: pending → test", plan.out)
-    assert re.search(r"change\s+cpa/1811-8180001\.xml", plan.out)
+    assert re.search(r"Stjørdal \(5035\), party 8170001 .*: pending → test", plan.out)
+    assert re.search(r"change\s+cpa/5035-8170001\.xml", plan.out)
     assert "Molde" not in plan.out  # its state did not change
 
     index = work.root / "generated" / HF / "partner-index.xml"
