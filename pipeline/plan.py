@@ -4,7 +4,8 @@ Given the declarations at the base revision and in the change, and the ``generat
 rendered from each, the plan says per HF which partner agreements (step K4) are added, changed
 or removed and which change state ("Stjørdal: 3 agreements test → active at St. Olavs hospital
 HF", read from the two renders' partner indexes), shows the routine's timeline for every kommune
-the change touches, and lists every finding. ``pipeline.reporters.plan`` writes it as Markdown
+the change touches, lists the incomplete drafts (agreements a party of which has no certificate
+in AR yet: never deployed), and lists every finding. ``pipeline.reporters.plan`` writes it as Markdown
 or JSON.
 """
 
@@ -51,6 +52,8 @@ class HfPlan:
     name: str
     agreements: list[Change] = field(default_factory=list)  # CPA files, relative to generated/
     states: list[KommuneStateChange] = field(default_factory=list)
+    # The incomplete drafts after the change (CPA file relative to generated/, why): not deployed.
+    drafts: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     def of(self, kind: str) -> list[Change]:
         return [a for a in self.agreements if a.kind == kind]
@@ -84,6 +87,7 @@ class Plan:
                     "name": h.name,
                     "agreements": {kind: [a.path for a in h.of(kind)] for kind in Kind},
                     "state_changes": [{**s.__dict__, "sentence": s.sentence(h.name)} for s in h.states],
+                    "incomplete_drafts": [{"cpa": path, "reasons": list(why)} for path, why in h.drafts],
                 }
                 for h in self.hfs
             ],
@@ -148,7 +152,9 @@ def make_plan(
         key = hf.model.key
         prefix = f"{key}/{layout.CPA_DIR}/"
         agreements = [c for kind in Kind for c in changes.of(diff, kind) if c.path.startswith(prefix)]
-        hfs.append(HfPlan(key, hf.model.name, agreements, _state_changes(base_files, head_files, key)))
+        listed = index.read(head_files.get(layout.partner_index(key))).values()
+        drafts = sorted((f"{key}/{a.cpa}", a.reasons) for a in listed if a.incomplete)
+        hfs.append(HfPlan(key, hf.model.name, agreements, _state_changes(base_files, head_files, key), drafts))
     kommuner = [
         KommuneTimeline(
             k.model.kommune, k.model.name, k.model.status.value, change, tuple(timeline.states(k.model, today))

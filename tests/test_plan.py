@@ -6,6 +6,7 @@ import datetime as dt
 
 from conftest import REPO
 
+from pipeline.io.partners import read_tree
 from pipeline.model.declarations import DeclarationSet, parse
 from pipeline.plan import make_plan
 from pipeline.render.context import RenderContext
@@ -18,7 +19,9 @@ TODAY = dt.date(2026, 11, 26)
 
 
 def shipped() -> dict[str, bytes]:
-    return {p.relative_to(REPO).as_posix(): p.read_bytes() for p in (REPO / "partners").rglob("*.yaml")}
+    files, refused = read_tree(REPO)
+    assert not refused
+    return files
 
 
 def plan_for(base_files: dict[str, bytes], head_files: dict[str, bytes]):  # type: ignore[no-untyped-def]

@@ -22,6 +22,9 @@ paused                          ``paused``
 withdrawn                       ``withdrawn``
 =============================== ===========================================================
 
+Beside these, ``incomplete`` (``pipeline.agreements.agreement``): a party of the agreement has no
+certificate in AR yet, whatever the status (but withdrawn); the draft is never deployed.
+
 Evidence is recorded per HF and party, not per message type, so every message type of a party
 has the same state today; ``message_states`` gives the per-type view the partner index shows.
 """
@@ -46,6 +49,8 @@ class AgreementState(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
     WITHDRAWN = "withdrawn"
+    # A party has no certificate in AR yet: an incomplete draft, never deployed (``agreement``).
+    INCOMPLETE = "incomplete"
 
 
 def has_agreement(k: Kommune) -> bool:
