@@ -157,7 +157,11 @@ def make_plan(
         hfs.append(HfPlan(key, hf.model.name, agreements, _state_changes(base_files, head_files, key), drafts))
     kommuner = [
         KommuneTimeline(
-            k.model.kommune, k.model.name, k.model.status.value, change, tuple(timeline.states(k.model, today))
+            k.model.kommune,
+            k.model.name,
+            k.model.status.value,
+            change,
+            tuple(timeline.states(k.model, today, head.ar.snapshot)),
         )
         for k, change in _touched(base, head)
     ]

@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from pipeline import layout
+from pipeline.ar.state import PartyState, party_state
 from pipeline.model.catalogue import catalogue
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import HF_KEYS
@@ -55,6 +56,23 @@ def filename(k: KommuneDecl) -> str:
     return layout.order_file(layout.stem(k.path))
 
 
+def ar_text(state: PartyState) -> str:
+    """What NHN's address register holds of a party, in Norwegian: validity and certificates."""
+    if not state.in_ar:
+        return "ikke i AR ennå (ingen sertifikater)"
+    since = f"gyldig fra {state.valid_from.isoformat()}" if state.valid_from else "gyldig"
+    until = f" til {state.valid_to.isoformat()}" if state.valid_to else ""
+    names = {"signing": "signeringssertifikat", "encryption": "krypteringssertifikat"}
+    if state.signing_expires is not None and state.signing_expires == state.encryption_expires:
+        certificates = f"sertifikater gyldige til {state.signing_expires.isoformat()}"
+    else:
+        certificates = ", ".join(
+            f"{names[kind]} {'til ' + day.isoformat() if day else 'mangler'}"
+            for kind, day in (("signing", state.signing_expires), ("encryption", state.encryption_expires))
+        )
+    return f"{since}{until}; {certificates}"
+
+
 def _context(decls: DeclarationSet, k: KommuneDecl) -> dict[str, Any]:
     m = k.model
     assert m.t is not None
@@ -69,7 +87,14 @@ def _context(decls: DeclarationSet, k: KommuneDecl) -> dict[str, Any]:
         ]
         ar = p.ar_published_on.isoformat() if p.ar_published_on else "ikke ennå"
         parties.append(
-            {"name": p.name, "her_id": p.her_id, "edi_address": p.edi_address, "ar": ar, "messages": messages}
+            {
+                "name": p.name,
+                "her_id": p.her_id,
+                "edi_address": p.edi_address,
+                "ar": ar,
+                "ar_state": ar_text(party_state(decls.ar.snapshot, p.her_id)),
+                "messages": messages,
+            }
         )
     hfs = [h.model for key in HF_KEYS if (h := decls.hf(key)) is not None]
     return {

@@ -1,6 +1,7 @@
 """A kommune's onboarding as dated milestones, and where each stands relative to a day.
 
-``milestones(k)`` is the routine laid out on the calendar from the declaration alone (no "today"):
+``milestones(k, ar)`` is the routine laid out on the calendar from the declaration (and, for K3,
+what the AR snapshot says of each party) alone, with no "today":
 what happens when, who acts, which routine step it is, and whether the recorded evidence shows it
 done. ``states(k, today)`` adds the one thing that depends on the day: done, due, overdue,
 blocked, upcoming (or cancelled once the kommune is withdrawn). Generated files (the calendar,
@@ -30,12 +31,16 @@ import datetime as dt
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pipeline.ar.state import party_state
 from pipeline.model.models import HF_KEYS, Kommune, Status
 from pipeline.routine import calendar, evidence
 from pipeline.routine.calendar import OSLO
 from pipeline.routine.steps import BY_MILESTONE, H5, K1, K2, K3, K5, K6, Step
+
+if TYPE_CHECKING:
+    from pipeline.ar.snapshot import Snapshot
 
 
 class State(enum.StrEnum):
@@ -117,8 +122,9 @@ def _latest(days: Iterable[dt.date | None]) -> dt.date | None:
     return max(known) if known else None
 
 
-def milestones(k: Kommune) -> list[Milestone]:
-    """The six dated milestones of ``k`` in routine order. Pure: no "today"."""
+def milestones(k: Kommune, ar: Snapshot | None = None) -> list[Milestone]:
+    """The six dated milestones of ``k`` in routine order. Pure: no "today". With ``ar``, K3 says
+    what AR holds of each party (validity, certificates and their expiry)."""
     t = k.t
     agreed_on = k.activation.agreed_on if k.activation else None
     blockers = _blockers(k)
@@ -136,7 +142,9 @@ def milestones(k: Kommune) -> list[Milestone]:
     published = [p.ar_published_on for p in k.parties]
     ar_done = bool(k.parties) and all(published)
     ar_detail = ", ".join(
-        f"{p.her_id}: {p.ar_published_on.isoformat() if p.ar_published_on else 'not published'}" for p in k.parties
+        f"{p.her_id}: {p.ar_published_on.isoformat() if p.ar_published_on else 'not published'}"
+        + (f" ({party_state(ar, p.her_id).describe()})" if ar is not None else "")
+        for p in k.parties
     )
 
     pretest_done = bool(pairs) and all(evidence.pretest_positive(k, hf, p) for hf, p in pairs)
@@ -226,9 +234,9 @@ def _state(m: Milestone, done: dict[str, bool], withdrawn: bool, today: dt.date)
     return State.UPCOMING, ""
 
 
-def states(k: Kommune, today: dt.date) -> list[Entry]:
+def states(k: Kommune, today: dt.date, ar: Snapshot | None = None) -> list[Entry]:
     """Each milestone of ``k`` with its state on ``today``."""
-    ms = milestones(k)
+    ms = milestones(k, ar)
     done = {m.key: m.done for m in ms}
     withdrawn = k.status is Status.WITHDRAWN
     return [Entry(m, *_state(m, done, withdrawn, today)) for m in ms]
