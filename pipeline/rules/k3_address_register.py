@@ -17,6 +17,11 @@ For every party of every kommune past ``planned`` (withdrawn ones aside) and for
   configured: a warning within it, an error before T). Once active, expiry is counted from today:
   a warning 60, 30 and 14 days before, an error once expired.
 
+A party in AR's legacy shape carries its EDI address as an ``E_EDI`` electronic address
+(kodeverk 9044). NHN's own legacy test file has none (that party is on NHN's service bus, AMQP):
+such a party cannot receive these agreements' ebXML over SMTP, and that is an error, not a value
+to guess.
+
 Each finding points at the declaration's line and names the snapshot file (and its line) it read.
 Files the snapshot reader refused are errors at their own file, line and column.
 """
