@@ -29,6 +29,25 @@ def _day(moment: dt.datetime | None) -> dt.date | None:
 
 
 @dataclass(frozen=True)
+class Words:
+    """The phrases ``PartyState.describe`` is made of ({} is a day, or a certificate's name)."""
+
+    not_in_ar: str = "not in AR"
+    in_ar: str = "in AR, "
+    valid_from: str = "valid from {}"
+    valid: str = "valid"
+    to: str = " to {}"
+    both_until: str = "certificates until {}"
+    until: str = "{} certificate until {}"
+    missing: str = "{} certificate missing"
+    signing: str = "signing"
+    encryption: str = "encryption"
+
+
+ENGLISH = Words()
+
+
+@dataclass(frozen=True)
 class PartyState:
     her_id: int
     in_ar: bool
@@ -51,20 +70,22 @@ class PartyState:
         found = (("signing", self.signing_expires), ("encryption", self.encryption_expires))
         return tuple(kind for kind, until in found if until is None)
 
-    def describe(self) -> str:
-        """``in AR, valid from 2026-11-20; certificates until 2049-12-31`` or ``not in AR``."""
+    def describe(self, words: Words | None = None) -> str:
+        """``in AR, valid from 2026-11-20; certificates until 2049-12-31`` or ``not in AR`` (in
+        other ``words``: the order e-mail's are Norwegian)."""
+        w = words or ENGLISH
         if not self.in_ar:
-            return "not in AR"
-        since = f"valid from {self.valid_from}" if self.valid_from else "valid"
-        until = f" to {self.valid_to}" if self.valid_to else ""
-        if self.signing_expires == self.encryption_expires and self.signing_expires is not None:
-            certificates = f"certificates until {self.signing_expires}"
+            return w.not_in_ar
+        since = w.valid_from.format(self.valid_from) if self.valid_from else w.valid
+        until = w.to.format(self.valid_to) if self.valid_to else ""
+        if self.signing_expires is not None and self.signing_expires == self.encryption_expires:
+            certificates = w.both_until.format(self.signing_expires)
         else:
             certificates = ", ".join(
-                f"{kind} certificate {f'until {day}' if day else 'missing'}"
-                for kind, day in (("signing", self.signing_expires), ("encryption", self.encryption_expires))
+                w.until.format(name, day) if day else w.missing.format(name)
+                for name, day in ((w.signing, self.signing_expires), (w.encryption, self.encryption_expires))
             )
-        return f"in AR, {since}{until}; {certificates}"
+        return f"{w.in_ar}{since}{until}; {certificates}"
 
     def as_dict(self) -> dict[str, Any]:
         def iso(day: dt.date | None) -> str | None:

@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from pipeline import layout
-from pipeline.ar.state import PartyState, party_state
+from pipeline.ar.state import Words, party_state
 from pipeline.model.catalogue import catalogue
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import HF_KEYS
@@ -56,21 +56,19 @@ def filename(k: KommuneDecl) -> str:
     return layout.order_file(layout.stem(k.path))
 
 
-def ar_text(state: PartyState) -> str:
-    """What NHN's address register holds of a party, in Norwegian: validity and certificates."""
-    if not state.in_ar:
-        return "ikke i AR ennå (ingen sertifikater)"
-    since = f"gyldig fra {state.valid_from.isoformat()}" if state.valid_from else "gyldig"
-    until = f" til {state.valid_to.isoformat()}" if state.valid_to else ""
-    names = {"signing": "signeringssertifikat", "encryption": "krypteringssertifikat"}
-    if state.signing_expires is not None and state.signing_expires == state.encryption_expires:
-        certificates = f"sertifikater gyldige til {state.signing_expires.isoformat()}"
-    else:
-        certificates = ", ".join(
-            f"{names[kind]} {'til ' + day.isoformat() if day else 'mangler'}"
-            for kind, day in (("signing", state.signing_expires), ("encryption", state.encryption_expires))
-        )
-    return f"{since}{until}; {certificates}"
+# What NHN's address register holds of a party (``pipeline.ar.state``), in the mail's Norwegian.
+AR_WORDS = Words(
+    not_in_ar="ikke i AR ennå (ingen sertifikater)",
+    in_ar="",
+    valid_from="gyldig fra {}",
+    valid="gyldig",
+    to=" til {}",
+    both_until="sertifikater gyldige til {}",
+    until="{} til {}",
+    missing="{} mangler",
+    signing="signeringssertifikat",
+    encryption="krypteringssertifikat",
+)
 
 
 def _context(decls: DeclarationSet, k: KommuneDecl) -> dict[str, Any]:
@@ -92,7 +90,7 @@ def _context(decls: DeclarationSet, k: KommuneDecl) -> dict[str, Any]:
                 "her_id": p.her_id,
                 "edi_address": p.edi_address,
                 "ar": ar,
-                "ar_state": ar_text(party_state(decls.ar.snapshot, p.her_id)),
+                "ar_state": party_state(decls.ar.snapshot, p.her_id).describe(AR_WORDS),
                 "messages": messages,
             }
         )
