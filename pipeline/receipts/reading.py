@@ -1,0 +1,156 @@
+"""The file-system edge of receipt reading: paths in, a ``Batch`` out.
+
+A path is a file, a Maildir (a directory with ``cur/``, ``new/`` and ``tmp/``: every message in
+``cur/`` and ``new/``, never the half-delivered ones in ``tmp/``), or any other directory (every
+entry under it, in name order, a Maildir inside it read as one). A file whose first line is an
+mbox ``From`` line is an mbox; every other file is read by ``pipeline.receipts.recognise``, by
+content. Nothing is skipped: a file that is no receipt is reported. Each file is read once.
+
+The expected test messages come from the generated schedules (``generated/fixtures/*/schedule.json``).
+"""
+
+from __future__ import annotations
+
+import mailbox
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pipeline.fixtures.render import ROOT as FIXTURES
+from pipeline.fixtures.schedule import Schedule
+from pipeline.receipts import expected, recognise
+from pipeline.receipts.model import Batch, ExpectedMessage, Origin, Problem, ProblemKind
+
+SCHEDULE = "schedule.json"
+MBOX_START = b"From "
+
+
+def _display(path: Path, base: Path | None) -> str:
+    if base is not None:
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def is_maildir(path: Path) -> bool:
+    return all((path / sub).is_dir() for sub in ("cur", "new", "tmp"))
+
+
+def read_paths(paths: Iterable[Path], *, base: Path | None = None) -> Batch:
+    """Every receipt under ``paths``; names in problems are relative to ``base`` when inside it."""
+    batch = Batch()
+    for path in paths:
+        read_path(path, batch, base=base)
+    return batch
+
+
+def read_path(path: Path, batch: Batch, *, base: Path | None = None) -> None:
+    name = _display(path, base)
+    if path.is_dir():
+        if is_maildir(path):
+            read_maildir(path, batch, name)
+            return
+        for child in sorted(path.iterdir()):
+            if child.is_dir():
+                read_path(child, batch, base=base)
+            else:
+                read_file(child, batch, _display(child, base))
+    elif path.exists():
+        read_file(path, batch, name)
+    else:
+        batch.problem(ProblemKind.MALFORMED, Origin(name), "no such file or directory")
+
+
+def _read(path: str) -> bytes:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        chunks = [os.read(fd, size + 1)]
+        while chunks[-1]:  # the file grew while being read
+            chunks.append(os.read(fd, 1 << 20))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_file(path: Path, batch: Batch, name: str) -> None:
+    try:
+        data = _read(str(path))
+    except OSError as exc:
+        batch.problem(ProblemKind.MALFORMED, Origin(name), f"cannot read: {exc.strerror or exc}")
+        return
+    if data.startswith(MBOX_START):
+        read_mbox(path, batch, name)
+    else:
+        recognise.read_bytes(data, Origin(name), batch)
+
+
+def maildir_messages(path: Path) -> list[tuple[str, str]]:
+    """(key, file) of every message in ``cur/`` and ``new/``, by key. The Maildir rules as the
+    stdlib ``mailbox.Maildir`` applies them (names starting with a dot are not messages; the key
+    is the name up to its ":2," info), read with a plain directory scan: ``Maildir.get_bytes``
+    costs four times a plain read per message."""
+    found: list[tuple[str, str]] = []
+    for sub in ("new", "cur"):
+        with os.scandir(path / sub) as entries:
+            for entry in entries:
+                if not entry.name.startswith(".") and entry.is_file():
+                    found.append((entry.name.split(mailbox.Maildir.colon)[0], entry.path))
+    return sorted(found)
+
+
+def read_maildir(path: Path, batch: Batch, name: str) -> None:
+    try:
+        messages = maildir_messages(path)
+    except OSError as exc:
+        batch.problem(ProblemKind.MALFORMED, Origin(name), f"cannot read the Maildir: {exc.strerror or exc}")
+        return
+    for key, file in messages:
+        origin = Origin(name, item=f"Maildir message {key}")
+        try:
+            data = _read(file)
+        except OSError as exc:
+            batch.problem(ProblemKind.MALFORMED, origin, f"cannot read: {exc.strerror or exc}")
+            continue
+        recognise.read_bytes(data, origin, batch)
+
+
+def read_mbox(path: Path, batch: Batch, name: str) -> None:
+    box = mailbox.mbox(path, factory=None, create=False)
+    try:
+        keys = list(box.keys())
+        for number, key in enumerate(keys, start=1):
+            item = f"message {number} of {len(keys)} in the mbox"
+            recognise.read_bytes(box.get_bytes(key), Origin(name, item=item), batch)
+    except OSError as exc:
+        batch.problem(ProblemKind.MALFORMED, Origin(name), f"cannot read the mbox: {exc.strerror or exc}")
+    finally:
+        box.close()
+
+
+def read_schedules(generated: Path, *, base: Path | None = None) -> tuple[list[ExpectedMessage], list[Problem]]:
+    """The test messages of every schedule under ``generated/fixtures/``, in file order."""
+    messages: list[ExpectedMessage] = []
+    problems: list[Problem] = []
+    root = generated / FIXTURES
+    files = sorted(root.glob(f"*/{SCHEDULE}")) if root.is_dir() else []
+    for file in files:
+        name = _display(file, base)
+        try:
+            schedule = Schedule.model_validate_json(file.read_bytes())
+        except OSError as exc:
+            problems.append(Problem(ProblemKind.MALFORMED, Origin(name), f"cannot read: {exc.strerror or exc}"))
+            continue
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            problems.append(
+                Problem(ProblemKind.INCOMPLETE, Origin(name, part=where or None), f"not a schedule: {first['msg']}")
+            )
+            continue
+        messages.extend(expected.from_schedule(schedule))
+    return messages, problems
