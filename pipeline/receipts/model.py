@@ -215,10 +215,6 @@ class Batch:
     def problem(self, kind: ProblemKind, origin: Origin, message: str) -> None:
         self.problems.append(Problem(kind, origin, message))
 
-    def extend(self, other: Batch) -> None:
-        self.receipts.extend(other.receipts)
-        self.problems.extend(other.problems)
-
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.is_error]

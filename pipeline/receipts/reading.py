@@ -4,7 +4,8 @@ A path is a file, a Maildir (a directory with ``cur/``, ``new/`` and ``tmp/``: e
 ``cur/`` and ``new/``, never the half-delivered ones in ``tmp/``), or any other directory (every
 entry under it, in name order, a Maildir inside it read as one). A file whose first line is an
 mbox ``From`` line is an mbox; every other file is read by ``pipeline.receipts.recognise``, by
-content. Nothing is skipped: a file that is no receipt is reported. Each file is read once.
+content. Nothing is skipped: a file that is no receipt is reported. Each file is read once
+(an mbox by ``mailbox.mbox`` once its first line showed what it is).
 
 The expected test messages come from the generated schedules (``generated/fixtures/*/schedule.json``).
 """
@@ -25,6 +26,7 @@ from pipeline.receipts.model import Batch, ExpectedMessage, Origin, Problem, Pro
 
 SCHEDULE = "schedule.json"
 MBOX_START = b"From "
+MAX_FILE = 64 * 1024 * 1024  # a receipt, base64 and all, is far smaller; an mbox is read as a mailbox
 
 
 def _display(path: Path, base: Path | None) -> str:
@@ -65,25 +67,44 @@ def read_path(path: Path, batch: Batch, *, base: Path | None = None) -> None:
         batch.problem(ProblemKind.MALFORMED, Origin(name), "no such file or directory")
 
 
-def _read(path: str) -> bytes:
+def _read(path: str, *, mbox: bool = False) -> bytes | None:
+    """The file's bytes; None when it is an mbox (``mbox``: look for one) -- it is read as a
+    mailbox instead. More than ``MAX_FILE`` bytes raise ``_TooLarge``."""
     fd = os.open(path, os.O_RDONLY)
     try:
         size = os.fstat(fd).st_size
-        chunks = [os.read(fd, size + 1)]
-        while chunks[-1]:  # the file grew while being read
-            chunks.append(os.read(fd, 1 << 20))
-        return b"".join(chunks)
+        data = b""
+        if mbox:
+            data = os.read(fd, len(MBOX_START))
+            if data == MBOX_START:
+                return None
+        data += os.read(fd, min(size, MAX_FILE) + 1 - len(data))
+        while len(data) <= MAX_FILE and (more := os.read(fd, MAX_FILE + 1 - len(data))):
+            data += more  # the file grew while being read
+        if len(data) > MAX_FILE:
+            raise _TooLarge
+        return data
     finally:
         os.close(fd)
 
 
+class _TooLarge(Exception):
+    """A file over ``MAX_FILE`` bytes (reported, never read whole)."""
+
+
+_TOO_LARGE = f"over {MAX_FILE // (1 << 20)} MiB: no receipt is that large, not read"
+
+
 def read_file(path: Path, batch: Batch, name: str) -> None:
     try:
-        data = _read(str(path))
+        data = _read(str(path), mbox=True)
+    except _TooLarge:
+        batch.problem(ProblemKind.UNSAFE, Origin(name), _TOO_LARGE)
+        return
     except OSError as exc:
         batch.problem(ProblemKind.MALFORMED, Origin(name), f"cannot read: {exc.strerror or exc}")
         return
-    if data.startswith(MBOX_START):
+    if data is None:
         read_mbox(path, batch, name)
     else:
         recognise.read_bytes(data, Origin(name), batch)
@@ -113,10 +134,14 @@ def read_maildir(path: Path, batch: Batch, name: str) -> None:
         origin = Origin(name, item=f"Maildir message {key}")
         try:
             data = _read(file)
+        except _TooLarge:
+            batch.problem(ProblemKind.UNSAFE, origin, _TOO_LARGE)
+            continue
         except OSError as exc:
             batch.problem(ProblemKind.MALFORMED, origin, f"cannot read: {exc.strerror or exc}")
             continue
-        recognise.read_bytes(data, origin, batch)
+        if data is not None:
+            recognise.read_bytes(data, origin, batch)
 
 
 def read_mbox(path: Path, batch: Batch, name: str) -> None:

@@ -8,7 +8,6 @@ and reaches no network; libxml2's depth and size limits stay on (``huge_tree`` o
 
 from __future__ import annotations
 
-import functools
 import re
 
 from lxml import etree
@@ -18,11 +17,6 @@ from pipeline.xsd import safe_parser
 
 MAX_BYTES = 40 * 1024 * 1024  # EDI 2.0 takes 35 MB per message; nothing a receipt carries is bigger
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
-
-
-@functools.cache
-def _parser() -> etree.XMLParser:
-    return safe_parser()
 
 
 def qname(element: etree._Element) -> tuple[str | None, str]:
@@ -50,7 +44,7 @@ def parse(data: bytes, origin: Origin, batch: Batch, *, line_offset: int = 0) ->
             batch.problem(ProblemKind.UNSAFE, origin.at(line), _NO_DTD)
             return None
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as exc:
         line, column = exc.position
         message = exc.msg or "not well-formed"

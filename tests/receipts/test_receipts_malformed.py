@@ -228,3 +228,27 @@ def test_random_json_and_xml_never_raise(text: str) -> None:
         base64.b64encode(text.encode()),
     ):
         read_bytes(data)
+
+
+def test_oversized_file_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.receipts import reading
+
+    monkeypatch.setattr(reading, "MAX_FILE", 1000)
+    (tmp_path / "big.xml").write_bytes(b"<a>" + b"x" * 2000 + b"</a>")
+    found = problem(read(tmp_path / "big.xml"), ProblemKind.UNSAFE)
+    assert "not read" in found.message
+
+
+def test_a_bad_message_in_a_mailbox_is_named(tmp_path: Path) -> None:
+    good = _message()
+    cut = good[: len(good) // 2]
+    box = mk.write_maildir(tmp_path / "box", [good, cut])
+    batch = read(box, base=tmp_path)
+    [found] = batch.problems
+    assert found.kind is ProblemKind.MALFORMED and found.origin.file == "box"
+    assert found.origin.item is not None and found.origin.item.startswith("Maildir message ")
+    assert str(found).startswith(f"box ({found.origin.item}, MIME message): malformed:")
+    mbox = mk.write_mbox(tmp_path / "all.mbox", [good, cut])
+    batch = read(mbox, base=tmp_path)
+    [found] = batch.problems
+    assert (found.origin.file, found.origin.item) == ("all.mbox", "message 2 of 2 in the mbox")
