@@ -46,3 +46,17 @@ def test_broken_schedule_is_named(tmp_path: Path) -> None:
     assert found.origin.file == "fixtures/1506-molde/schedule.json" and found.origin.part is not None
     assert "msg_id" in found.origin.part
     assert {m.kommune for m in messages} == {"1505", "1811", "5001", "5007", "5035"}
+
+
+def test_the_benchmark_maildir_is_honest(tmp_path: Path) -> None:
+    """benchmarks/receipts.py times a Maildir in which every message is one readable receipt,
+    against the very XML documents inside it (no timing here)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import receipts as bench
+
+    box = bench.make_maildir(tmp_path / "box", 12)
+    batch = read(box)
+    assert batch.problems == [] and len(batch.receipts) == 12
+    assert len({r.references for r in batch.receipts}) == 12
+    docs = bench.xml_documents(box)
+    assert len(docs) == 24 and sum(d.startswith(b"<?xml") for d in docs) == 24
