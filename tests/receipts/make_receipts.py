@@ -199,7 +199,7 @@ def envelope(
     h: Header, *, ack_of: str | None = None, errors: Iterable[str] = (), payload_cid: str | None = None
 ) -> bytes:
     nsmap = {"SOAP": SOAP, "eb": EB, "xlink": XLINK}
-    root = etree.Element(f"{{{SOAP}}}Envelope", nsmap=nsmap)  # type: ignore[arg-type]
+    root = etree.Element(f"{{{SOAP}}}Envelope", nsmap=nsmap)
     header = _sub(root, SOAP, "Header")
     head = _sub(header, EB, "MessageHeader", **{f"{{{SOAP}}}mustUnderstand": "1", f"{{{EB}}}version": "2.0"})
     for side, her, role in (("From", h.from_her, h.from_role), ("To", h.to_her, h.to_role)):

@@ -5,6 +5,7 @@ a Maildir, an mbox, NHN EDI 2.0 JSON; and the official examples themselves."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 import make_receipts as mk
@@ -16,6 +17,7 @@ from pipeline.receipts.model import (
     AppRecStatus,
     DialogAnswer,
     ProblemKind,
+    Receipt,
     TransportReceipt,
 )
 from pipeline.routine import OSLO
@@ -78,10 +80,9 @@ def test_dialog_answer() -> None:
     assert (answer.sender.her_id, answer.receiver.her_id) == (fx.party, fx.hf_her)
 
 
-def _summary(receipts: list[object]) -> list[tuple[str, str, str, object]]:
+def _summary(receipts: Sequence[Receipt]) -> list[tuple[str, str, str, object]]:
     rows = []
     for r in receipts:
-        assert isinstance(r, (AppRecReceipt, TransportReceipt, DialogAnswer))
         verdict = r.status if isinstance(r, AppRecReceipt) else r.state if isinstance(r, TransportReceipt) else r.at
         rows.append((type(r).__name__, r.references[0], str(verdict), r.sender.her_id))
     return sorted(rows)

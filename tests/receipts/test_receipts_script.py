@@ -49,10 +49,10 @@ def test_broken_schedule_is_named(tmp_path: Path) -> None:
 
 
 def test_the_benchmark_maildir_is_honest(tmp_path: Path) -> None:
-    """benchmarks/receipts.py times a Maildir in which every message is one readable receipt,
+    """benchmarks/receipts_maildir.py times a Maildir in which every message is one readable receipt,
     against the very XML documents inside it (no timing here)."""
     sys.path.insert(0, str(REPO / "benchmarks"))
-    import receipts as bench
+    import receipts_maildir as bench
 
     box = bench.make_maildir(tmp_path / "box", 12)
     batch = read(box)

@@ -1,7 +1,7 @@
 """Reading a Maildir of receipts against lxml parsing the same XML (issue 18's receipts figure).
 
-    python benchmarks/receipts.py                    # 357 kommuner x 8 parties x 9 test messages
-    python benchmarks/receipts.py --messages 3000 --runs 3
+    python benchmarks/receipts_maildir.py                    # 357 kommuner x 8 parties x 9 test messages
+    python benchmarks/receipts_maildir.py --messages 3000 --runs 3
 
 Makes (once, in ``benchmarks/work/receipts-<n>/``, git-ignored) a Maildir with one receipt per
 test message: an ebXML APPREC message, envelope part and AppRec 1.1 part, as
