@@ -10,7 +10,7 @@ this process, CPU time (the machine is shared; wall time is printed too), best o
 
 - lxml parsing the same XML documents from memory (``etree.fromstring``, the safe parser);
 - lxml parsing the same XML documents from files (``etree.parse``), one file per document;
-- ``pipeline.receipts.reading.read_paths`` on the Maildir: listing, reading, MIME, parsing,
+- ``pipeline.io.receipts.read_paths`` on the Maildir: listing, reading, MIME, parsing,
   extracting every receipt (no matching).
 """
 
@@ -32,9 +32,10 @@ sys.path.insert(0, str(HERE.parent / "tests" / "receipts"))
 
 import make_receipts as mk  # noqa: E402
 
-from pipeline.receipts import mime, reading  # noqa: E402
+from pipeline.io import receipts as reading  # noqa: E402
+from pipeline.receipts import mime  # noqa: E402
 from pipeline.receipts.model import Batch, Origin  # noqa: E402
-from pipeline.xsd import safe_parser  # noqa: E402
+from pipeline.render.xml import safe_parser  # noqa: E402
 
 NATIONAL = 357 * 8 * 9  # kommuner x parties x (3 HF x epikrise, lab, dialog)
 SENT = dt.datetime(2027, 3, 2, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))

@@ -13,7 +13,9 @@ Reading (content decides the format, never the file name; XML only through the s
 - ``pipeline.receipts.edi2``      NHN's EDI 2.0 message server: status and apprec responses (JSON)
 - ``pipeline.receipts.mime``      RFC 5322 / MIME messages (multipart/related ebXML messages)
 - ``pipeline.receipts.recognise`` bytes -> which of the above -> receipts and problems (pure)
-- ``pipeline.receipts.reading``   the file system edge: files, directories, Maildir, mbox, schedules
+
+The file-system edge (files, directories, Maildir, mbox, the generated schedules) is
+``pipeline.io.receipts``.
 
 Matching (pure):
 

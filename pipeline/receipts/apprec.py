@@ -16,7 +16,7 @@ import functools
 
 from lxml import etree
 
-from pipeline.catalogue import catalogue
+from pipeline.model.catalogue import catalogue
 from pipeline.receipts import xmldoc
 from pipeline.receipts.codes import STATUS_8258
 from pipeline.receipts.model import AppRecError, AppRecReceipt, Batch, Origin, PartyRef, ProblemKind

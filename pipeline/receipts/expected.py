@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipeline.fixtures.plan import DIALOG_STEP
+from pipeline.fixtures.outbox import DIALOG_STEP
 from pipeline.fixtures.schedule import Schedule
 from pipeline.receipts.model import ExpectedMessage
 

@@ -42,7 +42,7 @@ from pipeline.receipts.model import (
     TransportReceipt,
     normalise_id,
 )
-from pipeline.routine import OSLO
+from pipeline.routine.calendar import OSLO
 
 APPREC_DEADLINE = dt.timedelta(hours=96)
 # A receipt dated more than this before its message was sent is wrong (a clock, a date off by a day).

@@ -12,7 +12,7 @@ import functools
 
 from lxml import etree
 
-from pipeline.catalogue import catalogue
+from pipeline.model.catalogue import catalogue
 from pipeline.receipts.apprec import her_id
 from pipeline.receipts.model import Batch, DialogAnswer, Origin, PartyRef, ProblemKind
 from pipeline.receipts.times import kith_time

@@ -15,7 +15,7 @@ import re
 
 import orjson
 
-from pipeline.catalogue import catalogue
+from pipeline.model.catalogue import catalogue
 from pipeline.receipts import apprec, ebxml, edi2, mime, msghead, xmldoc
 from pipeline.receipts.ebxml import Envelope
 from pipeline.receipts.model import Batch, Origin, ProblemKind

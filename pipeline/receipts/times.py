@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipeline.routine import OSLO
+from pipeline.routine.calendar import OSLO
 
 
 def _parse(text: str, default: dt.tzinfo) -> dt.datetime | None:

@@ -13,7 +13,7 @@ import re
 from lxml import etree
 
 from pipeline.receipts.model import Batch, Origin, ProblemKind
-from pipeline.xsd import safe_parser
+from pipeline.render.xml import safe_parser
 
 MAX_BYTES = 40 * 1024 * 1024  # EDI 2.0 takes 35 MB per message; nothing a receipt carries is bigger
 _ROOT_START = re.compile(rb"<[A-Za-z_]")

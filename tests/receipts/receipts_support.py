@@ -10,7 +10,8 @@ from pathlib import Path
 import make_receipts as mk
 from conftest import REPO
 
-from pipeline.receipts import matching, reading, recognise
+from pipeline.io import receipts as reading
+from pipeline.receipts import matching, recognise
 from pipeline.receipts.model import Batch, ExpectedMessage, Origin, Problem, ProblemKind, Receipt
 
 GENERATED = REPO / "generated"

@@ -12,7 +12,7 @@ from receipts_support import shared
 
 from pipeline.receipts import codes
 from pipeline.receipts.model import AppRecStatus
-from pipeline.xsd import safe_parser
+from pipeline.render.xml import safe_parser
 
 APPREC_NAMESPACES = ("http://www.kith.no/xmlstds/apprec/2004-11-21", "http://www.kith.no/xmlstds/apprec/2012-02-15")
 

@@ -20,7 +20,7 @@ from pipeline.receipts.model import (
     Receipt,
     TransportReceipt,
 )
-from pipeline.routine import OSLO
+from pipeline.routine.calendar import OSLO
 
 
 @pytest.mark.parametrize(

@@ -231,7 +231,7 @@ def test_random_json_and_xml_never_raise(text: str) -> None:
 
 
 def test_oversized_file_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.receipts import reading
+    from pipeline.io import receipts as reading
 
     monkeypatch.setattr(reading, "MAX_FILE", 1000)
     (tmp_path / "big.xml").write_bytes(b"<a>" + b"x" * 2000 + b"</a>")

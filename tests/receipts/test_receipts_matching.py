@@ -14,7 +14,7 @@ from receipts_support import ORDERED, TESTING, expected, expected_of, fixture, f
 
 from pipeline.receipts import matching
 from pipeline.receipts.model import AppRecStatus, ExpectedMessage, PartyKey, ProblemKind, Receipt
-from pipeline.routine import OSLO
+from pipeline.routine.calendar import OSLO
 
 
 def _receipts(*docs: bytes) -> list[Receipt]:

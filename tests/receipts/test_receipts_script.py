@@ -12,7 +12,7 @@ import make_receipts as mk
 from conftest import REPO
 from receipts_support import GENERATED, TESTING, match, read
 
-from pipeline.receipts import reading
+from pipeline.io import receipts as reading
 from pipeline.receipts.model import PartyKey, ProblemKind
 
 

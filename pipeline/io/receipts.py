@@ -19,12 +19,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pipeline.fixtures.render import ROOT as FIXTURES
+from pipeline import layout
 from pipeline.fixtures.schedule import Schedule
 from pipeline.receipts import expected, recognise
 from pipeline.receipts.model import Batch, ExpectedMessage, Origin, Problem, ProblemKind
 
-SCHEDULE = "schedule.json"
 MBOX_START = b"From "
 MAX_FILE = 64 * 1024 * 1024  # a receipt, base64 and all, is far smaller; an mbox is read as a mailbox
 
@@ -161,8 +160,8 @@ def read_schedules(generated: Path, *, base: Path | None = None) -> tuple[list[E
     """The test messages of every schedule under ``generated/fixtures/``, in file order."""
     messages: list[ExpectedMessage] = []
     problems: list[Problem] = []
-    root = generated / FIXTURES
-    files = sorted(root.glob(f"*/{SCHEDULE}")) if root.is_dir() else []
+    root = generated / layout.FIXTURES
+    files = sorted(root.glob(f"*/{layout.SCHEDULE}")) if root.is_dir() else []
     for file in files:
         name = _display(file, base)
         try:
