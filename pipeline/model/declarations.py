@@ -30,7 +30,7 @@ from pipeline.ar import paths as ar_paths
 from pipeline.ar import snapshot as ar_snapshot
 from pipeline.findings import Location
 from pipeline.model.loader import Document, LoadError, YamlPath, load_bytes
-from pipeline.model.models import Helseforetak, Kommune
+from pipeline.model.models import SHAPE_TAGS, Helseforetak, Kommune
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -105,8 +105,13 @@ def _problem(path: str, line: int, column: int, message: str) -> LoadProblem:
     return LoadProblem(Location(path, line, column), message)
 
 
+def _loc(error: Mapping[str, Any]) -> tuple[str | int, ...]:
+    """The error's path in the document: validation-only tags left out."""
+    return tuple(p for p in error["loc"] if p not in SHAPE_TAGS)
+
+
 def _describe(error: Mapping[str, Any]) -> str:
-    loc = ".".join(str(p) for p in error["loc"])
+    loc = ".".join(str(p) for p in _loc(error))
     kind = error["type"]
     if kind == "missing":
         return f"required field '{loc}' is missing"
@@ -132,7 +137,7 @@ _S5_CONSTRAINTS = {
 def _validation_problems(path: str, doc: Document, exc: ValidationError) -> list[LoadProblem]:
     problems = []
     for error in exc.errors(include_url=False):
-        loc: YamlPath = as_written(doc, tuple(error["loc"]))
+        loc: YamlPath = as_written(doc, _loc(error))
         if error["type"] == "missing":
             line, col = doc.position(loc[:-1])
         else:
