@@ -29,17 +29,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.model.models import Receipt
 from pipeline.receipts.model import AppRecStatus
+from pipeline.routine import evidence, steps
 
 OID_8221 = "2.16.578.1.12.4.1.1.8221"
 OID_8258 = "2.16.578.1.12.4.1.1.8258"
 
-# Routine steps the explanations point at (ROUTINE.md / RULES.md).
-K2 = "K2"  # the order: message types and versions
-K3 = "K3"  # the party in NHN's address register (AR): HER-id, EDI address, certificates
-K4 = "K4"  # the partner agreements (CPA) in the message servers
-K5 = "K5/H2"  # the test epikrise and lab result, the test patient
-K6 = "K6/H4"  # the test dialog
+# Routine steps the explanations point at, as the routine table names them: K2 the order
+# (message types and versions), K3 the party in NHN's address register (HER-id, EDI address,
+# certificates), K4 the partner agreements, K5/H2 the test messages and the test patient, K6/H4
+# the test dialog, H3 Hemit's contact about a deviation.
+K2, K3, K4 = steps.K2.id, steps.K3.id, steps.K4.id
+K5, K6, H3 = steps.K5.label, steps.K6.label, steps.H3.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +214,7 @@ CODES_8221: dict[str, Explanation] = {
             "Annen feil",
             "an error the code list has no code for: the error's text (DN) and detail (OT) say which.",
             "read the error text; Hemit contacts the kommune's meldingsansvarlig (H3).",
-            "H3",
+            H3,
         ),
     )
 }
@@ -229,7 +231,7 @@ _BY_LETTER = {
         K3,
     ),
     "T": ("a format error", "check the message type and version ordered in K2", K2),
-    "X": ("another error", "read the error text; Hemit contacts the kommune's meldingsansvarlig (H3)", "H3"),
+    "X": ("another error", "read the error text; Hemit contacts the kommune's meldingsansvarlig (H3)", H3),
 }
 
 
@@ -310,3 +312,18 @@ EBMS_ERRORS: dict[str, tuple[str, str, str]] = {
 def explain_transport(code: str) -> str:
     meaning, advice, step = EBMS_ERRORS.get(code, (f"error code {code}", "read the error's description", K4))
     return f"{code} ({meaning}): {advice} (routine step {step})"
+
+
+RECEIPT_NAMES = {"transport": evidence.TRANSPORT_RECEIPT, "apprec": evidence.APPREC, "answer": "answer"}
+
+
+def describe_negative(receipt: Receipt) -> list[str]:
+    """What a negative receipt recorded in a declaration says, one line per error code, each
+    with its meaning, the usual cause and fix and the routine step (none for a positive one)."""
+    if receipt.result not in ("rejected", "ok-with-errors"):
+        return []
+    head = f"{RECEIPT_NAMES[receipt.kind]} {receipt.result} for the test {receipt.test} ({receipt.message})"
+    if not receipt.errors:
+        return [f"{head}, without an error code"]
+    explain_one = (lambda c: str(explain(c))) if receipt.kind == "apprec" else explain_transport
+    return [f"{head}: {explain_one(code)}" for code in receipt.errors]

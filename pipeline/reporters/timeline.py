@@ -26,6 +26,7 @@ def as_text(tl: KommuneTimeline) -> str:
             lines.append(f"            {e.reason}")
         if ms.detail:
             lines.append(f"            {ms.detail}")
+        lines.extend(f"              {line}" for line in ms.evidence_lines)
         lines.append(f"            «{ms.step.quote}»")
     lines += ["", f"NHN's address register ({layout.AR_DIR}/):"] if tl.ar else []
     for party, state in zip(tl.kommune.model.parties, tl.ar, strict=True):
