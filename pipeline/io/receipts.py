@@ -6,8 +6,6 @@ entry under it, in name order, a Maildir inside it read as one). A file whose fi
 mbox ``From`` line is an mbox; every other file is read by ``pipeline.receipts.recognise``, by
 content. Nothing is skipped: a file that is no receipt is reported. Each file is read once
 (an mbox by ``mailbox.mbox`` once its first line showed what it is).
-
-The expected test messages come from the generated schedules (``generated/fixtures/*/schedule.json``).
 """
 
 from __future__ import annotations
@@ -17,12 +15,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from pipeline import layout
-from pipeline.fixtures.schedule import Schedule
-from pipeline.receipts import expected, recognise
-from pipeline.receipts.model import Batch, ExpectedMessage, Origin, Problem, ProblemKind
+from pipeline.receipts import recognise
+from pipeline.receipts.model import Batch, Origin, ProblemKind
 
 MBOX_START = b"From "
 MAX_FILE = 64 * 1024 * 1024  # a receipt, base64 and all, is far smaller; an mbox is read as a mailbox
@@ -154,27 +148,3 @@ def read_mbox(path: Path, batch: Batch, name: str) -> None:
         batch.problem(ProblemKind.MALFORMED, Origin(name), f"cannot read the mbox: {exc.strerror or exc}")
     finally:
         box.close()
-
-
-def read_schedules(generated: Path, *, base: Path | None = None) -> tuple[list[ExpectedMessage], list[Problem]]:
-    """The test messages of every schedule under ``generated/fixtures/``, in file order."""
-    messages: list[ExpectedMessage] = []
-    problems: list[Problem] = []
-    root = generated / layout.FIXTURES
-    files = sorted(root.glob(f"*/{layout.SCHEDULE}")) if root.is_dir() else []
-    for file in files:
-        name = _display(file, base)
-        try:
-            schedule = Schedule.model_validate_json(file.read_bytes())
-        except OSError as exc:
-            problems.append(Problem(ProblemKind.MALFORMED, Origin(name), f"cannot read: {exc.strerror or exc}"))
-            continue
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            problems.append(
-                Problem(ProblemKind.INCOMPLETE, Origin(name, part=where or None), f"not a schedule: {first['msg']}")
-            )
-            continue
-        messages.extend(expected.from_schedule(schedule))
-    return messages, problems

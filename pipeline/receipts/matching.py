@@ -11,9 +11,8 @@ an AppRec OK and one Avvist) that is reported, and the worse one is kept: a reje
 silently replaced. Identical copies of one receipt (the same AppRec as XML and inside an .eml)
 count once.
 
-The 96-hour rule (DOMAIN.md: an AppRec is final, "missing after 96 hours means rejected"): once
-96 hours have passed since a test message was sent, given a ``now``, its missing AppRec is
-evidence of rejection. Hours are counted in absolute time, across daylight saving changes.
+An AppRec missing 96 hours after sending counts as a rejection: that is decided on the
+declaration, by ``pipeline.routine.evidence``, not here (a receipt that has not come is no receipt).
 """
 
 from __future__ import annotations
@@ -44,21 +43,10 @@ from pipeline.receipts.model import (
 )
 from pipeline.routine.calendar import OSLO
 
-APPREC_DEADLINE = dt.timedelta(hours=96)
 # A receipt dated more than this before its message was sent is wrong (a clock, a date off by a day).
 CLOCK_SKEW = dt.timedelta(minutes=15)
 _R = TypeVar("_R", TransportReceipt, AppRecReceipt, DialogAnswer)
 _WORSE = {AppRecStatus.OK: 0, AppRecStatus.OK_WITH_ERRORS: 1, AppRecStatus.REJECTED: 2}
-
-
-def apprec_deadline(sent_at: dt.datetime) -> dt.datetime:
-    """When a missing AppRec starts to count as rejected (Europe/Oslo)."""
-    return (sent_at.astimezone(dt.UTC) + APPREC_DEADLINE).astimezone(OSLO)
-
-
-def apprec_overdue(sent_at: dt.datetime, now: dt.datetime) -> bool:
-    """True from exactly 96 hours after sending."""
-    return now.astimezone(dt.UTC) >= sent_at.astimezone(dt.UTC) + APPREC_DEADLINE
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +74,10 @@ def origin_key(origin: Origin) -> tuple[str, str, str, int, int]:
 
 
 def match(
-    expected: Iterable[ExpectedMessage], receipts: Iterable[Receipt], *, now: dt.datetime | None = None
+    expected: Iterable[ExpectedMessage], receipts: Iterable[Receipt], *, until: dt.datetime | None = None
 ) -> MatchResult:
+    """Match every receipt; one dated after ``until`` (the end of the import's day) is refused:
+    a clock, or a date off by a day."""
     messages = list(expected)
     by_id: dict[str, ExpectedMessage] = {}
     by_transport_id: dict[str, ExpectedMessage] = {}
@@ -109,7 +99,7 @@ def match(
             else by_id
         )
         target = _target(receipt, table, by_id, problems)
-        if target is None or not _acceptable(receipt, target, problems):
+        if target is None or not _acceptable(receipt, target, problems, until):
             continue
         bucket = found[target.msg_id]
         if isinstance(receipt, TransportReceipt):
@@ -118,7 +108,7 @@ def match(
             bucket.apprec.append(receipt)
         else:
             bucket.answer.append(receipt)
-    pieces = [_evidence(m, found.get(m.msg_id, _Found()), now, problems) for m in messages]
+    pieces = [_evidence(m, found.get(m.msg_id, _Found()), problems) for m in messages]
     grouped: dict[PartyKey, list[MessageEvidence]] = defaultdict(list)
     for piece in pieces:
         grouped[piece.expected.key].append(piece)
@@ -172,9 +162,10 @@ def _target(
     return None
 
 
-def _acceptable(receipt: Receipt, target: ExpectedMessage, problems: list[Problem]) -> bool:
+def _acceptable(receipt: Receipt, target: ExpectedMessage, problems: list[Problem], until: dt.datetime | None) -> bool:
     """The receipt comes from the test message's receiver and goes to its sender, is not dated
-    before the message was sent, and (an AppRec) answers the message type that was sent."""
+    before the message was sent nor after ``until``, and (an AppRec) answers the message type
+    that was sent."""
     if receipt.sender.her_id != target.receiver_her or receipt.receiver.her_id != target.sender_her:
         problems.append(
             Problem(
@@ -195,6 +186,16 @@ def _acceptable(receipt: Receipt, target: ExpectedMessage, problems: list[Proble
             )
         )
         return False
+    if receipt.at is not None and until is not None and receipt.at > until:
+        problems.append(
+            Problem(
+                ProblemKind.INCONSISTENT,
+                receipt.origin,
+                f"{_label(receipt)} for {target.describe()} is dated {receipt.at.astimezone(OSLO).isoformat()}, "
+                f"after the day of this import ({(until - dt.timedelta(seconds=1)).date().isoformat()})",
+            )
+        )
+        return False
     if isinstance(receipt, AppRecReceipt) and receipt.original_type and receipt.original_type != target.action:
         problems.append(
             Problem(
@@ -208,11 +209,11 @@ def _acceptable(receipt: Receipt, target: ExpectedMessage, problems: list[Proble
     return True
 
 
-def _evidence(m: ExpectedMessage, found: _Found, now: dt.datetime | None, problems: list[Problem]) -> MessageEvidence:
+def _evidence(m: ExpectedMessage, found: _Found, problems: list[Problem]) -> MessageEvidence:
     return MessageEvidence(
         expected=m,
         transport=_transport(m, found.transport, problems),
-        apprec=_apprec(m, found.apprec, now, problems),
+        apprec=_apprec(m, found.apprec, problems),
         answer=_answer(found.answer),
     )
 
@@ -247,16 +248,12 @@ def _transport(
         _conflict(m, "transport receipt", dict(verdicts), problems)
     chosen = verdicts.get("rejected") or verdicts.get("ok") or verdicts["warning"]
     return TransportEvidence(
-        chosen.state, chosen.at, chosen.own_id, tuple(e.code for e in chosen.errors), chosen.origin
+        chosen.state, chosen.at, chosen.own_id, tuple(e.code for e in chosen.errors), chosen.origin, chosen.via
     )
 
 
-def _apprec(
-    m: ExpectedMessage, receipts: list[AppRecReceipt], now: dt.datetime | None, problems: list[Problem]
-) -> AppRecEvidence | None:
+def _apprec(m: ExpectedMessage, receipts: list[AppRecReceipt], problems: list[Problem]) -> AppRecEvidence | None:
     if not receipts:
-        if now is not None and apprec_overdue(m.sent_at, now):
-            return AppRecEvidence(AppRecStatus.REJECTED, apprec_deadline(m.sent_at), (), None, None, missing=True)
         return None
     verdicts: dict[str, AppRecReceipt] = {}
     for r in _in_order(receipts):
@@ -264,7 +261,7 @@ def _apprec(
     if len(verdicts) > 1:
         _conflict(m, "AppRec", dict(verdicts), problems)
     chosen = max(verdicts.values(), key=lambda r: _WORSE[r.status])
-    return AppRecEvidence(chosen.status, chosen.at, chosen.error_codes, chosen.own_id, chosen.origin)
+    return AppRecEvidence(chosen.status, chosen.at, chosen.error_codes, chosen.own_id, chosen.origin, chosen.via)
 
 
 def _answer(receipts: list[DialogAnswer]) -> AnswerEvidence | None:

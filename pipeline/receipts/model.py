@@ -68,13 +68,23 @@ class ProblemKind(enum.StrEnum):
     WRONG_PARTY = "wrong-party"  # from or to someone else than the test message's pair
     WRONG_KIND = "wrong-kind"  # e.g. a dialog answer that refers to the test epikrise
     INCONSISTENT = "inconsistent"  # envelope and payload disagree, dated before sending, other message type
-    CONFLICT = "conflict"  # two different verdicts for one test message
+    CONFLICT = "conflict"  # two different verdicts for one test message: the worse is kept
+    CONTRADICTS = "contradicts"  # the receipts say ok where the declaration records a rejection
+    ALREADY_ACTIVE = "already-active"  # for an agreement already active (or withdrawn): not recorded
 
 
 # Reported and ignored: nothing about them is wrong with the import itself.
 NOTICES: frozenset[ProblemKind] = frozenset(
-    {ProblemKind.NOT_A_RECEIPT, ProblemKind.PENDING, ProblemKind.UNKNOWN_MESSAGE}
+    {
+        ProblemKind.NOT_A_RECEIPT,
+        ProblemKind.PENDING,
+        ProblemKind.UNKNOWN_MESSAGE,
+        ProblemKind.ALREADY_ACTIVE,
+        ProblemKind.CONFLICT,
+    }
 )
+# Of the notices, those ``--strict`` turns into errors: receipts that were not used.
+IGNORED: frozenset[ProblemKind] = frozenset({ProblemKind.UNKNOWN_MESSAGE, ProblemKind.ALREADY_ACTIVE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +268,7 @@ class ExpectedMessage:
     apprec_version: str
     conversation_ref: str | None = None
     transport_ids: tuple[str, ...] = ()
+    attempt: int = 1  # 1: the test day's message; 2, 3, ...: a re-test
 
     @property
     def key(self) -> PartyKey:
@@ -278,19 +289,20 @@ class TransportEvidence:
     source_id: str | None  # the receipt's own id (ebXML MessageId; EDI 2.0 message id)
     error_codes: tuple[str, ...]
     origin: Origin
+    via: Literal["ebxml", "edi2"] = "ebxml"
 
 
 @dataclass(frozen=True, slots=True)
 class AppRecEvidence:
-    """The AppRec's verdict; ``missing`` when none came within 96 hours (it counts as rejected,
-    ``at`` is then the deadline)."""
+    """The AppRec's verdict (an AppRec still missing 96 hours after sending is the declaration's
+    business: ``pipeline.routine.evidence``)."""
 
     status: AppRecStatus
     at: dt.datetime | None
     error_codes: tuple[str, ...]
-    source_id: str | None  # the AppRec's own MsgId (Id)
-    origin: Origin | None
-    missing: bool = False
+    source_id: str | None  # the AppRec's own MsgId (Id); for EDI 2.0 the message's id there
+    origin: Origin
+    via: Literal["apprec", "edi2"] = "apprec"
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,16 +321,6 @@ class MessageEvidence:
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
-    """What a declaration field would say for a (kommune, HF, party), and what it rests on."""
-
-    value: str  # "ok" / "rejected" (transport); an AppRecStatus value (AppRec)
-    at: dt.datetime | None
-    error_codes: tuple[str, ...]
-    sources: tuple[str, ...]  # the receipts' own ids
-
-
-@dataclass(frozen=True, slots=True)
 class PartyEvidence:
     key: PartyKey
     messages: tuple[MessageEvidence, ...]
@@ -327,37 +329,6 @@ class PartyEvidence:
         return tuple(m for m in self.messages if m.expected.kind == kind)
 
     @property
-    def pretest_transport(self) -> Verdict | None:
-        """ "rejected" as soon as one pretest message was; "ok" once every one was acknowledged."""
-        pieces = [m.transport for m in self.of_kind("pretest")]
-        rejected = [t for t in pieces if t is not None and t.state == "rejected"]
-        if rejected:
-            return _verdict("rejected", [(t.at, t.error_codes, t.source_id) for t in rejected])
-        if pieces and all(t is not None and t.state == "ok" for t in pieces):
-            return _verdict("ok", [(t.at, t.error_codes, t.source_id) for t in pieces if t is not None])
-        return None
-
-    @property
-    def pretest_apprec(self) -> Verdict | None:
-        """The worst AppRec status once all are in: rejected (also when missing after 96 hours)
-        is decided as soon as one is."""
-        pieces = [m.apprec for m in self.of_kind("pretest")]
-        for status in (AppRecStatus.REJECTED, AppRecStatus.OK_WITH_ERRORS):
-            hits = [a for a in pieces if a is not None and a.status is status]
-            if hits and (status is AppRecStatus.REJECTED or all(a is not None for a in pieces)):
-                return _verdict(str(status), [(a.at, a.error_codes, a.source_id) for a in hits])
-        if pieces and all(a is not None for a in pieces):
-            return _verdict(str(AppRecStatus.OK), [(a.at, a.error_codes, a.source_id) for a in pieces if a])
-        return None
-
-    @property
     def dialog(self) -> MessageEvidence | None:
         dialogs = self.of_kind("dialog")
         return dialogs[0] if dialogs else None
-
-
-def _verdict(value: str, pieces: list[tuple[dt.datetime | None, tuple[str, ...], str | None]]) -> Verdict:
-    times = [at for at, _, _ in pieces if at is not None]
-    codes = tuple(dict.fromkeys(code for _, cs, _ in pieces for code in cs))
-    sources = tuple(s for _, _, s in pieces if s)
-    return Verdict(value, max(times) if times else None, codes, sources)

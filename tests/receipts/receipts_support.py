@@ -11,8 +11,13 @@ import make_receipts as mk
 from conftest import REPO
 
 from pipeline.io import receipts as reading
-from pipeline.receipts import matching, recognise
-from pipeline.receipts.model import Batch, ExpectedMessage, Origin, Problem, ProblemKind, Receipt
+from pipeline.io.partners import read_tree
+from pipeline.model.declarations import parse
+from pipeline.model.models import Receipt as Recorded
+from pipeline.receipts import expected as expecting
+from pipeline.receipts import matching, recognise, recording
+from pipeline.receipts.model import Batch, ExpectedMessage, Origin, PartyEvidence, Problem, ProblemKind, Receipt
+from pipeline.routine import evidence
 
 GENERATED = REPO / "generated"
 SHARED = REPO.parent / "shared"
@@ -29,9 +34,10 @@ def shared(*parts: str) -> Path:
 
 @functools.cache
 def expected() -> tuple[ExpectedMessage, ...]:
-    messages, problems = reading.read_schedules(GENERATED)
-    assert problems == []
-    return tuple(messages)
+    """The test messages the shipped declarations generate (what generated/ holds)."""
+    files, refused = read_tree(REPO)
+    assert refused == []
+    return tuple(expecting.of_declarations(parse(files)))
 
 
 def expected_of(kommune: str) -> list[ExpectedMessage]:
@@ -72,5 +78,20 @@ def problem(batch: Batch, kind: ProblemKind) -> Problem:
     return found[0]
 
 
-def match(receipts: list[Receipt], *, now: dt.datetime | None = None) -> matching.MatchResult:
-    return matching.match(expected(), receipts, now=now)
+def match(receipts: list[Receipt], *, until: dt.datetime | None = None) -> matching.MatchResult:
+    return matching.match(expected(), receipts, until=until)
+
+
+def recorded(found: PartyEvidence, kind: str = "pretest", attempt: int = 1) -> list[Recorded]:
+    """The receipts of one attempt as a declaration records them."""
+    return [
+        r
+        for me in found.messages
+        if me.expected.kind == kind and me.expected.attempt == attempt
+        for r, _ in recording.receipts_of(me)
+    ]
+
+
+def verdict(found: PartyEvidence, kind: str, types: tuple[str, ...] = ("epikrise", "svarrapport")) -> str | None:
+    """What the pretest's ``kind`` receipts decide for the party (Molde's get epikrise and lab)."""
+    return evidence.verdict(recorded(found), kind, types)

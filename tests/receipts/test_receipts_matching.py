@@ -9,11 +9,22 @@ import random
 from pathlib import Path
 
 import make_receipts as mk
-import pytest
-from receipts_support import ORDERED, TESTING, expected, expected_of, fixture, fixtures, match, only, read, read_bytes
+from receipts_support import (
+    TESTING,
+    expected,
+    expected_of,
+    fixture,
+    fixtures,
+    match,
+    only,
+    read,
+    read_bytes,
+    recorded,
+    verdict,
+)
 
 from pipeline.receipts import matching
-from pipeline.receipts.model import AppRecStatus, ExpectedMessage, PartyKey, ProblemKind, Receipt
+from pipeline.receipts.model import AppRecStatus, PartyKey, ProblemKind, Receipt
 from pipeline.routine.calendar import OSLO
 
 
@@ -42,14 +53,15 @@ def test_full_set_of_receipts(tmp_path: Path) -> None:
     st_olavs = result.of(PartyKey(TESTING, "st-olavs", 8160001))
     more = result.of(PartyKey(TESTING, "helse-more-og-romsdal", 8160001))
     assert st_olavs is not None and more is not None
-    apprec = st_olavs.pretest_apprec
-    assert apprec is not None and (apprec.value, apprec.error_codes) == ("rejected", ("E21",))
+    assert verdict(st_olavs, "apprec") == "rejected"
     epikrise = fixture(TESTING, "st-olavs", "epikrise")
-    assert apprec.sources == (epikrise.stable_id("apprec-2"),)  # the AppRec's own MsgId, to trace it
-    transport = st_olavs.pretest_transport
-    assert transport is not None and transport.value == "ok"
-    good = more.pretest_apprec
-    assert good is not None and good.value == "ok" and len(good.sources) == 2  # epikrise and lab
+    [rejecting] = [r for r in recorded(st_olavs) if r.result == "rejected"]
+    assert (rejecting.kind, rejecting.test, rejecting.errors) == ("apprec", "epikrise", ["E21"])
+    assert rejecting.id == epikrise.stable_id("apprec-2")  # the AppRec's own MsgId, to trace it
+    assert rejecting.message == epikrise["msg_id"]
+    assert verdict(st_olavs, "transport") == "ok"
+    assert verdict(more, "apprec") == "ok"
+    assert len([r for r in recorded(more) if r.kind == "apprec"]) == 2  # epikrise and lab
     dialog = st_olavs.dialog
     assert dialog is not None and dialog.answer is not None
     sent = fixture(TESTING, "st-olavs", "dialogmelding").sent_at
@@ -173,10 +185,10 @@ def test_conflicting_apprecs_keep_the_rejection() -> None:
         result = match(_receipts(*order))
         [found] = result.problems
         assert found.kind is ProblemKind.CONFLICT and "ok" in found.message and "rejected" in found.message
-        evidence = result.of(PartyKey(TESTING, "st-olavs", fx.party))
-        assert evidence is not None
-        verdict = evidence.pretest_apprec
-        assert verdict is not None and (verdict.value, verdict.error_codes) == ("rejected", ("E35",))
+        found = result.of(PartyKey(TESTING, "st-olavs", fx.party))
+        assert found is not None
+        assert verdict(found, "apprec") == "rejected"
+        assert [r.errors for r in recorded(found) if r.kind == "apprec"] == [["E35"]]
 
 
 def test_acknowledgment_and_error_list_conflict() -> None:
@@ -210,54 +222,25 @@ def test_pretest_verdicts_wait_for_every_message() -> None:
     epikrise, lab = fixture(TESTING, "st-olavs", "epikrise"), fixture(TESTING, "st-olavs", "svarrapport")
     key = PartyKey(TESTING, "st-olavs", epikrise.party)
     one = match(_receipts(mk.apprec(epikrise), mk.acknowledgment(epikrise))).of(key)
-    assert one is not None and one.pretest_apprec is None and one.pretest_transport is None
+    assert one is not None and verdict(one, "apprec") is None and verdict(one, "transport") is None
     both = match(_receipts(mk.apprec(epikrise), mk.apprec(lab), mk.acknowledgment(epikrise))).of(key)
-    assert both is not None and both.pretest_apprec is not None and both.pretest_apprec.value == "ok"
-    assert both.pretest_transport is None
+    assert both is not None and verdict(both, "apprec") == "ok" and verdict(both, "transport") is None
     rejected = match(_receipts(mk.apprec(lab, status="2", errors=["T02"]))).of(key)
-    assert rejected is not None and rejected.pretest_apprec is not None
-    assert (rejected.pretest_apprec.value, rejected.pretest_apprec.error_codes) == ("rejected", ("T02",))
+    assert rejected is not None and verdict(rejected, "apprec") == "rejected"
+    assert [r.errors for r in recorded(rejected)] == [["T02"]]
     partly = match(_receipts(mk.apprec(epikrise), mk.apprec(lab, status="3", errors=["X99"]))).of(key)
-    assert partly is not None and partly.pretest_apprec is not None and partly.pretest_apprec.value == "ok-with-errors"
+    assert partly is not None and verdict(partly, "apprec") == "ok-with-errors"
 
 
-def _pretest(kommune: str) -> ExpectedMessage:
-    return next(m for m in expected_of(kommune) if m.kind == "pretest" and m.hf == "st-olavs")
-
-
-@pytest.mark.parametrize(
-    ("after", "overdue"), [(dt.timedelta(hours=95, minutes=59), False), (dt.timedelta(hours=96), True)]
-)
-def test_96_hour_rule(after: dt.timedelta, overdue: bool) -> None:
-    message = _pretest(TESTING)
-    now = message.sent_at + after
-    assert matching.apprec_overdue(message.sent_at, now) is overdue
-    evidence = match([], now=now).of(message.key)
-    assert evidence is not None
-    piece = next(m for m in evidence.messages if m.expected.msg_id == message.msg_id)
-    if overdue:
-        assert piece.apprec is not None and piece.apprec.missing and piece.apprec.status is AppRecStatus.REJECTED
-        assert piece.apprec.at == matching.apprec_deadline(message.sent_at)
-        assert evidence.pretest_apprec is not None and evidence.pretest_apprec.value == "rejected"
-    else:
-        assert piece.apprec is None and evidence.pretest_apprec is None
-
-
-def test_96_hours_are_real_hours_across_daylight_saving() -> None:
-    sent = dt.datetime(2027, 10, 29, 9, 0, tzinfo=OSLO)  # summer time ends on 31 October 2027
-    assert matching.apprec_deadline(sent) == dt.datetime(2027, 11, 2, 8, 0, tzinfo=OSLO)
-    assert not matching.apprec_overdue(sent, dt.datetime(2027, 11, 2, 7, 59, tzinfo=OSLO))
-    assert matching.apprec_overdue(sent, dt.datetime(2027, 11, 2, 8, 0, tzinfo=OSLO))
-
-
-def test_an_arrived_apprec_is_not_overdue() -> None:
-    message = _pretest(ORDERED)
-    fx = next(f for f in fixtures(ORDERED) if f["msg_id"] == message.msg_id)
-    late = message.sent_at + dt.timedelta(days=30)
-    evidence = match(_receipts(mk.apprec(fx)), now=late).of(message.key)
-    assert evidence is not None
-    piece = next(m for m in evidence.messages if m.expected.msg_id == message.msg_id)
-    assert piece.apprec is not None and not piece.apprec.missing and piece.apprec.status is AppRecStatus.OK
+def test_a_receipt_dated_after_the_import_day_is_refused() -> None:
+    """A date off by a day: the receipt says it came after the day it is imported on."""
+    fx = fixture(TESTING, "st-olavs", "epikrise")
+    doc = mk.apprec(fx, at=fx.sent_at + dt.timedelta(days=2))
+    until = dt.datetime.combine(fx.sent_at.date() + dt.timedelta(days=1), dt.time(0), tzinfo=OSLO)
+    [found] = match(_receipts(doc), until=until).problems
+    assert found.kind is ProblemKind.INCONSISTENT and found.is_error
+    assert "after the day of this import (2026-11-24)" in found.message
+    assert match(_receipts(doc), until=until + dt.timedelta(days=2)).problems == ()
 
 
 def test_order_of_receipts_does_not_matter(tmp_path: Path) -> None:
