@@ -202,8 +202,9 @@ def test_the_dispatcher_is_short_and_imports_a_command_only_when_it_runs() -> No
     from pipeline.cli.commands import COMMANDS
 
     assert len((CLI / "main.py").read_text("utf-8").splitlines()) <= 80
-    # The table: one case of three lines per command, imported only when that command runs.
-    assert len((CLI / "commands.py").read_text("utf-8").splitlines()) <= 3 * len(COMMANDS) + 45
+    # The table: each command's name, and one case of four lines (as ruff formats it) that imports
+    # it only when that command runs.
+    assert len((CLI / "commands.py").read_text("utf-8").splitlines()) <= 5 * len(COMMANDS) + 15
     top = ast.parse((CLI / "commands.py").read_text("utf-8")).body
     assert not any(isinstance(n, ast.ImportFrom) and (n.module or "").startswith("pipeline.cli") for n in top)
 
@@ -212,7 +213,9 @@ def test_the_package_module_holds_only_the_shared_vocabulary() -> None:
     """pipeline/cli/__init__.py: options, value types and stdout/stderr; no use case, no I/O."""
     tree = ast.parse((CLI / "__init__.py").read_text("utf-8"))
     functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
-    assert all(f.name.startswith("add_") or f.name in ("emit", "warn", "day", "moment", "her_id") for f in functions)
+    assert all(
+        f.name.startswith("add_") or f.name in ("emit", "warn", "day", "moment", "her_id", "by_hand") for f in functions
+    )
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not {m for m in modules if m and m.startswith(("pipeline.app", "pipeline.io"))}
 

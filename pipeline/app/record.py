@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline import layout
@@ -92,27 +92,48 @@ def _introduced(before: list[Finding], after: list[Finding], severity: Severity)
 
 def apply(files: Mapping[str, bytes], path: str, edit: Edit, today: dt.date) -> Outcome:
     """Apply ``edit`` to ``files[path]`` and check the result against every rule, in memory."""
-    raw = files[path]
-    try:
-        load_text(decode(raw))
-    except LoadError:
-        unloadable = tuple(s1_well_formed.from_loading(parse({path: raw})))
-        return Outcome(path, raw, raw, "file does not load; fix it first", unloadable, ())
-    doc, file_layout = load_rt(raw)
-    description = edit(doc)
-    new = dump_rt(doc, file_layout)
-    current = parse(files)
-    edited = parse({**files, path: new})
-    before = evaluate(Context(current, today, current))
-    after = evaluate(Context(edited, today, current))
-    return Outcome(
-        path,
-        raw,
-        new,
-        description,
-        _introduced(before, after, Severity.ERROR),
-        _introduced(before, after, Severity.WARNING),
-    )
+    return apply_all(files, {path: edit}, today)[0]
+
+
+def apply_all(
+    files: Mapping[str, bytes], edits: Mapping[str, Edit], today: dt.date, *, check: bool = True
+) -> list[Outcome]:
+    """Apply one edit to each of several declarations and check the result against every rule,
+    in memory, all at once (two evaluations whatever their number), with the files as they are
+    now as the base: each outcome names the errors and warnings its own file gains (a finding in
+    a file no edit touched is counted against the first edited one). ``check=False`` only edits."""
+    outcomes: dict[str, Outcome] = {}
+    edited_files = dict(files)
+    for path, edit in edits.items():
+        raw = files[path]
+        try:
+            load_text(decode(raw))
+        except LoadError:
+            unloadable = tuple(s1_well_formed.from_loading(parse({path: raw})))
+            outcomes[path] = Outcome(path, raw, raw, "file does not load; fix it first", unloadable, ())
+            continue
+        doc, file_layout = load_rt(raw)
+        description = edit(doc)
+        edited_files[path] = dump_rt(doc, file_layout)
+        outcomes[path] = Outcome(path, raw, edited_files[path], description, (), ())
+    changed = [p for p, o in outcomes.items() if o.after != o.before]
+    if changed and check:
+        current = parse(files)
+        before = evaluate(Context(current, today, current))
+        after = evaluate(Context(parse(edited_files), today, current))
+        # A finding in a file that was not edited is the first edited file's doing as much as any.
+        owner = {path: path for path in changed}
+        found: dict[tuple[str, Severity], list[Finding]] = {}
+        for severity in (Severity.ERROR, Severity.WARNING):
+            for f in _introduced(before, after, severity):
+                found.setdefault((owner.get(f.file, changed[0]), severity), []).append(f)
+        for path in changed:
+            outcomes[path] = replace(
+                outcomes[path],
+                new_errors=tuple(found.get((path, Severity.ERROR), [])),
+                new_warnings=tuple(found.get((path, Severity.WARNING), [])),
+            )
+    return [outcomes[path] for path in edits]
 
 
 @dataclass(frozen=True)

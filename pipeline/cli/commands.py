@@ -20,6 +20,7 @@ COMMANDS: tuple[str, ...] = (
     "order",
     "new",
     "record",
+    "receipts",
     "deploy",
     "rollback",
     "drift",

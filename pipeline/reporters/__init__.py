@@ -12,6 +12,7 @@ timeline     text, json                   ``timeline``
 deploy       text                         ``deploy``, ``rollback``, ``drift``
 edits        text                         ``record`` (and ``new``, ``order``, ``schema``, ``schemas``)
 ar           text, json                   ``ar sync``, ``ar import``
+receipts     text, json, markdown         ``receipts import``
 ============ ============================ ==============================================
 """
 
@@ -23,7 +24,7 @@ from collections.abc import Callable, Mapping
 def registry() -> dict[str, Mapping[str, Callable[..., str]]]:
     """Every kind of result and its formats. (A function, not a module constant: a command
     imports only the reporter it uses, and the cached ``validate`` must start quickly.)"""
-    from pipeline.reporters import ar, deploy, edits, findings, plan, status, timeline
+    from pipeline.reporters import ar, deploy, edits, findings, plan, receipts, status, timeline
 
     return {
         "findings": findings.FORMATS,
@@ -33,4 +34,5 @@ def registry() -> dict[str, Mapping[str, Callable[..., str]]]:
         "deploy": deploy.FORMATS,
         "edits": edits.FORMATS,
         "ar": ar.FORMATS,
+        "receipts": receipts.FORMATS,
     }
