@@ -22,6 +22,7 @@ from pipeline.agreements import index
 from pipeline.changes import Change, Kind
 from pipeline.findings import Finding, count
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
+from pipeline.model.models import TYPED_BY_HAND, Dialog, Kommune, Pretest, Receipt
 from pipeline.routine import timeline
 
 NOT_THERE = "no agreement"
@@ -60,12 +61,37 @@ class HfPlan:
 
 
 @dataclass(frozen=True)
+class EvidenceChange:
+    """One piece of test evidence the change adds or alters (what an import records shows here)."""
+
+    hf: str
+    her_id: str
+    test: str  # pretest | dialog
+    attempt: int
+    field: str  # a value's name, or "receipt"
+    before: str | None
+    after: str | None
+    source: str | None = None  # the receipt's own MsgId, or "typed by hand"
+
+    def sentence(self) -> str:
+        where = f"{self.hf} → {self.her_id}, {self.test} attempt {self.attempt}"
+        if self.field == "receipt":
+            return f"{where}: receipt {self.after} (id {self.source or 'none'})"
+        said = f"{where}: {self.field} {self.before or 'not recorded'} → {self.after or 'removed'}"
+        return said + (f" ({self.source})" if self.source else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "sentence": self.sentence()}
+
+
+@dataclass(frozen=True)
 class KommuneTimeline:
     kommune: str
     name: str
     status: str
     change: str  # added | changed | removed
     entries: tuple[timeline.Entry, ...]
+    evidence: tuple[EvidenceChange, ...] = ()
 
 
 @dataclass
@@ -98,6 +124,7 @@ class Plan:
                     "status": k.status,
                     "change": k.change,
                     "timeline": [e.as_dict() for e in k.entries],
+                    "evidence": [c.as_dict() for c in k.evidence],
                 }
                 for k in self.kommuner
             ],
@@ -131,6 +158,45 @@ def _touched(base: DeclarationSet, head: DeclarationSet) -> list[tuple[KommuneDe
     return touched
 
 
+def _receipt_text(r: Receipt) -> str:
+    errors = f" {','.join(r.errors)}" if r.errors else ""
+    return f"{r.kind} {r.test} {r.result or 'received'}{errors}" + (f" at {r.at.isoformat()}" if r.at else "")
+
+
+def _attempt_changes(
+    hf: str, her: str, test: str, number: int, old: Pretest | Dialog | None, new: Pretest | Dialog
+) -> list[EvidenceChange]:
+    found = []
+    names = ("sent_on", "transport_receipt", "apprec") if isinstance(new, Pretest) else ("sent_at", "answered_at")
+    by_hand = TYPED_BY_HAND if new.source == TYPED_BY_HAND else None
+    for name in names:
+        before, after = getattr(old, name, None) if old else None, getattr(new, name)
+        if before != after:
+            text = [None if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v) for v in (before, after)]
+            found.append(EvidenceChange(hf, her, test, number, name, text[0], text[1], by_hand))
+    known = {(r.kind, r.message) for r in old.receipts} if old else set()
+    for r in new.receipts:
+        if (r.kind, r.message) not in known:
+            found.append(EvidenceChange(hf, her, test, number, "receipt", None, _receipt_text(r), r.id))
+    return found
+
+
+def evidence_changes(base: Kommune | None, head: Kommune) -> list[EvidenceChange]:
+    """The test evidence ``head`` records that ``base`` did not: attempts, values, receipts."""
+    found: list[EvidenceChange] = []
+    for hf, parties in head.tests.items():
+        for her, ev in parties.items():
+            before = base.tests.get(hf, {}).get(her) if base else None
+            old_pretests, old_dialogs = (before.pretests, before.dialogs) if before else ([], [])
+            for i, pre in enumerate(ev.pretests):
+                earlier = old_pretests[i] if i < len(old_pretests) else None
+                found += _attempt_changes(hf, her, "pretest", i + 1, earlier, pre)
+            for i, dialog in enumerate(ev.dialogs):
+                said = old_dialogs[i] if i < len(old_dialogs) else None
+                found += _attempt_changes(hf, her, "dialog", i + 1, said, dialog)
+    return found
+
+
 def _digests(files: dict[str, bytes]) -> dict[str, str]:
     return {p: hashlib.sha256(c).hexdigest() for p, c in files.items()}
 
@@ -155,6 +221,7 @@ def make_plan(
         listed = index.read(head_files.get(layout.partner_index(key))).values()
         drafts = sorted((f"{key}/{a.cpa}", a.reasons) for a in listed if a.incomplete)
         hfs.append(HfPlan(key, hf.model.name, agreements, _state_changes(base_files, head_files, key), drafts))
+    before = {k.model.kommune: k.model for k in base.kommuner}
     kommuner = [
         KommuneTimeline(
             k.model.kommune,
@@ -162,6 +229,7 @@ def make_plan(
             k.model.status.value,
             change,
             tuple(timeline.states(k.model, today, head.ar.snapshot)),
+            tuple(evidence_changes(before.get(k.model.kommune), k.model)) if change != "removed" else (),
         )
         for k, change in _touched(base, head)
     ]

@@ -72,21 +72,27 @@ class Imported:
     def changes(self) -> bool:
         return any(k.outcome.after != k.outcome.before for k in self.kommuner)
 
+    known: int = 0  # receipts matched to evidence the declarations already record
+
     @property
-    def known(self) -> int:
-        return sum(k.recording.known for k in self.kommuner)
+    def recorded(self) -> tuple[KommuneImport, ...]:
+        """The declarations this import changes (or would)."""
+        return tuple(k for k in self.kommuner if k.outcome.after != k.outcome.before)
 
     @property
     def exit_code(self) -> int:
         return 1 if self.refused else 0
 
 
-def _plan(files: dict[str, bytes], receipts: Batch, today: dt.date) -> tuple[list[KommuneImport], list[Problem]]:
+def _plan(
+    files: dict[str, bytes], receipts: Batch, today: dt.date
+) -> tuple[list[KommuneImport], list[Problem], int]:
     original = parse(files)
     current = original
     seen: frozenset[str] | None = None
     imports: list[KommuneImport] = []
     problems: list[Problem] = []
+    known = 0
     for _ in range(MAX_ROUNDS):
         messages = expected.of_declarations(current)
         ids = frozenset(m.msg_id for m in messages)
@@ -95,6 +101,8 @@ def _plan(files: dict[str, bytes], receipts: Batch, today: dt.date) -> tuple[lis
         seen = ids
         result = matching.match(messages, receipts.receipts, until=evidence.now_on(today + dt.timedelta(days=1)))
         recordings, planned = recording.plan(original, result)
+        known = sum(r.known for r in recordings)
+        recordings = [r for r in recordings if r.edits]
         problems = [*result.problems, *planned]
         edits = {r.path: record_attempts(tuple(r.edits)) for r in recordings}
         outcomes = apply_all(files, edits, today, check=False)
@@ -103,7 +111,7 @@ def _plan(files: dict[str, bytes], receipts: Batch, today: dt.date) -> tuple[lis
     # The final edits, checked against every rule once.
     edits = {k.recording.path: record_attempts(tuple(k.recording.edits)) for k in imports}
     checked = apply_all(files, edits, today)
-    return [KommuneImport(k.recording, o) for k, o in zip(imports, checked, strict=True)], problems
+    return [KommuneImport(k.recording, o) for k, o in zip(imports, checked, strict=True)], problems, known
 
 
 def import_receipts(
@@ -113,7 +121,7 @@ def import_receipts(
     with atomic.repo_lock(root, shared=dry_run):
         batch = reading.read_paths(paths, base=Path(os.curdir).resolve())
         files, _ = read_tree(root)
-        kommuner, problems = _plan(files, batch, today)
+        kommuner, problems, known = _plan(files, batch, today)
         result = Imported(
             tuple(p.as_posix() for p in paths),
             len(batch.receipts),
@@ -123,6 +131,7 @@ def import_receipts(
             dry_run,
             strict,
             written=False,
+            known=known,
         )
         if result.refused or dry_run or not result.changes:
             return result

@@ -5,11 +5,13 @@ change change. New keys go where the models' field order puts them."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark
+from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from pipeline.errors import EditError, UsageError
@@ -368,6 +370,102 @@ def _attempt_node(entry: CommentedMap, change: AttemptEdit) -> CommentedMap:
     return block
 
 
+# Full-line comments that follow a block belong, to a reader, before whatever comes next; ruamel
+# keeps them with the block's deepest last element (or in a list's ``end``). Content added at the
+# end of that block would land after them, so they are taken off first and put back at its end.
+
+
+def _chain(node: Any) -> Iterator[tuple[CommentedMap | CommentedSeq, Any]]:
+    """(container, last key or index), from ``node`` down its last block elements."""
+    while isinstance(node, CommentedMap | CommentedSeq) and len(node) and not node.fa.flow_style():
+        key = next(reversed(node)) if isinstance(node, CommentedMap) else len(node) - 1
+        yield node, key
+        node = node[key]
+
+
+def _slot(container: CommentedMap | CommentedSeq) -> int:
+    return 2 if isinstance(container, CommentedMap) else 0  # where ruamel keeps a comment after a value
+
+
+def _split(lines: str, indent: int) -> tuple[str, str]:
+    """(what stays, what is taken): the comment lines from the first one indented no deeper than
+    ``indent`` on belong before what follows the block; deeper ones end the block itself."""
+    parts = lines.splitlines(keepends=True)
+    at = next((i for i, line in enumerate(parts) if len(line) - len(line.lstrip(" ")) <= indent), len(parts))
+    return "".join(parts[:at]), "".join(parts[at:])
+
+
+def _take_trailing(node: Any) -> str:
+    """Remove the full-line comments after ``node``'s last line that are indented no deeper than
+    its keys (they introduce what comes next); an end-of-line comment, and deeper lines, stay."""
+    indent = node.lc.col if isinstance(node, CommentedMap | CommentedSeq) and node.lc.col is not None else 0
+    taken: list[str] = []
+    for container, key in _chain(node):
+        kept_end = []
+        for token in container.ca.end or ():
+            stays, goes = _split(" " * (token.column or 0) + token.value.lstrip(" "), indent)
+            if goes and not stays:
+                taken.append(goes)
+            else:
+                kept_end.append(token)
+        container.ca.end = kept_end
+        slot = container.ca.items.get(key)
+        token = slot[_slot(container)] if slot else None
+        if token is None:
+            continue
+        eol, _, rest = str(token.value).partition("\n")
+        stays, goes = _split(rest, indent)
+        if goes:
+            taken.append(goes)
+            if eol.strip() or stays:
+                token.value = eol + "\n" + stays
+            else:
+                slot[_slot(container)] = None
+    return "".join(taken)
+
+
+def _put_trailing(node: Any, text: str) -> None:
+    """Put full-line comments taken by ``_take_trailing`` back after ``node``'s last line."""
+    found = list(_chain(node))
+    if not text or not found:
+        return
+    container, key = found[-1]
+    width = 4 if isinstance(container, CommentedMap) else 2
+    slot = container.ca.items.setdefault(key, [None] * width)
+    token = slot[_slot(container)]
+    if token is None:
+        slot[_slot(container)] = CommentToken("\n" + text, CommentMark(0), None)
+    else:
+        token.value = token.value.rstrip("\n") + "\n" + text
+
+
+def _take_after_flow(entry: CommentedMap, key: str) -> str:
+    """The full-line comments after an attempt written as one flow mapping (its end-of-line
+    comment stays on the key's line once the attempt becomes a block)."""
+    slot = entry.ca.items.get(key)
+    token = slot[2] if slot else None
+    if token is None:
+        return ""
+    eol, _, rest = str(token.value).partition("\n")
+    if eol.strip():
+        token.value = eol + "\n"
+    else:
+        slot[2] = None
+    return rest
+
+
+def _scope(doc: CommentedMap, hf: str, her_id: int) -> Any:
+    """The innermost block that exists around ``tests.<hf>.<her-id>``: what the edit appends to."""
+    tests = doc.get("tests")
+    if not isinstance(tests, CommentedMap):
+        return doc
+    by_party = tests.get(hf)
+    if not isinstance(by_party, CommentedMap):
+        return tests
+    entry = by_party.get(_her_key(by_party, her_id))
+    return entry if isinstance(entry, CommentedMap) else by_party
+
+
 def record_attempts(changes: tuple[AttemptEdit, ...]) -> Edit:
     """One edit of a declaration: every attempt in ``changes``, each value set where the models'
     field order puts it, each new receipt a line of its own after those already there (a
@@ -376,7 +474,13 @@ def record_attempts(changes: tuple[AttemptEdit, ...]) -> Edit:
     def edit(doc: CommentedMap) -> str:
         said = []
         for change in changes:
-            node = _attempt_node(_evidence(doc, change.hf, change.her_id), change)
+            scope = _scope(doc, change.hf, change.her_id)
+            trailing = _take_trailing(scope)
+            entry = _evidence(doc, change.hf, change.her_id)
+            current = entry.get(change.kind)
+            flow = isinstance(current, CommentedMap) and current.fa.flow_style()
+            after_flow = _take_after_flow(entry, change.kind) if flow else ""
+            node = _attempt_node(entry, change)
             for key, value in change.values.items():
                 _put(node, key, _yaml_value(value), change.order)
             for key in change.drop:
@@ -397,6 +501,8 @@ def record_attempts(changes: tuple[AttemptEdit, ...]) -> Edit:
                         for key in RECEIPT_ORDER:
                             if key in flow:
                                 _put(listed[at], key, flow[key], RECEIPT_ORDER)
+            _put_trailing(entry[change.kind], after_flow)
+            _put_trailing(scope, trailing)
             number = "new attempt" if change.index is None else f"attempt {change.index + 1}"
             said.append(f"tests.{change.hf}.{change.her_id}.{change.kind} ({number})")
         return "; ".join(said)

@@ -169,7 +169,8 @@ def _place(k: KommuneDecl, party: Party, hf: str, me: MessageEvidence) -> tuple[
 
 
 def plan(declarations: DeclarationSet, result: MatchResult) -> tuple[list[Recording], list[Problem]]:
-    """What every declaration would record from ``result``, and the problems found doing so."""
+    """What every declaration matched receipts would record from ``result`` (one with no edit:
+    everything matched is recorded already), and the problems found doing so."""
     problems: list[Problem] = []
     by_number = {k.model.kommune: k for k in declarations.kommuner}
     recordings: list[Recording] = []
@@ -208,7 +209,7 @@ def plan(declarations: DeclarationSet, result: MatchResult) -> tuple[list[Record
                 attempt.offer(receipt, origin, problems, rec)
         for attempt in sorted(attempts.values(), key=lambda a: (a.kind, a.number)):
             _record(k, party, pe.key.hf, attempt, rec, problems)
-    return [r for r in recordings if r.edits], problems
+    return recordings, problems
 
 
 def _record(k: KommuneDecl, party: Party, hf: str, a: _Attempt, rec: Recording, problems: list[Problem]) -> None:

@@ -127,17 +127,17 @@ def _blockers(k: Kommune, now: dt.datetime | None) -> tuple[str, ...]:
 
 
 def pretest_lines(k: Kommune) -> tuple[str, ...]:
-    """Per HF and party, the latest pretest attempt and what it rests on (the receipts' ids)."""
+    """Per HF and party, every pretest attempt for T (the last decides) and what it rests on."""
     lines = []
     for hf, party in evidence.pairs(k, HF_KEYS):
         attempts = evidence.pretests(k, hf, party)
-        if not attempts:
-            continue
-        pre = attempts[-1]
-        day = pre.sent_on.isoformat() if pre.sent_on else "day not recorded"
-        lines.append(
-            f"{hf} → {party.her_id}: attempt {len(attempts)} ({day}): {evidence.receipts(pre)}{_sources(k, pre, party)}"
-        )
+        for number, pre in enumerate(attempts, start=1):
+            day = pre.sent_on.isoformat() if pre.sent_on else "day not recorded"
+            deciding = "" if number == len(attempts) else ", re-tested since"
+            lines.append(
+                f"{hf} → {party.her_id}: attempt {number} of {len(attempts)} ({day}{deciding}): "
+                f"{evidence.receipts(pre)}{_sources(k, pre, party)}"
+            )
     return tuple(lines)
 
 

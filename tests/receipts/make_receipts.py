@@ -94,8 +94,13 @@ class Fixture:
         return dt.datetime.fromisoformat(self.data["send_at"])
 
     @property
+    def attempt(self) -> int:
+        return int(self.data.get("attempt", 1))
+
+    @property
     def stem(self) -> str:
-        return f"{self.hf}-{self.party}-{self.data['message_type']}"
+        retest = f"-attempt-{self.attempt}" if self.attempt > 1 else ""
+        return f"{self.hf}-{self.party}-{self.data['message_type']}{retest}"
 
     def stable_id(self, kind: str) -> str:
         return str(uuid.uuid5(NAMESPACE, f"{self.data['msg_id']}|{kind}"))
