@@ -172,7 +172,9 @@ def _attempt_changes(
     for name in names:
         before, after = getattr(old, name, None) if old else None, getattr(new, name)
         if before != after:
-            text = [None if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v) for v in (before, after)]
+            text = [
+                None if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v) for v in (before, after)
+            ]
             found.append(EvidenceChange(hf, her, test, number, name, text[0], text[1], by_hand))
     known = {(r.kind, r.message) for r in old.receipts} if old else set()
     for r in new.receipts:

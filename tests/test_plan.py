@@ -41,10 +41,9 @@ def test_testing_to_active_is_a_state_change_at_every_hf() -> None:
     files = shipped()
     path = "partners/kommuner/1506-molde.yaml"
     text = files[path].decode()
-    text = text.replace(
-        "      pretest: {sent_on: 2026-11-24, transport_receipt: ok}",
-        "      pretest: {sent_on: 2026-11-24, transport_receipt: ok, apprec: ok}",
-    )
+    hnt_attempt = "          transport_receipt: ok\n          receipts:"
+    assert text.count(hnt_attempt) == 1
+    text = text.replace(hnt_attempt, "          transport_receipt: ok\n          apprec: ok\n          receipts:")
     head = dict(files)
     head[path] = text.encode()
     plan = plan_for(files, head)
@@ -52,6 +51,8 @@ def test_testing_to_active_is_a_state_change_at_every_hf() -> None:
     sentences = [s.sentence(hnt.name) for s in hnt.states]
     assert sentences == ["Molde: 1 agreement test → deactivated-until-activation at Helse Nord-Trøndelag HF"]
     assert [k.kommune for k in plan.kommuner] == ["1506"]
+    [change] = plan.kommuner[0].evidence
+    assert change.sentence() == "helse-nord-trondelag → 8160001, pretest attempt 1: apprec not recorded → ok"
     st_olavs = next(h for h in plan.hfs if h.key == "st-olavs")
     assert st_olavs.states == []  # already deactivated-until-activation there
 

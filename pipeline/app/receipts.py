@@ -84,9 +84,7 @@ class Imported:
         return 1 if self.refused else 0
 
 
-def _plan(
-    files: dict[str, bytes], receipts: Batch, today: dt.date
-) -> tuple[list[KommuneImport], list[Problem], int]:
+def _plan(files: dict[str, bytes], receipts: Batch, today: dt.date) -> tuple[list[KommuneImport], list[Problem], int]:
     original = parse(files)
     current = original
     seen: frozenset[str] | None = None

@@ -63,30 +63,35 @@ def test_ar_keeps_the_end_of_line_comment(repo: Repo, capsys: pytest.CaptureFixt
 
 
 def test_pretest_receipt_edits_one_flow_mapping_line(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
-    before = lines(repo, MOLDE)
-    result = cli(
-        capsys,
-        repo,
-        "record",
-        "molde",
-        "pretest",
-        "--hf",
-        "helse-nord-trondelag",
-        "--her-id",
-        "8160001",
-        "--apprec",
-        "ok",
-        "--today",
-        "2026-11-26",
-    )
+    args = ("record", "5035", "pretest", "--hf", "st-olavs", "--her-id", "8170001", "--today", "2027-02-24")
+    assert cli(capsys, repo, *args, "--sent-on", "2027-02-23", "--transport", "ok").code == 0
+    before = lines(repo, STJORDAL)
+    result = cli(capsys, repo, *args, "--apprec", "ok")
     assert result.code == 0, result.out
-    assert changed(before, lines(repo, MOLDE)) == [
+    assert changed(before, lines(repo, STJORDAL)) == [
         (
-            "      pretest: {sent_on: 2026-11-24, transport_receipt: ok}",
-            "      pretest: {sent_on: 2026-11-24, transport_receipt: ok, apprec: ok, source: typed by hand}",
+            "      pretest: {sent_on: 2027-02-23, transport_receipt: ok, source: typed by hand}",
+            "      pretest: {sent_on: 2027-02-23, transport_receipt: ok, apprec: ok, source: typed by hand}",
         )
     ]
-    assert "tests:                          # HF key -> HER-id -> evidence" in lines(repo, MOLDE)
+
+
+def test_an_apprec_typed_by_hand_beside_imported_transport_receipts(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Molde's Helse Nord-Trøndelag attempt holds imported transport receipts; the AppRec typed
+    by hand goes in beside them, marked, and nothing else in the file moves."""
+    before = lines(repo, MOLDE)
+    result = cli(
+        capsys, repo, "record", "molde", "pretest", "--hf", "helse-nord-trondelag", "--her-id", "8160001",
+        "--apprec", "ok", "--today", "2026-11-26",
+    )  # fmt: skip
+    assert result.code == 0, result.out
+    after = lines(repo, MOLDE)
+    at = after.index("          apprec: ok", before.index("  helse-nord-trondelag:"))
+    assert after == [*before[:at], "          apprec: ok", "          source: typed by hand", *before[at:]]
+    assert before[at - 1] == "          transport_receipt: ok"
+    assert "tests:                          # HF key -> HER-id -> evidence" in after
 
 
 def test_new_evidence_is_appended_without_touching_other_lines(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
