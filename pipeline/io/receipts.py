@@ -13,10 +13,12 @@ from __future__ import annotations
 import mailbox
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.receipts import recognise
 from pipeline.receipts.model import Batch, Origin, ProblemKind
+from pipeline.render import parallel
 
 MBOX_START = b"From "
 MAX_FILE = 64 * 1024 * 1024  # a receipt, base64 and all, is far smaller; an mbox is read as a mailbox
@@ -35,29 +37,76 @@ def is_maildir(path: Path) -> bool:
     return all((path / sub).is_dir() for sub in ("cur", "new", "tmp"))
 
 
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """One thing to read: a file (which may turn out to be an mbox) or a message in a Maildir."""
+
+    file: str
+    origin: Origin
+    maildir: bool = False
+
+
+CHUNK = 128  # items per task on the fork pool
+
+
 def read_paths(paths: Iterable[Path], *, base: Path | None = None) -> Batch:
-    """Every receipt under ``paths``; names in problems are relative to ``base`` when inside it."""
+    """Every receipt under ``paths``; names in problems are relative to ``base`` when inside it.
+
+    The files are listed first, then read in chunks on every core (``pipeline.render.parallel``:
+    forked workers, results in order, so the batch is the same whichever finishes first)."""
     batch = Batch()
+    items: list[_Item] = []
     for path in paths:
-        read_path(path, batch, base=base)
+        _list(path, items, batch, base)
+    chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+
+    def task(index: int) -> Batch:
+        part = Batch()
+        for item in chunks[index]:
+            _read_item(item, part)
+        return part
+
+    for part in parallel.ordered(task, len(chunks), parallel.jobs(len(chunks))):
+        batch.receipts.extend(part.receipts)
+        batch.problems.extend(part.problems)
     return batch
 
 
-def read_path(path: Path, batch: Batch, *, base: Path | None = None) -> None:
+def _list(path: Path, items: list[_Item], batch: Batch, base: Path | None) -> None:
     name = _display(path, base)
     if path.is_dir():
         if is_maildir(path):
-            read_maildir(path, batch, name)
+            try:
+                messages = maildir_messages(path)
+            except OSError as exc:
+                batch.problem(ProblemKind.MALFORMED, Origin(name), f"cannot read the Maildir: {exc.strerror or exc}")
+                return
+            items.extend(_Item(file, Origin(name, item=f"Maildir message {key}"), True) for key, file in messages)
             return
         for child in sorted(path.iterdir()):
             if child.is_dir():
-                read_path(child, batch, base=base)
+                _list(child, items, batch, base)
             else:
-                read_file(child, batch, _display(child, base))
+                items.append(_Item(str(child), Origin(_display(child, base))))
     elif path.exists():
-        read_file(path, batch, name)
+        items.append(_Item(str(path), Origin(name)))
     else:
         batch.problem(ProblemKind.MALFORMED, Origin(name), "no such file or directory")
+
+
+def _read_item(item: _Item, batch: Batch) -> None:
+    try:
+        data = _read(item.file, mbox=not item.maildir)
+    except _TooLarge:
+        batch.problem(ProblemKind.UNSAFE, item.origin, _TOO_LARGE)
+        return
+    except OSError as exc:
+        batch.problem(ProblemKind.MALFORMED, item.origin, f"cannot read: {exc.strerror or exc}")
+        return
+    if data is None:
+        read_mbox(Path(item.file), batch, item.origin.file)
+    else:
+        recognise.read_bytes(data, item.origin, batch)
 
 
 def _read(path: str, *, mbox: bool = False) -> bytes | None:
@@ -72,8 +121,9 @@ def _read(path: str, *, mbox: bool = False) -> bytes | None:
             if data == MBOX_START:
                 return None
         data += os.read(fd, min(size, MAX_FILE) + 1 - len(data))
-        while len(data) <= MAX_FILE and (more := os.read(fd, MAX_FILE + 1 - len(data))):
-            data += more  # the file grew while being read
+        # Read on only when the file grew while being read (one read syscall otherwise).
+        while size < len(data) <= MAX_FILE and (more := os.read(fd, MAX_FILE + 1 - len(data))):
+            data += more
         if len(data) > MAX_FILE:
             raise _TooLarge
         return data
@@ -88,21 +138,6 @@ class _TooLarge(Exception):
 _TOO_LARGE = f"over {MAX_FILE // (1 << 20)} MiB: no receipt is that large, not read"
 
 
-def read_file(path: Path, batch: Batch, name: str) -> None:
-    try:
-        data = _read(str(path), mbox=True)
-    except _TooLarge:
-        batch.problem(ProblemKind.UNSAFE, Origin(name), _TOO_LARGE)
-        return
-    except OSError as exc:
-        batch.problem(ProblemKind.MALFORMED, Origin(name), f"cannot read: {exc.strerror or exc}")
-        return
-    if data is None:
-        read_mbox(path, batch, name)
-    else:
-        recognise.read_bytes(data, Origin(name), batch)
-
-
 def maildir_messages(path: Path) -> list[tuple[str, str]]:
     """(key, file) of every message in ``cur/`` and ``new/``, by key. The Maildir rules as the
     stdlib ``mailbox.Maildir`` applies them (names starting with a dot are not messages; the key
@@ -115,26 +150,6 @@ def maildir_messages(path: Path) -> list[tuple[str, str]]:
                 if not entry.name.startswith(".") and entry.is_file():
                     found.append((entry.name.split(mailbox.Maildir.colon)[0], entry.path))
     return sorted(found)
-
-
-def read_maildir(path: Path, batch: Batch, name: str) -> None:
-    try:
-        messages = maildir_messages(path)
-    except OSError as exc:
-        batch.problem(ProblemKind.MALFORMED, Origin(name), f"cannot read the Maildir: {exc.strerror or exc}")
-        return
-    for key, file in messages:
-        origin = Origin(name, item=f"Maildir message {key}")
-        try:
-            data = _read(file)
-        except _TooLarge:
-            batch.problem(ProblemKind.UNSAFE, origin, _TOO_LARGE)
-            continue
-        except OSError as exc:
-            batch.problem(ProblemKind.MALFORMED, origin, f"cannot read: {exc.strerror or exc}")
-            continue
-        if data is not None:
-            recognise.read_bytes(data, origin, batch)
 
 
 def read_mbox(path: Path, batch: Batch, name: str) -> None:

@@ -51,24 +51,24 @@ class _Part:
     body: bytes
 
 
-def _field(head: bytes, lower: bytes, name: bytes) -> bytes | None:
-    """The first ``name:`` field of a header block, unfolded (``lower``: the block lower-cased,
-    behind a newline)."""
-    at = lower.find(b"\n" + name + b":")
-    if at < 0:
-        return None
-    start = at + len(name) + 1  # in ``head``: ``lower`` is one byte longer
-    end = head.find(b"\n", start)
-    while end >= 0 and head[end + 1 : end + 2] in (b" ", b"\t"):
-        end = head.find(b"\n", end + 1)
-    value = head[start:] if end < 0 else head[start:end]
-    # Every line break left in ``value`` is followed by blanks: unfolding removes the break.
-    return value.replace(b"\r", b"").replace(b"\n", b"").strip()
+# The three fields receipts need, each with its folded continuation lines, in one pass.
+_FIELDS = re.compile(
+    rb"^(content-type|content-transfer-encoding|content-id)[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE
+)
+
+
+def _fields(head: bytes) -> dict[bytes, bytes]:
+    """The first of each field receipts need, by lower-case name, unfolded (every line break
+    left in a value is followed by blanks: unfolding removes the break)."""
+    found: dict[bytes, bytes] = {}
+    for m in _FIELDS.finditer(head):
+        found.setdefault(m[1].lower(), m[2].replace(b"\r", b"").replace(b"\n", b"").strip())
+    return found
 
 
 def _part(head: bytes, body: bytes) -> _Part:
-    lower = b"\n" + head.lower()
-    ctype = _field(head, lower, b"content-type")
+    fields = _fields(head)
+    ctype = fields.get(b"content-type")
     text = "" if ctype is None else ctype.decode("latin-1")
     main, semicolon, _ = text.partition(";")
     main = main.strip().lower() or "text/plain"
@@ -77,8 +77,8 @@ def _part(head: bytes, body: bytes) -> _Part:
         if semicolon
         else {}
     )
-    encoding = _field(head, lower, b"content-transfer-encoding")
-    cid = _field(head, lower, b"content-id")
+    encoding = fields.get(b"content-transfer-encoding")
+    cid = fields.get(b"content-id")
     return _Part(
         main,
         params,

@@ -53,10 +53,13 @@ def parse(data: bytes, origin: Origin, batch: Batch, *, line_offset: int = 0) ->
             kind, origin.at(line + line_offset if line else None, column or None), f"not well-formed XML: {message}"
         )
         return None
-    docinfo = root.getroottree().docinfo
-    if docinfo.internalDTD is not None:  # lxml sets it for any <!DOCTYPE>, internal subset or not
-        batch.problem(ProblemKind.UNSAFE, origin, _NO_DTD)
-        return None
+    # Bytes that start "<" and then no NUL are in an ASCII-compatible encoding, where the search
+    # above sees any "<!DOCTYPE"; for any other (UTF-16, ...) ask the parsed document.
+    if data[:1] != b"<" or data[1:2] == b"\x00":
+        docinfo = root.getroottree().docinfo
+        if docinfo.internalDTD is not None:  # lxml sets it for any <!DOCTYPE>, internal subset or not
+            batch.problem(ProblemKind.UNSAFE, origin, _NO_DTD)
+            return None
     return root
 
 
