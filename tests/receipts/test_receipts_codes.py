@@ -132,3 +132,20 @@ def test_ebms_error_codes_explained() -> None:
     for code in ("SecurityFailure", "DeliveryFailure", "Inconsistent", "MimeProblem"):
         assert code in codes.explain_transport(code) and "routine step" in codes.explain_transport(code)
     assert "K3" in codes.explain_transport("SecurityFailure")
+
+
+def test_every_official_code_in_a_rejected_apprec_becomes_an_explained_finding() -> None:
+    """Must show 5, through the rule's words: each code the official AppRec examples and NHN's
+    EDI 2.0 samples use, recorded in a rejected AppRec, is said with its meaning, cause, fix and
+    routine step (a code without an explanation of its own fails here)."""
+    from pipeline.model.models import Receipt
+
+    used = {**_official_apprec_errors(), **_edi2_errors()}
+    for code in sorted(used):
+        receipt = Receipt(kind="apprec", test="epikrise", message="m", result="rejected", errors=[code], id="r")
+        [said] = codes.describe_negative(receipt)
+        e = codes.explain(code)
+        assert e.listed, f"{code} has no explanation of its own"
+        assert f"{code} {e.meaning}: {e.cause} Fix: {e.fix} (routine step {e.step})" in said
+    ok = Receipt(kind="apprec", test="epikrise", message="m", result="ok", id="r")
+    assert codes.describe_negative(ok) == []
