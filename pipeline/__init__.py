@@ -14,8 +14,9 @@ line, the file system or git:
 - ``pipeline.layout``     every path and file name; ``pipeline.changes`` the one Change type
 
 Around it: ``pipeline.app`` (the use cases), ``pipeline.io`` (git, partners/, the atomic writer,
-the one model of generated/, the cache, reading receipts from files and mailboxes), ``pipeline.deploy`` (targets and the engine),
-``pipeline.reporters`` (every output format) and ``pipeline.cli`` (thin: arguments in, exit code out).
+the one model of generated/, the cache, receipts from files and mailboxes), ``pipeline.deploy``
+(targets and the engine), ``pipeline.reporters`` (every output format) and ``pipeline.cli`` (thin:
+arguments in, exit code out).
 """
 
 __version__ = "0.1.0"

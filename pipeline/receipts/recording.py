@@ -67,42 +67,32 @@ class Recording:
     known: int = 0  # receipts matched to it that it already records
 
 
+def _own_id(source_id: str | None, via: str) -> str | None:
+    """The receipt's own id; one EDI 2.0 reported is its message's id there, so marked."""
+    return f"edi2:{source_id}" if via == "edi2" and source_id else source_id
+
+
 def receipts_of(me: MessageEvidence) -> list[tuple[Receipt, Origin]]:
     """The receipts matched to one test message, as a declaration records them."""
     e = me.expected
     found: list[tuple[Receipt, Origin]] = []
+    pieces: list[tuple[str, str | None, tuple[str, ...], dt.datetime | None, str | None, Origin]] = []
     if me.transport is not None:
         t = me.transport
-        own = f"edi2:{t.source_id}" if t.via == "edi2" and t.source_id else t.source_id
-        receipt = Receipt(
-            kind="transport",
-            test=e.message_type,
-            message=e.msg_id,
-            result="rejected" if t.state == "rejected" else "ok",
-            errors=list(t.error_codes),
-            at=t.at,
-            id=own,
-        )
-        found.append((receipt, t.origin))
+        state = "rejected" if t.state == "rejected" else "ok"
+        pieces.append(("transport", state, t.error_codes, t.at, _own_id(t.source_id, t.via), t.origin))
     if me.apprec is not None:
         a = me.apprec
-        own = f"edi2:{a.source_id}" if a.via == "edi2" and a.source_id else a.source_id
-        receipt = Receipt(
-            kind="apprec",
-            test=e.message_type,
-            message=e.msg_id,
-            result=a.status.value,
-            errors=list(a.error_codes),
-            at=a.at,
-            id=own,
-        )
-        found.append((receipt, a.origin))
+        pieces.append(("apprec", a.status.value, a.error_codes, a.at, _own_id(a.source_id, a.via), a.origin))
     if me.answer is not None:
-        answer = me.answer
-        receipt = Receipt(
-            kind="answer", test=e.message_type, message=e.msg_id, at=answer.answered_at, id=answer.source_id
+        n = me.answer
+        pieces.append(("answer", None, (), n.answered_at, n.source_id, n.origin))
+    for kind, result, errors, at, own, origin in pieces:
+        receipt = Receipt.model_validate(
+            {"kind": kind, "test": e.message_type, "message": e.msg_id, "result": result, "errors": list(errors)}
+            | {"at": at, "id": own}
         )
-        found.append((receipt, me.answer.origin))
+        found.append((receipt, origin))
     return found
 
 
