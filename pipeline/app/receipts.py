@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.app.record import Outcome, apply_all
+from pipeline.app.record import Outcome, check_all, edit_all
 from pipeline.io import atomic
 from pipeline.io import receipts as reading
 from pipeline.io.partners import read_tree
@@ -88,28 +88,27 @@ def _plan(files: dict[str, bytes], receipts: Batch, today: dt.date) -> tuple[lis
     original = parse(files)
     current = original
     seen: frozenset[str] | None = None
-    imports: list[KommuneImport] = []
+    recordings: list[Recording] = []
+    outcomes: list[Outcome] = []
     problems: list[Problem] = []
     known = 0
+    until = evidence.now_on(today + dt.timedelta(days=1))
     for _ in range(MAX_ROUNDS):
         messages = expected.of_declarations(current)
         ids = frozenset(m.msg_id for m in messages)
         if ids == seen:
             break
         seen = ids
-        result = matching.match(messages, receipts.receipts, until=evidence.now_on(today + dt.timedelta(days=1)))
-        recordings, planned = recording.plan(original, result)
-        known = sum(r.known for r in recordings)
-        recordings = [r for r in recordings if r.edits]
-        problems = [*result.problems, *planned]
-        edits = {r.path: record_attempts(tuple(r.edits)) for r in recordings}
-        outcomes = apply_all(files, edits, today, check=False)
-        imports = [KommuneImport(r, o) for r, o in zip(recordings, outcomes, strict=True)]
-        current = parse({**files, **{o.path: o.after for o in outcomes}})
+        result = matching.match(messages, receipts.receipts, until=until)
+        planned, found = recording.plan(original, result)
+        known = sum(r.known for r in planned)
+        recordings = [r for r in planned if r.edits]
+        problems = [*result.problems, *found]
+        outcomes = edit_all(files, {r.path: record_attempts(tuple(r.edits)) for r in recordings})
+        current = parse({**files, **{o.path: o.after for o in outcomes}}) if outcomes else original
     # The final edits, checked against every rule once.
-    edits = {k.recording.path: record_attempts(tuple(k.recording.edits)) for k in imports}
-    checked = apply_all(files, edits, today)
-    return [KommuneImport(k.recording, o) for k, o in zip(imports, checked, strict=True)], problems, known
+    checked = check_all(files, outcomes, today, current=original, edited=current)
+    return [KommuneImport(r, o) for r, o in zip(recordings, checked, strict=True)], problems, known
 
 
 def import_receipts(
