@@ -79,7 +79,8 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                     yield r.warning(
                         k.at(*where),
                         f"no AppRec for the test messages from {hf} to {her} within 96 hours (by {late.isoformat()}): "
-                        "it counts as rejected and blocks activation; record the rejection and re-test",
+                        "it counts as rejected and blocks activation; record the rejection "
+                        "(oppkobling record ... pretest --apprec rejected) and a re-test is generated",
                     )
         if not active:
             continue
