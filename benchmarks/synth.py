@@ -16,6 +16,10 @@ the output grows with (one agreement per HF and party, the test messages per HF 
 and the evidence in a declaration grows with them, so k× is k× the parties, k× the agreements
 and test messages, and close to k× the bytes of YAML (the per-kommune header stays fixed).
 
+NHN's address register as ``partners/ar/`` mirrors it comes with them: every HF and every party
+of every kommune past ``planned``, in the API's shapes, with certificates from the examples' test
+CA (``tests/ar/make_example_snapshot.py``; one key shared by all, so that thousands are quick).
+
 Output is deterministic: the same arguments give the same bytes.
 """
 
@@ -37,6 +41,7 @@ sys.path.insert(0, str(REPO))
 from stdnum.no import orgnr  # noqa: E402
 
 from pipeline.routine import calendar  # noqa: E402
+from tests.ar import make_example_snapshot  # noqa: E402
 
 TODAY = dt.date(2026, 11, 26)
 HF_KEYS = ("st-olavs", "helse-more-og-romsdal", "helse-nord-trondelag")
@@ -257,7 +262,14 @@ def generate(dest: Path, *, kommuner: int = 357, parties: int = 8, scale: int = 
         path = partners / "kommuner" / f"{entry.number}-{slug(entry.name)}.yaml"
         path.write_text(text, "utf-8")
         total_bytes += len(text.encode("utf-8"))
-    return {"kommuner": kommuner, "parties": kommuner * per_kommune, "yaml_bytes": total_bytes}
+    snapshot = make_example_snapshot.quick(dest)
+    make_example_snapshot.write(dest, snapshot)
+    return {
+        "kommuner": kommuner,
+        "parties": kommuner * per_kommune,
+        "yaml_bytes": total_bytes,
+        "ar_files": len(snapshot),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,13 +9,15 @@ line, the file system or git:
 - ``pipeline.rules``      one module per rule of RULES.md, named by its step (``k3_address_register``), one table
 - ``pipeline.plan``       what a pull request does at each HF
 - ``pipeline.agreements`` step K4: which agreements exist, their states and how they move, the CPA, the partner index
-- ``pipeline.fixtures``   steps K5/H2 and K6/H4: the test messages and their schedule
+- ``pipeline.fixtures``   steps K5/H2 and K6/H4: the test messages and their schedule, re-tests included
+- ``pipeline.receipts``   what comes back: AppRecs, transport receipts, answers; kodeverk 8221; matching
 - ``pipeline.render``     every generator in one table, one jinja environment, escaping, the manifest
 - ``pipeline.layout``     every path and file name; ``pipeline.changes`` the one Change type
 
 Around it: ``pipeline.app`` (the use cases), ``pipeline.io`` (git, partners/, the atomic writer,
-the one model of generated/, the cache), ``pipeline.deploy`` (targets and the engine),
-``pipeline.reporters`` (every output format) and ``pipeline.cli`` (thin: arguments in, exit code out).
+the one model of generated/, the cache, receipts from files and mailboxes), ``pipeline.deploy``
+(targets and the engine), ``pipeline.reporters`` (every output format) and ``pipeline.cli`` (thin:
+arguments in, exit code out).
 """
 
 __version__ = "0.1.0"

@@ -38,3 +38,8 @@ class LockError(OppkoblingError):
 
 class DeployError(OppkoblingError):
     """A deploy target refused or failed an operation."""
+
+
+class ArError(OppkoblingError):
+    """NHN's address register (AR) refused, failed or did not answer, or its answer cannot become the
+    snapshot under partners/ar/. One line, naming the URL or file, never the token (exit 1)."""

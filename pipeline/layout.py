@@ -4,12 +4,18 @@ The repository::
 
     partners/kommuner/<kommunenummer>-<slug>.yaml   one declaration per kommune
     partners/helseforetak/<hf-key>.yaml             one per HF
+    partners/ar/...                                 NHN's address register (AR), mirrored path for path:
+        communicationparty/<herId>.json             GET /api/v1/communicationparty/{herId} (or
+        communicationparty/<herId>/legacy.json      the deprecated legacy model)
+        certificate/<herId>/signing.json            GET /api/v1/certificate/{herId}/signing
+        certificate/<herId>/encryption.json         .../encryption
     schemas/<name>.schema.json                      JSON Schemas written from the models
     generated/                                      everything the declarations generate:
         MANIFEST.json                               the sha256 of every generated file
         <hf-key>/partner-index.xml, <hf-key>/cpa/<kommunenummer>-<her-id>.xml
         fixtures/<stem>/..., calendar.ics, calendars/<stem>.ics, STATUS.md, status.html
     .oppkobling.lock, .oppkobling-cache/            machine-local state (git-ignored)
+    .oppkobling-ar-*/                               what ``ar sync``/``ar import`` stage before moving it into place
 
 A deploy target (``pipeline.deploy``)::
 
@@ -43,6 +49,13 @@ PARTNERS = "partners"
 KOMMUNER_DIR = f"{PARTNERS}/kommuner"
 HF_DIR = f"{PARTNERS}/helseforetak"
 AR_DIR = f"{PARTNERS}/ar"  # the AR snapshot: data the gate reads, reviewed like the declarations
+# Below AR_DIR, by kind of answer ({her_id} is the HER-id); ``pipeline.ar.paths`` maps them to the API.
+AR_PARTY_FILE = "communicationparty/{her_id}.json"
+AR_LEGACY_FILE = "communicationparty/{her_id}/legacy.json"
+AR_SIGNING_FILE = "certificate/{her_id}/signing.json"
+AR_ENCRYPTION_FILE = "certificate/{her_id}/encryption.json"
+AR_FOLDERS = ("communicationparty", "certificate")  # kept even when empty
+AR_STAGING_PREFIX = ".oppkobling-ar-"  # in the repository root, git-ignored
 KOMMUNE_FILE = re.compile(r"^(?P<number>[0-9]{4})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.yaml$")
 HF_FILE = re.compile(r"^(?P<key>[a-z0-9]+(?:-[a-z0-9]+)*)\.yaml$")
 DECLARATION_SUFFIX = ".yaml"

@@ -4,7 +4,8 @@ Given the declarations at the base revision and in the change, and the ``generat
 rendered from each, the plan says per HF which partner agreements (step K4) are added, changed
 or removed and which change state ("Stjørdal: 3 agreements test → active at St. Olavs hospital
 HF", read from the two renders' partner indexes), shows the routine's timeline for every kommune
-the change touches, and lists every finding. ``pipeline.reporters.plan`` writes it as Markdown
+the change touches, lists the incomplete drafts (agreements a party of which has no certificate
+in AR yet: never deployed), and lists every finding. ``pipeline.reporters.plan`` writes it as Markdown
 or JSON.
 """
 
@@ -21,6 +22,7 @@ from pipeline.agreements import index
 from pipeline.changes import Change, Kind
 from pipeline.findings import Finding, count
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
+from pipeline.model.models import TYPED_BY_HAND, Dialog, Kommune, Pretest, Receipt
 from pipeline.routine import timeline
 
 NOT_THERE = "no agreement"
@@ -60,9 +62,35 @@ class HfPlan:
     name: str
     agreements: list[Change] = field(default_factory=list)  # CPA files, relative to generated/
     states: list[KommuneStateChange] = field(default_factory=list)
+    # The incomplete drafts after the change (CPA file relative to generated/, why): not deployed.
+    drafts: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     def of(self, kind: str) -> list[Change]:
         return [a for a in self.agreements if a.kind == kind]
+
+
+@dataclass(frozen=True)
+class EvidenceChange:
+    """One piece of test evidence the change adds or alters (what an import records shows here)."""
+
+    hf: str
+    her_id: str
+    test: str  # pretest | dialog
+    attempt: int
+    field: str  # a value's name, or "receipt"
+    before: str | None
+    after: str | None
+    source: str | None = None  # the receipt's own MsgId, or "typed by hand"
+
+    def sentence(self) -> str:
+        where = f"{self.hf} → {self.her_id}, {self.test} attempt {self.attempt}"
+        if self.field == "receipt":
+            return f"{where}: receipt {self.after} (id {self.source or 'none'})"
+        said = f"{where}: {self.field} {self.before or 'not recorded'} → {self.after or 'removed'}"
+        return said + (f" ({self.source})" if self.source else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "sentence": self.sentence()}
 
 
 @dataclass(frozen=True)
@@ -72,6 +100,7 @@ class KommuneTimeline:
     status: str
     change: str  # added | changed | removed | moved from <path> (or changed, moved from <path>)
     entries: tuple[timeline.Entry, ...]
+    evidence: tuple[EvidenceChange, ...] = ()
 
 
 @dataclass
@@ -99,6 +128,7 @@ class Plan:
                     "name": h.name,
                     "agreements": {kind: [a.path for a in h.of(kind)] for kind in Kind},
                     "state_changes": [{**s.__dict__, "sentence": s.sentence(h.name)} for s in h.states],
+                    "incomplete_drafts": [{"cpa": path, "reasons": list(why)} for path, why in h.drafts],
                 }
                 for h in self.hfs
             ],
@@ -109,6 +139,7 @@ class Plan:
                     "status": k.status,
                     "change": k.change,
                     "timeline": [e.as_dict() for e in k.entries],
+                    "evidence": [c.as_dict() for c in k.evidence],
                 }
                 for k in self.kommuner
             ],
@@ -158,6 +189,47 @@ def _hfs_touched(base: DeclarationSet, head: DeclarationSet) -> list[str]:
     )
 
 
+def _receipt_text(r: Receipt) -> str:
+    errors = f" {','.join(r.errors)}" if r.errors else ""
+    return f"{r.kind} {r.test} {r.result or 'received'}{errors}" + (f" at {r.at.isoformat()}" if r.at else "")
+
+
+def _attempt_changes(
+    hf: str, her: str, test: str, number: int, old: Pretest | Dialog | None, new: Pretest | Dialog
+) -> list[EvidenceChange]:
+    found = []
+    names = ("sent_on", "transport_receipt", "apprec") if isinstance(new, Pretest) else ("sent_at", "answered_at")
+    by_hand = TYPED_BY_HAND if new.source == TYPED_BY_HAND else None
+    for name in names:
+        before, after = getattr(old, name, None) if old else None, getattr(new, name)
+        if before != after:
+            text = [
+                None if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v) for v in (before, after)
+            ]
+            found.append(EvidenceChange(hf, her, test, number, name, text[0], text[1], by_hand))
+    known = {(r.kind, r.message) for r in old.receipts} if old else set()
+    for r in new.receipts:
+        if (r.kind, r.message) not in known:
+            found.append(EvidenceChange(hf, her, test, number, "receipt", None, _receipt_text(r), r.id))
+    return found
+
+
+def evidence_changes(base: Kommune | None, head: Kommune) -> list[EvidenceChange]:
+    """The test evidence ``head`` records that ``base`` did not: attempts, values, receipts."""
+    found: list[EvidenceChange] = []
+    for hf, parties in head.tests.items():
+        for her, ev in parties.items():
+            before = base.tests.get(hf, {}).get(her) if base else None
+            old_pretests, old_dialogs = (before.pretests, before.dialogs) if before else ([], [])
+            for i, pre in enumerate(ev.pretests):
+                earlier = old_pretests[i] if i < len(old_pretests) else None
+                found += _attempt_changes(hf, her, "pretest", i + 1, earlier, pre)
+            for i, dialog in enumerate(ev.dialogs):
+                said = old_dialogs[i] if i < len(old_dialogs) else None
+                found += _attempt_changes(hf, her, "dialog", i + 1, said, dialog)
+    return found
+
+
 def _digests(files: dict[str, bytes]) -> dict[str, str]:
     return {p: hashlib.sha256(c).hexdigest() for p, c in files.items()}
 
@@ -180,10 +252,18 @@ def make_plan(
         key = hf.model.key
         prefix = f"{key}/{layout.CPA_DIR}/"
         agreements = [c for kind in Kind for c in changes.of(diff, kind) if c.path.startswith(prefix)]
-        hfs.append(HfPlan(key, hf.model.name, agreements, _state_changes(base_files, head_files, key)))
+        listed = index.read(head_files.get(layout.partner_index(key))).values()
+        drafts = sorted((f"{key}/{a.cpa}", a.reasons) for a in listed if a.incomplete)
+        hfs.append(HfPlan(key, hf.model.name, agreements, _state_changes(base_files, head_files, key), drafts))
+    before = {k.model.kommune: k.model for k in base.kommuner}
     kommuner = [
         KommuneTimeline(
-            k.model.kommune, k.model.name, k.model.status.value, change, tuple(timeline.states(k.model, today))
+            k.model.kommune,
+            k.model.name,
+            k.model.status.value,
+            change,
+            tuple(timeline.states(k.model, today, head.ar.snapshot)),
+            tuple(evidence_changes(before.get(k.model.kommune), k.model)) if change != "removed" else (),
         )
         for k, change in _touched(base, head)
     ]

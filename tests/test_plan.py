@@ -6,6 +6,7 @@ import datetime as dt
 
 from conftest import REPO
 
+from pipeline.io.partners import read_tree
 from pipeline.model.declarations import DeclarationSet, parse
 from pipeline.plan import make_plan
 from pipeline.render.context import RenderContext
@@ -18,7 +19,9 @@ TODAY = dt.date(2026, 11, 26)
 
 
 def shipped() -> dict[str, bytes]:
-    return {p.relative_to(REPO).as_posix(): p.read_bytes() for p in (REPO / "partners").rglob("*.yaml")}
+    read = read_tree(REPO)
+    assert not read.refused
+    return read.files
 
 
 def plan_for(base_files: dict[str, bytes], head_files: dict[str, bytes]):  # type: ignore[no-untyped-def]
@@ -38,10 +41,9 @@ def test_testing_to_active_is_a_state_change_at_every_hf() -> None:
     files = shipped()
     path = "partners/kommuner/1506-molde.yaml"
     text = files[path].decode()
-    text = text.replace(
-        "      pretest: {sent_on: 2026-11-24, transport_receipt: ok}",
-        "      pretest: {sent_on: 2026-11-24, transport_receipt: ok, apprec: ok}",
-    )
+    hnt_attempt = "          transport_receipt: ok\n          receipts:"
+    assert text.count(hnt_attempt) == 1
+    text = text.replace(hnt_attempt, "          transport_receipt: ok\n          apprec: ok\n          receipts:")
     head = dict(files)
     head[path] = text.encode()
     plan = plan_for(files, head)
@@ -49,6 +51,8 @@ def test_testing_to_active_is_a_state_change_at_every_hf() -> None:
     sentences = [s.sentence(hnt.name) for s in hnt.states]
     assert sentences == ["Molde: 1 agreement test → deactivated-until-activation at Helse Nord-Trøndelag HF"]
     assert [k.kommune for k in plan.kommuner] == ["1506"]
+    [change] = plan.kommuner[0].evidence
+    assert change.sentence() == "helse-nord-trondelag → 8160001, pretest attempt 1: apprec not recorded → ok"
     st_olavs = next(h for h in plan.hfs if h.key == "st-olavs")
     assert st_olavs.states == []  # already deactivated-until-activation there
 

@@ -11,10 +11,17 @@ Policies (documented here, used by ``cpa`` and ``index``):
   state) changes, so a message server replaces the agreement rather than adding a second one.
 - **Start**: the first test day, T−7 (K5/H2), at 00:00 Europe/Oslo: the pretest is the first
   message the agreement must carry.
-- **End**: Start + 5 years (same day and time; 28 February for a 29 February start). The CPA is
-  regenerated from the declarations; there is no automatic expiry to chase. A **withdrawn**
-  agreement keeps its Start and End (no withdrawal date is declared): its CPA Status is
-  ``proposed`` and the index says ``withdrawn``, and a message server must not use it.
+- **End**: Start + 5 years (same day and time; 28 February for a 29 February start), or, when
+  earlier, the moment the first of the four certificates (each party's signing and encryption
+  certificate in AR) expires, in Europe/Oslo time: NHN's CPAs end when a certificate does. The CPA
+  is regenerated from the declarations and ``partners/ar/``; a renewed certificate moves End.
+  A **withdrawn** agreement keeps its Start and End (no withdrawal date is declared): its CPA
+  Status is ``proposed`` and the index says ``withdrawn``, and a message server must not use it.
+- **Certificates** come from the AR snapshot (``partners/ar/certificate/<herId>/``). An
+  agreement a party of which has no signing or no encryption certificate there is an
+  **incomplete draft**: its CPA leaves that Certificate out and says why, the partner index says
+  ``incomplete`` with the reasons, and ``deploy`` does not ship it (R-K3 makes that an error from
+  ``testing`` on, so only an ``ordered`` or paused one is generated this way).
 """
 
 from __future__ import annotations
@@ -24,11 +31,15 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pipeline import layout
 from pipeline.agreements import states
 from pipeline.agreements.states import AgreementState, CpaStatus
+from pipeline.ar.certificates import ParsedCertificate
+from pipeline.ar.paths import Entry, Kind
+from pipeline.ar.snapshot import Snapshot
 from pipeline.model.catalogue import Version, catalogue
 from pipeline.model.declarations import DeclarationSet
-from pipeline.model.models import HF_KEYS, Helseforetak, Kommune, Party
+from pipeline.model.models import HF_KEYS, Helseforetak, Kommune, Party, Status
 from pipeline.routine import calendar, lifecycle
 
 VALIDITY_YEARS = 5
@@ -50,6 +61,35 @@ def end(begin: dt.datetime) -> dt.datetime:
 
 
 @dataclass(frozen=True)
+class Certificates:
+    """One party's certificates in AR, and why any is missing (an incomplete draft)."""
+
+    her_id: int
+    signing: ParsedCertificate | None = None
+    encryption: ParsedCertificate | None = None
+    missing: tuple[str, ...] = ()
+
+    @property
+    def all(self) -> tuple[ParsedCertificate, ...]:
+        return tuple(c for c in (self.signing, self.encryption) if c is not None)
+
+
+def certificates(snapshot: Snapshot, her_id: int, who: str) -> Certificates:
+    """``who`` (``party 8170001``) as the AR snapshot has it: both certificates, or the reasons."""
+    party = snapshot.party(her_id)
+    if party is None:
+        return Certificates(her_id, missing=(f"{who} is not in AR ({Entry(her_id, Kind.PARTY).path})",))
+    found: dict[Kind, ParsedCertificate | None] = {}
+    missing = []
+    for kind in (Kind.SIGNING, Kind.ENCRYPTION):
+        file = party.certificate(kind)
+        found[kind] = file.certificate if file else None
+        if found[kind] is None:
+            missing.append(f"{who} has no {kind} certificate in AR ({Entry(her_id, kind).path})")
+    return Certificates(her_id, found[Kind.SIGNING], found[Kind.ENCRYPTION], tuple(missing))
+
+
+@dataclass(frozen=True)
 class Message:
     """A message type the party ordered, at its ordered version, as the catalogue knows it."""
 
@@ -66,6 +106,8 @@ class Agreement:
     kommune_source: str
     party: Party
     hf_keys: tuple[str, ...] = HF_KEYS
+    hf_certificates: Certificates | None = None  # None: as if AR had none
+    party_certificates: Certificates | None = None
 
     @property
     def cpaid(self) -> str:
@@ -79,19 +121,41 @@ class Agreement:
         return start(t)
 
     @property
+    def certificates(self) -> tuple[Certificates, Certificates]:
+        """The HF's and the party's, in that order."""
+        return (
+            self.hf_certificates or certificates(Snapshot({}), self.hf.her_id, f"{self.hf.name} {self.hf.her_id}"),
+            self.party_certificates or certificates(Snapshot({}), self.party.her_id, f"party {self.party.her_id}"),
+        )
+
+    @property
+    def incomplete(self) -> tuple[str, ...]:
+        """Why the agreement is an incomplete draft (empty: it is complete)."""
+        return tuple(reason for side in self.certificates for reason in side.missing)
+
+    @property
     def end(self) -> dt.datetime:
-        return end(self.start)
+        planned = end(self.start)
+        expiries = [c.not_after for side in self.certificates for c in side.all]
+        if not expiries or min(expiries) >= planned:
+            return planned
+        return min(expiries).astimezone(calendar.OSLO)
 
     @property
     def state(self) -> AgreementState:
+        if self.incomplete and self.kommune.status is not Status.WITHDRAWN:
+            return AgreementState.INCOMPLETE
         return states.agreement_state(self.kommune, self.hf.key, self.party, self.hf_keys)
 
     @property
     def message_states(self) -> dict[str, AgreementState]:
-        return states.message_states(self.kommune, self.hf.key, self.party, self.hf_keys)
+        found = states.message_states(self.kommune, self.hf.key, self.party, self.hf_keys)
+        return dict.fromkeys(found, self.state) if self.state is AgreementState.INCOMPLETE else found
 
     @property
     def cpa_status(self) -> CpaStatus:
+        if self.state is AgreementState.INCOMPLETE:
+            return "proposed"
         return states.cpa_status(self.kommune, self.hf.key, self.party, self.hf_keys)
 
     @property
@@ -139,8 +203,21 @@ def collect(declarations: DeclarationSet, notes: list[str] | None = None) -> lis
                 if notes is not None:
                     notes.append(f"no agreement for party {party.her_id} of kommune {k.model.kommune}: {reason}")
                 continue
-            found.extend(Agreement(hf.model, hf.path, k.model, k.path, party) for hf in declarations.helseforetak)
+            mine = certificates(declarations.ar.snapshot, party.her_id, f"party {party.her_id}")
+            for hf in declarations.helseforetak:
+                theirs = certificates(declarations.ar.snapshot, hf.model.her_id, f"{hf.model.name} {hf.model.her_id}")
+                found.append(Agreement(hf.model, hf.path, k.model, k.path, party, HF_KEYS, theirs, mine))
     return sorted(found, key=lambda a: (a.hf.key, a.kommune.kommune, a.party.her_id))
+
+
+def drafts(declarations: DeclarationSet, hf_key: str) -> dict[str, tuple[str, ...]]:
+    """The incomplete drafts of one HF: each CPA's path in the HF's directory, and why. ``deploy``
+    does not ship them, and ``drift`` does not expect them on the message server."""
+    return {
+        layout.cpa_file(a.kommune.kommune, a.party.her_id): a.incomplete
+        for a in collect(declarations)
+        if a.hf.key == hf_key and a.state is AgreementState.INCOMPLETE
+    }
 
 
 def by_hf(agreements: Iterable[Agreement]) -> dict[str, list[Agreement]]:

@@ -22,9 +22,14 @@ Built with lxml from an ``Agreement``; valid against ``ebxml-cppa/cpp-cpa-2_0.xs
 - **Transport**: ebXML 2.0 over SMTP to the party's ``edi_address`` (``mailto:``), transport
   receipts always requested (the H2 step waits for them); reliable messaging and persistence as
   in NHN's template; signatures named with SHA-256 (the template still names SHA-1).
-- **Certificates**: oppkobling holds no certificates. Each party has a signing and an encryption
-  Certificate whose ds:KeyInfo is a KeyName placeholder naming the party's certificate in NHN's
-  address register (AR); the message server fills in the X.509 data from AR.
+- **Certificates**: each party's signing and encryption certificate as NHN's address register
+  (AR) publishes them (``partners/ar/certificate/<herId>/``), as
+  ``ds:KeyInfo/ds:X509Data/ds:X509Certificate`` (base64 DER, what NHN's client reads). The
+  signing certificate is the one the sender's non-repudiation binding names
+  (``SigningCertificateRef``), the encryption certificate the one every role names
+  (``ApplicationCertificateRef``). A certificate AR does not have yet is left out, and so is
+  every reference to it: the CPA is then an incomplete draft (the closing Comment and the
+  partner index say why) that ``deploy`` does not ship. Never a placeholder.
 - **Packages**: per payload a SimplePart listing its namespaces (MsgHead 1.2 and the payload for
   MsgHead-wrapped messages, the message's own namespace for standalone ones, the AppRec
   namespace for receipts) and a Packaging (S/MIME enveloped payload in a multipart/related
@@ -36,6 +41,7 @@ Built with lxml from an ``Agreement``; valid against ``ebxml-cppa/cpp-cpa-2_0.xs
 
 from __future__ import annotations
 
+import base64
 import copy
 import posixpath
 from collections.abc import Callable
@@ -44,7 +50,7 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from pipeline.agreements.agreement import Agreement, Message
+from pipeline.agreements.agreement import Agreement, Certificates, Message
 from pipeline.agreements.states import AgreementState
 from pipeline.model.catalogue import Process, Schema, catalogue
 from pipeline.render.context import HEADER
@@ -106,6 +112,15 @@ class _Side:
     org_number: str
     edi_address: str
     ref: str
+    certificates: Certificates
+
+    @property
+    def signs(self) -> bool:
+        return self.certificates.signing is not None
+
+    @property
+    def encrypts(self) -> bool:
+        return self.certificates.encryption is not None
 
     def id(self, *parts: str) -> str:
         return "_".join((self.prefix, *parts))
@@ -255,6 +270,7 @@ def _role(party_info: etree._Element, leg: _Leg, side: _Side, other: _Side, send
         side.prefix,
         other.prefix,
         sending,
+        side.encrypts,
     )
     _stamp(party_info, key, lambda holder: _build_role(holder, leg, side, other, sending))
 
@@ -265,7 +281,8 @@ def _build_role(party_info: etree._Element, leg: _Leg, side: _Side, other: _Side
     role = _el(party_info, "CollaborationRole")
     _el(role, "ProcessSpecification", href=f"{PROCESS_BASE}/{p.process}.xml", name=p.process, version=leg.version)
     _el(role, "Role", href=f"{PROCESS_BASE}#{role_name}", name=role_name)
-    _el(role, "ApplicationCertificateRef", certId=side.enc_cert)
+    if side.encrypts:
+        _el(role, "ApplicationCertificateRef", certId=side.enc_cert)
     binding = _el(role, "ServiceBinding")
     _el(binding, "Service", p.service, type="string")
     if sending:
@@ -308,14 +325,11 @@ def _build_role(party_info: etree._Element, leg: _Leg, side: _Side, other: _Side
         )
 
 
-def _certificate(party_info: etree._Element, cert_id: str, side: _Side, purpose: str) -> None:
+def _certificate(party_info: etree._Element, cert_id: str, der: bytes) -> None:
     cert = _el(party_info, "Certificate", certId=cert_id)
     key_info = etree.SubElement(cert, f"{{{DS}}}KeyInfo")
-    key_name = etree.SubElement(key_info, f"{{{DS}}}KeyName")
-    key_name.text = (
-        f"HER-id {side.her_id}: {purpose} certificate as published in NHN's address register (AR); "
-        "placeholder, oppkobling holds no certificates"
-    )
+    data = etree.SubElement(key_info, f"{{{DS}}}X509Data")
+    etree.SubElement(data, f"{{{DS}}}X509Certificate").text = base64.b64encode(der).decode("ascii")
 
 
 def _reliable(binding: etree._Element) -> None:
@@ -337,7 +351,7 @@ def _non_repudiation(parent: etree._Element, kind: str) -> etree._Element:
 
 def _channels(party_info: etree._Element, side: _Side) -> None:
     """DeliveryChannel, Transport and DocExchange; only the endpoint differs between parties."""
-    copies = _stamp(party_info, ("channels", side.prefix), lambda holder: _build_channels(holder, side))
+    copies = _stamp(party_info, ("channels", side.prefix, side.signs), lambda holder: _build_channels(holder, side))
     endpoint = copies[1].find(f"{_q('TransportReceiver')}/{_q('Endpoint')}")
     assert endpoint is not None
     endpoint.set(_q("uri"), mailto(side.edi_address))
@@ -362,7 +376,8 @@ def _build_channels(party_info: etree._Element, side: _Side) -> None:
     doc = _el(party_info, "DocExchange", docExchangeId=exchange)
     sender = _el(doc, "ebXMLSenderBinding", version="2.0")
     _reliable(sender)
-    _el(_non_repudiation(sender, "SenderNonRepudiation"), "SigningCertificateRef", certId=side.sign_cert)
+    if side.signs:  # without a signing certificate there is no non-repudiation to state (a draft)
+        _el(_non_repudiation(sender, "SenderNonRepudiation"), "SigningCertificateRef", certId=side.sign_cert)
     receiving = _el(doc, "ebXMLReceiverBinding", version="2.0")
     _reliable(receiving)
     _non_repudiation(receiving, "ReceiverNonRepudiation")
@@ -377,8 +392,11 @@ def _party_info(root: etree._Element, side: _Side, other: _Side, roles: list[tup
     _el(info, "PartyRef", href=side.ref)
     for leg, sending in roles:
         _role(info, leg, side, other, sending)
-    _certificate(info, side.sign_cert, side, "signing")
-    _certificate(info, side.enc_cert, side, "encryption")
+    signing, encryption = side.certificates.signing, side.certificates.encryption
+    if signing is not None:
+        _certificate(info, side.sign_cert, signing.der)
+    if encryption is not None:
+        _certificate(info, side.enc_cert, encryption.der)
     _channels(info, side)
 
 
@@ -425,9 +443,10 @@ def _build_payload_packaging(root: etree._Element, part: _Part) -> None:
 
 def _sides(agreement: Agreement, hf_ref: str, party_ref: str) -> tuple[_Side, _Side]:
     hf, k, party = agreement.hf, agreement.kommune, agreement.party
+    hf_certificates, party_certificates = agreement.certificates
     return (
-        _Side("hf", hf.her_id, hf.name, hf.org_number, hf.edi_address, hf_ref),
-        _Side("party", party.her_id, party.name, k.org_number, party.edi_address, party_ref),
+        _Side("hf", hf.her_id, hf.name, hf.org_number, hf.edi_address, hf_ref, hf_certificates),
+        _Side("party", party.her_id, party.name, k.org_number, party.edi_address, party_ref, party_certificates),
     )
 
 
@@ -439,6 +458,8 @@ def _comment(agreement: Agreement) -> str:
     )
     if state is AgreementState.ACTIVE:
         text += " Electronic only: no paper fallback (H5)."
+    if agreement.incomplete:
+        text += " INCOMPLETE DRAFT, not to be used: " + "; ".join(agreement.incomplete) + "."
     return text
 
 

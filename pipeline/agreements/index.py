@@ -88,6 +88,8 @@ def _agreement(root: etree._Element, a: Agreement) -> None:
         activation_date=t.isoformat() if t else "",
     )
     _sub(entry, "party", her_id=str(party.her_id), name=party.name, edi_address=party.edi_address)
+    for reason in a.incomplete:
+        _sub(entry, "incomplete", reason=reason)
     states = a.message_states
     for message in a.messages:
         v = message.version
@@ -141,7 +143,13 @@ class Listed:
     her_id: str
     party: str
     state: str
+    cpa: str = ""  # the CPA file, relative to the index
+    reasons: tuple[str, ...] = ()  # why it is an incomplete draft
     messages: tuple[tuple[str, str], ...] = ()  # (message type, its state), as listed
+
+    @property
+    def incomplete(self) -> bool:
+        return self.state == str(AgreementState.INCOMPLETE)
 
     @property
     def label(self) -> str:
@@ -199,6 +207,8 @@ def read(data: bytes | None) -> dict[str, Listed]:
             _attr(party, "her-id"),
             _attr(party, "name"),
             _attr(el, "state") or "?",
+            _attr(el, "cpa"),
+            tuple(_attr(c, "reason") for c in el if _local(c.tag) == "incomplete"),
             messages,
         )
     return found

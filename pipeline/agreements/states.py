@@ -31,6 +31,9 @@ kommune is active and its own evidence (dialog on its own T) holds for every HF.
 The agreement's state is the furthest any of its types has come (``RANK``); its CPA is
 ``agreed`` only when that is ``active``, and an agreed CPA carries only the active types
 (``cpa_types``): a type still in its own routine is never usable through an agreed CPA.
+
+Beside these, ``incomplete`` (``pipeline.agreements.agreement``): a party of the agreement has no
+certificate in AR yet, whatever the status (but withdrawn); the draft is never deployed.
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ class AgreementState(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
     WITHDRAWN = "withdrawn"
+    # A party has no certificate in AR yet: an incomplete draft, never deployed (``agreement``).
+    INCOMPLETE = "incomplete"
 
 
 def has_agreement(k: Kommune) -> bool:

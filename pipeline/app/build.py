@@ -32,20 +32,19 @@ def build(
     root: Path,
     *,
     today: dt.date,
-    ar_snapshot: Path | None = None,
     xsd_dir: Path | None = None,
     on_findings: Callable[[list[Finding]], None] = lambda findings: None,
 ) -> Built:
     """``on_findings`` sees the findings as soon as they are known, before anything is rendered."""
     with atomic.repo_lock(root) as lock:
-        findings, loaded = loading.findings(root, today=today, ar_snapshot=ar_snapshot)
+        findings, loaded = loading.findings(root, today=today)
         on_findings(findings)
         if has_errors(findings):
             return Built(findings, None)
         schemas = rendering.schemas(xsd_dir)
 
         def declarations() -> loading.Loaded:
-            return rendering.judged(loaded or loading.load(root, today=today, ar_snapshot=ar_snapshot), has_errors)
+            return rendering.judged(loaded or loading.load(root, today=today), has_errors)
 
         summary, notes = rendering.write(root, lock, declarations, schemas.found)
     return Built(findings, summary, notes, schemas.skipped)

@@ -28,21 +28,20 @@ def check(
     *,
     today: dt.date,
     base_ref: str | None = None,
-    ar_snapshot: Path | None = None,
     xsd_dir: Path | None = None,
 ) -> Checked:
     from pipeline.model.declarations import DeclarationSet
     from pipeline.rules import Context, blocks_rendering, freshness
 
     with atomic.repo_lock(root, shared=True):
-        found, loaded = loading.findings(root, today=today, base_ref=base_ref, ar_snapshot=ar_snapshot)
+        found, loaded = loading.findings(root, today=today, base_ref=base_ref)
         findings = list(found)
         if blocks_rendering(findings):
             return Checked(sort_findings(findings), compared=False)
         schemas = rendering.schemas(xsd_dir)
 
         def declarations() -> loading.Loaded:
-            load = loaded or loading.load(root, today=today, base_ref=base_ref, ar_snapshot=ar_snapshot)
+            load = loaded or loading.load(root, today=today, base_ref=base_ref)
             return rendering.judged(load, blocks_rendering)
 
         expected = rendering.expected(root, declarations, schemas.found)

@@ -1,6 +1,8 @@
 """``deploy``, ``rollback`` and ``drift``: an HF's generated configs on its message server.
 
-A deploy ships ``generated/<hf>/`` of the work tree, and refuses when the declarations have
+A deploy ships ``generated/<hf>/`` of the work tree but its incomplete drafts (an agreement with
+a party that has no certificate in AR yet: the partner index says so; they are named in the
+report), and refuses when the declarations have
 errors, when generated/ is not what they generate (the one judgement of
 ``pipeline.io.generated_tree``), or, to apply, when the work tree has uncommitted changes.
 ``drift`` compares each target with what the declarations generate for its HF.
@@ -74,6 +76,16 @@ def stale(root: Path, loaded: loading.Loaded) -> list[str]:
     return [f"{layout.printable(layout.in_generated(c.path))}: {_PROBLEM[c.kind]}" for c in ordered]
 
 
+def shippable(loaded: loading.Loaded, hf: str, files: dict[str, bytes]) -> tuple[dict[str, bytes], list[str]]:
+    """``files`` of ``generated/<hf>/`` without the incomplete drafts (a party without a
+    certificate in AR), and a note for each one left out."""
+    from pipeline.agreements.agreement import drafts
+
+    left_out = drafts(loaded.declarations, hf)
+    notes = [f"not shipped: {path} is an incomplete draft ({'; '.join(why)})" for path, why in left_out.items()]
+    return {p: b for p, b in files.items() if p not in left_out}, notes
+
+
 def _commit(root: Path) -> tuple[str | None, tuple[str, ...], str | None]:
     """The commit a deploy ships, the uncommitted changes, and why git could not say."""
     try:
@@ -111,7 +123,9 @@ def deploy(
         if apply and not allow_dirty:
             raise DeployError(f"refusing to deploy: {why}; commit first, or pass --allow-dirty")
         notes.append(why + ("" if allow_dirty else "; --apply will refuse without --allow-dirty"))
-    release = Release(hf, generated_tree.read_hf(root, hf), commit, dirty)
+    files, left_out = shippable(loaded, hf, generated_tree.read_hf(root, hf))
+    notes.extend(left_out)
+    release = Release(hf, files, commit, dirty)
     lock = targets.locking("deploy", hf, target, root, now)
     with targets.opened(spec, access, root) as served:
         if break_lock:
@@ -158,6 +172,8 @@ def drift(
 ) -> Iterator[tuple[str, Drift]]:
     """Each HF's target (or the one named) against what the declarations generate for it, one
     at a time."""
+    from pipeline.agreements.agreement import drafts
+
     loaded = loading.load(root, today=today)
     decls = loaded.declarations
     if hf is not None:
@@ -174,6 +190,8 @@ def drift(
         generated = generated if generated is not None else expected(root, loaded)
         prefix = f"{key}/"
         wanted = {p.removeprefix(prefix): sha for p, sha in generated.items() if p.startswith(prefix)}
+        for draft in drafts(decls, key):  # never deployed, so not expected there
+            wanted.pop(draft, None)
         if not wanted:
             raise DeployError(f"nothing generated for {key}: the declarations generate no {layout.in_generated(key)}/")
         with targets.opened(spec, access, root) as served:

@@ -1,5 +1,6 @@
-"""The inputs several commands share: what "today" is, where the repository is, which AR snapshot
-to read. Standard library only: the cached ``validate`` needs these and nothing heavier."""
+"""The inputs several commands share: what "today" is, where the repository is, and the margin
+R-K3 holds AR's certificates to. Standard library only: the cached ``validate`` needs these and
+nothing heavier."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pipeline.io.partners import find_root
 from pipeline.routine import calendar
 
 TODAY_ENV = environment.TODAY
-AR_ENV = environment.AR_SNAPSHOT
+MARGIN_ENV = environment.CERTIFICATE_MARGIN
+DEFAULT_MARGIN = 60  # days after T an AR certificate must still be valid for (R-K3)
 
 
 def today(given: str | None) -> dt.date:
@@ -32,15 +34,12 @@ def repository(given: Path | None) -> Path:
     return find_root(given if given is not None else Path.cwd())
 
 
-def ar_snapshot(given: Path | None) -> Path | None:
-    """--ar-snapshot, else $OPPKOBLING_AR_SNAPSHOT, else none."""
-    return given or (Path(os.environ[AR_ENV]) if os.environ.get(AR_ENV) else None)
-
-
-def read_ar_snapshot(path: Path | None) -> bytes | None:
-    if path is None:
-        return None
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read AR snapshot {path}: {exc.strerror}") from None
+def certificate_margin() -> int:
+    """$OPPKOBLING_CERTIFICATE_MARGIN (days), else 60: how long after T the certificates AR
+    publishes must stay valid before R-K3 warns."""
+    value = os.environ.get(MARGIN_ENV, "").strip()
+    if not value:
+        return DEFAULT_MARGIN
+    if not value.isdigit() or not 0 < int(value) <= 3650:
+        raise UsageError(f"${MARGIN_ENV} must be a number of days (1 to 3650), not {value!r}")
+    return int(value)

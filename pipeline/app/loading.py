@@ -1,8 +1,9 @@
-"""Reading the declarations and running every rule on them, or, when partners/, today, the base
-revision, the AR snapshot and the tool are what they were, answering from the cache.
+"""Reading the declarations and running every rule on them, or, when partners/ (the AR snapshot
+in partners/ar/ included), today, the base revision, the certificate margin and the tool are what
+they were, answering from the cache.
 
 Every input is read once: partners/ (``pipeline.io.partners``, which also records exactly what
-it read for the cache), the base revision, the AR snapshot. The rules judge those bytes, the
+it read for the cache; the AR snapshot is part of it) and the base revision. The rules judge those bytes, the
 cache keys on those bytes, and a render made next renders those bytes: an edit made meanwhile is
 never mistaken for what was judged.
 
@@ -69,12 +70,9 @@ def load(
     *,
     today: dt.date,
     base_ref: str | None = None,
-    ar_snapshot: Path | None = None,
-    ar_bytes: bytes | None = None,
     at: Base | None = None,
 ) -> Loaded:
     """Read partners/, parse it, and run every rule (with L1-L3 when a base is given)."""
-    from pipeline.model.ar_snapshot import parse_snapshot
     from pipeline.model.declarations import parse
     from pipeline.rules import Context, evaluate
 
@@ -82,9 +80,13 @@ def load(
     decls = parse(read.files, read.problems())
     against = at or base(root, base_ref)
     before = _revision(root, against)
-    raw = ar_bytes if ar_bytes is not None else inputs.read_ar_snapshot(ar_snapshot)
-    snapshot = None if raw is None or ar_snapshot is None else parse_snapshot(raw, str(ar_snapshot))
-    context = Context(decls, today, before, snapshot, base_date=against.day if against else None)
+    context = Context(
+        decls,
+        today,
+        before,
+        certificate_margin=inputs.certificate_margin(),
+        base_date=against.day if against else None,
+    )
     assert read.tree is not None
     return Loaded(root, decls, evaluate(context), before, read.tree)
 
@@ -100,20 +102,17 @@ def _revision(root: Path, at: Base | None) -> DeclarationSet | None:
     return parse(partners.read_revision(root, at.commit).files)
 
 
-def findings(
-    root: Path, *, today: dt.date, base_ref: str | None = None, ar_snapshot: Path | None = None
-) -> tuple[list[Finding], Loaded | None]:
+def findings(root: Path, *, today: dt.date, base_ref: str | None = None) -> tuple[list[Finding], Loaded | None]:
     """Every finding about partners/ (what ``load`` gives), answered from the cache when partners/,
-    today, the base revision, the AR snapshot and the tool are what they were; with the loaded
+    today, the base revision, the certificate margin and the tool are what they were; with the loaded
     declarations when it had to load them (None from the cache), so that a command that renders
     next need not parse twice."""
     at = base(root, base_ref)
-    snapshot_bytes = inputs.read_ar_snapshot(ar_snapshot)
     store = cache.Cache.open(root)
     if store is None:
-        return _loaded(root, today, at, ar_snapshot, snapshot_bytes)
+        return _loaded(root, today, at)
     against = "-" if at is None else f"{at.commit}:{at.tree}"
-    params = [today.isoformat(), against, cache.digest(snapshot_bytes) if snapshot_bytes is not None else "-"]
+    params = [today.isoformat(), against, str(inputs.certificate_margin())]
     name = cache.named("findings", params)
     entry = store.get("findings", name)
     if isinstance(entry, dict) and isinstance(entry.get("tree"), dict):
@@ -122,17 +121,15 @@ def findings(
                 return [Finding.from_dict(row) for row in entry["findings"]], None
         except (OSError, KeyError, TypeError, ValueError, IndexError):
             pass
-    found, loaded = _loaded(root, today, at, ar_snapshot, snapshot_bytes)
+    found, loaded = _loaded(root, today, at)
     assert loaded is not None
     # Keyed on what was read, so never on content that was not judged.
     store.put("findings", name, {"tree": loaded.tree, "findings": [f.as_dict() for f in found]})
     return found, loaded
 
 
-def _loaded(
-    root: Path, today: dt.date, at: Base | None, ar_snapshot: Path | None, ar_bytes: bytes | None
-) -> tuple[list[Finding], Loaded | None]:
-    loaded = load(root, today=today, ar_snapshot=ar_snapshot, ar_bytes=ar_bytes, at=at)
+def _loaded(root: Path, today: dt.date, at: Base | None) -> tuple[list[Finding], Loaded | None]:
+    loaded = load(root, today=today, at=at)
     return loaded.findings, loaded
 
 

@@ -12,14 +12,14 @@ from pipeline.io import git
 from pipeline.plan import Plan, make_plan
 
 
-def plan(root: Path, *, base_ref: str, today: dt.date, ar_snapshot: Path | None = None) -> Plan:
+def plan(root: Path, *, base_ref: str, today: dt.date) -> Plan:
     from pipeline.model.declarations import DeclarationSet
     from pipeline.render.context import RenderContext
     from pipeline.render.generators import render_all
 
-    loaded = loading.load(root, today=today, ar_snapshot=ar_snapshot, at=loading.base(root, base_ref))
     at = loading.base(root, base_ref)
     assert at is not None
+    loaded = loading.load(root, today=today, at=at)
     try:
         gate = git.changed(root, at.commit, layout.GATE)
     except git.GitError as exc:

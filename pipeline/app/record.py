@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline import layout
@@ -19,7 +19,7 @@ from pipeline.errors import UsageError
 from pipeline.findings import Finding, Severity, sort_findings
 from pipeline.io import atomic
 from pipeline.io.partners import read_tree
-from pipeline.model.declarations import parse
+from pipeline.model.declarations import DeclarationSet, parse
 from pipeline.model.edits import Edit
 from pipeline.model.loader import LoadError, decode, load_text
 from pipeline.model.roundtrip import dump_rt, load_rt
@@ -92,27 +92,67 @@ def _introduced(before: list[Finding], after: list[Finding], severity: Severity)
 
 def apply(files: Mapping[str, bytes], path: str, edit: Edit, today: dt.date) -> Outcome:
     """Apply ``edit`` to ``files[path]`` and check the result against every rule, in memory."""
-    raw = files[path]
-    try:
-        load_text(decode(raw))
-    except LoadError:
-        unloadable = tuple(s1_well_formed.from_loading(parse({path: raw})))
-        return Outcome(path, raw, raw, "file does not load; fix it first", unloadable, ())
-    doc, file_layout = load_rt(raw)
-    description = edit(doc)
-    new = dump_rt(doc, file_layout)
-    current = parse(files)
-    edited = parse({**files, path: new})
+    return apply_all(files, {path: edit}, today)[0]
+
+
+def apply_all(files: Mapping[str, bytes], edits: Mapping[str, Edit], today: dt.date) -> list[Outcome]:
+    """Apply one edit to each of several declarations and check the result against every rule,
+    in memory, all at once (``edit_all`` then ``check_all``)."""
+    return check_all(files, edit_all(files, edits), today)
+
+
+def edit_all(files: Mapping[str, bytes], edits: Mapping[str, Edit]) -> list[Outcome]:
+    """Each edit made to its declaration, in memory (a file that does not load is not edited:
+    its outcome carries the S1 findings that say why)."""
+    outcomes = []
+    for path, edit in edits.items():
+        raw = files[path]
+        try:
+            load_text(decode(raw))
+        except LoadError:
+            unloadable = tuple(s1_well_formed.from_loading(parse({path: raw})))
+            outcomes.append(Outcome(path, raw, raw, "file does not load; fix it first", unloadable, ()))
+            continue
+        doc, file_layout = load_rt(raw)
+        description = edit(doc)
+        outcomes.append(Outcome(path, raw, dump_rt(doc, file_layout), description, (), ()))
+    return outcomes
+
+
+def check_all(
+    files: Mapping[str, bytes],
+    outcomes: list[Outcome],
+    today: dt.date,
+    *,
+    current: DeclarationSet | None = None,
+    edited: DeclarationSet | None = None,
+) -> list[Outcome]:
+    """The outcomes with the errors and warnings each edited file gains, every rule evaluated
+    twice whatever their number, with the files as they are now as the base (so a status moves
+    one step at a time). A finding in a file no edit touched counts against the first edited one.
+    ``current``/``edited``: the two sets already parsed, if the caller has them."""
+    changed = [o.path for o in outcomes if o.after != o.before]
+    if not changed:
+        return outcomes
+    current = current if current is not None else parse(files)
+    if edited is None:
+        edited = parse({**files, **{o.path: o.after for o in outcomes}})
     before = evaluate(Context(current, today, current))
     after = evaluate(Context(edited, today, current))
-    return Outcome(
-        path,
-        raw,
-        new,
-        description,
-        _introduced(before, after, Severity.ERROR),
-        _introduced(before, after, Severity.WARNING),
-    )
+    found: dict[tuple[str, Severity], list[Finding]] = {}
+    for severity in (Severity.ERROR, Severity.WARNING):
+        for f in _introduced(before, after, severity):
+            found.setdefault((f.file if f.file in changed else changed[0], severity), []).append(f)
+    return [
+        replace(
+            o,
+            new_errors=tuple(found.get((o.path, Severity.ERROR), [])),
+            new_warnings=tuple(found.get((o.path, Severity.WARNING), [])),
+        )
+        if o.path in changed
+        else o
+        for o in outcomes
+    ]
 
 
 @dataclass(frozen=True)

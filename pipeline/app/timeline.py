@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from pipeline.app import loading
 
 if TYPE_CHECKING:
+    from pipeline.ar.state import PartyState
     from pipeline.model.declarations import KommuneDecl
     from pipeline.routine.timeline import Entry
 
@@ -19,10 +20,15 @@ class KommuneTimeline:
     kommune: KommuneDecl
     today: dt.date
     entries: list[Entry]
+    ar: list[PartyState]  # what AR holds of each party
 
 
 def timeline(root: Path, kommune: str, *, today: dt.date) -> KommuneTimeline:
+    from pipeline.ar.state import party_state
     from pipeline.routine.timeline import states
 
-    k = loading.kommune(loading.load(root, today=today).declarations, kommune)
-    return KommuneTimeline(k, today, states(k.model, today))
+    declarations = loading.load(root, today=today).declarations
+    k = loading.kommune(declarations, kommune)
+    snapshot = declarations.ar.snapshot
+    ar = [party_state(snapshot, p.her_id) for p in k.model.parties]
+    return KommuneTimeline(k, today, states(k.model, today, snapshot), ar)

@@ -42,7 +42,6 @@ def check(
     today: dt.date,
     output: str,
     base_ref: str | None = None,
-    ar_snapshot: Path | None = None,
     xsd_dir: Path | None = None,
 ) -> Judged:
     at = loading.base(root, code_ref)
@@ -52,8 +51,6 @@ def check(
         base = loading.base(root, base_ref)
         assert base is not None
         argv += ["--base", base.commit]
-    if ar_snapshot is not None:
-        argv += ["--ar-snapshot", str(ar_snapshot.resolve())]
     if xsd_dir is not None:
         argv += ["--xsd-dir", str(xsd_dir.resolve())]
     try:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+from pipeline import layout
 from pipeline.app import loading
 from pipeline.errors import UsageError
 from pipeline.findings import Finding
@@ -29,12 +30,14 @@ def validate(
     *,
     today: dt.date,
     base_ref: str | None = None,
-    ar_snapshot: Path | None = None,
     only: Sequence[Path] = (),
 ) -> list[Finding]:
-    """The findings about partners/ (cross-file rules see every file), reported for ``only``."""
-    findings, _ = loading.findings(root, today=today, base_ref=base_ref, ar_snapshot=ar_snapshot)
+    """The findings about partners/ (cross-file rules see every file), reported for ``only``: those
+    in the named files, and for a named AR snapshot file those that name it (R-K3 reports what AR
+    says at the declaration's line, and names the snapshot file it read)."""
+    findings, _ = loading.findings(root, today=today, base_ref=base_ref)
     if only:
         wanted = set(selected(root, only))
-        findings = [f for f in findings if f.file in wanted]
+        snapshot = [w for w in wanted if w.startswith(layout.AR_DIR + "/")]
+        findings = [f for f in findings if f.file in wanted or any(w in f.message for w in snapshot)]
     return findings

@@ -14,6 +14,7 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pipeline import environment
 
@@ -36,16 +37,6 @@ def add_today(parser: argparse.ArgumentParser) -> None:
         "--today",
         metavar="YYYY-MM-DD",
         help="evaluate time-relative rules on this date (default: today in Europe/Oslo)",
-    )
-
-
-def add_ar_snapshot(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--ar-snapshot",
-        type=Path,
-        metavar="FILE",
-        help="JSON export of NHN's address register; R-K3 then checks each party against it "
-        f"(or ${environment.AR_SNAPSHOT})",
     )
 
 
@@ -98,13 +89,24 @@ def add_break_lock(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_party(parser: argparse.ArgumentParser, *, hf: bool = True) -> None:
-    """Which HF and which communication party a record is about."""
+def add_party(parser: argparse.ArgumentParser, *, hf: bool = True, typed_by_hand: bool = False) -> None:
+    """Which HF and which communication party a record is about (``typed_by_hand``: a test result
+    typed by hand, the fallback to ``receipts import``: why, and whether it is a new attempt)."""
     from pipeline.model.models import HF_KEYS
 
     if hf:
         parser.add_argument("--hf", required=True, choices=HF_KEYS, help="the helseforetak")
     parser.add_argument("--her-id", required=True, type=her_id, help="the communication party's HER-id")
+    if typed_by_hand:
+        parser.add_argument(
+            "--justification", help="why the receipts cannot be imported; without one R-H5 refuses activation"
+        )
+        parser.add_argument("--new-attempt", action="store_true", help="a re-test: a new attempt after the others")
+
+
+def by_hand(args: argparse.Namespace) -> dict[str, Any]:
+    """The options ``add_party(typed_by_hand=True)`` added, as keyword arguments."""
+    return {"justification": args.justification, "new_attempt": args.new_attempt}
 
 
 def day(value: str) -> dt.date:

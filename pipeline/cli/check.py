@@ -28,7 +28,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     cli.add_format(parser, sorted(reports.FORMATS), "text")
     cli.add_today(parser)
-    cli.add_ar_snapshot(parser)
     cli.add_xsd_dir(parser)
     cli.add_root(parser)
 
@@ -44,7 +43,6 @@ def run(args: argparse.Namespace) -> int:
             today=today,
             output=args.format,
             base_ref=args.base,
-            ar_snapshot=inputs.ar_snapshot(args.ar_snapshot),
             xsd_dir=args.xsd_dir,
         )
         cli.warn(judged.err + f"oppkobling: note: {judged.note}\n")
@@ -54,7 +52,6 @@ def run(args: argparse.Namespace) -> int:
         root,
         today=today,
         base_ref=args.base,
-        ar_snapshot=inputs.ar_snapshot(args.ar_snapshot),
         xsd_dir=args.xsd_dir,
     )
     cli.warn(said.checked(checked))

@@ -4,6 +4,7 @@ JSON Schema, lxml...)."""
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
 
 COMMANDS: tuple[str, ...] = (
@@ -19,72 +20,16 @@ COMMANDS: tuple[str, ...] = (
     "order",
     "new",
     "record",
+    "receipts",
     "deploy",
     "rollback",
     "drift",
+    "ar",
 )
 
 
 def command(name: str) -> ModuleType:
-    match name:
-        case "validate":
-            from pipeline.cli import validate
-
-            return validate
-        case "check":
-            from pipeline.cli import check
-
-            return check
-        case "build":
-            from pipeline.cli import build
-
-            return build
-        case "generate":
-            from pipeline.cli import generate
-
-            return generate
-        case "plan":
-            from pipeline.cli import plan
-
-            return plan
-        case "schema":
-            from pipeline.cli import schema
-
-            return schema
-        case "schemas":
-            from pipeline.cli import schemas
-
-            return schemas
-        case "timeline":
-            from pipeline.cli import timeline
-
-            return timeline
-        case "status":
-            from pipeline.cli import status
-
-            return status
-        case "order":
-            from pipeline.cli import order
-
-            return order
-        case "new":
-            from pipeline.cli import new
-
-            return new
-        case "record":
-            from pipeline.cli import record
-
-            return record
-        case "deploy":
-            from pipeline.cli import deploy
-
-            return deploy
-        case "rollback":
-            from pipeline.cli import rollback
-
-            return rollback
-        case "drift":
-            from pipeline.cli import drift
-
-            return drift
-    raise KeyError(name)
+    """The command's module (``pipeline/cli/<name>.py``), imported now."""
+    if name not in COMMANDS:
+        raise KeyError(name)
+    return importlib.import_module(f"{__package__}.{name}")

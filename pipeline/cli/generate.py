@@ -22,7 +22,6 @@ HELP = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     cli.add_xsd_dir(parser)
     cli.add_today(parser)
-    cli.add_ar_snapshot(parser)
     cli.add_root(parser)
 
 
@@ -30,7 +29,6 @@ def run(args: argparse.Namespace) -> int:
     built = build(
         inputs.repository(args.root),
         today=inputs.today(args.today),
-        ar_snapshot=inputs.ar_snapshot(args.ar_snapshot),
         xsd_dir=args.xsd_dir,
         on_findings=lambda findings: cli.emit(reports.text(findings)) if has_errors(findings) else None,
     )

@@ -24,7 +24,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "comment; a job summary allows 1 MiB)",
     )
     cli.add_today(parser)
-    cli.add_ar_snapshot(parser)
     cli.add_root(parser)
 
 
@@ -33,7 +32,6 @@ def run(args: argparse.Namespace) -> int:
         inputs.repository(args.root),
         base_ref=args.base,
         today=inputs.today(args.today),
-        ar_snapshot=inputs.ar_snapshot(args.ar_snapshot),
     )
     cli.emit(reports.FORMATS[args.format](result, max(args.max_chars, 1000)))
     return 0

@@ -1,5 +1,5 @@
-"""``oppkobling record KOMMUNE WHAT ...``: record a step's evidence in a declaration, in place,
-keeping every comment and the key order; written only if it adds no error (``pipeline.app.record``)."""
+"""``oppkobling record KOMMUNE WHAT ...``: a step's evidence, in place, keeping comments and key order, only
+if it adds no error (``pipeline.app.record``); ``pretest``/``dialog``: the typed-by-hand fallback to ``receipts``."""
 
 from __future__ import annotations
 
@@ -16,29 +16,29 @@ from pipeline.reporters import edits as reports
 NAME = "record"
 HELP = "record evidence (order, AR, pretest, dialog, deviation, status, activation) keeping comments"
 STATUSES = [s.value for s in Status]
+FALLBACK = "fallback, typed by hand (use 'oppkobling receipts import')"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    day = cli.day
     parser.add_argument("kommune", metavar="KOMMUNE", help="kommunenummer, name or file stem")
     what = parser.add_subparsers(dest="what", metavar="WHAT", parser_class=type(parser))
     what.required = True
     p = what.add_parser("activation", help="K1: the agreed activation date T (and the day it was agreed)")
-    p.add_argument("--date", required=True, type=day, help="T")
-    p.add_argument("--agreed-on", type=day, help="the day T was agreed with Hemit")
+    p.add_argument("--date", required=True, type=cli.day, help="T")
+    p.add_argument("--agreed-on", type=cli.day, help="the day T was agreed with Hemit")
     p = what.add_parser("order", help="K2: the order was sent to Hemit")
-    p.add_argument("--sent-on", required=True, type=day)
+    p.add_argument("--sent-on", required=True, type=cli.day)
     p.add_argument("--reference", help="Hemit's reference for the order")
     p = what.add_parser("ar", help="K3: a communication party was published in NHN AR")
     cli.add_party(p, hf=False)
-    p.add_argument("--on", required=True, type=day, help="the day it was published")
-    p = what.add_parser("pretest", help="K5/H2: the test epikrise/lab and its receipts, per HF and party")
-    cli.add_party(p)
-    p.add_argument("--sent-on", type=day)
+    p.add_argument("--on", required=True, type=cli.day, help="the day it was published")
+    p = what.add_parser("pretest", help=f"K5/H2 {FALLBACK}: the test epikrise/lab's receipts, per HF and party")
+    cli.add_party(p, typed_by_hand=True)
+    p.add_argument("--sent-on", type=cli.day)
     p.add_argument("--transport", choices=["ok", "rejected"], help="the transport receipt")
     p.add_argument("--apprec", choices=["ok", "rejected", "ok-with-errors"], help="the application receipt")
-    p = what.add_parser("dialog", help="K6/H4: the test dialogmelding sent at 09:00 on T and its answer")
-    cli.add_party(p)
+    p = what.add_parser("dialog", help=f"K6/H4 {FALLBACK}: the test dialogmelding sent at 09:00 on T and its answer")
+    cli.add_party(p, typed_by_hand=True)
     p.add_argument("--sent-at", type=cli.moment, help="ISO 8601 with offset, e.g. 2027-03-30T09:00:00+02:00")
     p.add_argument("--answered-at", type=cli.moment, help="ISO 8601 with offset")
     deviation = what.add_parser("deviation", help="H3: a deviation during the test period, opened or resolved")
@@ -46,11 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     action.required = True
     p = action.add_parser("open", help="record a new deviation")
     p.add_argument("--hf", choices=HF_KEYS, help="the helseforetak it concerns")
-    p.add_argument("--on", required=True, type=day)
+    p.add_argument("--on", required=True, type=cli.day)
     p.add_argument("--description", required=True)
     p = action.add_parser("resolve", help="mark a deviation resolved")
     p.add_argument("--index", required=True, type=int, help="which deviation, counting from 1 in file order")
-    p.add_argument("--on", required=True, type=day)
+    p.add_argument("--on", required=True, type=cli.day)
     p = what.add_parser("status", help="move the status (one step at a time, or to paused/withdrawn)")
     p.add_argument("new", choices=STATUSES, metavar="STATUS")
     p.add_argument(
@@ -66,8 +66,8 @@ EDITS: dict[str, Callable[[argparse.Namespace], edits.Edit]] = {
     "activation": lambda a: edits.set_activation(a.date, a.agreed_on),
     "order": lambda a: edits.set_order(a.sent_on, a.reference),
     "ar": lambda a: edits.set_ar(a.her_id, a.on),
-    "pretest": lambda a: edits.set_pretest(a.hf, a.her_id, a.sent_on, a.transport, a.apprec),
-    "dialog": lambda a: edits.set_dialog(a.hf, a.her_id, a.sent_at, a.answered_at),
+    "pretest": lambda a: edits.set_pretest(a.hf, a.her_id, a.sent_on, a.transport, a.apprec, **cli.by_hand(a)),
+    "dialog": lambda a: edits.set_dialog(a.hf, a.her_id, a.sent_at, a.answered_at, **cli.by_hand(a)),
     "open": lambda a: edits.open_deviation(a.hf, a.on, a.description),
     "resolve": lambda a: edits.resolve_deviation(a.index, a.on),
     "status": lambda a: edits.set_status(Status(a.new), Status(a.paused_from) if a.paused_from else None),

@@ -24,7 +24,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="report only these files (cross-file rules still see all)",
     )
     cli.add_today(parser)
-    cli.add_ar_snapshot(parser)
     cli.add_format(parser, sorted(reports.FORMATS), "text")
     parser.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     cli.add_base(parser)
@@ -36,7 +35,6 @@ def run(args: argparse.Namespace) -> int:
         inputs.repository(args.root),
         today=inputs.today(args.today),
         base_ref=args.base,
-        ar_snapshot=inputs.ar_snapshot(args.ar_snapshot),
         only=args.paths,
     )
     cli.emit(reports.FORMATS[args.format](findings))

@@ -5,5 +5,4 @@
 - ``declarations`` a set of loaded declarations, each with its file and positions
 - ``catalogue``    the message types and versions (``data/message_types.yaml``)
 - ``kommuner``     the kommune register (``data/kommuner.csv``): numbers, names, org numbers
-- ``ar_snapshot``  an export of NHN's address register (AR), when one is given
 """

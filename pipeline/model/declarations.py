@@ -4,6 +4,17 @@
 git revision) into typed declarations, each remembering its file and the position of every value.
 A file that cannot be loaded or does not match the schema gives a ``LoadProblem`` and no model;
 rules S1 and S5 report those.
+
+What lives where under ``partners/`` is decided here, once, for the work tree and a revision alike:
+
+=============================== =========================================== ==================
+path                            read by                                     refused by
+=============================== =========================================== ==================
+``partners/kommuner/*``         the kommune model                           S1, S2, S5
+``partners/helseforetak/*``     the HF model                                S1, S2, S5
+``partners/ar/<AR file>``       ``pipeline.ar.snapshot`` (NHN's AR answers) R-K3 (its problems)
+anything else                   nothing (refused, and listed in ``files``)  S1, S2
+=============================== =========================================== ==================
 """
 
 from __future__ import annotations
@@ -16,9 +27,11 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from pipeline import layout
+from pipeline.ar import paths as ar_paths
+from pipeline.ar import snapshot as ar_snapshot
 from pipeline.findings import Location
 from pipeline.model.loader import Document, LoadError, YamlPath, load_bytes
-from pipeline.model.models import Helseforetak, Kommune
+from pipeline.model.models import SHAPE_TAGS, Helseforetak, Kommune
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -80,8 +93,8 @@ class DeclarationSet:
     problems: list[LoadProblem] = field(default_factory=list)
     # Every file that was offered, loadable or not (for S2 and "only these files" filtering).
     files: list[str] = field(default_factory=list)
-    # partners/ar/: the AR snapshot's files as read (pipeline.ar reads them; R-K3 judges them).
-    ar_files: dict[str, bytes] = field(default_factory=dict)
+    # NHN's address register as partners/ar/ mirrors it, and the files it refused (R-K3).
+    ar: ar_snapshot.Reading = field(default_factory=ar_snapshot.Reading.empty)
 
     def hf(self, key: str) -> HfDecl | None:
         return next((h for h in self.helseforetak if h.model.key == key), None)
@@ -102,8 +115,13 @@ def _problem(path: str, line: int, column: int, message: str) -> LoadProblem:
     return LoadProblem(Location(path, line, column), message)
 
 
+def _loc(error: Mapping[str, Any]) -> tuple[str | int, ...]:
+    """The error's path in the document: validation-only tags left out."""
+    return tuple(p for p in error["loc"] if p not in SHAPE_TAGS)
+
+
 def _describe(error: Mapping[str, Any]) -> str:
-    loc = ".".join(str(p) for p in error["loc"])
+    loc = ".".join(str(p) for p in _loc(error))
     kind = error["type"]
     if kind == "missing":
         return f"required field '{loc}' is missing"
@@ -138,7 +156,7 @@ def _kind(loc: YamlPath, error_type: str) -> Problem:
 def _validation_problems(path: str, doc: Document, exc: ValidationError) -> list[LoadProblem]:
     problems = []
     for error in exc.errors(include_url=False):
-        loc: YamlPath = as_written(doc, tuple(error["loc"]))
+        loc: YamlPath = as_written(doc, _loc(error))
         if error["type"] == "missing":
             line, col = doc.position(loc[:-1])
         else:
@@ -170,9 +188,12 @@ def parse(files: Mapping[str, bytes], refused: Iterable[LoadProblem] = ()) -> De
     result = DeclarationSet()
     result.problems.extend(refused)
     result.files.extend(p.location.file for p in result.problems)
+    ar_files: dict[str, bytes] = {}
     for path in sorted(files):
         what = layout.classify(path)
         result.files.append(path)
+        if what is layout.Input.AR_SNAPSHOT and ar_paths.parse_path(path) is None:
+            what = f"not a place of the AR snapshot; its files are {ar_paths.EXPECTED}"
         if what is layout.Input.KOMMUNE:
             kdecl, problems = _model(path, files[path], Kommune)
             if kdecl:
@@ -182,11 +203,12 @@ def parse(files: Mapping[str, bytes], refused: Iterable[LoadProblem] = ()) -> De
             if hdecl:
                 result.helseforetak.append(hdecl)
         elif what is layout.Input.AR_SNAPSHOT:
-            result.ar_files[path] = files[path]
+            ar_files[path] = files[path]
             continue
         else:
             # Offered but no input (the reader refuses these first): never ignored silently.
             result.problems.append(LoadProblem(Location(layout.printable(path)), what, Problem.NAME))
             continue
         result.problems.extend(problems)
+    result.ar = ar_snapshot.read(ar_files)
     return result

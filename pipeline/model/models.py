@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -145,12 +147,50 @@ class Party(_Strict):
         return w is not None and (w.messages is None or message_type in w.messages)
 
 
-class Pretest(_Strict):
-    """K5/H2: the test epikrise (and lab) sent by Hemit on T-7 and its receipts."""
+Verdict = Literal["ok", "rejected", "ok-with-errors"]
+MsgId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S+$")]
+ErrorCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,60}$")]
+TYPED_BY_HAND = "typed by hand"
+
+
+class Receipt(_Strict):
+    """One receipt ``oppkobling receipts import`` read: what it answers and its own id, so that a
+    reviewer can find it in the message server (one line per receipt in the declaration)."""
+
+    kind: Literal["transport", "apprec", "answer"] = Field(
+        description="transport receipt (ebXML Acknowledgment/ErrorList), AppRec, or the answer to the test dialog"
+    )
+    test: str = Field(pattern=r"^[a-z0-9-]+$", description="the test message's type (epikrise, svarrapport, ...)")
+    message: MsgId = Field(description="MsgId of the test message it answers (OriginalMsgId, RefToMessageId, ...)")
+    result: Verdict | None = Field(default=None, description="what it says (none for an answer)")
+    errors: list[ErrorCode] = Field(default_factory=list, description="kodeverk 8221 or ebMS error codes")
+    at: Timestamp | None = Field(default=None, description="when it was made (GenDate, Timestamp)")
+    id: MsgId | None = Field(default=None, description="the receipt's own MsgId: where the evidence came from")
+
+
+class _Attempt(_Strict):
+    """What one test attempt rests on: the receipts imported for it, or a value typed by hand
+    (``source: typed by hand``), which counts for activation only with a ``justification``."""
+
+    source: Literal["typed by hand"] | None = Field(
+        default=None,
+        description="'typed by hand' when recorded with 'oppkobling record' instead of imported from receipts",
+    )
+    justification: Text | None = Field(
+        default=None, description="why values typed by hand may count for activation (R-H5)"
+    )
+    receipts: list[Receipt] = Field(default_factory=list, description="the receipts imported for this attempt")
+
+    def of_kind(self, kind: str) -> list[Receipt]:
+        return [r for r in self.receipts if r.kind == kind]
+
+
+class Pretest(_Attempt):
+    """K5/H2: one attempt of the test epikrise (and lab), Hemit's on T-7 or a re-test, and its receipts."""
 
     sent_on: Day | None = None
     transport_receipt: Literal["ok", "rejected"] | None = None
-    apprec: Literal["ok", "rejected", "ok-with-errors"] | None = None
+    apprec: Verdict | None = None
 
     @property
     def positive(self) -> bool:
@@ -161,16 +201,57 @@ class Pretest(_Strict):
         return self.transport_receipt == "rejected" or self.apprec in ("rejected", "ok-with-errors")
 
 
-class Dialog(_Strict):
+class Dialog(_Attempt):
     """K6/H4: the test dialogmelding sent by the HF at 09:00 on T, and its answer."""
 
     sent_at: Timestamp | None = None
     answered_at: Timestamp | None = None
 
 
+# One attempt written as a mapping (as declarations were before attempts were kept) or a list of
+# them. The tags only steer validation (one error, not one per shape) and are left out of the
+# error's path (``SHAPE_TAGS``).
+ONE, MANY = "<one attempt>", "<attempts>"
+SHAPE_TAGS = frozenset({ONE, MANY})
+
+
+def _shape(value: Any) -> str:
+    return MANY if isinstance(value, list) else ONE
+
+
+Pretests = Annotated[
+    Annotated[Pretest, Tag(ONE)] | Annotated[list[Pretest], Tag(MANY)],
+    Discriminator(_shape),
+]
+Dialogs = Annotated[
+    Annotated[Dialog, Tag(ONE)] | Annotated[list[Dialog], Tag(MANY)],
+    Discriminator(_shape),
+]
+
+
 class TestEvidence(_Strict):
-    pretest: Pretest | None = None
-    dialog: Dialog | None = None
+    """Per HF and party. Each of ``pretest`` and ``dialog`` is one attempt (as recorded before
+    attempts were kept) or the list of every attempt, oldest first: the latest decides."""
+
+    pretest: Pretests | None = None
+    dialog: Dialogs | None = None
+
+    @property
+    def pretests(self) -> list[Pretest]:
+        return _attempts(self.pretest)
+
+    @property
+    def dialogs(self) -> list[Dialog]:
+        return _attempts(self.dialog)
+
+
+AttemptT = TypeVar("AttemptT", Pretest, Dialog)
+
+
+def _attempts(value: AttemptT | list[AttemptT] | None) -> list[AttemptT]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
 
 
 class Deviation(_Strict):

@@ -57,11 +57,12 @@ GENERATORS: tuple[Generator, ...] = (
 
 
 def one_kommune(declarations: DeclarationSet, k: KommuneDecl) -> DeclarationSet:
-    """The set as a per-kommune part sees it: that kommune and every HF."""
+    """The set as a per-kommune part sees it: that kommune, every HF and the AR snapshot."""
     return DeclarationSet(
         kommuner=[k],
         helseforetak=declarations.helseforetak,
         files=[k.path, *(h.path for h in declarations.helseforetak)],
+        ar=declarations.ar,
     )
 
 

@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from pipeline import layout
+from pipeline.ar.state import Words, party_state
 from pipeline.model.catalogue import catalogue
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import HF_KEYS
@@ -55,6 +56,21 @@ def filename(k: KommuneDecl) -> str:
     return layout.order_file(layout.stem(k.path))
 
 
+# What NHN's address register holds of a party (``pipeline.ar.state``), in the mail's Norwegian.
+AR_WORDS = Words(
+    not_in_ar="ikke i AR ennå (ingen sertifikater)",
+    in_ar="",
+    valid_from="gyldig fra {}",
+    valid="gyldig",
+    to=" til {}",
+    both_until="sertifikater gyldige til {}",
+    until="{} til {}",
+    missing="{} mangler",
+    signing="signeringssertifikat",
+    encryption="krypteringssertifikat",
+)
+
+
 def _context(decls: DeclarationSet, k: KommuneDecl) -> dict[str, Any]:
     m = k.model
     assert m.t is not None
@@ -69,7 +85,14 @@ def _context(decls: DeclarationSet, k: KommuneDecl) -> dict[str, Any]:
         ]
         ar = p.ar_published_on.isoformat() if p.ar_published_on else "ikke ennå"
         parties.append(
-            {"name": p.name, "her_id": p.her_id, "edi_address": p.edi_address, "ar": ar, "messages": messages}
+            {
+                "name": p.name,
+                "her_id": p.her_id,
+                "edi_address": p.edi_address,
+                "ar": ar,
+                "ar_state": party_state(decls.ar.snapshot, p.her_id).describe(AR_WORDS),
+                "messages": messages,
+            }
         )
     hfs = [h.model for key in HF_KEYS if (h := decls.hf(key)) is not None]
     return {

@@ -2,8 +2,9 @@
 milestones and partner agreements.
 
 They must not depend on the day they are built: they list status, T, each milestone's date and
-whether the declaration records it as done, and the agreement state per HF and party
-(``pipeline.agreements.states``); ``oppkobling status`` is the view for a given day
+whether the declaration records it as done, the agreement state per HF and party
+(``pipeline.agreements``; ``incomplete`` for a draft) and what AR holds of each party (valid from
+and to, certificates and their expiry: ``pipeline.ar.state``); ``oppkobling status`` is the view for a given day
 (``pipeline.routine.board``). The HTML page has no external assets (inline CSS, an inline SVG
 chart of every onboarding by month) so a coordinator can open it straight from a checkout.
 Templates are in ``pipeline/templates``, rendered by ``pipeline.render.templates``.
@@ -16,7 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pipeline import layout
-from pipeline.agreements.states import agreement_state, has_agreement
+from pipeline.agreements.agreement import collect
+from pipeline.agreements.states import AgreementState, agreement_state, has_agreement
+from pipeline.ar.snapshot import Snapshot
+from pipeline.ar.state import party_state
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import HF_KEYS, Status
 from pipeline.render import templates
@@ -41,6 +45,7 @@ class AgreementRow:
     her_id: int
     party: str
     states: tuple[str, ...]  # one per HF, in HF order
+    ar: str  # what NHN's address register holds of the party (validity, certificates)
 
 
 @dataclass(frozen=True)
@@ -66,15 +71,19 @@ def _milestone_view(m: timeline.Milestone) -> MilestoneView:
     return MilestoneView(m.step.label, m.step.title, _day(m), m.done)
 
 
-def _agreements(k: KommuneDecl) -> tuple[AgreementRow, ...]:
+def _agreements(
+    k: KommuneDecl, generated: dict[tuple[str, int], AgreementState], ar: Snapshot
+) -> tuple[AgreementRow, ...]:
+    """Each party's agreement per HF: the generated one's state (``incomplete`` for a draft), else
+    the state its status gives (a party that gets no agreement yet)."""
     m = k.model
     rows = []
     for party in m.parties:
         if has_agreement(m):
-            states = tuple(agreement_state(m, hf, party).value for hf in HF_KEYS)
+            states = tuple(generated.get((hf, party.her_id), agreement_state(m, hf, party)).value for hf in HF_KEYS)
         else:
             states = (NO_AGREEMENT,) * len(HF_KEYS)
-        rows.append(AgreementRow(party.her_id, party.name, states))
+        rows.append(AgreementRow(party.her_id, party.name, states, party_state(ar, party.her_id).describe()))
     return tuple(rows)
 
 
@@ -84,6 +93,8 @@ def _ordered(declarations: DeclarationSet) -> list[KommuneDecl]:
 
 def views(declarations: DeclarationSet) -> list[KommuneView]:
     result = []
+    snapshot = declarations.ar.snapshot
+    generated = {(a.hf.key, a.party.her_id): a.state for a in collect(declarations)}
     for k in _ordered(declarations):
         m = k.model
         result.append(
@@ -94,8 +105,8 @@ def views(declarations: DeclarationSet) -> list[KommuneView]:
                 paused_from=m.paused_from.value if m.status is Status.PAUSED and m.paused_from else None,
                 t=m.t.isoformat() if m.t else "not agreed",
                 path=k.path,
-                milestones=tuple(_milestone_view(ms) for ms in timeline.milestones(m)),
-                agreements=_agreements(k),
+                milestones=tuple(_milestone_view(ms) for ms in timeline.milestones(m, snapshot)),
+                agreements=_agreements(k, generated, snapshot),
                 open_deviations=len(m.open_deviations()),
             )
         )

@@ -11,6 +11,8 @@ status       text, markdown, json         ``status``
 timeline     text, json                   ``timeline``
 deploy       text                         ``deploy``, ``rollback``, ``drift``
 edits        text                         ``record`` (and ``new``, ``order``, ``schema``, ``schemas``)
+ar           text, json                   ``ar sync``, ``ar import``
+receipts     text, json, markdown         ``receipts import``
 ============ ============================ ==============================================
 """
 
@@ -22,7 +24,7 @@ from collections.abc import Callable, Mapping
 def registry() -> dict[str, Mapping[str, Callable[..., str]]]:
     """Every kind of result and its formats. (A function, not a module constant: a command
     imports only the reporter it uses, and the cached ``validate`` must start quickly.)"""
-    from pipeline.reporters import deploy, edits, findings, plan, status, timeline
+    from pipeline.reporters import ar, deploy, edits, findings, plan, receipts, status, timeline
 
     return {
         "findings": findings.FORMATS,
@@ -31,4 +33,6 @@ def registry() -> dict[str, Mapping[str, Callable[..., str]]]:
         "timeline": timeline.FORMATS,
         "deploy": deploy.FORMATS,
         "edits": edits.FORMATS,
+        "ar": ar.FORMATS,
+        "receipts": receipts.FORMATS,
     }

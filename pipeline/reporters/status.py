@@ -39,6 +39,8 @@ def as_text(rows: Sequence[Row], today: dt.date) -> str:
             lines.append(f"{'':5}overdue: {_steps(r.overdue)}")
         if r.blocked:
             lines.append(f"{'':5}blocked: {_steps(r.blocked)}")
+        for state in r.ar:
+            lines.append(f"{'':5}AR {state.her_id}: {state.describe()}")
     overdue = sum(len(r.overdue) for r in rows)
     lines += ["", f"{overdue} overdue milestone(s), {sum(len(r.blocked) for r in rows)} blocked"]
     return "\n".join(lines) + "\n"
@@ -48,8 +50,8 @@ def as_markdown(rows: Sequence[Row], today: dt.date) -> str:
     lines = [
         f"# Onboarding status on {today.isoformat()}",
         "",
-        "| Kommune | Status | T | Next milestone | Overdue | Blocked |",
-        "|---|---|---|---|---|---|",
+        "| Kommune | Status | T | Next milestone | Overdue | Blocked | AR |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         cells = [
@@ -59,6 +61,7 @@ def as_markdown(rows: Sequence[Row], today: dt.date) -> str:
             _next_text(r.next),
             _steps(r.overdue),
             _steps(r.blocked),
+            "; ".join(f"{s.her_id}: {s.describe()}" for s in r.ar) or "-",
         ]
         lines.append("| " + " | ".join(escape.markdown_text(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
@@ -76,6 +79,7 @@ def as_json(rows: Sequence[Row], today: dt.date) -> str:
                 "next": r.next.as_dict() if r.next else None,
                 "overdue": [e.as_dict() for e in r.overdue],
                 "blocked": [e.as_dict() for e in r.blocked],
+                "ar": [s.as_dict() for s in r.ar],
             }
             for r in rows
         ],

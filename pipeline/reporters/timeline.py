@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from pipeline import layout
+
 if TYPE_CHECKING:
     from pipeline.app.timeline import KommuneTimeline
 
@@ -24,7 +26,11 @@ def as_text(tl: KommuneTimeline) -> str:
             lines.append(f"            {e.reason}")
         if ms.detail:
             lines.append(f"            {ms.detail}")
+        lines.extend(f"              {line}" for line in ms.evidence_lines)
         lines.append(f"            «{ms.step.quote}»")
+    lines += ["", f"NHN's address register ({layout.AR_DIR}/):"] if tl.ar else []
+    for party, state in zip(tl.kommune.model.parties, tl.ar, strict=True):
+        lines.append(f"  {party.her_id} {party.name}: {state.describe()}")
     return "\n".join(lines) + "\n"
 
 
@@ -38,6 +44,7 @@ def as_json(tl: KommuneTimeline) -> str:
         "t": m.t.isoformat() if m.t else None,
         "today": tl.today.isoformat(),
         "milestones": [e.as_dict() for e in tl.entries],
+        "ar": [state.as_dict() for state in tl.ar],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from pipeline.ar.state import PartyState, party_state
 from pipeline.model.declarations import DeclarationSet
 from pipeline.routine import timeline
 
@@ -20,12 +21,13 @@ class Row:
     next: timeline.Entry | None
     overdue: tuple[timeline.Entry, ...]
     blocked: tuple[timeline.Entry, ...]
+    ar: tuple[PartyState, ...] = ()  # what AR holds of each party
 
 
 def board(declarations: DeclarationSet, today: dt.date) -> list[Row]:
     rows = []
     for k in sorted(declarations.kommuner, key=lambda k: (k.model.kommune, k.path)):
-        entries = timeline.states(k.model, today)
+        entries = timeline.states(k.model, today, declarations.ar.snapshot)
         rows.append(
             Row(
                 number=k.model.kommune,
@@ -35,6 +37,7 @@ def board(declarations: DeclarationSet, today: dt.date) -> list[Row]:
                 next=timeline.next_entry(entries),
                 overdue=tuple(timeline.overdue(entries)),
                 blocked=tuple(e for e in entries if e.state is timeline.State.BLOCKED),
+                ar=tuple(party_state(declarations.ar.snapshot, p.her_id) for p in k.model.parties),
             )
         )
     return rows

@@ -48,6 +48,25 @@ def dialog_at(t: dt.date) -> dt.datetime:
     return moment(K6, t)
 
 
+# The routine gives the pretest's day only; the test messages go out at 09:00 Europe/Oslo, the
+# hour of the test dialog (our choice), so that a re-test day has the same hour and one GenDate
+# rule holds. The 96-hour AppRec deadline counts from it.
+TEST_MESSAGES_TIME = dt.time(9, 0)
+
+
+def test_messages_at(d: dt.date) -> dt.datetime:
+    """When the pretest's messages (or a re-test's) go out on day ``d``."""
+    return dt.datetime.combine(d, TEST_MESSAGES_TIME, tzinfo=OSLO)
+
+
+def next_working_day(d: dt.date) -> dt.date:
+    """The first working day after ``d``."""
+    day = d + dt.timedelta(days=1)
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
 def at_oslo_midnight(d: dt.date) -> dt.datetime:
     return dt.datetime.combine(d, dt.time(0, 0), tzinfo=OSLO)
 

@@ -1,6 +1,7 @@
 """A kommune's onboarding as dated milestones, and where each stands relative to a day.
 
-``milestones(k)`` is the routine laid out on the calendar from the declaration alone (no "today"):
+``milestones(k, ar)`` is the routine laid out on the calendar from the declaration (and, for K3,
+what the AR snapshot says of each party) alone, with no "today":
 what happens when, who acts, which routine step it is, and whether the recorded evidence shows it
 done. ``states(k, today)`` adds the one thing that depends on the day: done, due, overdue,
 blocked, upcoming (or cancelled once the kommune is withdrawn). Generated files (the calendar,
@@ -30,12 +31,16 @@ import datetime as dt
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.model.models import HF_KEYS, Kommune, Status
+from pipeline.ar.state import party_state
+from pipeline.model.models import HF_KEYS, Dialog, Kommune, Party, Pretest, Status
 from pipeline.routine import calendar, evidence, lifecycle
 from pipeline.routine.calendar import OSLO
 from pipeline.routine.steps import BY_MILESTONE, H5, K1, K2, K3, K5, K6, Step
+
+if TYPE_CHECKING:
+    from pipeline.ar.snapshot import Snapshot
 
 
 class State(enum.StrEnum):
@@ -59,6 +64,7 @@ class Milestone:
     at: dt.datetime | None = None  # a timed milestone (the test dialog), Europe/Oslo
     blockers: tuple[str, ...] = ()
     detail: str = ""
+    evidence_lines: tuple[str, ...] = ()  # what the done-ness rests on, per HF and party
 
     @property
     def key(self) -> str:
@@ -93,11 +99,13 @@ class Entry:
             "state": self.state.value,
             "reason": self.reason,
             "detail": m.detail,
+            "evidence": list(m.evidence_lines),
         }
 
 
-def _blockers(k: Kommune) -> tuple[str, ...]:
-    """What recorded stands in the way of the test steps and activation."""
+def _blockers(k: Kommune, now: dt.datetime | None) -> tuple[str, ...]:
+    """What recorded stands in the way of the test steps and activation (with ``now``: also an
+    AppRec missing 96 hours after sending, which counts as a rejection)."""
     found: list[str] = []
     if k.status is Status.PAUSED:
         found.append(f"paused (returns to '{k.paused_from or Status.PLANNED}')")
@@ -105,11 +113,57 @@ def _blockers(k: Kommune) -> tuple[str, ...]:
         where = f" ({dev.hf})" if dev.hf else ""
         found.append(f"open deviation since {dev.opened_on.isoformat()}{where}: {dev.description}")
     for hf, party in evidence.pairs(k, HF_KEYS):
-        ev = k.evidence(hf, party.her_id)
-        pre = ev.pretest if ev else None
+        pre = evidence.latest_pretest(k, hf, party)
         if pre and pre.rejected:
-            found.append(f"pretest from {hf} to {party.her_id} not positive ({evidence.receipts(pre)})")
+            retest = evidence.retest_day(k, hf, pre) if k.status is Status.TESTING else None
+            then = f"; re-test {retest.isoformat()}" if retest else ""
+            found.append(f"pretest from {hf} to {party.her_id} not positive ({evidence.receipts(pre)}){then}")
+        elif now is not None and (late := evidence.apprec_overdue(k, hf, party, now)):
+            found.append(
+                f"pretest from {hf} to {party.her_id}: no AppRec within 96 hours (by {late.isoformat()}), "
+                "counts as rejected"
+            )
     return tuple(found)
+
+
+def pretest_lines(k: Kommune) -> tuple[str, ...]:
+    """Per HF and party, every pretest attempt for T (the last decides) and what it rests on."""
+    lines = []
+    for hf, party in evidence.pairs(k, HF_KEYS):
+        attempts = evidence.pretests(k, hf, party)
+        for number, pre in enumerate(attempts, start=1):
+            day = pre.sent_on.isoformat() if pre.sent_on else "day not recorded"
+            deciding = "" if number == len(attempts) else ", re-tested since"
+            lines.append(
+                f"{hf} → {party.her_id}: attempt {number} of {len(attempts)} ({day}{deciding}): "
+                f"{evidence.receipts(pre)}{_sources(k, pre, party)}"
+            )
+    return tuple(lines)
+
+
+def dialog_lines(k: Kommune) -> tuple[str, ...]:
+    lines = []
+    for hf, party in evidence.pairs(k, HF_KEYS):
+        dialog = evidence.latest_dialog(k, hf, party)
+        if dialog is None:
+            continue
+        sent = dialog.sent_at.isoformat() if dialog.sent_at else "not recorded"
+        answered = dialog.answered_at.isoformat() if dialog.answered_at else "not answered"
+        lines.append(f"{hf} → {party.her_id}: sent {sent}, answered {answered}{_sources(k, dialog, party)}")
+    return tuple(lines)
+
+
+def _sources(k: Kommune, attempt: Pretest | Dialog, party: Party) -> str:
+    by_hand = evidence.hand_typed(k, attempt, party)
+    said = [
+        f"{r.kind} {r.test} {r.result or 'received'}{' ' + ','.join(r.errors) if r.errors else ''} {r.id or '(no id)'}"
+        for r in attempt.receipts
+    ]
+    text = f"; receipts: {'; '.join(said)}" if said else ""
+    if by_hand:
+        text += f"; typed by hand: {', '.join(by_hand)}"
+        text += f" ({attempt.justification})" if attempt.justification else " (no justification)"
+    return text
 
 
 def _latest(days: Iterable[dt.date | None]) -> dt.date | None:
@@ -117,11 +171,13 @@ def _latest(days: Iterable[dt.date | None]) -> dt.date | None:
     return max(known) if known else None
 
 
-def milestones(k: Kommune) -> list[Milestone]:
-    """The six dated milestones of ``k`` in routine order. Pure: no "today"."""
+def milestones(k: Kommune, ar: Snapshot | None = None, now: dt.datetime | None = None) -> list[Milestone]:
+    """The six dated milestones of ``k`` in routine order. Pure: no "today" (``now`` only for the
+    96-hour rule, which ``states`` applies). With ``ar``, K3 says what AR holds of each party
+    (validity, certificates and their expiry)."""
     t = k.t
     agreed_on = k.activation.agreed_on if k.activation else None
-    blockers = _blockers(k)
+    blockers = _blockers(k, now)
     pairs = list(evidence.pairs(k, HF_KEYS))
     open_from = agreed_on
 
@@ -136,22 +192,20 @@ def milestones(k: Kommune) -> list[Milestone]:
     published = [p.ar_published_on for p in k.parties]
     ar_done = bool(k.parties) and all(published)
     ar_detail = ", ".join(
-        f"{p.her_id}: {p.ar_published_on.isoformat() if p.ar_published_on else 'not published'}" for p in k.parties
+        f"{p.her_id}: {p.ar_published_on.isoformat() if p.ar_published_on else 'not published'}"
+        + (f" ({party_state(ar, p.her_id).describe()})" if ar is not None else "")
+        for p in k.parties
     )
 
     pretest_done = bool(pairs) and all(evidence.pretest_positive(k, hf, p) for hf, p in pairs)
-    pretest_days = []
-    for hf, p in pairs:
-        ev = k.evidence(hf, p.her_id)
-        pretest_days.append(ev.pretest.sent_on if ev and ev.pretest else None)
+    pretest_days = [evidence.of_agreement(k, hf, p).positive_on for hf, p in pairs]
     positive = sum(evidence.pretest_positive(k, hf, p) for hf, p in pairs)
 
     dialog_done = bool(pairs) and all(evidence.dialog_verified(k, hf, p) for hf, p in pairs)
     dialog_days = []
     for hf, p in pairs:
-        ev = k.evidence(hf, p.her_id)
-        sent = ev.dialog.sent_at if ev and ev.dialog else None
-        dialog_days.append(sent.astimezone(OSLO).date() if sent else None)
+        dialog = evidence.latest_dialog(k, hf, p)
+        dialog_days.append(dialog.sent_at.astimezone(OSLO).date() if dialog and dialog.sent_at else None)
     answered = sum(evidence.dialog_verified(k, hf, p) for hf, p in pairs)
 
     activated = lifecycle.stage(k) is Status.ACTIVE and evidence.verified(k, HF_KEYS)
@@ -190,6 +244,7 @@ def milestones(k: Kommune) -> list[Milestone]:
             done_on=_latest(pretest_days) if pretest_done else None,
             blockers=blockers,
             detail=f"{positive} of {len(pairs)} HF-party pairs with positive receipts",
+            evidence_lines=pretest_lines(k),
         ),
         dated(
             K6,
@@ -197,6 +252,7 @@ def milestones(k: Kommune) -> list[Milestone]:
             done_on=_latest(dialog_days) if dialog_done else None,
             blockers=blockers,
             detail=f"{answered} of {len(pairs)} HF-party pairs sent on T and answered",
+            evidence_lines=dialog_lines(k),
         ),
         dated(H5, done=activated, blockers=blockers, detail=f"status {k.status}"),
     ]
@@ -226,9 +282,9 @@ def _state(m: Milestone, done: dict[str, bool], withdrawn: bool, today: dt.date)
     return State.UPCOMING, ""
 
 
-def states(k: Kommune, today: dt.date) -> list[Entry]:
+def states(k: Kommune, today: dt.date, ar: Snapshot | None = None) -> list[Entry]:
     """Each milestone of ``k`` with its state on ``today``."""
-    ms = milestones(k)
+    ms = milestones(k, ar, evidence.now_on(today))
     done = {m.key: m.done for m in ms}
     withdrawn = k.status is Status.WITHDRAWN
     return [Entry(m, *_state(m, done, withdrawn, today)) for m in ms]

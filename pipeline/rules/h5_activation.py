@@ -1,15 +1,57 @@
 """R-H5 (H5): a kommune is active only on or after T and with no deviation open (R-H2 and R-K6
-require the rest of the evidence; ``pipeline.routine.evidence.verified`` is all of it)."""
+require the rest of the evidence; ``pipeline.routine.evidence.verified`` is all of it).
+
+"Verified" means read from the receipts: a kommune becomes active (active here, not at the base
+revision) only on evidence imported with ``oppkobling receipts import``. A value typed by hand
+(``oppkobling record pretest|dialog``, or a declaration written before receipts were imported)
+refuses the activation unless its attempt states a ``justification``; a justified one is named
+in a warning, so the reviewers of the pull request see it. Without a base revision there is no
+activation to judge: an agreement that is already active is not reopened."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from pipeline.findings import Finding
-from pipeline.model.models import HF_KEYS, Status
+from pipeline.model.declarations import KommuneDecl
+from pipeline.model.models import HF_KEYS, Dialog, Pretest, Status
 from pipeline.routine import evidence
 from pipeline.routine.steps import H5
 from pipeline.rules.rule import Context, Rule
+
+
+def _becomes_active(k: KommuneDecl, ctx: Context) -> bool:
+    if ctx.base is None:
+        return False
+    before = next((b for b in ctx.base.kommuner if b.model.kommune == k.model.kommune), None)
+    return before is None or before.model.status is not Status.ACTIVE
+
+
+def _typed_by_hand(r: Rule, k: KommuneDecl) -> Iterator[Finding]:
+    m = k.model
+    for hf, party in evidence.pairs(m, HF_KEYS):
+        ev = m.evidence(hf, party.her_id)
+        if ev is None:
+            continue
+        deciding: list[tuple[str, tuple[int, Pretest | Dialog]]] = []
+        pretests, dialogs = evidence.for_t(m, ev.pretests), evidence.for_t(m, ev.dialogs)
+        deciding += [(evidence.PRETEST, pretests[-1])] if pretests else []
+        deciding += [(evidence.DIALOG, dialogs[-1])] if dialogs else []
+        for kind, (index, attempt) in deciding:
+            values = evidence.hand_typed(m, attempt, party)
+            if not values:
+                continue
+            where = k.at("tests", hf, str(party.her_id), *evidence.where(ev, kind, index))
+            named = ", ".join(values)
+            if attempt.justification:
+                yield r.warning(where, f"activated on {kind} evidence typed by hand ({named}): {attempt.justification}")
+            else:
+                yield r.error(
+                    where,
+                    f"cannot become active on {kind} evidence typed by hand ({named}) from {hf} to party "
+                    f"{party.her_id}: import the receipts (oppkobling receipts import), or state why they "
+                    "cannot be in a justification",
+                )
 
 
 def check(r: Rule, ctx: Context) -> Iterator[Finding]:
@@ -34,6 +76,8 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                     k.at("deviations", i, "opened_on"),
                     f"cannot be active with an open deviation ({dev.description})",
                 )
+        if _becomes_active(k, ctx):
+            yield from _typed_by_hand(r, k)
 
 
 RULE = Rule("R-H5", check, step=H5)

@@ -1,86 +1,409 @@
 """R-K3 (K3): every communication party is published in NHN's address register (AR) no later than
-T-14; with an AR snapshot, each HER-id is there, valid on T and the kommune's own."""
+T-14, and AR, as ``partners/ar/`` mirrors it, says what the agreements need of each party.
+
+For every party of every kommune past ``planned`` (withdrawn ones aside) and for the three HFs:
+
+- the declaration's AR publication date is on time (the routine's own check, from the YAML);
+- the HER-id is in the snapshot (a warning while ``ordered``, an error from ``testing`` on);
+- AR's type is ``Service`` or ``Organization``, never ``Person``;
+- its organisation (the parent's number, or its own for an ``Organization``) is the kommune's
+  (the HF's for an HF);
+- it is valid: from no later than T-14 and beyond T (before activation), today (once active);
+- AR's EDI address is the declared one, and test and production are not mixed: a party and an HF
+  on different networks (``pipeline.ar.edi``) cannot exchange messages;
+- it has a signing and an encryption certificate, each parsed, with the key usage NHN's client
+  takes it by (nonRepudiation without keyEncipherment; keyEncipherment), the thumbprint AR states,
+  valid from T-7 (the test messages) and not expiring before T + the margin (60 days unless
+  configured: a warning within it, an error before T). Once active, expiry is counted from today:
+  a warning 60, 30 and 14 days before, an error once expired.
+
+A party in AR's legacy shape carries its EDI address as an ``E_EDI`` electronic address
+(kodeverk 9044). NHN's own legacy test file has none (that party is on NHN's service bus, AMQP):
+such a party cannot receive these agreements' ebXML over SMTP, and that is an error, not a value
+to guess.
+
+Each finding points at the declaration's line and names the snapshot file (and its line) it read.
+Files the snapshot reader refused are errors at their own file, line and column.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
-from pipeline.findings import Finding
-from pipeline.model.ar_snapshot import ArSnapshot
-from pipeline.model.declarations import KommuneDecl
-from pipeline.model.models import Status
+from pipeline.ar import edi, paths
+from pipeline.ar.certificates import ParsedCertificate
+from pipeline.ar.paths import Entry, Kind
+from pipeline.ar.snapshot import CertificateFile, Party, Reading, Shape
+from pipeline.findings import Finding, Location, Severity
+from pipeline.model.declarations import DeclarationSet, HfDecl, KommuneDecl
+from pipeline.model.models import HF_KEYS, Status
+from pipeline.model.models import Party as DeclaredParty
 from pipeline.routine import calendar, evidence, lifecycle
-from pipeline.routine.steps import K3
+from pipeline.routine.steps import K3, K5
 from pipeline.rules.rule import Context, Rule
+
+SYNC = "run 'oppkobling ar sync'"
+USAGE = {Kind.SIGNING: "nonRepudiation", Kind.ENCRYPTION: "keyEncipherment"}
+EXPIRY_WARNINGS = (30, 14)  # days before expiry, besides the margin, that an active agreement is warned at
+
+
+@dataclass(frozen=True)
+class Use:
+    """One kommune whose agreements need a party: its T and how far along it is."""
+
+    name: str
+    t: dt.date
+    active: bool
+    late: bool  # testing or later: what is missing is an error now
+
+
+def _use(k: KommuneDecl) -> Use | None:
+    m = k.model
+    stage = lifecycle.stage(m)
+    if m.t is None or m.status is Status.WITHDRAWN or stage in (Status.PLANNED, Status.WITHDRAWN):
+        return None
+    return Use(m.name, m.t, stage is Status.ACTIVE, stage in (Status.TESTING, Status.ACTIVE))
+
+
+def _party_use(k: KommuneDecl, party: DeclaredParty, use: Use) -> Use:
+    """The kommune's use as one party's agreements have it: a party that joined late
+    (``pipeline.routine.lifecycle``) is dated from its own T and is as far as its own tests."""
+    m = k.model
+    if evidence.own_routine(party) or not party.joined:
+        return use
+    since = min(j.on for j in party.joined)
+    late = any(evidence.pretest_recorded(m, hf, party, since=since) for hf in m.tests)
+    active = use.active and all(evidence.late_verified(m, party, j, HF_KEYS) for j in party.joined)
+    return Use(use.name, lifecycle.t_of(m, party) or use.t, active, late)
+
+
+def _oslo_day(moment: dt.datetime) -> dt.date:
+    try:
+        return moment.astimezone(calendar.OSLO).date()
+    except OverflowError:  # 9999-12-31 in a zone east of UTC: no end
+        return dt.date.max
+
+
+def _shown(moment: dt.datetime | None) -> str:
+    return "open" if moment is None or _oslo_day(moment).year >= 9999 else _oslo_day(moment).isoformat()
+
+
+def _at(path: str, where: tuple[int, int]) -> str:
+    return f"{path}:{where[0]}:{where[1]}"
+
+
+@dataclass
+class _Check:
+    """The findings about one declared party, all at its line in the declaration."""
+
+    r: Rule
+    where: Location
+    her_id: int
+    found: list[Finding]
+
+    def say(self, severity: Severity, message: str) -> None:
+        self.found.append(self.r.finding(severity, self.where, f"HER-id {self.her_id}: {message}"))
+
+    def error(self, message: str) -> None:
+        self.say(Severity.ERROR, message)
+
+    def warning(self, message: str) -> None:
+        self.say(Severity.WARNING, message)
+
+
+# -- the routine's own check: the publication date in the declaration ----------------------------
+
+
+def _publication(r: Rule, ctx: Context, k: KommuneDecl) -> Iterator[Finding]:
+    m = k.model
+    if m.t is None or m.status is Status.WITHDRAWN:
+        return
+    label = K3.when
+    use = _use(k) or Use(m.name, m.t, active=False, late=False)
+    for i, party in enumerate(m.parties):
+        mine = _party_use(k, party, use)
+        deadline, late_stage = calendar.ar_deadline(mine.t), mine.late
+        if party.ar_published_on is not None:
+            if party.ar_published_on > deadline:
+                yield r.error(
+                    k.at("parties", i, "ar_published_on"),
+                    f"published in AR {party.ar_published_on.isoformat()}, after the deadline {label} "
+                    f"({deadline.isoformat()})",
+                )
+            continue
+        where = k.at("parties", i, "her_id")
+        if late_stage:
+            yield r.error(
+                where,
+                f"party {party.her_id} is not published in AR; status '{m.status}' requires it "
+                f"(deadline {deadline.isoformat()})",
+            )
+        elif ctx.today > deadline:
+            yield r.error(where, f"party {party.her_id} was not published in AR by {label} ({deadline.isoformat()})")
+        else:
+            yield r.warning(where, f"party {party.her_id}: publish in AR by {deadline.isoformat()} ({label})")
+
+
+# -- the party as AR knows it --------------------------------------------------------------------
+
+
+def _present(c: _Check, ar: Reading, uses: list[Use], *, said: bool) -> Party | None:
+    """The party in the snapshot; if it is not there, a finding unless one ``said`` so already
+    (a kommune party not yet recorded as published: the publication check speaks for it)."""
+    party = ar.snapshot.party(c.her_id)
+    if party is not None or ar.refused(c.her_id) or said:  # a refused file is an error at the file itself
+        return party
+    files = f"{Entry(c.her_id, Kind.PARTY).path} or {Entry(c.her_id, Kind.LEGACY).path}"
+    if any(u.late for u in uses):
+        c.error(f"not in the AR snapshot ({files}); its agreements are being tested or used: {SYNC}")
+    else:
+        c.warning(f"not in the AR snapshot yet ({files}): publish it in AR, then {SYNC}")
+    return None
+
+
+def _identity(c: _Check, party: Party, org_number: str, owner: str) -> None:
+    if party.type == "Person":
+        c.error(
+            f"AR has it as a Person ({_at(party.path, party.at('type'))}); a communication party of "
+            f"{owner} is a Service or an Organization"
+        )
+    if party.organization_number != org_number:
+        field = _organization_field(party)
+        whose = "its own" if party.type == "Organization" else "its parent organisation's"
+        c.error(
+            f"{whose} number in AR is {party.organization_number or 'missing'} "
+            f"({_at(party.path, party.at(*field))}), not {owner}'s {org_number}"
+        )
+
+
+def _organization_field(party: Party) -> tuple[str, ...]:
+    """Where the party file states the organisation R-K3 compares."""
+    own = party.type == "Organization"
+    if party.shape is Shape.LEGACY:
+        return ("OrganizationNumber",) if own else ("ParentOrganizationNumber",)
+    if own:
+        return ("organizationDetails", "organizationNumber")
+    details = "personDetails" if party.type == "Person" else "serviceDetails"
+    return (details, "parentOrganization", "organizationNumber")
+
+
+def _names(uses: list[Use], *, t: bool = True) -> str:
+    """``Stjørdal (T 2027-03-02)``, or the first three of many and how many more (an HF's party
+    serves every kommune)."""
+    shown = [f"{u.name} (T {u.t})" if t else u.name for u in uses[:3]]
+    more = f" and {len(uses) - 3} more" if len(uses) > 3 else ""
+    return ", ".join(shown) + more
+
+
+def _validity(c: _Check, party: Party, uses: list[Use], today: dt.date) -> None:
+    since, until = party.valid_from, party.valid_to
+    span = f"valid {_shown(since)} to {_shown(until)} ({_at(party.path, party.at(*_valid_path(party)))})"
+    active = [u for u in uses if u.active]
+    if active and since is not None and _oslo_day(since) > today:
+        c.error(f"not valid in AR yet ({span}), but the agreements with {_names(active, t=False)} are active")
+    if active and until is not None and _oslo_day(until) <= today:
+        c.error(f"no longer valid in AR ({span}), but the agreements with {_names(active, t=False)} are active")
+    ahead = [u for u in uses if not u.active]
+    late = [u for u in ahead if since is not None and _oslo_day(since) > calendar.ar_deadline(u.t)]
+    if late:
+        c.error(f"valid in AR only from {_shown(since)}, after {K3.when} for {_names(late)}; {span}")
+    ended = [u for u in ahead if until is not None and _oslo_day(until) <= u.t]
+    if ended:
+        c.error(f"not valid in AR after T for {_names(ended)}; {span}")
+
+
+def _valid_path(party: Party) -> tuple[str, ...]:
+    return ("Valid",) if party.shape is Shape.LEGACY else ("validTo",)
+
+
+def _address(c: _Check, party: Party, declared: str) -> None:
+    if party.edi_address is None:
+        how = "E_EDI electronic address" if party.shape is Shape.LEGACY else "ediAddress"
+        c.error(
+            f"AR has no {how} for it ({party.path}): it cannot receive ebXML over SMTP at {declared} "
+            "(a party on NHN's service bus only is reached by AMQP, which these agreements do not use)"
+        )
+    elif not edi.same_address(party.edi_address, declared):
+        where = party.at("ediAddress") if party.shape is Shape.V1 else party.at("ElectronicAddresses")
+        c.error(f"AR's EDI address is {party.edi_address} ({_at(party.path, where)}), not the declared {declared}")
+
+
+# -- certificates ------------------------------------------------------------------------------
+
+
+def _stated(party: Party, kind: Kind) -> tuple[bool, str | None]:
+    """Whether AR states a current certificate of this kind on the party (v1), and its thumbprint."""
+    if party.shape is Shape.LEGACY:
+        return False, None
+    stated = party.signing_thumbprint if kind is Kind.SIGNING else party.encryption_thumbprint
+    return True, stated
+
+
+def _certificate(c: _Check, party: Party, kind: Kind, uses: list[Use], today: dt.date, margin: int) -> None:
+    file: CertificateFile | None = party.certificate(kind)
+    cert = file.certificate if file else None
+    if file is None or cert is None:
+        where = Entry(c.her_id, kind).path
+        what = f"no {kind} certificate in AR ({where}{': certificateValue is null' if file else ''})"
+        if any(u.late for u in uses):
+            c.error(f"{what}; the agreements need it: {SYNC}")
+        else:
+            c.warning(f"{what}; the agreements are drafts until it is there: {SYNC}")
+        return
+    value = _at(file.path, file.at("certificateValue"))
+    _usage(c, kind, cert, value)
+    if file.body.thumbprint is not None and not cert.matches(file.body.thumbprint):
+        c.error(
+            f"the {kind} certificate's thumbprint {file.body.thumbprint} ({_at(file.path, file.at('thumbprint'))}) "
+            f"is not that of its certificateValue ({cert.thumbprint})"
+        )
+    states, stated = _stated(party, kind)
+    if states and not cert.matches(stated):
+        field = "currentSigningCertificate" if kind is Kind.SIGNING else "currentEncryptionCertificate"
+        c.error(
+            f"AR states {field} thumbprint {stated or 'none'} ({_at(party.path, party.at(field))}), but the "
+            f"{kind} certificate is {cert.thumbprint} ({value})"
+        )
+    _lifetime(c, kind, cert, value, uses, today, margin)
+
+
+def _usage(c: _Check, kind: Kind, cert: ParsedCertificate, value: str) -> None:
+    has = ", ".join(sorted(cert.key_usage)) or "none"
+    if USAGE[kind] not in cert.key_usage:
+        c.error(f"the {kind} certificate lacks key usage {USAGE[kind]} (it has {has}; {value})")
+    elif kind is Kind.SIGNING and USAGE[Kind.ENCRYPTION] in cert.key_usage:
+        c.error(f"the signing certificate also has keyEncipherment: NHN's client takes it for encryption ({value})")
+
+
+def _lifetime(
+    c: _Check, kind: Kind, cert: ParsedCertificate, value: str, uses: list[Use], today: dt.date, margin: int
+) -> None:
+    expires = _oslo_day(cert.not_after)
+    named = f"the {kind} certificate ({value})"
+    verb = "expired" if expires < today else "expires"
+    ahead = [u for u in uses if not u.active]
+    start = [u for u in ahead if cert.not_before > calendar.at_oslo_midnight(calendar.pretest_day(u.t))]
+    if start:
+        c.error(
+            f"{named} is valid only from {_shown(cert.not_before)}, after the test messages ({K5.when}) for "
+            f"{_names(start)}"
+        )
+    before = [u for u in ahead if cert.not_after < calendar.at_oslo_midnight(u.t)]
+    if before:
+        c.error(f"{named} {verb} {expires}, before T for {_names(before)}")
+    soon = [
+        u
+        for u in ahead
+        if u not in before and cert.not_after < calendar.at_oslo_midnight(u.t + dt.timedelta(days=margin))
+    ]
+    if soon:
+        c.warning(f"{named} {verb} {expires}, within {margin} days of T for {_names(soon)}: renew it in AR")
+    active = [u for u in uses if u.active]
+    if not active:
+        return
+    whose = _names(active, t=False)
+    if cert.not_after < calendar.at_oslo_midnight(today):
+        c.error(f"{named} expired {expires}; the active agreements with {whose} cannot be used")
+    elif cert.not_before > calendar.at_oslo_midnight(today + dt.timedelta(days=1)):
+        c.warning(
+            f"{named} is valid only from {_shown(cert.not_before)}, though the agreements with {whose} are active"
+        )
+    else:
+        left = (expires - today).days
+        step = next((d for d in sorted({margin, *EXPIRY_WARNINGS}) if d <= margin and left <= d), None)
+        if step is not None:
+            c.warning(f"{named} expires {expires}, in {left} days (within {step}): renew it in AR ({whose} active)")
+
+
+# -- the rule ------------------------------------------------------------------------------------
+
+
+def _party(
+    c: _Check, ar: Reading, uses: list[Use], org_number: str, owner: str, declared: str, ctx: Context, *, said: bool
+) -> Party | None:
+    party = _present(c, ar, uses, said=said)
+    if party is None:
+        return None
+    _identity(c, party, org_number, owner)
+    _validity(c, party, uses, ctx.today)
+    _address(c, party, declared)
+    for kind in (Kind.SIGNING, Kind.ENCRYPTION):
+        _certificate(c, party, kind, uses, ctx.today, ctx.certificate_margin)
+    return party
+
+
+def _kommune(r: Rule, ctx: Context, k: KommuneDecl, found: list[Finding]) -> None:
+    use = _use(k)
+    if use is None:
+        return
+    hfs = ctx.declarations.helseforetak
+    for i, p in enumerate(k.model.parties):
+        c = _Check(r, k.at("parties", i, "her_id"), p.her_id, found)
+        owner = f"kommune {k.model.name}"
+        unpublished = p.ar_published_on is None
+        mine = _party_use(k, p, use)
+        party = _party(c, ctx.declarations.ar, [mine], k.model.org_number, owner, p.edi_address, ctx, said=unpublished)
+        _networks(r, k, i, hfs, found)
+        if party is not None and p.ar_published_on is None:
+            since = f" since {_shown(party.valid_from)}" if party.valid_from else ""
+            c.warning(f"is in AR{since} ({party.path}): record parties[{i}].ar_published_on")
+
+
+def _networks(r: Rule, k: KommuneDecl, i: int, hfs: Iterable[HfDecl], found: list[Finding]) -> None:
+    address = k.model.parties[i].edi_address
+    mine = edi.network(address)
+    for h in hfs:
+        theirs = edi.network(h.model.edi_address)
+        if mine is not None and theirs is not None and mine is not theirs:
+            found.append(
+                r.error(
+                    k.at("parties", i, "edi_address"),
+                    f"{address} is on NHN's {mine} network but {h.model.name} ({h.model.edi_address}) is on "
+                    f"{theirs}: mail between test and production is not permitted",
+                )
+            )
+
+
+def _hf(r: Rule, ctx: Context, h: HfDecl, uses: list[Use], found: list[Finding]) -> None:
+    if not uses:
+        return
+    m = h.model
+    c = _Check(r, h.at("her_id"), m.her_id, found)
+    _party(c, ctx.declarations.ar, uses, m.org_number, m.name, m.edi_address, ctx, said=False)
+
+
+def _declared_at(declarations: DeclarationSet) -> dict[int, Location]:
+    where = {h.model.her_id: h.at("her_id") for h in declarations.helseforetak}
+    for k in declarations.kommuner:
+        for i, p in enumerate(k.model.parties):
+            where.setdefault(p.her_id, k.at("parties", i, "her_id"))
+    return where
 
 
 def check(r: Rule, ctx: Context) -> Iterator[Finding]:
-    label = K3.when
-    for k in ctx.declarations.kommuner:
-        m = k.model
-        if m.t is None or m.status is Status.WITHDRAWN:
-            continue
-        kommune_testing = lifecycle.stage(m) in (Status.TESTING, Status.ACTIVE)
-        for i, party in enumerate(m.parties):
-            t = lifecycle.t_of(m, party) or m.t
-            deadline = calendar.ar_deadline(t)
-            # A party that joined late is as far as its own tests (lifecycle); the others, as the kommune.
-            if evidence.own_routine(party) or not party.joined:
-                late_stage = kommune_testing
-            else:
-                since = min(j.on for j in party.joined)
-                late_stage = any(evidence.pretest_recorded(m, hf, party, since=since) for hf in m.tests)
-            if ctx.ar is not None:
-                yield from _against_snapshot(r, ctx.ar, k, i)
-            if party.ar_published_on is not None:
-                if party.ar_published_on > deadline:
-                    yield r.error(
-                        k.at("parties", i, "ar_published_on"),
-                        f"published in AR {party.ar_published_on.isoformat()}, after the deadline {label} "
-                        f"({deadline.isoformat()})",
-                    )
-                continue
-            where = k.at("parties", i, "her_id")
-            if late_stage:
-                yield r.error(
-                    where,
-                    f"party {party.her_id} is not published in AR; status '{m.status}' requires it "
-                    f"(deadline {deadline.isoformat()})",
-                )
-            elif ctx.today > deadline:
-                yield r.error(
-                    where,
-                    f"party {party.her_id} was not published in AR by {label} ({deadline.isoformat()})",
-                )
-            else:
-                yield r.warning(where, f"party {party.her_id}: publish in AR by {deadline.isoformat()} ({label})")
-
-
-def _against_snapshot(r: Rule, ar: ArSnapshot, k: KommuneDecl, i: int) -> Iterator[Finding]:
-    """The party as NHN's address register knows it: present, valid on T, the kommune's own."""
-    party, t = k.model.parties[i], k.model.t
-    where = k.at("parties", i, "her_id")
-    entry = ar.find(party.her_id)
-    exported = f" (AR snapshot of {ar.exported_on.isoformat()})" if ar.exported_on else " (AR snapshot)"
-    if entry is None:
-        if party.ar_published_on is not None:
-            yield r.error(where, f"HER-id {party.her_id} is recorded as published but is not in AR{exported}")
-        return
-    if t is not None and not entry.valid_on(t):
-        span = f"{entry.valid_from or '…'} to {entry.valid_to or '…'}"
-        yield r.error(where, f"HER-id {party.her_id} is not valid in AR on T {t.isoformat()} (valid {span}){exported}")
-    if entry.parent_org_number and entry.parent_org_number != k.model.org_number:
-        yield r.error(
-            where,
-            f"HER-id {party.her_id} belongs to organisation {entry.parent_org_number} in AR, "
-            f"not {k.model.org_number}{exported}",
+    decls = ctx.declarations
+    declared = _declared_at(decls)
+    for problem in decls.ar.problems:
+        entry = paths.parse_path(problem.path)
+        by = (
+            f" (HER-id {entry.her_id} is declared at {declared[entry.her_id]})"
+            if entry and entry.her_id in declared
+            else ""
         )
-    if party.ar_published_on is None:
-        since = f" since {entry.valid_from.isoformat()}" if entry.valid_from else ""
-        yield r.warning(
-            k.at("parties", i, "her_id"),
-            f"HER-id {party.her_id} is in AR{since}: record parties[{i}].ar_published_on{exported}",
-        )
+        yield r.error(Location(problem.path, problem.line, problem.column), f"{problem.message}{by}")
+    found: list[Finding] = []
+    uses: list[Use] = []
+    for k in decls.kommuner:
+        yield from _publication(r, ctx, k)
+        _kommune(r, ctx, k, found)
+        use = _use(k)
+        if use is not None:
+            uses.append(use)
+    for h in decls.helseforetak:
+        _hf(r, ctx, h, uses, found)
+    yield from found
 
 
 RULE = Rule("R-K3", check, step=K3)

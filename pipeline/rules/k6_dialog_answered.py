@@ -1,5 +1,7 @@
 """R-K6 (K6, H4): each HF's test dialogmelding is sent at 09:00 Europe/Oslo on T and answered;
-an active kommune has that recorded for every HF and party."""
+the latest attempt decides (an earlier one was for an earlier T). A rejected AppRec for the
+dialog is explained like the pretest's (R-H2). An active kommune has it recorded for every HF
+and party."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pipeline.model.models import HF_KEYS, Status
 from pipeline.routine import calendar, evidence, lifecycle
 from pipeline.routine.calendar import OSLO
 from pipeline.routine.steps import K6
+from pipeline.rules.h2_pretest_receipts import explained
 from pipeline.rules.rule import Context, Rule
 
 
@@ -20,12 +23,14 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
         by_her = {str(p.her_id): p for p in m.parties}
         for hf, parties in m.tests.items():
             for her, ev in parties.items():
-                dialog = ev.dialog
-                if not dialog:
+                attempts = evidence.for_t(m, ev.dialogs)
+                if not attempts:
                     continue
+                index, dialog = attempts[-1]
+                path = ("tests", hf, her, *evidence.where(ev, evidence.DIALOG, index))
+                yield from explained(r, k, dialog, path, m.status is Status.ACTIVE)
                 party = by_her.get(her)
                 days = lifecycle.activation_dates(m, party) if party else ({t} if t else set())
-                path = ("tests", hf, her, "dialog")
                 if dialog.sent_at and dialog.answered_at and dialog.answered_at <= dialog.sent_at:
                     yield r.error(
                         k.at(*path, "answered_at"),

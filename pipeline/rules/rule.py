@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 from pipeline.changes import Change
 from pipeline.findings import Finding, Location, Severity
-from pipeline.model.ar_snapshot import ArSnapshot
 from pipeline.model.declarations import DeclarationSet
 from pipeline.routine.steps import Step
 
@@ -21,7 +20,7 @@ class Context:
     declarations: DeclarationSet
     today: dt.date
     base: DeclarationSet | None = None  # the declarations at the base revision (L1-L3)
-    ar: ArSnapshot | None = None  # NHN AR as exported, when one is given (R-K3)
+    certificate_margin: int = 60  # days after T that AR's certificates must be valid for (R-K3)
     # How generated/ differs from what the declarations generate, once compared (L4).
     generated: Sequence[Change] | None = None
     # The day the base revision was committed (Europe/Oslo): what a change adds is dated from it

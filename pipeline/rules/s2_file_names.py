@@ -1,7 +1,9 @@
 """S2: a declaration's file name is ``<kommunenummer>-<slug>.yaml`` (``<hf-key>.yaml``) and says
-what the file holds; nothing else lives under ``partners/`` (a hidden or backup file, another
-extension, a subdirectory: each refused by the reader of partners/, ``pipeline.io.partners``,
-and reported here with its path)."""
+what the file holds; an AR snapshot file sits where the API answer it mirrors belongs
+(``pipeline.ar.paths``); nothing else lives under ``partners/`` (a hidden or backup file, another
+extension, a subdirectory, a file in no place of the snapshot: each refused by the reader of
+partners/, ``pipeline.io.partners``, or by ``pipeline.model.declarations``, and reported here with
+its path)."""
 
 from __future__ import annotations
 
@@ -12,17 +14,11 @@ from pipeline.findings import Finding, Location
 from pipeline.model.declarations import Problem
 from pipeline.rules.rule import Context, Rule
 
-# Issue 14's reader of the AR snapshot (pipeline.ar) takes these files over; until it reads them
-# they are refused here, never passed over.
-AR_NOT_READ = f"the AR snapshot under {layout.AR_DIR}/ is not read by this version of oppkobling; remove the file"
-
 
 def check(r: Rule, ctx: Context) -> Iterator[Finding]:
     for p in ctx.declarations.problems:
         if p.kind is Problem.NAME:
             yield r.error(p.location, p.message)
-    for path in sorted(ctx.declarations.ar_files):
-        yield r.error(Location(path), AR_NOT_READ)
     for k in ctx.declarations.kommuner:
         name = k.path.rpartition("/")[2]
         m = layout.KOMMUNE_FILE.match(name)

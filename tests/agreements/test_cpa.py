@@ -106,7 +106,7 @@ def test_ids_are_unique_and_every_idref_resolves() -> None:
 
 
 def test_parties_ids_and_transport() -> None:
-    root = cpa_doc("st-olavs", "1811", 8180001)
+    root = cpa_doc("st-olavs", "5035", 8170001)
     hf, party = party_infos(root)
     assert hf.get(A + "partyName") == "St. Olavs hospital HF"
     assert [(p.get(A + "type"), p.text) for p in hf.findall("tns:PartyId", CPA_NS)] == [
@@ -114,24 +114,39 @@ def test_parties_ids_and_transport() -> None:
         ("ENH", "883974832"),
     ]
     assert [(p.get(A + "type"), p.text) for p in party.findall("tns:PartyId", CPA_NS)] == [
-        ("HER", "8180001"),
-        ("ENH", "964983380"),
+        ("HER", "8170001"),
+        ("ENH", "939958851"),
     ]
     endpoint = party.find("tns:Transport/tns:TransportReceiver/tns:Endpoint", CPA_NS)
-    assert endpoint.get(A + "uri") == "mailto:bindal-helse@edi.nhn.no"
+    assert endpoint.get(A + "uri") == "mailto:stjordal-helse@edi.nhn.no"
     protocol = party.find("tns:Transport/tns:TransportReceiver/tns:TransportProtocol", CPA_NS)
     assert protocol.text == "SMTP"
     assert party.find("tns:DocExchange/tns:ebXMLSenderBinding", CPA_NS).get(A + "version") == "2.0"
     channel = party.find("tns:DeliveryChannel/tns:MessagingCharacteristics", CPA_NS)
     assert channel.get(A + "ackRequested") == "always"  # the transport receipt H2 waits for
     ref = party.find("tns:PartyRef", CPA_NS).get(f"{{{cpa.XLINK}}}href")
-    assert ref == "../../../partners/kommuner/1811-bindal.yaml"
-    assert (Path("generated/st-olavs/cpa") / ref).as_posix().endswith("partners/kommuner/1811-bindal.yaml")
+    assert ref == "../../../partners/kommuner/5035-stjordal.yaml"
+    assert (Path("generated/st-olavs/cpa") / ref).as_posix().endswith("partners/kommuner/5035-stjordal.yaml")
     certs = [c.get(A + "certId") for c in party.findall("tns:Certificate", CPA_NS)]
     assert certs == ["party_cert_sign", "party_cert_enc"]
-    key_name = party.find("tns:Certificate/ds:KeyInfo/ds:KeyName", CPA_NS).text
-    assert "8180001" in key_name
-    assert "placeholder" in key_name
+    assert party.find("tns:Certificate/ds:KeyInfo/ds:KeyName", CPA_NS) is None
+    assert len(party.findall("tns:Certificate/ds:KeyInfo/ds:X509Data/ds:X509Certificate", CPA_NS)) == 2
+
+
+def test_a_party_without_certificates_in_ar_is_an_incomplete_draft_without_placeholders() -> None:
+    """Bindal (ordered) is not in AR yet: its CPAs hold the HF's certificates and none for the party,
+    no reference to a certificate that is not there, and say why in the closing Comment."""
+    root = cpa_doc("st-olavs", "1811", 8180001)
+    hf, party = party_infos(root)
+    assert len(hf.findall("tns:Certificate", CPA_NS)) == 2
+    assert party.findall("tns:Certificate", CPA_NS) == []
+    assert party.findall(".//tns:ApplicationCertificateRef", CPA_NS) == []
+    assert party.findall(".//tns:SigningCertificateRef", CPA_NS) == []
+    assert party.find(".//tns:SenderNonRepudiation", CPA_NS) is None
+    assert root.find("tns:Status", CPA_NS).get(A + "value") == "proposed"
+    comment = root.find("tns:Comment", CPA_NS).text
+    assert "INCOMPLETE DRAFT" in comment and "party 8180001 is not in AR" in comment
+    assert b"KeyName" not in etree.tostring(root)
 
 
 def test_epikrise_goes_from_hf_to_kommune_with_apprec_back() -> None:

@@ -64,7 +64,7 @@ def test_states_per_message_type_in_the_index() -> None:
     expected = {
         ("1505", 8160101): ("paused", "proposed"),
         ("1506", 8160001): ("test", "proposed"),  # Nord-Trøndelag still waits for the AppRec
-        ("1811", 8180001): ("pending", "proposed"),
+        ("1811", 8180001): ("incomplete", "proposed"),  # not in AR yet: a draft
         ("5001", 8150001): ("active", "agreed"),
         ("5001", 8150002): ("active", "agreed"),
         ("5007", 8170201): ("withdrawn", "proposed"),

@@ -63,30 +63,35 @@ def test_ar_keeps_the_end_of_line_comment(repo: Repo, capsys: pytest.CaptureFixt
 
 
 def test_pretest_receipt_edits_one_flow_mapping_line(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
-    before = lines(repo, MOLDE)
-    result = cli(
-        capsys,
-        repo,
-        "record",
-        "molde",
-        "pretest",
-        "--hf",
-        "helse-nord-trondelag",
-        "--her-id",
-        "8160001",
-        "--apprec",
-        "ok",
-        "--today",
-        "2026-11-26",
-    )
+    args = ("record", "5035", "pretest", "--hf", "st-olavs", "--her-id", "8170001", "--today", "2027-02-24")
+    assert cli(capsys, repo, *args, "--sent-on", "2027-02-23", "--transport", "ok").code == 0
+    before = lines(repo, STJORDAL)
+    result = cli(capsys, repo, *args, "--apprec", "ok")
     assert result.code == 0, result.out
-    assert changed(before, lines(repo, MOLDE)) == [
+    assert changed(before, lines(repo, STJORDAL)) == [
         (
-            "      pretest: {sent_on: 2026-11-24, transport_receipt: ok}",
-            "      pretest: {sent_on: 2026-11-24, transport_receipt: ok, apprec: ok}",
+            "      pretest: {sent_on: 2027-02-23, transport_receipt: ok, source: typed by hand}",
+            "      pretest: {sent_on: 2027-02-23, transport_receipt: ok, apprec: ok, source: typed by hand}",
         )
     ]
-    assert "tests:                          # HF key -> HER-id -> evidence" in lines(repo, MOLDE)
+
+
+def test_an_apprec_typed_by_hand_beside_imported_transport_receipts(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Molde's Helse Nord-Trøndelag attempt holds imported transport receipts; the AppRec typed
+    by hand goes in beside them, marked, and nothing else in the file moves."""
+    before = lines(repo, MOLDE)
+    result = cli(
+        capsys, repo, "record", "molde", "pretest", "--hf", "helse-nord-trondelag", "--her-id", "8160001",
+        "--apprec", "ok", "--today", "2026-11-26",
+    )  # fmt: skip
+    assert result.code == 0, result.out
+    after = lines(repo, MOLDE)
+    at = after.index("          apprec: ok", before.index("  helse-nord-trondelag:"))
+    assert after == [*before[:at], "          apprec: ok", "          source: typed by hand", *before[at:]]
+    assert before[at - 1] == "          transport_receipt: ok"
+    assert "tests:                          # HF key -> HER-id -> evidence" in after
 
 
 def test_new_evidence_is_appended_without_touching_other_lines(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
@@ -117,7 +122,7 @@ def test_new_evidence_is_appended_without_touching_other_lines(repo: Repo, capsy
         "tests:",
         "  st-olavs:",
         '    "8170001":',
-        "      pretest: {sent_on: 2027-02-23, transport_receipt: ok, apprec: ok}",
+        "      pretest: {sent_on: 2027-02-23, transport_receipt: ok, apprec: ok, source: typed by hand}",
     ]
 
 
@@ -210,9 +215,10 @@ def test_dialog_across_the_change_to_summer_time(repo: Repo, capsys: pytest.Capt
     )
     assert on_time.code == 0, on_time.out
     assert "R-K6" not in on_time.out
-    assert '      dialog: {sent_at: "2027-03-30T09:00:00+02:00", answered_at: "2027-03-30T09:20:00+02:00"}' in lines(
-        repo, STJORDAL
-    )
+    assert (
+        '      dialog: {sent_at: "2027-03-30T09:00:00+02:00", answered_at: "2027-03-30T09:20:00+02:00", '
+        "source: typed by hand}"
+    ) in lines(repo, STJORDAL)
     # 09:00 at the winter offset is 10:00 in Oslo that day, after the recorded answer: refused.
     before_answer = cli(capsys, repo, *args, "--sent-at", "2027-03-30T09:00:00+01:00")
     assert before_answer.code == 1
@@ -258,4 +264,39 @@ def test_crlf_files_stay_crlf(repo: Repo, capsys: pytest.CaptureFixture[str]) ->
     assert b"\n" not in raw.replace(b"\r\n", b"")
     assert [(b, a) for b, a in zip(before, raw.split(b"\r\n"), strict=True) if b != a] == [
         (b"  sent_on: 2026-11-05", b"  sent_on: 2026-11-06")
+    ]
+
+
+# --- the typed-by-hand fallback ---------------------------------------------------------------
+
+
+def test_a_recorded_rejection_is_never_typed_over(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    before = repo.path(KRISTIANSUND).read_bytes()
+    args = ("record", "1505", "pretest", "--hf", "st-olavs", "--her-id", "8160101", "--today", "2026-10-01")
+    over = cli(capsys, repo, *args, "--apprec", "ok")
+    assert over.code == 1 and "apprec records rejected: a rejection is never replaced" in over.err
+    assert repo.path(KRISTIANSUND).read_bytes() == before
+    # A re-test typed by hand is a new attempt; the rejected one stays in the history.
+    retest = cli(
+        capsys,
+        repo,
+        *args,
+        "--new-attempt",
+        "--sent-on",
+        "2026-09-30",
+        "--transport",
+        "ok",
+        "--apprec",
+        "ok",
+        "--justification",
+        "EDI 2.0 export unavailable; read in the message server by KN",
+    )
+    assert retest.code == 0, retest.out + retest.err
+    assert lines(repo, KRISTIANSUND)[24:29] == [
+        '    "8160101":',
+        "      pretest:",
+        "        - {sent_on: 2026-09-29, transport_receipt: ok, apprec: rejected}",
+        "        - {sent_on: 2026-09-30, transport_receipt: ok, apprec: ok, source: typed by hand, justification: "
+        "EDI 2.0 export unavailable; read in the message server by KN}",
+        "  helse-more-og-romsdal:",
     ]

@@ -93,7 +93,7 @@ def test_build_repairs_a_hand_edited_file(built: Repo) -> None:
 
 
 def test_an_edited_declaration_is_rendered_again(built: Repo, capsys: pytest.CaptureFixture[str]) -> None:
-    built.edit(KOMMUNE, "trondheim-legevakt@edi.nhn.no", "trondheim-lv@edi.nhn.no")
+    built.edit(KOMMUNE, "Legevakt & akuttmottak", "Legevakt og akuttmottak")
     capsys.readouterr()
     assert main(["check", "--today", TODAY]) == 1
     assert "stale" in capsys.readouterr().out

@@ -45,7 +45,10 @@ def test_plan_lists_new_kommune_at_all_three_hfs_with_timeline(repo: Repo) -> No
     assert md.code == 0, md.err
     for hf in ("st-olavs", "helse-more-og-romsdal", "helse-nord-trondelag"):
         assert f"`{hf}/cpa/5006-8170301.xml`" in md.out
-    assert md.out.count("Steinkjer: 1 new agreement (pending)") == 3
+    # Not in AR yet (no certificates): each new agreement is an incomplete draft, and says why.
+    assert md.out.count("Steinkjer: 1 new agreement (incomplete)") == 3
+    assert md.out.count("2 incomplete draft(s), not deployed until AR has the certificates: ") == 3  # and Bindal
+    assert md.out.count("`st-olavs/cpa/5006-8170301.xml` (party 8170301 is not in AR") == 1
     assert "#### Steinkjer (5006): added, status `ordered`" in md.out
     assert "2027-08-24" in md.out  # AR deadline T-14
     assert "2027-08-31" in md.out  # tests T-7
@@ -55,6 +58,8 @@ def test_plan_lists_new_kommune_at_all_three_hfs_with_timeline(repo: Repo) -> No
     doc = json.loads(js.out)
     added = {h["key"]: h["agreements"]["added"] for h in doc["helseforetak"]}
     assert added == {k: [f"{k}/cpa/5006-8170301.xml"] for k in added} and len(added) == 3
+    drafts = {h["key"]: [d["cpa"] for d in h["incomplete_drafts"]] for h in doc["helseforetak"]}
+    assert drafts["st-olavs"] == ["st-olavs/cpa/1811-8180001.xml", "st-olavs/cpa/5006-8170301.xml"]
     keys = [e["key"] for e in doc["kommuner"][0]["timeline"]]
     assert {"ar", "pretest", "dialog", "activation"} <= set(keys)
 

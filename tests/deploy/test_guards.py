@@ -91,22 +91,29 @@ def test_fresh_generated_deploys_and_the_plan_names_agreement_state_changes(
     first = cli_real(*deploy, "--apply")
     assert first.code == 0, first.err
     assert "agreements whose state changes:" in first.out
-    assert re.search(r"Bindal \(1811\), party 8180001 .*: new, pending", first.out)
+    assert re.search(r"Bindal \(1811\), party 8180001 .*: new, incomplete", first.out)
+    assert re.search(r"Stjørdal \(5035\), party 8170001 .*: new, pending", first.out)
     served = tmp_path / "srv/current/partner-index.xml"
     assert served.read_bytes() == generated[f"{HF}/partner-index.xml"]
+    # Bindal is not in AR yet: its agreement is an incomplete draft, listed but never shipped.
+    assert "note: not shipped: cpa/1811-8180001.xml is an incomplete draft (party 8180001 is not in AR" in first.out
+    assert not (tmp_path / "srv/current/cpa/1811-8180001.xml").exists()
+    assert (tmp_path / "srv/current/cpa/5035-8170001.xml").read_bytes() == generated[f"{HF}/cpa/5035-8170001.xml"]
+    drift = cli_real("drift", "--hf", HF, "--target", f"dir:{tmp_path / 'srv'}")
+    assert drift.code == 0, drift.out + drift.err  # the draft is not expected on the server
 
-    kommune = work.root / "partners/kommuner/1811-bindal.yaml"
+    kommune = work.root / "partners/kommuner/5035-stjordal.yaml"
     kommune.write_text(kommune.read_text().replace("status: ordered", "status: testing"))
     _write_generated(work)
-    git(work.root, "commit", "-q", "-am", "Bindal starts testing")
+    git(work.root, "commit", "-q", "-am", "Stjørdal starts testing")
     plan = cli_real(*deploy)
     assert plan.code == 0, plan.err
-    assert re.search(r"Bindal \(1811\), party 8180001 .*: pending → test", plan.out)
-    assert re.search(r"change\s+cpa/1811-8180001\.xml", plan.out)
+    assert re.search(r"Stjørdal \(5035\), party 8170001 .*: pending → test", plan.out)
+    assert re.search(r"change\s+cpa/5035-8170001\.xml", plan.out)
     assert "Molde" not in plan.out  # its state did not change
 
     index = work.root / "generated" / HF / "partner-index.xml"
-    index.write_bytes(index.read_bytes().replace(b"pending", b"active"))
+    index.write_bytes(index.read_bytes().replace(b'state="test"', b'state="active"'))
     stale = cli_real(*deploy, "--allow-dirty")
     assert stale.code == 1
     assert f"generated/{HF}/partner-index.xml: differs from what the declarations generate" in stale.err

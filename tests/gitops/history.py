@@ -14,6 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from conftest import REPO, TODAY, Repo, Result
 
 MAIN_DATE = f"{TODAY}T08:00:00+01:00"
@@ -82,6 +83,19 @@ class History:
         text = path.read_text("utf-8")
         assert text.count(old) >= count, f"{old!r} not in {rel}"
         path.write_text(text.replace(old, new, count), "utf-8")
+
+    def publish(self, *rels: str, only: tuple[int, ...] = ()) -> None:
+        """Put the parties of these declarations (``only`` these HER-ids, when given) in the AR
+        snapshot (``partners/ar/``), as ``ar sync`` finds them once published: R-K3 then judges the
+        attack, not a party missing from AR."""
+        from ar import make_example_snapshot as maker
+
+        docs = [yaml.safe_load((self.root / rel).read_text("utf-8")) for rel in rels]
+        chosen = [spec for spec in maker.specs([], docs, examples=False) if not only or spec.her_id in only]
+        for path, content in maker.files_for(chosen, shared_key=True).items():
+            target = self.root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
 
     def line_of(self, rel: str, needle: str) -> int:
         lines = (self.root / rel).read_text("utf-8").splitlines()

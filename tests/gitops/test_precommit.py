@@ -20,7 +20,7 @@ HOOKS = ("oppkobling-validate", "oppkobling-check", "ruff", "ruff-format")
 # (the oppkobling on PATH is this checkout's editable install, so the data must match it).
 OVERLAY = (".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "partners", "schemas")
 STALE_FILE = "partners/kommuner/5035-stjordal.yaml"
-STALE_EDIT = ("stjordal-helse@edi.nhn.no", "stjordal-helse-ny@edi.nhn.no")
+STALE_EDIT = ("Helse og velferd", "Helse, omsorg og velferd")  # the CPA names the party
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -149,7 +149,7 @@ def test_pre_commit_passes_in_a_fresh_clone_and_fails_when_generated_is_stale(
     text = stale_file.read_text("utf-8")
     assert old in text
     stale_file.write_text(text.replace(old, new), "utf-8")
-    git(repo, "commit", "--quiet", "-am", "change a party's EDI address without regenerating")
+    git(repo, "commit", "--quiet", "-am", "rename a party without regenerating")
 
     stale = pre_commit(repo, env)
     assert stale.returncode != 0, stale.stdout

@@ -198,7 +198,7 @@ def invocations(path: Path) -> list[list[str]]:
         script = step.get("run", "")
         array = " ".join(re.findall(r"\bargs\+?=\((.*?)\)", script))
         for line in script.splitlines():
-            m = re.search(r"\boppkobling\"?\s+(.*)", line)
+            m = re.search(r"/bin/oppkobling\"?\s+(.*)", line)  # how every workflow runs it (a venv's)
             if m:
                 command = re.split(r"\s*(?:>>|>|\||&&|;)\s*", m[1])[0].replace('"${args[@]}"', array)
                 found.append([SHELL_VAR.sub("x", word) for word in shlex.split(command)])

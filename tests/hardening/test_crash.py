@@ -66,7 +66,9 @@ class Scenario:
 
 
 def _partners(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted((root / "partners").rglob("*.yaml"))}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes() for p in sorted((root / "partners").rglob("*")) if p.is_file()
+    }
 
 
 def _render(root: Path) -> dict[str, bytes]:
@@ -80,6 +82,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     base = tmp_path_factory.mktemp("crash")
     root = base / "repo"
     shutil.copytree(REPO / "partners" / "helseforetak", root / "partners" / "helseforetak")
+    shutil.copytree(REPO / "partners" / "ar", root / "partners" / "ar")
     (root / KOMMUNER).mkdir()
     for stem in OLD:
         shutil.copy(REPO / KOMMUNER / f"{stem}.yaml", root / KOMMUNER / f"{stem}.yaml")
@@ -87,9 +90,9 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     (root / "generated" / FOREIGN).write_text("kept by hand\n", "utf-8")
     old_generated = base / "old-generated"
     shutil.copytree(root / "generated", old_generated)
-    # The change: a new EDI address (changed agreements), Trondheim removed, Molde added.
+    # The change: a party renamed (changed agreements), Trondheim removed, Molde added.
     stjordal = root / KOMMUNER / "5035-stjordal.yaml"
-    stjordal.write_text(stjordal.read_text("utf-8").replace("stjordal-helse@", "stjordal-helse-ny@"), "utf-8")
+    stjordal.write_text(stjordal.read_text("utf-8").replace("Helse og velferd", "Helse, omsorg og velferd"), "utf-8")
     (root / KOMMUNER / "5001-trondheim.yaml").unlink()
     shutil.copy(REPO / KOMMUNER / "1506-molde.yaml", root / KOMMUNER / "1506-molde.yaml")
     new_files = _render(root)

@@ -131,7 +131,7 @@ def test_a_chmod_000_declaration_is_s1(repo: Repo) -> None:
 def test_a_writer_that_fails_midway_leaves_the_old_tree_and_nothing_in_the_way(
     repo: Repo, monkeypatch: pytest.MonkeyPatch, code: int, reason: str
 ) -> None:
-    repo.edit(STJORDAL, "stjordal-helse@", "stjordal-helse-ny@")
+    repo.edit(STJORDAL, "Helse og velferd", "Helse og omsorg")
     before = digest(repo.path("generated"))
     real = atomic.write_file
     written: list[Path] = []
@@ -177,7 +177,7 @@ def test_a_really_full_and_a_really_read_only_file_system(tmp_path: Path) -> Non
     with tmpfs(tmp_path / "mnt", "3m") as mnt:
         root = copy_repo(mnt / "repo")
         assert cli(root, "generate").returncode == 0
-        (root / STJORDAL).write_text((root / STJORDAL).read_text().replace("stjordal-helse@", "stjordal-helse-ny@"))
+        (root / STJORDAL).write_text((root / STJORDAL).read_text().replace("Helse og velferd", "Helse og omsorg"))
         before = digest(root / "generated")
         filler = mnt / "filler"
         with filler.open("wb", buffering=0) as f, contextlib.suppress(OSError):
@@ -192,7 +192,7 @@ def test_a_really_full_and_a_really_read_only_file_system(tmp_path: Path) -> Non
         assert cli(root, "generate").returncode == 0
         assert cli(root, "check").returncode == 0
 
-        (root / STJORDAL).write_text((root / STJORDAL).read_text().replace("stjordal-helse-ny@", "stjordal-helse@"))
+        (root / STJORDAL).write_text((root / STJORDAL).read_text().replace("Helse og omsorg", "Helse og velferd"))
         before = digest(root / "generated")
         assert subprocess.run(["mount", "-o", "remount,ro", str(mnt)], capture_output=True).returncode == 0
         try:

@@ -27,6 +27,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from ar import make_example_snapshot as maker
 from conftest import REPO, TODAY, xsd_dir
 from fixtures.fixtures_support import official_errors
 from hypothesis import HealthCheck, assume, event, given, settings
@@ -37,7 +38,9 @@ from ruamel.yaml.error import YAMLError
 
 from pipeline.agreements.agreement import why_none
 from pipeline.agreements.states import has_agreement
+from pipeline.ar import paths as ar_paths
 from pipeline.findings import Finding, Severity
+from pipeline.io.partners import read_tree
 from pipeline.model.declarations import parse
 from pipeline.model.kommuner import register
 from pipeline.model.loader import LoadError, load_bytes
@@ -230,8 +233,21 @@ def _path(data: dict[str, Any]) -> str:
     return f"partners/kommuner/{data['kommune']}-kommune.yaml"
 
 
-def _files(data: dict[str, Any], flow: bool = False) -> dict[str, bytes]:
-    return {**HF_FILES, _path(data): _dump(data, flow)}
+@functools.cache
+def _hf_ar() -> dict[str, bytes]:
+    """The shipped AR snapshot files of the three HFs."""
+    files = read_tree(REPO).files
+    her_ids = {YAML(typ="safe", pure=True).load(content)["her_id"] for content in HF_FILES.values()}
+    return {p: b for p, b in files.items() if (e := ar_paths.parse_path(p)) is not None and e.her_id in her_ids}
+
+
+def _ar(data: dict[str, Any]) -> dict[str, bytes]:
+    """AR as it would be for this declaration: the HFs and its parties past planned (one test key)."""
+    return {**_hf_ar(), **maker.files_for(maker.specs([], [data], examples=False), shared_key=True)}
+
+
+def _files(data: dict[str, Any], flow: bool = False, ar: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    return {**HF_FILES, **(_ar(data) if ar is None else ar), _path(data): _dump(data, flow)}
 
 
 def _findings(files: dict[str, bytes]) -> list[Finding]:
@@ -306,9 +322,10 @@ def _party_cells(page: str) -> set[str]:
 def test_validate_never_crashes_and_locates_every_finding(
     data: dict[str, Any], how: str | None, value: str, flow: bool
 ) -> None:
+    ar = _ar(data)  # AR as it was before the declaration was broken
     if how is not None:
         _break(data, how, value)
-    files = _files(data, flow)
+    files = _files(data, flow, ar)
     findings = _findings(files)
     for f in findings:
         assert isinstance(f, Finding)

@@ -11,6 +11,16 @@ named by its directory must find there. Adding a case is adding a file::
     # expect: R-K1 error line 11 col 9                (repeatable; "in <path>" for another file)
     # expect: none                                    (what pass-* cases say)
 
+Other shipped files, and the AR snapshot under ``partners/ar/``, can be changed too (repeatable,
+applied in order; paths below partners/ar/ are written without that prefix)::
+
+    # sub: partners/helseforetak/st-olavs.yaml: @edi.nhn.no => @testedi.nhn.no   (first occurrence)
+    # ar: communicationparty/8170001.json type = "Person"      (a JSON value at a dotted path)
+    # ar-delete: certificate/8170001/signing.json              (a file; "<file> <path>": one key; "<herId>": all)
+    # ar-certificate: 8170001 signing not_after=2027-03-01     (re-issued by the example CA: not_before,
+                                                                not_after at 00:00 Europe/Oslo, usage=a,b)
+    # ar-shared: CommunicationDetailsRest_8141705.json as communicationparty/8141705/legacy.json
+
 The file is dropped into the shipped example repository (``partners/``) and the pure core runs
 on it: ``declarations.parse`` then ``rules.evaluate`` with a fixed today, no subprocess.
 For the rule under test the findings in the touched files (and files named by ``in``) must be
@@ -22,14 +32,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from ar import edits
 from conftest import REPO, TODAY
 
+from pipeline.ar import paths, snapshot
+from pipeline.ar.paths import Entry, Kind
 from pipeline.findings import Finding, Severity
 from pipeline.io.partners import read_tree
 from pipeline.model.declarations import DeclarationSet, parse
@@ -38,7 +52,11 @@ from pipeline.rules import Context, evaluate
 CASES = REPO / "tests" / "cases"
 DEFAULT_TODAY = dt.date.fromisoformat(TODAY)
 
-_DIRECTIVE = re.compile(r"^#\s*(case|file|remove|today|base|expect):\s*(.*?)\s*$")
+_DIRECTIVE = re.compile(
+    r"^#\s*(case|file|remove|today|base|expect|sub|ar|ar-delete|ar-certificate|ar-shared):\s*(.*?)\s*$"
+)
+EDITS = ("sub", "ar", "ar-delete", "ar-certificate", "ar-shared")
+SHARED_AR = REPO.parent / "shared" / "standards" / "ar"
 _EXPECT = re.compile(
     r"^(?P<rule>[A-Z][A-Z0-9-]*) (?P<severity>error|warning) line (?P<line>\d+)"
     r"(?: col (?P<column>\d+))?(?: in (?P<file>\S+))?$"
@@ -77,6 +95,7 @@ class Case:
     today: dt.date = DEFAULT_TODAY
     with_base: bool = False
     expects: tuple[Expect, ...] = field(default=())
+    edits: tuple[tuple[str, str], ...] = ()  # (directive, its text), in order
 
     @property
     def name(self) -> str:
@@ -88,7 +107,8 @@ class Case:
 
     @property
     def touched(self) -> set[str]:
-        return {*self.removes, *([self.target] if self.target else []), *(e.file for e in self.expects)}
+        edited = {path for path, _ in (_edited(kind, text) for kind, text in self.edits)}
+        return {*self.removes, *([self.target] if self.target else []), *(e.file for e in self.expects), *edited}
 
     def __str__(self) -> str:
         return f"{self.rule}/{self.name}"
@@ -128,6 +148,11 @@ def load_case(source: Path) -> Case:
         today=dt.date.fromisoformat(directives["today"][0]) if "today" in directives else DEFAULT_TODAY,
         with_base="base" in directives,
         expects=tuple(expects),
+        edits=tuple(
+            (m[1], m[2])
+            for line in content.decode("utf-8").splitlines()
+            if (m := _DIRECTIVE.match(line)) and m[1] in EDITS
+        ),
     )
     if case.passing and case.expects:
         raise ValueError(f"{source}: a pass-* case expects no finding of {rule}")
@@ -157,6 +182,44 @@ def shipped() -> dict[str, bytes]:
     return read.files
 
 
+def _edited(kind: str, text: str) -> tuple[str, str]:
+    """The repository path an edit changes, and the rest of its text."""
+    if kind == "sub":
+        path, _, rest = text.partition(": ")
+        return path, rest
+    if kind == "ar-certificate":
+        her_id, which, *rest = text.split()
+        return Entry(int(her_id), Kind(which)).path, " ".join(rest)
+    if kind == "ar-shared":
+        source, _, relative = text.partition(" as ")
+        return edits.ar_path(relative.strip()), source.strip()
+    relative, _, rest = text.partition(" ")
+    return (edits.ar_path(relative) if not relative.isdigit() else Entry(int(relative), Kind.PARTY).path), rest
+
+
+def _apply(case: Case, files: dict[str, bytes], kind: str, text: str) -> dict[str, bytes]:
+    path, rest = _edited(kind, text)
+    relative = path.removeprefix(edits.ar_path(""))
+    if kind == "sub":
+        old, _, new = rest.partition(" => ")
+        assert path in files and old.encode() in files[path], f"{case}: '# sub: {text}': no {old!r} in {path}"
+        return {**files, path: files[path].replace(old.encode(), new.encode(), 1)}
+    if kind == "ar":
+        dotted, _, value = rest.partition(" = ")
+        return edits.set_value(files, relative, dotted.strip(), json.loads(value))
+    if kind == "ar-delete":
+        target = text.split()[0]
+        return edits.delete(files, target, rest.strip() or None)
+    if kind == "ar-certificate":
+        her_id, which = text.split()[:2]
+        changes = dict(item.split("=", 1) for item in rest.split())
+        return edits.reissue(files, int(her_id), Kind(which), **changes)
+    source = SHARED_AR / rest
+    if not source.is_file():
+        pytest.fail(f"{source} is missing: the AR cases read NHN's files from ../shared/standards/ar/")
+    return edits.place(files, relative, source.read_bytes())
+
+
 def files_for(case: Case) -> dict[str, bytes]:
     files = dict(shipped())
     for path in case.removes:
@@ -164,6 +227,8 @@ def files_for(case: Case) -> dict[str, bytes]:
         del files[path]
     if case.target:
         files[case.target] = case.content
+    for kind, text in case.edits:
+        files = _apply(case, files, kind, text)
     return files
 
 
@@ -172,19 +237,27 @@ def _parsed(path: str, content: bytes) -> DeclarationSet:
     return parse({path: content})
 
 
+@functools.cache
+def _snapshot(files: frozenset[tuple[str, bytes]]) -> snapshot.Reading:
+    return snapshot.read(dict(files))
+
+
 def parse_files(files: Mapping[str, bytes]) -> DeclarationSet:
-    """``parse(files)``, with each (path, content) parsed once for all cases. ``parse`` treats
-    every file on its own and keeps path order, so merging per-file results in path order is
+    """``parse(files)``, with each declaration parsed once for all cases and each AR snapshot read
+    once. ``parse`` treats every declaration on its own and keeps path order, and reads the AR
+    files as one snapshot, so merging per-file results in path order and adding the snapshot is
     the same set (``test_parse_files_is_parse`` holds it to that)."""
     result = DeclarationSet()
+    ar_files = {p: b for p, b in files.items() if paths.parse_path(p) is not None}
     for path in sorted(files):
+        if path in ar_files:
+            result.files.append(path)
+            continue
         part = _parsed(path, files[path])
         for f in dataclasses.fields(DeclarationSet):
-            mine, theirs = getattr(result, f.name), getattr(part, f.name)
-            if isinstance(mine, dict):
-                mine.update(theirs)
-            else:
-                mine.extend(theirs)
+            if f.name != "ar":
+                getattr(result, f.name).extend(getattr(part, f.name))
+    result.ar = _snapshot(frozenset(ar_files.items()))
     return result
 
 

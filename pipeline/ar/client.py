@@ -1,0 +1,276 @@
+"""The HTTP client for NHN's CommunicationParty API (I/O).
+
+For each HER-id: ``GET /api/v1/communicationparty/{herId}`` and, when AR has the party,
+``GET /api/v1/certificate/{herId}/signing`` and ``/encryption``. The base URL is configurable;
+the default is NHN's test environment, the ``servers`` entry of NHN's specification
+(``https://cpapi.test.grunndata.nhn.no``; the extract in ../shared notes it without the URL).
+Plain ``http`` is taken only for a server on this machine: a token never travels unencrypted.
+
+- Authentication: ``pipeline.ar.auth`` (the token; never stored) and ``pipeline.ar.dpop``.
+- Concurrency: one pooled ``httpx`` client of at most 16 connections, used by as many threads,
+  one HER-id at a time each.
+- Timeouts for connecting and for each read; bounded retries with exponential backoff on 5xx,
+  429 (honouring Retry-After), timeouts, refused or broken connections and bodies cut short. A
+  DPoP nonce asked for (401 ``use_dpop_nonce``) is sent with one more try.
+- 404 is an answer ("AR has no such party" or "no such certificate"), not an error. 401, 403,
+  any other 4xx, a 5xx or timeout after the last try, a body that is not JSON: ``ArError``,
+  one line naming the URL, never the token. The first error stops the other threads.
+- Redirects are not followed (they would carry the token elsewhere); bodies over 1 MiB refused.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from pipeline import __version__
+from pipeline.ar import jsontext, paths
+from pipeline.ar.auth import Secret
+from pipeline.ar.dpop import DpopKey
+from pipeline.ar.jsontext import JsonError
+from pipeline.ar.paths import Entry, Kind
+from pipeline.errors import ArError
+
+DEFAULT_BASE_URL = "https://cpapi.test.grunndata.nhn.no"
+MAX_CONNECTIONS = 16
+MAX_BODY = jsontext.MAX_BYTES
+_RETRIED_STATUS = {429, 500, 502, 503, 504}
+_LOOPBACK_NAMES = {"localhost"}
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_url: str = DEFAULT_BASE_URL
+    connections: int = MAX_CONNECTIONS
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    attempts: int = 4
+    backoff: float = 0.5  # seconds before the second try; doubled for each further one
+    max_backoff: float = 8.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.connections <= MAX_CONNECTIONS:
+            raise ArError(f"connections must be between 1 and {MAX_CONNECTIONS}, not {self.connections}")
+        if self.attempts < 1 or self.connect_timeout <= 0 or self.read_timeout <= 0 or self.backoff < 0:
+            raise ArError("attempts must be at least 1 and timeouts positive")
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+            raise ArError(f"AR base URL {self.base_url!r} is not an http(s) URL without query")
+        if parts.scheme == "http" and not _loopback(parts.hostname):
+            raise ArError(f"AR base URL {self.base_url!r}: plain http only to this machine; use https")
+
+    def url(self, entry: Entry) -> str:
+        return f"{self.base_url.rstrip('/')}/{entry.api_path}"
+
+
+def _loopback(host: str) -> bool:
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What AR answered for one HER-id; None where it answered 404."""
+
+    her_id: int
+    party: Any
+    signing: Any = None
+    encryption: Any = None
+
+    def body(self, kind: Kind) -> Any:
+        return {Kind.PARTY: self.party, Kind.SIGNING: self.signing, Kind.ENCRYPTION: self.encryption}.get(kind)
+
+
+class _Stopped(Exception):
+    """Another thread failed: this one gives up quietly."""
+
+
+class Client:
+    def __init__(
+        self,
+        token: Secret,
+        settings: Settings | None = None,
+        dpop: DpopKey | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self._token = token
+        self._dpop = dpop
+        self._sleep = sleep
+        self._nonce: str | None = None
+        s = self.settings
+        self._http = httpx.Client(
+            limits=httpx.Limits(max_connections=s.connections, max_keepalive_connections=s.connections),
+            timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout, pool=s.read_timeout),
+            headers={"Accept": "application/json", "User-Agent": f"oppkobling/{__version__}"},
+            follow_redirects=False,
+            transport=transport,
+        )
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def fetch(self, her_ids: Iterable[int]) -> list[Fetched]:
+        """Every HER-id's answers, in HER-id order, fetched concurrently; the first error stops all."""
+        return self.fetch_each(her_ids, _same)
+
+    def fetch_each(self, her_ids: Iterable[int], then: Callable[[Fetched], T]) -> list[T]:
+        """``then`` of every HER-id's answers, in HER-id order. ``then`` runs in the fetching
+        thread as soon as that HER-id's answers are in (while the others wait for AR); an error
+        it raises stops all like one of the client's own."""
+        wanted = sorted(set(her_ids))
+        for her_id in wanted:
+            if not paths.valid_her_id(her_id):
+                raise ArError(f"{her_id} is not a HER-id (1 to {paths.HER_ID_MAX})")
+        if not wanted:
+            return []
+        stop = threading.Event()
+        with ThreadPoolExecutor(max_workers=min(self.settings.connections, len(wanted))) as pool:
+            futures = [pool.submit(lambda h: then(self._one(h, stop)), her_id) for her_id in wanted]
+            try:
+                done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                _raise_first(futures, done)
+            except BaseException:
+                stop.set()
+                for future in futures:
+                    future.cancel()
+                raise
+        return [f.result() for f in futures]
+
+    def get(self, entry: Entry, stop: threading.Event | None = None) -> Any:
+        """The parsed JSON body AR answers for ``entry``, or None for 404."""
+        url = self.settings.url(entry)
+        s = self.settings
+        failure = ""
+        nonce_retried = False
+        attempt = 0
+        while attempt < s.attempts:
+            if stop is not None and stop.is_set():
+                raise _Stopped
+            attempt += 1
+            wait_for = min(s.max_backoff, s.backoff * 2 ** (attempt - 1))
+            try:
+                status, body, headers = self._once(url)
+            except httpx.TimeoutException:
+                failure = f"NHN's AR did not answer GET {url} within {s.read_timeout:g} s"
+            except httpx.RemoteProtocolError:
+                failure = f"NHN's AR's answer to GET {url} was cut short (the connection closed mid-answer)"
+            except httpx.TransportError as exc:
+                failure = f"cannot reach NHN's AR at {s.base_url}: {_reason(exc)}"
+            else:
+                if headers.get("DPoP-Nonce"):
+                    self._nonce = headers["DPoP-Nonce"]
+                if status == 200:
+                    return _json(url, body)
+                if status == 404:
+                    return None
+                if status == 401 and self._dpop is not None and not nonce_retried and _asks_nonce(headers):
+                    nonce_retried, attempt = True, attempt - 1  # the server's own handshake, not a failure
+                    continue
+                if status not in _RETRIED_STATUS:
+                    raise ArError(_refusal(status, url))
+                failure = f"NHN's AR answered {status} {_phrase(status)} for GET {url}"
+                wait_for = min(s.max_backoff, max(wait_for, _retry_after(headers)))
+            if attempt < s.attempts:
+                self._sleep(wait_for)
+        raise ArError(f"{failure} ({s.attempts} {'try' if s.attempts == 1 else 'tries'})")
+
+    def _one(self, her_id: int, stop: threading.Event) -> Fetched:
+        party = self.get(Entry(her_id, Kind.PARTY), stop)
+        if party is None:
+            return Fetched(her_id, None)
+        signing = self.get(Entry(her_id, Kind.SIGNING), stop)
+        encryption = self.get(Entry(her_id, Kind.ENCRYPTION), stop)
+        return Fetched(her_id, party, signing, encryption)
+
+    def _headers(self, method: str, url: str) -> dict[str, str]:
+        token = self._token.reveal()
+        if self._dpop is None:
+            return {"Authorization": f"Bearer {token}"}
+        return {"Authorization": f"DPoP {token}", "DPoP": self._dpop.proof(method, url, token, self._nonce)}
+
+    def _once(self, url: str) -> tuple[int, bytes, httpx.Headers]:
+        with self._http.stream("GET", url, headers=self._headers("GET", url)) as response:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > MAX_BODY:
+                raise ArError(f"NHN's AR's answer to GET {url} is larger than {MAX_BODY} bytes")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    raise ArError(f"NHN's AR's answer to GET {url} is larger than {MAX_BODY} bytes")
+            return response.status_code, bytes(body), response.headers
+
+
+def _same(answer: Fetched) -> Fetched:
+    return answer
+
+
+def _raise_first(futures: list[Future[T]], done: set[Future[T]]) -> None:
+    """The first real error (not a thread that stopped because another failed), in HER-id order."""
+    errors = [e for f in futures if f in done and (e := f.exception()) is not None]
+    first = next((e for e in errors if not isinstance(e, _Stopped)), errors[0] if errors else None)
+    if first is not None:
+        raise first
+
+
+def _json(url: str, body: bytes) -> Any:
+    try:
+        # Characters that render as something else are escaped when the snapshot is written.
+        return jsontext.load(body, check_characters=False).data
+    except JsonError as exc:
+        raise ArError(f"NHN's AR's answer to GET {url} is not JSON ({exc.line}:{exc.column}: {exc.message})") from None
+
+
+def _asks_nonce(headers: httpx.Headers) -> bool:
+    return bool(headers.get("DPoP-Nonce")) and "use_dpop_nonce" in headers.get("WWW-Authenticate", "")
+
+
+def _retry_after(headers: httpx.Headers) -> float:
+    value = headers.get("Retry-After", "")
+    return float(value) if value.isdigit() else 0.0
+
+
+def _phrase(status: int) -> str:
+    return httpx.codes.get_reason_phrase(status)
+
+
+def _refusal(status: int, url: str) -> str:
+    answered = f"NHN's AR answered {status} {_phrase(status)} for GET {url}".replace("  ", " ")
+    if status == 401:
+        return f"{answered}: the token was refused (a HelseID access token for nhn:cp-api; pipeline/ar/auth.py)"
+    if status == 403:
+        return (
+            f"{answered}: this HelseID client may not use the CommunicationParty API (scope nhn:cp-api/access-v2-dpop)"
+        )
+    if 300 <= status < 400:
+        return f"{answered}: a redirect, not followed"
+    return answered
+
+
+def _reason(exc: httpx.TransportError) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]

@@ -1,0 +1,212 @@
+"""Strict JSON with positions, and the canonical form the snapshot is written in.
+
+Loading goes through the C parser (``json.loads``): fast for the thousands of files a national
+snapshot holds. Positions are worked out only when something must be pointed at (an error, or a
+rule naming a field): ``JsonText.locate`` scans the text once, then answers from a table.
+
+Refused, each with line and column: bytes that are not UTF-8, a byte order mark, anything
+``json`` refuses, ``NaN``/``Infinity`` (not JSON), a key twice in one object (the YAML loader's
+rule, for the same reason: which one counts is a matter of parser), and characters that render
+differently from what they are (bidirectional controls, invisible characters, line separators),
+since these files are reviewed in pull requests.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_BYTES = 1024 * 1024  # the limit pipeline.source puts on every file under partners/
+
+JsonPath = tuple[str | int, ...]
+
+_BIDI = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+_INVISIBLE = "\u200b-\u200d\u2060\ufeff"
+_SEPARATORS = "\u2028\u2029"
+# In the file: the above and every C0/C1 control except the JSON whitespace \t \n \r.
+_REFUSED = re.compile(f"[{_BIDI}{_INVISIBLE}{_SEPARATORS}\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# In what we write: json.dumps escapes C0 and " and \\ already; the rest of the above needs it.
+_ESCAPED = re.compile(f"[{_BIDI}{_INVISIBLE}{_SEPARATORS}\x7f-\x9f]")
+
+_WS = re.compile(r"[ \t\n\r]*")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
+
+
+class JsonError(Exception):
+    """A file that is not strict JSON. Carries a 1-based position."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+class _Duplicate(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _Duplicate(key)
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+@dataclass
+class _Table:
+    values: dict[JsonPath, int] = field(default_factory=dict)
+    keys: dict[JsonPath, int] = field(default_factory=dict)
+    duplicate: tuple[int, str] | None = None
+
+
+@dataclass
+class JsonText:
+    """Plain data from one JSON file, and where each value and key stands in it."""
+
+    text: str
+    data: Any
+    _table: _Table | None = field(default=None, repr=False, compare=False)
+    _lines: list[int] | None = field(default=None, repr=False, compare=False)
+
+    def locate(self, path: JsonPath, *, key: bool = False) -> tuple[int, int]:
+        """Line and column of the value at ``path`` (or of its key), else of the nearest ancestor."""
+        table = self._scanned()
+        probe = path
+        while probe:
+            if key and probe in table.keys:
+                return self.line_column(table.keys[probe])
+            if probe in table.values:
+                return self.line_column(table.values[probe])
+            probe = probe[:-1]
+        return self.line_column(table.values.get((), 0))
+
+    def line_column(self, offset: int) -> tuple[int, int]:
+        if self._lines is None:
+            self._lines = [0, *(m.end() for m in re.finditer("\n", self.text))]
+        line = bisect.bisect_right(self._lines, offset)
+        return line, offset - self._lines[line - 1] + 1
+
+    def _scanned(self) -> _Table:
+        if self._table is None:
+            self._table = _scan(self.text)
+        return self._table
+
+
+def load(raw: bytes, *, check_characters: bool = True) -> JsonText:
+    """``raw`` as strict JSON. ``check_characters=False`` lets through (for an API's answer, which is
+    written back in the canonical form, escaped) what only a reviewer of the file must not miss."""
+    if len(raw) > MAX_BYTES:
+        raise JsonError(f"file is larger than {MAX_BYTES} bytes (1 MiB)")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise JsonError("file starts with a byte order mark; save it as UTF-8 without BOM")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
+        message = f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot start or continue a character"
+        raise JsonError(message, line, column) from None
+    doc = JsonText(text, None)
+    bad = _REFUSED.search(text) if check_characters else None
+    if bad is not None:
+        line, column = doc.line_column(bad.start())
+        message = f"character U+{ord(bad.group()):04X} is not allowed (it renders differently from what it is)"
+        raise JsonError(message, line, column)
+    try:
+        doc.data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise JsonError(f"not JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except _Duplicate as exc:
+        duplicate = doc._scanned().duplicate
+        line, column = doc.line_column(duplicate[0]) if duplicate else (1, 1)
+        raise JsonError(f"key {exc.key!r} appears twice in one object", line, column) from None
+    except ValueError as exc:  # NaN / Infinity
+        raise JsonError(f"not JSON: {exc}") from None
+    except RecursionError:
+        raise JsonError("not JSON: nested too deeply") from None
+    return doc
+
+
+def dump(data: Any) -> bytes:
+    """The canonical form: two-space indent, sorted keys, UTF-8, a final newline, and the
+    characters that render as something else written as escapes (a reviewer sees them)."""
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return (_ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n").encode("utf-8")
+
+
+def _skip(text: str, i: int) -> int:
+    m = _WS.match(text, i)
+    assert m is not None
+    return m.end()
+
+
+def _scan(text: str) -> _Table:
+    """Positions of every value and key of a text ``json.loads`` has accepted (iterative: depth
+    costs no stack)."""
+    table = _Table()
+    # Open containers: (path, keys seen so far or None for an array, index of the current item).
+    stack: list[tuple[JsonPath, set[str] | None, int]] = []
+
+    def key_at(i: int, where: JsonPath, seen: set[str]) -> tuple[JsonPath, int]:
+        m = _STRING.match(text, i)
+        assert m is not None
+        name = json.loads(m.group())
+        if name in seen and table.duplicate is None:
+            table.duplicate = (i, name)
+        seen.add(name)
+        child = (*where, name)
+        table.keys.setdefault(child, i)
+        i = _skip(text, m.end())
+        return child, _skip(text, i + 1)  # past the colon
+
+    path: JsonPath = ()
+    i = _skip(text, 0)
+    while True:
+        table.values.setdefault(path, i)
+        c = text[i]
+        if c in "{[":
+            close = "}" if c == "{" else "]"
+            i = _skip(text, i + 1)
+            if text[i] != close:
+                if c == "{":
+                    seen: set[str] = set()
+                    stack.append((path, seen, 0))
+                    path, i = key_at(i, path, seen)
+                else:
+                    stack.append((path, None, 0))
+                    path = (*path, 0)
+                continue
+            i += 1
+        else:
+            m = (_STRING if c == '"' else _SCALAR).match(text, i)
+            assert m is not None
+            i = m.end()
+        while True:  # after a value: the next member, or the end of containers
+            i = _skip(text, i)
+            if not stack:
+                return table
+            where, seen_keys, index = stack[-1]
+            if text[i] == ",":
+                i = _skip(text, i + 1)
+                if seen_keys is not None:
+                    path, i = key_at(i, where, seen_keys)
+                else:
+                    stack[-1] = (where, None, index + 1)
+                    path = (*where, index + 1)
+                break
+            stack.pop()
+            i += 1

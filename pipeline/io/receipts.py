@@ -1,0 +1,165 @@
+"""The file-system edge of receipt reading: paths in, a ``Batch`` out.
+
+A path is a file, a Maildir (a directory with ``cur/``, ``new/`` and ``tmp/``: every message in
+``cur/`` and ``new/``, never the half-delivered ones in ``tmp/``), or any other directory (every
+entry under it, in name order, a Maildir inside it read as one). A file whose first line is an
+mbox ``From`` line is an mbox; every other file is read by ``pipeline.receipts.recognise``, by
+content. Nothing is skipped: a file that is no receipt is reported. Each file is read once
+(an mbox by ``mailbox.mbox`` once its first line showed what it is).
+"""
+
+from __future__ import annotations
+
+import mailbox
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.receipts import recognise
+from pipeline.receipts.model import Batch, Origin, ProblemKind
+from pipeline.render import parallel
+
+MBOX_START = b"From "
+MAX_FILE = 64 * 1024 * 1024  # a receipt, base64 and all, is far smaller; an mbox is read as a mailbox
+
+
+def _display(path: Path, base: Path | None) -> str:
+    if base is not None:
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def is_maildir(path: Path) -> bool:
+    return all((path / sub).is_dir() for sub in ("cur", "new", "tmp"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """One thing to read: a file (which may turn out to be an mbox) or a message in a Maildir."""
+
+    file: str
+    origin: Origin
+    maildir: bool = False
+
+
+CHUNK = 128  # items per task on the fork pool
+
+
+def read_paths(paths: Iterable[Path], *, base: Path | None = None) -> Batch:
+    """Every receipt under ``paths``; names in problems are relative to ``base`` when inside it.
+
+    The files are listed first, then read in chunks on every core (``pipeline.render.parallel``:
+    forked workers, results in order, so the batch is the same whichever finishes first)."""
+    batch = Batch()
+    items: list[_Item] = []
+    for path in paths:
+        _list(path, items, batch, base)
+    chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+
+    def task(index: int) -> Batch:
+        part = Batch()
+        for item in chunks[index]:
+            _read_item(item, part)
+        return part
+
+    for part in parallel.ordered(task, len(chunks), parallel.jobs(len(chunks))):
+        batch.receipts.extend(part.receipts)
+        batch.problems.extend(part.problems)
+    return batch
+
+
+def _list(path: Path, items: list[_Item], batch: Batch, base: Path | None) -> None:
+    name = _display(path, base)
+    if path.is_dir():
+        if is_maildir(path):
+            try:
+                messages = maildir_messages(path)
+            except OSError as exc:
+                batch.problem(ProblemKind.MALFORMED, Origin(name), f"cannot read the Maildir: {exc.strerror or exc}")
+                return
+            items.extend(_Item(file, Origin(name, item=f"Maildir message {key}"), True) for key, file in messages)
+            return
+        for child in sorted(path.iterdir()):
+            if child.is_dir():
+                _list(child, items, batch, base)
+            else:
+                items.append(_Item(str(child), Origin(_display(child, base))))
+    elif path.exists():
+        items.append(_Item(str(path), Origin(name)))
+    else:
+        batch.problem(ProblemKind.MALFORMED, Origin(name), "no such file or directory")
+
+
+def _read_item(item: _Item, batch: Batch) -> None:
+    try:
+        data = _read(item.file, mbox=not item.maildir)
+    except _TooLarge:
+        batch.problem(ProblemKind.UNSAFE, item.origin, _TOO_LARGE)
+        return
+    except OSError as exc:
+        batch.problem(ProblemKind.MALFORMED, item.origin, f"cannot read: {exc.strerror or exc}")
+        return
+    if data is None:
+        read_mbox(Path(item.file), batch, item.origin.file)
+    else:
+        recognise.read_bytes(data, item.origin, batch)
+
+
+def _read(path: str, *, mbox: bool = False) -> bytes | None:
+    """The file's bytes; None when it is an mbox (``mbox``: look for one) -- it is read as a
+    mailbox instead. More than ``MAX_FILE`` bytes raise ``_TooLarge``."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        data = b""
+        if mbox:
+            data = os.read(fd, len(MBOX_START))
+            if data == MBOX_START:
+                return None
+        data += os.read(fd, min(size, MAX_FILE) + 1 - len(data))
+        # Read on only when the file grew while being read (one read syscall otherwise).
+        while size < len(data) <= MAX_FILE and (more := os.read(fd, MAX_FILE + 1 - len(data))):
+            data += more
+        if len(data) > MAX_FILE:
+            raise _TooLarge
+        return data
+    finally:
+        os.close(fd)
+
+
+class _TooLarge(Exception):
+    """A file over ``MAX_FILE`` bytes (reported, never read whole)."""
+
+
+_TOO_LARGE = f"over {MAX_FILE // (1 << 20)} MiB: no receipt is that large, not read"
+
+
+def maildir_messages(path: Path) -> list[tuple[str, str]]:
+    """(key, file) of every message in ``cur/`` and ``new/``, by key. The Maildir rules as the
+    stdlib ``mailbox.Maildir`` applies them (names starting with a dot are not messages; the key
+    is the name up to its ":2," info), read with a plain directory scan: ``Maildir.get_bytes``
+    costs four times a plain read per message."""
+    found: list[tuple[str, str]] = []
+    for sub in ("new", "cur"):
+        with os.scandir(path / sub) as entries:
+            for entry in entries:
+                if not entry.name.startswith(".") and entry.is_file():
+                    found.append((entry.name.split(mailbox.Maildir.colon)[0], entry.path))
+    return sorted(found)
+
+
+def read_mbox(path: Path, batch: Batch, name: str) -> None:
+    box = mailbox.mbox(path, factory=None, create=False)
+    try:
+        keys = list(box.keys())
+        for number, key in enumerate(keys, start=1):
+            item = f"message {number} of {len(keys)} in the mbox"
+            recognise.read_bytes(box.get_bytes(key), Origin(name, item=item), batch)
+    except OSError as exc:
+        batch.problem(ProblemKind.MALFORMED, Origin(name), f"cannot read the mbox: {exc.strerror or exc}")
+    finally:
+        box.close()

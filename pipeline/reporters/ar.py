@@ -1,0 +1,65 @@
+"""What ``ar sync`` and ``ar import`` did, as text or JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from pipeline import layout
+
+if TYPE_CHECKING:
+    from pipeline.ar.mirror import Outcome
+
+NEXT = (
+    f"{layout.AR_DIR}/ changed: run 'oppkobling build' (the agreements carry AR's certificates), "
+    "then open a pull request"
+)
+
+
+def _lines(o: Outcome) -> list[str]:
+    from pipeline.ar.paths import Entry, Kind
+
+    lines = [f"wrote {p}" for p in o.written] + [f"removed {p}" for p in o.removed]
+    for her_id in o.not_in_ar:
+        lines.append(
+            f"{Entry(her_id, Kind.PARTY).path}: warning: HER-id {her_id} is not in NHN's AR (404): "
+            "the snapshot holds nothing for it now, and R-K3 reports that"
+        )
+    for entry in o.without_certificate:
+        lines.append(
+            f"{entry.path}: warning: HER-id {entry.her_id} has no {entry.kind} certificate in AR (404): "
+            "its agreements are incomplete drafts until it has"
+        )
+    for problem in o.problems:
+        lines.append(f"{problem}: refused")
+    return lines
+
+
+def text(o: Outcome, asked: str) -> str:
+    lines = [f"{asked}:", *(f"  {line}" for line in _lines(o))]
+    if o.problems:
+        lines.append(f"nothing written: {len(o.problems)} file(s) refused")
+    else:
+        lines.append(f"{len(o.written)} written, {len(o.removed)} removed, {len(o.unchanged)} unchanged")
+        if o.changed:
+            lines.append(NEXT)
+    return "\n".join(lines) + "\n"
+
+
+def as_json(o: Outcome, asked: str) -> str:
+    doc: dict[str, Any] = {
+        "asked": asked,
+        "written": list(o.written),
+        "removed": list(o.removed),
+        "unchanged": list(o.unchanged),
+        "not_in_ar": list(o.not_in_ar),
+        "without_certificate": [
+            {"her_id": e.her_id, "kind": str(e.kind), "file": e.path} for e in o.without_certificate
+        ],
+        "refused": [{"file": p.path, "line": p.line, "column": p.column, "message": p.message} for p in o.problems],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+FORMATS: dict[str, Callable[[Outcome, str], str]] = {"text": text, "json": as_json}
