@@ -92,12 +92,17 @@ def for_t(k: Kommune, attempts: Sequence[AttemptT]) -> list[tuple[int, AttemptT]
     return [(i, a) for i, a in enumerate(attempts) if first is None or (d := _day(a)) is None or d >= first]
 
 
-def _window(k: Kommune, attempts: Sequence[AttemptT], since: dt.date | None) -> list[AttemptT]:
-    """The attempts that count: for the current T, or (``since``, a late addition's day) those
-    sent on or after the day it joined -- an attempt with no day recorded never counts for one."""
+def counting(k: Kommune, attempts: Sequence[AttemptT], since: dt.date | None) -> list[tuple[int, AttemptT]]:
+    """(index in the file, attempt) of the attempts that count, oldest first: those for the
+    current T, or (``since``, the day a late addition joined) those sent on or after that day --
+    an attempt with no day recorded never counts for a late addition."""
     if since is None:
-        return [a for _, a in for_t(k, attempts)]
-    return [a for a in attempts if (d := _day(a)) is not None and d >= since]
+        return for_t(k, attempts)
+    return [(i, a) for i, a in enumerate(attempts) if (d := _day(a)) is not None and d >= since]
+
+
+def _window(k: Kommune, attempts: Sequence[AttemptT], since: dt.date | None) -> list[AttemptT]:
+    return [a for _, a in counting(k, attempts, since)]
 
 
 def pretests(k: Kommune, hf: str, party: Party, *, since: dt.date | None = None) -> list[Pretest]:

@@ -5,16 +5,19 @@ require the rest of the evidence; ``pipeline.routine.evidence.verified`` is all 
 revision) only on evidence imported with ``oppkobling receipts import``. A value typed by hand
 (``oppkobling record pretest|dialog``, or a declaration written before receipts were imported)
 refuses the activation unless its attempt states a ``justification``; a justified one is named
-in a warning, so the reviewers of the pull request see it. Without a base revision there is no
-activation to judge: an agreement that is already active is not reopened."""
+in a warning, so the reviewers of the pull request see it. The same holds for a late addition
+(``pipeline.routine.lifecycle``) of an active kommune that becomes active on its own evidence.
+Without a base revision there is no activation to judge: an agreement that is already active is
+not reopened."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Iterable, Iterator
 
 from pipeline.findings import Finding
 from pipeline.model.declarations import KommuneDecl
-from pipeline.model.models import HF_KEYS, Dialog, Pretest, Status
+from pipeline.model.models import HF_KEYS, Dialog, Join, Party, Pretest, Status
 from pipeline.routine import evidence
 from pipeline.routine.steps import H5
 from pipeline.rules.rule import Context, Rule
@@ -27,14 +30,39 @@ def _becomes_active(k: KommuneDecl, ctx: Context) -> bool:
     return before is None or before.model.status is not Status.ACTIVE
 
 
-def _typed_by_hand(r: Rule, k: KommuneDecl) -> Iterator[Finding]:
+def _late_activations(k: KommuneDecl, ctx: Context) -> Iterator[tuple[Party, Join]]:
+    """The late additions (``pipeline.routine.lifecycle``) of an active kommune that become
+    active in this change: verified on their own evidence here, not at the base revision."""
     m = k.model
-    for hf, party in evidence.pairs(m, HF_KEYS):
+    if ctx.base is None or m.status is not Status.ACTIVE:
+        return
+    base = next((b.model for b in ctx.base.kommuner if b.model.kommune == m.kommune), None)
+    for party in m.parties:
+        old = next((p for p in base.parties if p.her_id == party.her_id), None) if base else None
+        for join in party.joined:
+            if not evidence.late_verified(m, party, join, HF_KEYS):
+                continue
+            was = (
+                base is not None
+                and old is not None
+                and base.status is Status.ACTIVE
+                and any(j.on == join.on and evidence.late_verified(base, old, j, HF_KEYS) for j in old.joined)
+            )
+            if not was:
+                yield party, join
+
+
+def _typed_by_hand(r: Rule, k: KommuneDecl, pairs: Iterable[tuple[str, Party, dt.date | None]]) -> Iterator[Finding]:
+    """The deciding attempts of each (HF, party, since) that hold values typed by hand: an error
+    without a justification, a warning naming it with one."""
+    m = k.model
+    for hf, party, since in pairs:
         ev = m.evidence(hf, party.her_id)
         if ev is None:
             continue
         deciding: list[tuple[str, tuple[int, Pretest | Dialog]]] = []
-        pretests, dialogs = evidence.for_t(m, ev.pretests), evidence.for_t(m, ev.dialogs)
+        pretests = evidence.counting(m, ev.pretests, since)
+        dialogs = evidence.counting(m, ev.dialogs, since)
         deciding += [(evidence.PRETEST, pretests[-1])] if pretests else []
         deciding += [(evidence.DIALOG, dialogs[-1])] if dialogs else []
         for kind, (index, attempt) in deciding:
@@ -77,7 +105,10 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                     f"cannot be active with an open deviation ({dev.description})",
                 )
         if _becomes_active(k, ctx):
-            yield from _typed_by_hand(r, k)
+            yield from _typed_by_hand(r, k, ((hf, p, None) for hf, p in evidence.pairs(m, HF_KEYS)))
+        # A late addition becomes active on its own evidence, held to the same standard.
+        late = [(hf, party, join.on) for party, join in _late_activations(k, ctx) for hf in HF_KEYS]
+        yield from _typed_by_hand(r, k, late)
 
 
 RULE = Rule("R-H5", check, step=H5)
