@@ -153,6 +153,7 @@ def release_dir(release_id: str) -> str:
 
 KOMMUNE_REGISTER = "data/kommuner.csv"
 MESSAGE_TYPES = "data/message_types.yaml"
+PROCESSES = "data/processes.yaml"  # NHN's process catalogue (the CPAs' ProcessSpecification, roles, packages)
 PARTNER_INDEX_XSD = "data/partner-index.xsd"  # a copy of schemas/partner-index.xsd
 TEMPLATES = "templates"
 
