@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import datetime as dt
+import re
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -31,6 +31,7 @@ from lxml import etree
 from pipeline.agreements.reading import (
     Binding,
     Certificate,
+    CertificateStatus,
     Direction,
     Endpoint,
     Kind,
@@ -245,7 +246,25 @@ class _Reader:
         cert_id = _attr(element, "certId") or ""
         data = next(element.iter(f"{{{DS}}}X509Certificate"), None)
         key_name = _text(next(element.iter(f"{{{DS}}}KeyName"), None))
-        empty = Certificate(cert_id, "missing", None, None, None, None, None, None, None, None, None, key_name, None, 0)
+
+        def unusable(status: CertificateStatus, problem: str) -> Certificate:
+            return Certificate(
+                cert_id=cert_id,
+                status=status,
+                usage=None,
+                subject=None,
+                issuer=None,
+                serial=None,
+                not_before=None,
+                not_after=None,
+                sha1=None,
+                sha256=None,
+                key=None,
+                key_name=key_name,
+                problem=problem,
+                line=_line(element),
+            )
+
         if data is None:
             problem = "no ds:X509Certificate" + (" (only a ds:KeyName)" if key_name is not None else "")
             self.warn(
@@ -253,7 +272,7 @@ class _Reader:
                 element,
                 f"{party}: Certificate {cert_id!r} has {problem}: the reference client cannot load this profile",
             )
-            return dataclasses.replace(empty, problem=problem, line=_line(element))
+            return unusable("missing", problem)
         try:
             der = base64.b64decode("".join((_text(data) or "").split()), validate=True)
             cert = x509.load_der_x509_certificate(der)
@@ -263,7 +282,7 @@ class _Reader:
         except (binascii.Error, ValueError, UnsupportedAlgorithm) as exc:
             problem = f"ds:X509Certificate is not a base64 DER certificate ({exc})"
             self.warn(CERTIFICATE, data, f"{party}: Certificate {cert_id!r}: {problem}")
-            return dataclasses.replace(empty, status="invalid", problem=problem, line=_line(element))
+            return unusable("invalid", problem)
         return Certificate(
             cert_id=cert_id,
             status="x509",
@@ -314,14 +333,16 @@ class _Reader:
         return party
 
 
+_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+
 def _int(value: str | None, default: int) -> int:
     """.NET's ``int.TryParse`` with invariant culture, as the reference client's ``ToInt``."""
     if value is None:
         return default
-    stripped = value.strip()
-    if not stripped or not stripped.lstrip("+-").isdigit() or not stripped.isascii():
+    if not _INTEGER.fullmatch(value):
         return default
-    number = int(stripped)
+    number = int(value)
     return number if -(2**31) <= number < 2**31 else default
 
 
