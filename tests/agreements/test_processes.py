@@ -10,8 +10,8 @@ from lxml import etree
 from agreements.nhn_files import SAMPLES, TEMPLATE, attr, href, parse, q, require
 from pipeline.agreements import processes
 from pipeline.agreements.processes import Namespace, Package, Process, catalogue
-from pipeline.model.catalogue import catalogue as message_types
 from pipeline.errors import DocumentError
+from pipeline.model.catalogue import catalogue as message_types
 
 
 @pytest.fixture(scope="module")
