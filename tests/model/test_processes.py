@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from agreements.nhn_files import SAMPLES, TEMPLATE, attr, href, parse, q, require
 from lxml import etree
 
-from agreements.nhn_files import SAMPLES, TEMPLATE, attr, href, parse, q, require
-from pipeline.agreements import processes
-from pipeline.agreements.processes import Namespace, Package, Process, catalogue
 from pipeline.errors import DocumentError
+from pipeline.model import processes
 from pipeline.model.catalogue import catalogue as message_types
+from pipeline.model.processes import Namespace, Package, Process, catalogue
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,9 @@
 
 For every message type and version of the message-type catalogue: the ebXML processes NHN names for it, with the
 ProcessSpecification, Roles, Service, Actions (message and AppRec leg) and the Packaging/SimpleParts of each leg,
-plus the SMTP delivery channel of NHN's CPP template. ``load`` is pure; ``catalogue`` reads the shipped file once.
+plus the SMTP delivery channel of NHN's CPP template. The message-type catalogue
+(``pipeline.model.catalogue``) takes each version's processes and AppRec version from here, and the CPA builder
+(``pipeline.agreements.cpa``) everything it names. ``load`` is pure; ``catalogue`` reads the shipped file once.
 """
 
 from __future__ import annotations
