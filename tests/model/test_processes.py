@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -255,3 +256,18 @@ def test_an_unknown_key_is_refused_at_its_line() -> None:
 def test_missing_shared_files_fail_rather_than_skip(tmp_path: Path) -> None:
     with pytest.raises(pytest.fail.Exception):
         require(tmp_path / "absent.xml")
+
+
+def test_the_helsefaglig_dialog_gap_is_what_its_note_says() -> None:
+    """The one place to correct it: NHN's Dialogmelding 1.1 naming (the process is the message
+    function), our uuid derived from the href, as the gap note in processes.yaml says."""
+    (gap,) = GAPS
+    assert (gap.name, gap.version, gap.action) == ("Dialog_Helsefaglig", "1.1", "DIALOG_HELSEFAGLIG")
+    assert gap.name.upper() == gap.action  # NHN's client finds it by the message function
+    assert gap.href == f"http://www.helsedirektoratet.no/processes/{gap.name}.xml"
+    assert gap.uuid == str(uuid.uuid5(uuid.NAMESPACE_URL, gap.href))
+    assert "THE ONE PLACE TO CORRECT" in (gap.gap or "") and "OURS, not NHN's" in (gap.gap or "")
+    # NHN's own Dialogmelding 1.1 processes are named the same way.
+    names = {attr(s, "name") for s in parse(SAMPLES / "CPA_93252.xml").iter(q("ProcessSpecification"))}
+    actions = {attr(b, "action") for b in parse(SAMPLES / "CPA_93252.xml").iter(q("ThisPartyActionBinding"))}
+    assert {str(n).upper() for n in names} <= actions
