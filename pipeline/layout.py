@@ -125,10 +125,6 @@ def cpa_path(hf_key: str, kommune: str, her_id: int) -> str:
     return f"{hf_key}/{cpa_file(kommune, her_id)}"
 
 
-# A CPA's PartyRef points from generated/<hf-key>/cpa/ back to the repository root.
-CPA_TO_ROOT = "../" * len((GENERATED, "<hf-key>", CPA_DIR))
-
-
 def fixtures_dir(stem_: str) -> str:
     return f"{FIXTURES}/{stem_}"
 

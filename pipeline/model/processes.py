@@ -2,7 +2,7 @@
 
 For every message type and version of the message-type catalogue: the ebXML processes NHN names for it, with the
 ProcessSpecification, Roles, Service, Actions (message and AppRec leg) and the Packaging/SimpleParts of each leg,
-plus the SMTP delivery channel of NHN's CPP template. The message-type catalogue
+plus the SMTP delivery channel of NHN's CPP template and where a PartyRef points. The message-type catalogue
 (``pipeline.model.catalogue``) takes each version's processes and AppRec version from here, and the CPA builder
 (``pipeline.agreements.cpa``) everything it names. ``load`` is pure; ``catalogue`` reads the shipped file once.
 """
@@ -149,6 +149,18 @@ class Transport(_Frozen):
     business_transaction: dict[str, str]
 
 
+class PartyRef(_Frozen):
+    """Where a CPA's PartyRef points: the party's page in AR, by network (``{her_id}`` is its HER-id)."""
+
+    test: str
+    production: str
+    source: str
+    gap: str
+
+    def href(self, her_id: int, *, test: bool) -> str:
+        return (self.test if test else self.production).format(her_id=her_id)
+
+
 class Mime(_Frozen):
     mimetype: str
     mimeparameters: str
@@ -175,6 +187,7 @@ class Packaging(_Frozen):
 class ProcessCatalogue(_Frozen):
     template: Template
     transport: Transport
+    party_ref: PartyRef
     packaging: Packaging
     messages: dict[str, dict[str, MessageVersion]]
     packages: dict[str, Package]

@@ -271,3 +271,12 @@ def test_the_helsefaglig_dialog_gap_is_what_its_note_says() -> None:
     names = {attr(s, "name") for s in parse(SAMPLES / "CPA_93252.xml").iter(q("ProcessSpecification"))}
     actions = {attr(b, "action") for b in parse(SAMPLES / "CPA_93252.xml").iter(q("ThisPartyActionBinding"))}
     assert {str(n).upper() for n in names} <= actions
+
+
+def test_party_ref_follows_nhns_sample() -> None:
+    ref = catalogue().party_ref
+    sample = parse(SAMPLES.parent / ref.source)
+    found = {href(r) for r in sample.iter(q("PartyRef"))}
+    her_ids = {p.text for p in sample.iter(q("PartyId"))}
+    assert found == {ref.href(int(h), test=True) for h in her_ids if h}
+    assert ref.href(8170001, test=False) == "https://register.nhn.no/Ar/Tjeneste/Index/8170001"
