@@ -43,3 +43,12 @@ class DeployError(OppkoblingError):
 class ArError(OppkoblingError):
     """NHN's address register (AR) refused, failed or did not answer, or its answer cannot become the
     snapshot under partners/ar/. One line, naming the URL or file, never the token (exit 1)."""
+
+
+class DocumentError(OppkoblingError):
+    """A document read from a file (a CPA or CPP, a data file) cannot be used; names file, line and rule."""
+
+    def __init__(self, message: str, *, file: str, line: int | None, rule: str) -> None:
+        self.message, self.file, self.line, self.rule = message, file, line, rule
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"{where}: {message} [{rule}]")

@@ -209,10 +209,6 @@ def cpa_path(hf_key: str, kommune: str, her_id: int) -> str:
     return f"{hf_key}/{cpa_file(kommune, her_id)}"
 
 
-# A CPA's PartyRef points from generated/<hf-key>/cpa/ back to the repository root.
-CPA_TO_ROOT = "../" * len((GENERATED, "<hf-key>", CPA_DIR))
-
-
 def fixtures_dir(stem_: str) -> str:
     return f"{FIXTURES}/{stem_}"
 
@@ -239,6 +235,7 @@ def release_dir(release_id: str) -> str:
 
 KOMMUNE_REGISTER = "data/kommuner.csv"
 MESSAGE_TYPES = "data/message_types.yaml"
+PROCESSES = "data/processes.yaml"  # NHN's process catalogue (the CPAs' ProcessSpecification, roles, packages)
 PARTNER_INDEX_XSD = "data/partner-index.xsd"  # a copy of schemas/partner-index.xsd
 TEMPLATES = "templates"
 

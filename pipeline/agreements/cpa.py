@@ -4,24 +4,33 @@ Built with lxml from an ``Agreement``; valid against ``ebxml-cppa/cpp-cpa-2_0.xs
 (every xs:ID unique, every IDREF resolving). The shape follows NHN's CPP template
 (``../shared/standards/examples/cppa/``) and NHN's own CPAs, with these choices:
 
-- **Parties**: two PartyInfo, the HF first. Each has PartyId type ``HER`` and PartyId type
-  ``ENH`` (the organisation number in Enhetsregisteret; the type NHN's CPP template uses), and a
-  PartyRef to the declaration the party comes from, relative to the CPA's place in
-  the CPA directory of its HF in generated/.
-- **Naming** (HISD 1209:2018): per process of the ordered version, Service ``S-<ACTION>``,
-  Action the kodeverk 8279 code, Role ``<ACTION>sender`` / ``<ACTION>receiver``. The sender's
-  role can send the action and receive ``APPREC``; the receiver's role receives the action and
-  sends ``APPREC`` (roles swapped on the AppRec leg), with the AppRec version of that message
-  version as package. Each binding names the other party's matching binding
-  (OtherPartyActionBinding). Direction comes from the catalogue: the HF sends everything;
-  the kommune also sends where the direction is ``both`` (dialogmelding, PLO), so both parties
-  then hold both roles.
-- **Ids** are derived from the side (``hf`` / ``party``), action, version and leg, e.g.
-  ``hf_EPIKRISE_v1p2_send``, ``party_EPIKRISE_v1p2_apprec_send``: unique within a CPA by
-  construction and stable across runs (NHN's sample CPAs reuse ids and fail strict validation).
-- **Transport**: ebXML 2.0 over SMTP to the party's ``edi_address`` (``mailto:``), transport
-  receipts always requested (the H2 step waits for them); reliable messaging and persistence as
-  in NHN's template; signatures named with SHA-256 (the template still names SHA-1).
+- **Parties**: two PartyInfo, the HF first, each with **one PartyId, type HER**, as NHN's CPAs: NHN's
+  client (Helsenorge.Messaging) takes the first PartyInfo with a PartyId other than its own HER-id
+  as the counterparty, so a second id (ENH) made the HF find itself. PartyRef is the party's page
+  in AR (``processes.yaml``'s ``party_ref``), on the test or production AR by the network of the
+  party's EDI address (``pipeline.ar.edi``).
+- **Processes** are NHN's (``data/processes.yaml``, from NHN's CPP template): ProcessSpecification
+  name, version, uuid and href, Role names and hrefs, Service and its type, the message and AppRec
+  actions and the packageId of each leg. Direction comes from the catalogue: the HF sends
+  everything; the kommune also sends where the direction is ``both`` (dialogmelding, PLO).
+- **Roles and bindings**: in a one-way process the sender's role can send the action and receive
+  ``APPREC``, the receiver's role receives the action and sends ``APPREC``. In a two-way process
+  both parties hold both roles, the **receiver role first**, and each role holds all four
+  bindings (send and receive, message and AppRec), as NHN's two-way CPAs: NHN's client takes the
+  first role of a process and the first binding in it, so every lookup ("what may I send this
+  party", "which AppRec does it send") then lands on the right binding. Within a role CanSend
+  comes before CanReceive (the schema's order), the message before its AppRec. Each binding names
+  the other party's matching one (OtherPartyActionBinding: its opposite role, the opposite
+  direction, the same action).
+- **Ids** are derived from the side (``hf`` / ``party``), action, version, role and leg, e.g.
+  ``hf_EPIKRISE_v1p2_sender_send``, ``party_EPIKRISE_v1p2_receiver_send_apprec``: unique within a
+  CPA by construction and stable across runs (NHN's sample CPAs reuse ids and fail strict
+  validation). Package, SimplePart, Encapsulation and Composite ids are NHN's (each exists once).
+- **Transport**: ebXML 2.0 over SMTP as NHN's template (``processes.yaml``'s ``transport``:
+  messaging characteristics, SMTP 1.1, reliable messaging, business transaction characteristics),
+  to the party's ``edi_address`` as an RFC 6068 ``mailto:`` URI (the template writes ``mailto://``),
+  each party's DeliveryChannel, Transport and DocExchange in its own PartyInfo. One deliberate
+  difference: signatures are named with SHA-256 (the template still names SHA-1).
 - **Certificates**: each party's signing and encryption certificate as NHN's address register
   (AR) publishes them (``partners/ar/certificate/<herId>/``), as
   ``ds:KeyInfo/ds:X509Data/ds:X509Certificate`` (base64 DER, what NHN's client reads). The
@@ -30,10 +39,11 @@ Built with lxml from an ``Agreement``; valid against ``ebxml-cppa/cpp-cpa-2_0.xs
   (``ApplicationCertificateRef``). A certificate AR does not have yet is left out, and so is
   every reference to it: the CPA is then an incomplete draft (the closing Comment and the
   partner index say why) that ``deploy`` does not ship. Never a placeholder.
-- **Packages**: per payload a SimplePart listing its namespaces (MsgHead 1.2 and the payload for
-  MsgHead-wrapped messages, the message's own namespace for standalone ones, the AppRec
-  namespace for receipts) and a Packaging (S/MIME enveloped payload in a multipart/related
-  ebXML message), plus the ebXML header part and the MSH signal package.
+- **Packages** as NHN's template: per payload a SimplePart listing its namespaces with NHN's
+  ``location`` and version (MsgHead 1.2 first for MsgHead-wrapped messages, then the payload; the
+  AppRec namespace for receipts; NHN's client fails on a NamespaceSupported without location) and
+  a Packaging whose Encapsulation (S/MIME enveloped) carries it inside a multipart/related
+  Composite with the ebXML header part; plus the header part and the MSH signal package.
 - **Status**: ``agreed`` only when the agreement is active (declaration ``active`` and R-H5's
   evidence), else ``proposed``; Start and End as in ``pipeline.agreements.agreement``. The
   agreement's state is repeated in a closing Comment; the partner index is the place to read it.
@@ -43,16 +53,17 @@ from __future__ import annotations
 
 import base64
 import copy
-import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from lxml import etree
 
-from pipeline.agreements.agreement import Agreement, Certificates, Message
+from pipeline.agreements.agreement import Agreement, Certificates
 from pipeline.agreements.states import AgreementState
-from pipeline.model.catalogue import Process, Schema, catalogue
+from pipeline.ar.edi import Network, network
+from pipeline.model import processes
+from pipeline.model.catalogue import Process
 from pipeline.render.context import HEADER
 
 NS = "http://www.oasis-open.org/committees/ebxml-cppa/schema/cpp-cpa-2_0.xsd"
@@ -63,17 +74,13 @@ NSMAP = {"tns": NS, "ds": DS, "xlink": XLINK}
 SCHEMA = "ebxml-cppa/cpp-cpa-2_0.xsd"
 CPA_VERSION = "2_0b"
 
-PROCESS_BASE = "http://www.helsedirektoratet.no/processes"
-EBXML_MSG = Schema("2.0", "http://www.oasis-open.org/committees/ebxml-msg/schema", "msg-header-2_0.xsd")
 HASH_FUNCTION = "http://www.w3.org/2001/04/xmlenc#sha256"
 SIGNATURE_ALGORITHM = ("RSA-SHA256", "1.2.840.113549.1.1.11", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256")
 # Characters RFC 6068 lets stand unencoded in a mailto: address besides letters, digits and "_.-~".
 MAILTO_SAFE = "@!$'()*+,;:"
 
 APPREC = "APPREC"
-MSGHEAD_VERSION = "1.2"  # the envelope of every MsgHead-wrapped message (DOMAIN.md, "The messages")
-HEADER_PART = "msg_header"
-SIGNAL_PACKAGE = "package_mshsignal"
+SENDER, RECEIVER = "sender", "receiver"
 
 
 def _q(name: str) -> str:
@@ -104,14 +111,17 @@ def mailto(address: str) -> str:
     return "mailto:" + quote(address, safe=MAILTO_SAFE)
 
 
+def party_ref(her_id: int, edi_address: str) -> str:
+    """The party's page in AR, on the AR of the network its EDI address belongs to (production unless test)."""
+    return processes.catalogue().party_ref.href(her_id, test=network(edi_address) is Network.TEST)
+
+
 @dataclass(frozen=True)
 class _Side:
     prefix: str
     her_id: int
     name: str
-    org_number: str
     edi_address: str
-    ref: str
     certificates: Certificates
 
     @property
@@ -139,87 +149,57 @@ class _Side:
 
 
 @dataclass(frozen=True)
-class _Part:
-    """A SimplePart and the Packaging that carries it."""
-
-    slug: str
-    namespaces: tuple[Schema, ...]
-
-    @property
-    def part(self) -> str:
-        return f"message_{self.slug}"
-
-    @property
-    def package(self) -> str:
-        return f"package_{self.slug}"
-
-
-@dataclass(frozen=True)
 class _Leg:
-    """One process of one message version with the packages of its payload and its AppRec."""
+    """One process of one ordered message version; ``two_way`` when the kommune sends it too."""
 
     process: Process
-    version: str
-    payload: _Part
-    apprec: _Part
-    kommune_sends: bool
+    two_way: bool
 
-    def binding(self, side: _Side, leg: str) -> str:
-        return side.id(self.process.action, f"v{vid(self.version)}", leg)
+    @property
+    def nhn(self) -> processes.Process:
+        return self.process.nhn
 
+    def binding(self, side: _Side, role: str, kind: str, action: str) -> str:
+        """``hf_EPIKRISE_v1p2_sender_send`` / ``..._sender_receive_apprec``: unique by construction."""
+        leg = "" if action != APPREC else "_apprec"
+        return side.id(self.nhn.action, f"v{vid(self.nhn.version)}", role, kind + leg)
 
-def _payload_part(message: Message, process: Process) -> _Part:
-    v = message.version
-    own = Schema(v.version, process.namespace, process.xsd)
-    if v.wrapping == "msghead":
-        head = catalogue().msghead[MSGHEAD_VERSION]
-        namespaces: tuple[Schema, ...] = (head, own)
-    else:
-        namespaces = (own,)
-    slug = message.key if process.namespace == v.namespace else f"{message.key}_{process.process.lower()}"
-    return _Part(f"{slug}_v{vid(v.version)}", namespaces)
-
-
-def _apprec_part(version: str) -> _Part:
-    return _Part(f"apprec_v{vid(version)}", (catalogue().apprec[version],))
+    def bindings(self, role: str) -> list[tuple[str, str, str]]:
+        """(CanSend/CanReceive, action, packageId) of a role, CanSends first (the schema's order), each message
+        binding before its AppRec. A two-way process gives each role all four, as NHN's two-way CPAs do: then the
+        first role of the process answers every lookup of NHN's client."""
+        message, apprec = (self.nhn.action, self.nhn.package), (APPREC, self.nhn.apprec.package)
+        if self.two_way:
+            return [("CanSend", *message), ("CanSend", *apprec), ("CanReceive", *message), ("CanReceive", *apprec)]
+        if role == SENDER:
+            return [("CanSend", *message), ("CanReceive", *apprec)]
+        return [("CanSend", *apprec), ("CanReceive", *message)]
 
 
 def _legs(agreement: Agreement) -> list[_Leg]:
     """Every process of every ordered message version, in catalogue order."""
-    legs = []
-    for message in agreement.cpa_messages:
-        apprec = _apprec_part(message.version.apprec)
-        for process in message.version.processes:
-            payload = _payload_part(message, process)
-            legs.append(_Leg(process, message.version.version, payload, apprec, message.kommune_sends))
-    return legs
+    return [
+        _Leg(process, message.kommune_sends)
+        for message in agreement.cpa_messages
+        for process in message.version.processes
+    ]
 
 
-def _roles(legs: list[_Leg], hf: bool) -> list[tuple[_Leg, bool]]:
-    """(leg, sending) for one side: the HF sends every leg, the kommune the two-way ones; both
-    receive what the other sends. Per leg the sending role comes first."""
+def _roles(legs: list[_Leg], hf: bool) -> list[tuple[_Leg, str]]:
+    """(leg, role) for one side: the HF sends every process, the kommune the two-way ones. A side holding both
+    roles of a process has the receiver role first (as NHN's CPAs), so that NHN's client, which takes the first
+    role of a process, finds what the side receives where it asks what may be sent to it."""
     roles = []
     for leg in legs:
-        if hf or leg.kommune_sends:
-            roles.append((leg, True))
-        if not hf or leg.kommune_sends:
-            roles.append((leg, False))
+        if leg.two_way:
+            roles += [(leg, RECEIVER), (leg, SENDER)]
+        else:
+            roles.append((leg, SENDER if hf else RECEIVER))
     return roles
 
 
 def _transaction(binding: etree._Element, channel: str) -> None:
-    _el(
-        binding,
-        "BusinessTransactionCharacteristics",
-        isNonRepudiationRequired="true",
-        isNonRepudiationReceiptRequired="true",
-        isConfidential="none",
-        isAuthenticated="none",
-        isTamperProof="none",
-        isAuthorizationRequired="false",
-        isIntelligibleCheckRequired="false",
-        timeToPerform="P180M",
-    )
+    _el(binding, "BusinessTransactionCharacteristics", **processes.catalogue().transport.business_transaction)
     _el(binding, "ChannelId", channel)
 
 
@@ -236,15 +216,15 @@ def _can(parent: etree._Element, kind: str, side: _Side, action: str, id_: str, 
 
 # Most of a CPA is the same in every CPA: a CollaborationRole depends only on the leg and on which
 # side holds it (ids come from the side's prefix, never from the party), the packaging only on the
-# payload, the channels only on the side (but for the endpoint). Such parts are built once per
+# package, the channels only on the side (but for the endpoint). Such parts are built once per
 # process, keyed by everything they depend on, and deep-copied in (lxml copies in C; building
 # them element by element was most of the time of a national build).
-_TEMPLATES: dict[tuple[str | bool | tuple[Schema, ...], ...], list[etree._Element]] = {}
+_TEMPLATES: dict[tuple[str | bool, ...], list[etree._Element]] = {}
 
 
 def _stamp(
     parent: etree._Element,
-    key: tuple[str | bool | tuple[Schema, ...], ...],
+    key: tuple[str | bool, ...],
     build: Callable[[etree._Element], object],
 ) -> list[etree._Element]:
     """Append copies of what ``build`` makes under a parent (built once per ``key``)."""
@@ -258,71 +238,28 @@ def _stamp(
     return copies
 
 
-def _role(party_info: etree._Element, leg: _Leg, side: _Side, other: _Side, sending: bool) -> None:
-    p = leg.process
-    key = (
-        "role",
-        p.process,
-        p.action,
-        leg.version,
-        leg.payload.slug,
-        leg.apprec.slug,
-        side.prefix,
-        other.prefix,
-        sending,
-        side.encrypts,
-    )
-    _stamp(party_info, key, lambda holder: _build_role(holder, leg, side, other, sending))
+def _role(party_info: etree._Element, leg: _Leg, side: _Side, other: _Side, role: str) -> None:
+    p = leg.nhn
+    key = ("role", p.name, p.action, p.version, leg.two_way, side.prefix, other.prefix, role, side.encrypts)
+    _stamp(party_info, key, lambda holder: _build_role(holder, leg, side, other, role))
 
 
-def _build_role(party_info: etree._Element, leg: _Leg, side: _Side, other: _Side, sending: bool) -> None:
-    p = leg.process
-    role_name = p.role(sending)
-    role = _el(party_info, "CollaborationRole")
-    _el(role, "ProcessSpecification", href=f"{PROCESS_BASE}/{p.process}.xml", name=p.process, version=leg.version)
-    _el(role, "Role", href=f"{PROCESS_BASE}#{role_name}", name=role_name)
+def _build_role(party_info: etree._Element, leg: _Leg, side: _Side, other: _Side, role: str) -> None:
+    p = leg.nhn
+    name = p.role(role == SENDER)
+    element = _el(party_info, "CollaborationRole")
+    _el(element, "ProcessSpecification", href=p.href, name=p.name, version=p.version, uuid=p.uuid)
+    _el(element, "Role", href=name.href, name=name.name)
     if side.encrypts:
-        _el(role, "ApplicationCertificateRef", certId=side.enc_cert)
-    binding = _el(role, "ServiceBinding")
-    _el(binding, "Service", p.service, type="string")
-    if sending:
-        _can(
-            binding,
-            "CanSend",
-            side,
-            p.action,
-            leg.binding(side, "send"),
-            leg.payload.package,
-            leg.binding(other, "receive"),
-        )
-        _can(
-            binding,
-            "CanReceive",
-            side,
-            APPREC,
-            leg.binding(side, "apprec_receive"),
-            leg.apprec.package,
-            leg.binding(other, "apprec_send"),
-        )
-    else:
-        _can(
-            binding,
-            "CanSend",
-            side,
-            APPREC,
-            leg.binding(side, "apprec_send"),
-            leg.apprec.package,
-            leg.binding(other, "apprec_receive"),
-        )
-        _can(
-            binding,
-            "CanReceive",
-            side,
-            p.action,
-            leg.binding(side, "receive"),
-            leg.payload.package,
-            leg.binding(other, "send"),
-        )
+        _el(element, "ApplicationCertificateRef", certId=side.enc_cert)
+    binding = _el(element, "ServiceBinding")
+    _el(binding, "Service", p.service.name, type=p.service.type)
+    # The other party's matching binding: its opposite role, the opposite direction, the same action.
+    opposite_role = RECEIVER if role == SENDER else SENDER
+    for kind, action, package in leg.bindings(role):
+        opposite_kind = "receive" if kind == "CanSend" else "send"
+        mine = leg.binding(side, role, "send" if kind == "CanSend" else "receive", action)
+        _can(binding, kind, side, action, mine, package, leg.binding(other, opposite_role, opposite_kind, action))
 
 
 def _certificate(party_info: etree._Element, cert_id: str, der: bytes) -> None:
@@ -333,16 +270,17 @@ def _certificate(party_info: etree._Element, cert_id: str, der: bytes) -> None:
 
 
 def _reliable(binding: etree._Element) -> None:
+    r = processes.catalogue().transport.reliable_messaging
     reliable = _el(binding, "ReliableMessaging")
-    _el(reliable, "Retries", "4")
-    _el(reliable, "RetryInterval", "PT720M")
-    _el(reliable, "MessageOrderSemantics", "NotGuaranteed")
-    _el(binding, "PersistDuration", "P4D")
+    _el(reliable, "Retries", str(r.retries))
+    _el(reliable, "RetryInterval", r.retry_interval)
+    _el(reliable, "MessageOrderSemantics", r.order)
+    _el(binding, "PersistDuration", r.persist_duration)
 
 
 def _non_repudiation(parent: etree._Element, kind: str) -> etree._Element:
     nr = _el(parent, kind)
-    _el(nr, "NonRepudiationProtocol", DS)
+    _el(nr, "NonRepudiationProtocol", processes.catalogue().transport.non_repudiation.protocol)
     _el(nr, "HashFunction", HASH_FUNCTION)
     name, oid, w3c = SIGNATURE_ALGORITHM
     _el(nr, "SignatureAlgorithm", name, oid=oid, w3c=w3c)
@@ -358,21 +296,23 @@ def _channels(party_info: etree._Element, side: _Side) -> None:
 
 
 def _build_channels(party_info: etree._Element, side: _Side) -> None:
+    """As NHN's template (ebXML over SMTP), with ids of this side (xs:IDs stay unique in the CPA)."""
+    t = processes.catalogue().transport
     transport, exchange = side.id("transport_smtp"), side.id("docexchange_smtp")
     channel = _el(party_info, "DeliveryChannel", channelId=side.channel, transportId=transport, docExchangeId=exchange)
     _el(
         channel,
         "MessagingCharacteristics",
-        syncReplyMode="none",
-        ackRequested="always",
-        ackSignatureRequested="perMessage",
-        duplicateElimination="always",
+        syncReplyMode=t.messaging.sync_reply_mode,
+        ackRequested=t.messaging.ack_requested,
+        ackSignatureRequested=t.messaging.ack_signature_requested,
+        duplicateElimination=t.messaging.duplicate_elimination,
     )
-    t = _el(party_info, "Transport", transportId=transport)
-    _el(_el(t, "TransportSender"), "TransportProtocol", "SMTP", version="1.1")
-    receiver = _el(t, "TransportReceiver")
-    _el(receiver, "TransportProtocol", "SMTP", version="1.1")
-    _el(receiver, "Endpoint", uri=mailto(side.edi_address), type="allPurpose")
+    element = _el(party_info, "Transport", transportId=transport)
+    _el(_el(element, "TransportSender"), "TransportProtocol", t.protocol.name, version=t.protocol.version)
+    receiver = _el(element, "TransportReceiver")
+    _el(receiver, "TransportProtocol", t.protocol.name, version=t.protocol.version)
+    _el(receiver, "Endpoint", uri=mailto(side.edi_address), type=t.endpoint.type)
     doc = _el(party_info, "DocExchange", docExchangeId=exchange)
     sender = _el(doc, "ebXMLSenderBinding", version="2.0")
     _reliable(sender)
@@ -383,15 +323,18 @@ def _build_channels(party_info: etree._Element, side: _Side) -> None:
     _non_repudiation(receiving, "ReceiverNonRepudiation")
 
 
-def _party_info(root: etree._Element, side: _Side, other: _Side, roles: list[tuple[_Leg, bool]]) -> None:
+def _party_info(root: etree._Element, side: _Side, other: _Side, roles: list[tuple[_Leg, str]]) -> None:
     info = _el(
-        root, "PartyInfo", partyName=side.name, defaultMshChannelId=side.channel, defaultMshPackageId=SIGNAL_PACKAGE
+        root,
+        "PartyInfo",
+        partyName=side.name,
+        defaultMshChannelId=side.channel,
+        defaultMshPackageId=processes.catalogue().packaging.signal_package.id,
     )
     _el(info, "PartyId", str(side.her_id), type="HER")
-    _el(info, "PartyId", side.org_number, type="ENH")
-    _el(info, "PartyRef", href=side.ref)
-    for leg, sending in roles:
-        _role(info, leg, side, other, sending)
+    _el(info, "PartyRef", href=party_ref(side.her_id, side.edi_address))
+    for leg, role in roles:
+        _role(info, leg, side, other, role)
     signing, encryption = side.certificates.signing, side.certificates.encryption
     if signing is not None:
         _certificate(info, side.sign_cert, signing.der)
@@ -400,53 +343,46 @@ def _party_info(root: etree._Element, side: _Side, other: _Side, roles: list[tup
     _channels(info, side)
 
 
-def _simple_part(root: etree._Element, id_: str, namespaces: tuple[Schema, ...]) -> None:
-    _stamp(root, ("part", id_, namespaces), lambda holder: _build_simple_part(holder, id_, namespaces))
+def _simple_part(root: etree._Element, id_: str, namespaces: tuple[processes.Namespace, ...]) -> None:
+    _stamp(root, ("part", id_), lambda holder: _build_simple_part(holder, id_, namespaces))
 
 
-def _build_simple_part(root: etree._Element, id_: str, namespaces: tuple[Schema, ...]) -> None:
-    part = _el(root, "SimplePart", id=id_, mimetype="application/xml")
-    for schema in namespaces:
-        _el(
-            part,
-            "NamespaceSupported",
-            schema.namespace,
-            location=posixpath.basename(schema.xsd),
-            version=schema.version,
-        )
+def _build_simple_part(root: etree._Element, id_: str, namespaces: tuple[processes.Namespace, ...]) -> None:
+    part = _el(root, "SimplePart", id=id_, mimetype=processes.catalogue().packaging.simple_part_mimetype)
+    for n in namespaces:
+        _el(part, "NamespaceSupported", n.namespace, location=n.location, version=n.version)
 
 
 def _composite(box: etree._Element, kind: str, id_: str, constituents: list[str]) -> etree._Element:
-    if kind == "Encapsulation":
-        element = _el(
-            box, kind, id=id_, mimetype="application/pkcs7-mime", mimeparameters='smime-type="enveloped-data"'
-        )
-    else:
-        element = _el(box, kind, id=id_, mimetype="multipart/related", mimeparameters="type=text/xml")
+    packaging = processes.catalogue().packaging
+    mime = packaging.encapsulation if kind == "Encapsulation" else packaging.composite
+    element = _el(box, kind, id=id_, mimetype=mime.mimetype, mimeparameters=mime.mimeparameters)
     for idref in constituents:
         _el(element, "Constituent", idref=idref, excludedFromSignature="false")
     return element
 
 
-def _payload_packaging(root: etree._Element, part: _Part) -> None:
-    _stamp(root, ("packaging", part.slug, part.namespaces), lambda holder: _build_payload_packaging(holder, part))
+def _payload_packaging(root: etree._Element, package_id: str) -> None:
+    _stamp(root, ("packaging", package_id), lambda holder: _build_payload_packaging(holder, package_id))
 
 
-def _build_payload_packaging(root: etree._Element, part: _Part) -> None:
-    pkg = _el(root, "Packaging", id=part.package)
+def _build_payload_packaging(root: etree._Element, package_id: str) -> None:
+    """NHN's template: the payload S/MIME-enveloped, in a multipart/related ebXML message with its header."""
+    package = processes.catalogue().package(package_id)
+    pkg = _el(root, "Packaging", id=package_id)
     _el(pkg, "ProcessingCapabilities", parse="true", generate="true")
     box = _el(pkg, "CompositeList")
-    encapsulated = f"enc_{part.slug}"
-    _composite(box, "Encapsulation", encapsulated, [part.part])
-    _composite(box, "Composite", f"msg_{part.slug}", [HEADER_PART, encapsulated])
+    _composite(box, "Encapsulation", package.encapsulation, [package.simple_part])
+    header = processes.catalogue().packaging.header_part.id
+    _composite(box, "Composite", package.composite, [header, package.encapsulation])
 
 
-def _sides(agreement: Agreement, hf_ref: str, party_ref: str) -> tuple[_Side, _Side]:
-    hf, k, party = agreement.hf, agreement.kommune, agreement.party
+def _sides(agreement: Agreement) -> tuple[_Side, _Side]:
+    hf, party = agreement.hf, agreement.party
     hf_certificates, party_certificates = agreement.certificates
     return (
-        _Side("hf", hf.her_id, hf.name, hf.org_number, hf.edi_address, hf_ref, hf_certificates),
-        _Side("party", party.her_id, party.name, k.org_number, party.edi_address, party_ref, party_certificates),
+        _Side("hf", hf.her_id, hf.name, hf.edi_address, hf_certificates),
+        _Side("party", party.her_id, party.name, party.edi_address, party_certificates),
     )
 
 
@@ -463,9 +399,15 @@ def _comment(agreement: Agreement) -> str:
     return text
 
 
-def build(agreement: Agreement, *, hf_ref: str, party_ref: str) -> etree._ElementTree:
-    """The CPA of one agreement. ``hf_ref`` / ``party_ref`` are the PartyRef links of the two sides."""
-    hf_side, party_side = _sides(agreement, hf_ref, party_ref)
+def packages(legs: list[_Leg]) -> list[str]:
+    """The Packaging ids the bindings name: payloads in the order of first use, then the AppRecs sorted."""
+    payloads = dict.fromkeys(leg.nhn.package for leg in legs)
+    return [*payloads, *sorted({leg.nhn.apprec.package for leg in legs})]
+
+
+def build(agreement: Agreement) -> etree._ElementTree:
+    """The CPA of one agreement."""
+    hf_side, party_side = _sides(agreement)
     legs = _legs(agreement)
     root = etree.Element(_q("CollaborationProtocolAgreement"), nsmap=NSMAP)
     root.set(_q("cpaid"), agreement.cpaid)
@@ -477,19 +419,18 @@ def build(agreement: Agreement, *, hf_ref: str, party_ref: str) -> etree._Elemen
     _party_info(root, hf_side, party_side, _roles(legs, hf=True))
     _party_info(root, party_side, hf_side, _roles(legs, hf=False))
 
-    parts: dict[str, _Part] = {}
-    for leg in legs:
-        parts.setdefault(leg.payload.slug, leg.payload)
-    apprecs = {leg.apprec.slug: leg.apprec for leg in legs}
-    packaged = [*parts.values(), *(apprecs[slug] for slug in sorted(apprecs))]
-    _simple_part(root, HEADER_PART, (EBXML_MSG,))
-    for part in packaged:
-        _simple_part(root, part.part, part.namespaces)
-    signal = _el(root, "Packaging", id=SIGNAL_PACKAGE)
+    nhn = processes.catalogue()
+    packaged = packages(legs)
+    header = nhn.packaging.header_part
+    _simple_part(root, header.id, header.namespaces)
+    for package_id in packaged:
+        package = nhn.package(package_id)
+        _simple_part(root, package.simple_part, package.namespaces)
+    signal = _el(root, "Packaging", id=nhn.packaging.signal_package.id)
     _el(signal, "ProcessingCapabilities", parse="true", generate="true")
-    _composite(_el(signal, "CompositeList"), "Composite", "msh_signal", [HEADER_PART])
-    for part in packaged:
-        _payload_packaging(root, part)
+    _composite(_el(signal, "CompositeList"), "Composite", nhn.packaging.signal_package.composite, [header.id])
+    for package_id in packaged:
+        _payload_packaging(root, package_id)
     comment = _el(root, "Comment", _comment(agreement))
     comment.set(f"{{{XML}}}lang", "en")
 

@@ -1,13 +1,21 @@
-"""The message-type catalogue (``data/message_types.yaml``) as typed, immutable values."""
+"""The message-type catalogue (``data/message_types.yaml``) as typed, immutable values.
+
+``message_types.yaml`` says which message types and versions can be ordered, how each is exchanged
+and where its schemas are. How each version is named in a partner agreement, its processes and the
+AppRec version it is answered with, is NHN's and comes from ``data/processes.yaml``
+(``pipeline.model.processes``), so each fact is written once; loading checks that the two agree.
+"""
 
 from __future__ import annotations
 
 import functools
+import posixpath
 from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
 
 from pipeline import layout
+from pipeline.model import processes
 from pipeline.model.loader import load_text
 
 Direction = Literal["hf-to-kommune", "both"]
@@ -17,19 +25,26 @@ Wrapping = Literal["standalone", "msghead"]
 
 @dataclass(frozen=True)
 class Process:
-    """One ebXML process/action pair (HISD 1209 naming is derived from the action)."""
+    """One ebXML process of a message version: NHN's (``nhn``), and the payload schema it carries."""
 
-    process: str
-    action: str
+    nhn: processes.Process
     namespace: str
     xsd: str
 
     @property
+    def process(self) -> str:
+        return self.nhn.name
+
+    @property
+    def action(self) -> str:
+        return self.nhn.action
+
+    @property
     def service(self) -> str:
-        return f"S-{self.action}"
+        return self.nhn.service.name
 
     def role(self, sending: bool) -> str:
-        return f"{self.action}{'sender' if sending else 'receiver'}"
+        return self.nhn.role(sending).name
 
 
 @dataclass(frozen=True)
@@ -38,7 +53,7 @@ class Version:
     namespace: str
     xsd: str
     wrapping: Wrapping
-    apprec: str
+    apprec: str  # the AppRec version the message is answered with (NHN's, from processes.yaml)
     processes: tuple[Process, ...]
 
 
@@ -75,27 +90,53 @@ class Catalogue:
         return mt.versions.get(version) if mt else None
 
 
+def _payload(nhn: processes.Process, v: dict[str, str], envelopes: set[str]) -> tuple[str, str]:
+    """The payload namespace of a process (its package's, MsgHead aside) and its schema: the
+    version's own, or the file the package names beside it (PLO's processes each have one)."""
+    package = processes.catalogue().package(nhn.package)
+    payload = [n for n in package.namespaces if n.namespace not in envelopes]
+    if len(payload) != 1:
+        raise ValueError(f"{nhn.package} carries {len(payload)} payload namespaces, not one")
+    if payload[0].namespace == v["namespace"]:
+        return v["namespace"], v["xsd"]
+    return payload[0].namespace, posixpath.join(posixpath.dirname(v["xsd"]), payload[0].location)
+
+
+def _apprec(key: str, number: str, entries: tuple[processes.Process, ...]) -> str:
+    """The one AppRec version the processes of a message version are answered with."""
+    found = {processes.catalogue().package(p.apprec.package).namespaces[0].version for p in entries}
+    if len(found) != 1:
+        raise ValueError(f"{key} {number}: its processes are answered with AppRec {sorted(found)}, not one version")
+    return found.pop()
+
+
 @functools.cache
 def catalogue() -> Catalogue:
     text = resources.files("pipeline").joinpath(layout.MESSAGE_TYPES).read_text("utf-8")
     raw = load_text(text).data
+    nhn = processes.catalogue()
+    envelopes = {m["namespace"] for m in raw["msghead"].values()}
     types: dict[str, MessageType] = {}
     for key, spec in raw.items():
         if key in ("apprec", "msghead"):
             continue
         versions = {}
         for number, v in spec["versions"].items():
-            processes = tuple(
-                Process(
-                    process=p["process"],
-                    action=p["action"],
-                    namespace=p.get("namespace", v["namespace"]),
-                    xsd=p.get("xsd", v["xsd"]),
-                )
-                for p in v["processes"]
+            entries = nhn.processes(key, number)
+            if not entries:
+                raise ValueError(f"{layout.PROCESSES} has no process for {key} {number}")
+            found = tuple(Process(p, *_payload(p, v, envelopes)) for p in entries)
+            versions[number] = Version(
+                number, v["namespace"], v["xsd"], v["wrapping"], _apprec(key, number, entries), found
             )
-            versions[number] = Version(number, v["namespace"], v["xsd"], v["wrapping"], v["apprec"], processes)
         types[key] = MessageType(key, spec["title"], spec["direction"], spec["test"], versions)
+    unknown = {(k, n) for k, vs in nhn.messages.items() for n in vs} - {
+        (k, n) for k, t in types.items() for n in t.versions
+    }
+    if unknown:
+        raise ValueError(
+            f"{layout.PROCESSES} names message versions {sorted(unknown)} that {layout.MESSAGE_TYPES} has not"
+        )
 
     def schemas(section: dict[str, dict[str, str]]) -> dict[str, Schema]:
         return {n: Schema(n, s["namespace"], s["xsd"]) for n, s in section.items()}

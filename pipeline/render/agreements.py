@@ -26,8 +26,7 @@ def cpas(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple
     for hf in sorted(declarations.helseforetak, key=lambda h: h.model.key):
         for a in grouped.get(hf.model.key, []):
             path = layout.cpa_path(hf.model.key, a.kommune.kommune, a.party.her_id)
-            to_root = layout.CPA_TO_ROOT
-            document = cpa.build(a, hf_ref=to_root + a.hf_source, party_ref=to_root + a.kommune_source)
+            document = cpa.build(a)
             if context.schemas is not None:
                 context.schemas.validate(document, cpa.SCHEMA, what=f"CPA {path}")
             yield path, serialise(document)

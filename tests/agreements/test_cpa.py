@@ -13,6 +13,7 @@ from lxml import etree
 
 from agreements.support import CPA_NS, bindings, examples, parse_xml, party_infos, rendered, roles
 from pipeline.agreements import agreement, cpa
+from pipeline.model import processes
 from pipeline.model.catalogue import catalogue
 from pipeline.model.models import HF_KEYS
 from pipeline.render.context import HEADER
@@ -109,14 +110,10 @@ def test_parties_ids_and_transport() -> None:
     root = cpa_doc("st-olavs", "5035", 8170001)
     hf, party = party_infos(root)
     assert hf.get(A + "partyName") == "St. Olavs hospital HF"
-    assert [(p.get(A + "type"), p.text) for p in hf.findall("tns:PartyId", CPA_NS)] == [
-        ("HER", "9990001"),
-        ("ENH", "883974832"),
-    ]
-    assert [(p.get(A + "type"), p.text) for p in party.findall("tns:PartyId", CPA_NS)] == [
-        ("HER", "8170001"),
-        ("ENH", "939958851"),
-    ]
+    # One PartyId, type HER, as in NHN's CPAs: NHN's client takes the first PartyInfo with a PartyId other than
+    # its own HER-id as the counterparty, so a second id (ENH) made the HF find itself.
+    assert [(p.get(A + "type"), p.text) for p in hf.findall("tns:PartyId", CPA_NS)] == [("HER", "9990001")]
+    assert [(p.get(A + "type"), p.text) for p in party.findall("tns:PartyId", CPA_NS)] == [("HER", "8170001")]
     endpoint = party.find("tns:Transport/tns:TransportReceiver/tns:Endpoint", CPA_NS)
     assert endpoint.get(A + "uri") == "mailto:stjordal-helse@edi.nhn.no"
     protocol = party.find("tns:Transport/tns:TransportReceiver/tns:TransportProtocol", CPA_NS)
@@ -124,9 +121,10 @@ def test_parties_ids_and_transport() -> None:
     assert party.find("tns:DocExchange/tns:ebXMLSenderBinding", CPA_NS).get(A + "version") == "2.0"
     channel = party.find("tns:DeliveryChannel/tns:MessagingCharacteristics", CPA_NS)
     assert channel.get(A + "ackRequested") == "always"  # the transport receipt H2 waits for
+    # PartyRef: the party's page in AR (production AR for an @edi.nhn.no address), not a path in this repository.
     ref = party.find("tns:PartyRef", CPA_NS).get(f"{{{cpa.XLINK}}}href")
-    assert ref == "../../../partners/kommuner/5035-stjordal.yaml"
-    assert (Path("generated/st-olavs/cpa") / ref).as_posix().endswith("partners/kommuner/5035-stjordal.yaml")
+    assert ref == "https://register.nhn.no/Ar/Tjeneste/Index/8170001"
+    assert hf.find("tns:PartyRef", CPA_NS).get(f"{{{cpa.XLINK}}}href").endswith("/Ar/Tjeneste/Index/9990001")
     certs = [c.get(A + "certId") for c in party.findall("tns:Certificate", CPA_NS)]
     assert certs == ["party_cert_sign", "party_cert_enc"]
     assert party.find("tns:Certificate/ds:KeyInfo/ds:KeyName", CPA_NS) is None
@@ -175,14 +173,21 @@ def test_older_versions_carry_their_own_apprec_version() -> None:
 
 
 def test_dialogmelding_goes_both_ways() -> None:
+    """A two-way process: each side holds both roles, the receiver role first, each with all four bindings (as
+    NHN's two-way CPAs), so NHN's client finds the message binding whichever lookup it makes."""
     hf, party = party_infos(cpa_doc("st-olavs", "1506", 8160001))
+    four = {
+        "CanSend": [("{a}", "package_dialogmld_v1p0"), ("APPREC", "package_apprec_v1p0")],
+        "CanReceive": [("{a}", "package_dialogmld_v1p0"), ("APPREC", "package_apprec_v1p0")],
+    }
     for action in ("DIALOG_FORESPORSEL", "DIALOG_SVAR", "DIALOG_AVVIK"):
-        for side in (roles(hf), roles(party)):
-            assert bindings(side[(f"{action}sender", "1.0")], "CanSend") == [(action, "package_dialogmelding_v1p0")]
-            assert bindings(side[(f"{action}receiver", "1.0")], "CanReceive") == [
-                (action, "package_dialogmelding_v1p0")
-            ]
-            assert bindings(side[(f"{action}receiver", "1.0")], "CanSend") == [("APPREC", "package_apprec_v1p0")]
+        for side in (hf, party):
+            names = [r.find("tns:Role", CPA_NS).get(A + "name") for r in side.findall("tns:CollaborationRole", CPA_NS)]
+            assert names.index(f"{action}receiver") + 1 == names.index(f"{action}sender")
+            for role in ("receiver", "sender"):
+                found = roles(side)[(f"{action}{role}", "1.0")]
+                for kind, expected in four.items():
+                    assert bindings(found, kind) == [(x.format(a=action), package) for x, package in expected]
     assert not any(name.startswith("DIALOG_HELSEFAGLIG") for name, _ in roles(hf))
 
 
@@ -197,39 +202,59 @@ def test_plo_processes_both_ways_with_their_own_namespaces() -> None:
     root = cpa_doc("helse-more-og-romsdal", "5001", 8150001)
     hf, party = party_infos(root)
     plo = catalogue().types["plo"].versions["1.6"]
+    assert len(plo.processes) == 11  # NHN's template: InnlagtPasient, ..., UtskrivingsklarPasient, AvmeldingPasient
+    nhn = processes.catalogue()
     for p in plo.processes:
         for side in (roles(hf), roles(party)):
             role = side[(f"{p.action}sender", "1.6")]
-            assert role.find("tns:ProcessSpecification", CPA_NS).get(A + "name") == p.process
-            assert role.find("tns:ServiceBinding/tns:Service", CPA_NS).text == f"S-{p.action}"
+            spec = role.find("tns:ProcessSpecification", CPA_NS)
+            assert (spec.get(A + "name"), spec.get(A + "uuid")) == (p.nhn.name, p.nhn.uuid)
+            assert role.find("tns:ServiceBinding/tns:Service", CPA_NS).text == p.nhn.service.name
             assert (f"{p.action}receiver", "1.6") in side
-        part = root.find(f"tns:SimplePart[@tns:id='message_plo_{p.process.lower()}_v1p6']", CPA_NS)
+        part = root.find(f"tns:SimplePart[@tns:id='{nhn.package(p.nhn.package).simple_part}']", CPA_NS)
         namespaces = [n.text for n in part.findall("tns:NamespaceSupported", CPA_NS)]
         assert namespaces == [catalogue().msghead["1.2"].namespace, p.namespace]
+    apprec = {b[1] for r in roles(hf).values() for b in bindings(r, "CanReceive") if b[0] == "APPREC"}
+    assert apprec == {"package_apprec_v1p0", "package_apprec_v1p1"}  # PLO 1.6: AppRec 1.0, as NHN's template
 
 
 def test_payload_namespaces_per_wrapping() -> None:
+    """SimpleParts as NHN's template: MsgHead first for MsgHead-wrapped messages, every namespace with the
+    location NHN writes (NHN's client fails on a NamespaceSupported without one)."""
     root = cpa_doc("st-olavs", "5035", 8170001)
 
-    def namespaces(part_id: str) -> list[str]:
+    def namespaces(part_id: str) -> list[tuple[str | None, str | None, str | None]]:
         part = root.find(f"tns:SimplePart[@tns:id='{part_id}']", CPA_NS)
-        return [n.text for n in part.findall("tns:NamespaceSupported", CPA_NS)]
+        return [
+            (n.text, n.get(A + "location"), n.get(A + "version"))
+            for n in part.findall("tns:NamespaceSupported", CPA_NS)
+        ]
 
     cat = catalogue()
-    assert namespaces("message_epikrise_v1p2") == [cat.types["epikrise"].versions["1.2"].namespace]
-    assert namespaces("message_dialogmelding_v1p1") == [
-        cat.msghead["1.2"].namespace,
-        cat.types["dialogmelding"].versions["1.1"].namespace,
+    msghead = (cat.msghead["1.2"].namespace, "MsgHead-v1_2.xsd", "1.2")
+    assert namespaces("message_epikrise_v1p2") == [
+        (cat.types["epikrise"].versions["1.2"].namespace, "Epikrise-v1.2.xsd", "1.2")
     ]
-    assert namespaces("message_apprec_v1p1") == [cat.apprec["1.1"].namespace]
-    assert namespaces(cpa.HEADER_PART) == [cpa.EBXML_MSG.namespace]
+    assert namespaces("message_dialogmld_v1p1") == [
+        msghead,
+        (cat.types["dialogmelding"].versions["1.1"].namespace, "dialogmelding-1.1.xsd", "1.1"),
+    ]
+    assert namespaces("message_apprec_v1p1") == [(cat.apprec["1.1"].namespace, "AppRec-v1_1.xsd", "1.1")]
+    assert namespaces("msg_header") == [
+        ("http://www.oasis-open.org/committees/ebxml-msg/schema", "msg-header-2_0.xsd", "2.0")
+    ]
     packages = [p.get(A + "id") for p in root.findall("tns:Packaging", CPA_NS)]
     assert packages == [
         "package_mshsignal",
         "package_epikrise_v1p2",
         "package_svarrapport_v1p4",
-        "package_dialogmelding_v1p1",
+        "package_dialogmld_v1p1",
         "package_apprec_v1p1",
+    ]
+    dialog = root.find("tns:Packaging[@tns:id='package_dialogmld_v1p1']/tns:CompositeList", CPA_NS)
+    assert [(c.tag.split("}")[1], c.get(A + "id"), [x.get(A + "idref") for x in c]) for c in dialog] == [
+        ("Encapsulation", "enc_dialogmld_v1p1", ["message_dialogmld_v1p1"]),
+        ("Composite", "request_msg_dialogmld_v1p1", ["msg_header", "enc_dialogmld_v1p1"]),
     ]
 
 

@@ -11,7 +11,6 @@ import pytest
 from conftest import REPO
 
 from benchmarks import synth
-from pipeline import layout
 from pipeline.agreements import cpa
 from pipeline.agreements.agreement import Agreement, collect
 from pipeline.io.partners import read_tree
@@ -20,8 +19,7 @@ from pipeline.render.xml import serialise
 
 
 def _bytes(a: Agreement) -> bytes:
-    to_root = layout.CPA_TO_ROOT
-    return serialise(cpa.build(a, hf_ref=to_root + a.hf_source, party_ref=to_root + a.kommune_source))
+    return serialise(cpa.build(a))
 
 
 @pytest.fixture(scope="module")
