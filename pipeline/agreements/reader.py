@@ -584,3 +584,17 @@ def read_file(
     except OSError as exc:
         raise DocumentError(f"cannot read: {exc.strerror}", file=str(path), line=None, rule=XML) from None
     return read(data, file=str(path), her_id=her_id, mode=mode, schemas=schemas)
+
+
+def first_party(path: Path) -> int | None:
+    """The HER-id of a CPA's first PartyInfo (its first PartyId as the reference client reads a HER-id), or None
+    when it has none: the party our CPAs put first is the HF."""
+    try:
+        root = etree.fromstring(path.read_bytes(), safe_parser())
+    except OSError as exc:
+        raise DocumentError(f"cannot read: {exc.strerror}", file=str(path), line=None, rule=XML) from None
+    except etree.XMLSyntaxError as exc:
+        raise DocumentError(f"not well-formed XML: {exc.msg}", file=str(path), line=exc.lineno, rule=XML) from None
+    first = root.find(f"{_q('PartyInfo')}/{_q('PartyId')}")
+    her_id = _int(_text(first), 0)
+    return her_id or None

@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "deploy",
     "rollback",
     "drift",
+    "agreements",
     "ar",
 )
 

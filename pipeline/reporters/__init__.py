@@ -13,6 +13,8 @@ deploy       text                         ``deploy``, ``rollback``, ``drift``
 edits        text                         ``record`` (and ``new``, ``order``, ``schema``, ``schemas``)
 ar           text, json                   ``ar sync``, ``ar import``
 receipts     text, json, markdown         ``receipts import``
+agreement    text, json                   ``agreements show``
+comparison   text, json                   ``agreements compare``
 ============ ============================ ==============================================
 """
 
@@ -24,7 +26,7 @@ from collections.abc import Callable, Mapping
 def registry() -> dict[str, Mapping[str, Callable[..., str]]]:
     """Every kind of result and its formats. (A function, not a module constant: a command
     imports only the reporter it uses, and the cached ``validate`` must start quickly.)"""
-    from pipeline.reporters import ar, deploy, edits, findings, plan, receipts, status, timeline
+    from pipeline.reporters import agreements, ar, deploy, edits, findings, plan, receipts, status, timeline
 
     return {
         "findings": findings.FORMATS,
@@ -35,4 +37,6 @@ def registry() -> dict[str, Mapping[str, Callable[..., str]]]:
         "edits": edits.FORMATS,
         "ar": ar.FORMATS,
         "receipts": receipts.FORMATS,
+        "agreement": agreements.SHOW,
+        "comparison": agreements.COMPARE,
     }
