@@ -10,4 +10,5 @@ the pure core and the I/O edges are called from here only.
   ``record``, ``schema``, ``schemas``: the commands of the same names
 - ``targets``    which deploy target an HF has, opened, and who holds its lock
 - ``deploy``, ``rollback``, ``drift``: the deploy commands
+- ``agreements``: ``agreements show`` and ``agreements compare`` (a CPA as a message server reads it)
 """

@@ -339,3 +339,28 @@ def test_declared_active_without_r_h5_evidence_is_not_agreed_anywhere() -> None:
         assert parse_xml(content).find("tns:Status", CPA_NS).get(A + "value") == "proposed", path
         assert b"agreement state active" not in content
     assert b'state="active"' not in b"".join(c for p, c in files.items() if p.endswith("partner-index.xml"))
+
+
+@pytest.mark.parametrize(
+    ("address", "host"),
+    [
+        ("stjordal-helse@edi.nhn.no", "https://register.nhn.no"),
+        ("stjordal-helse@testedi.nhn.no", "https://register.test.drift.nhn.no"),
+        ("stjordal-helse@samsvar.nhn.no", "https://register.test.drift.nhn.no"),
+        ("stjordal-helse@EDI.NHN.NO", "https://register.nhn.no"),
+    ],
+)
+def test_party_ref_is_the_ar_of_the_addresses_network(address: str, host: str) -> None:
+    assert cpa.party_ref(8170001, address) == f"{host}/Ar/Tjeneste/Index/8170001"
+
+
+def test_a_test_network_party_points_at_the_test_ar() -> None:
+    declarations = examples(**{"5035-stjordal": ("stjordal-helse@edi.nhn.no", "stjordal-helse@testedi.nhn.no")})
+    (a,) = (a for a in agreement.collect(declarations) if a.party.her_id == 8170001 and a.hf.key == "st-olavs")
+    _, party = party_infos(cpa.build(a).getroot())
+    assert party.find("tns:PartyRef", CPA_NS).get(f"{{{cpa.XLINK}}}href") == (
+        "https://register.test.drift.nhn.no/Ar/Tjeneste/Index/8170001"
+    )
+    assert party.find("tns:Transport/tns:TransportReceiver/tns:Endpoint", CPA_NS).get(A + "uri") == (
+        "mailto:stjordal-helse@testedi.nhn.no"
+    )
