@@ -113,6 +113,7 @@ class Plan:
     files: dict[str, list[str]]  # added/changed/removed paths under generated/
     helseforetak: list[str] = field(default_factory=list)  # HF declarations the change touches
     gate: list[str] = field(default_factory=list)  # files of the gate itself the change touches
+    ar: list[str] = field(default_factory=list)  # files of the AR snapshot (partners/ar/) the change touches
 
     @property
     def generated_changes(self) -> int:
@@ -146,6 +147,7 @@ class Plan:
             layout.GENERATED: self.files,
             "helseforetak_changed": self.helseforetak,
             "gate_changed": self.gate,
+            "ar_changed": self.ar,
             "findings": [f.as_dict() for f in self.findings],
             "summary": count(self.findings),
         }
@@ -244,6 +246,7 @@ def make_plan(
     head_files: dict[str, bytes],
     findings: list[Finding],
     gate: list[str] | None = None,
+    ar: list[str] | None = None,
 ) -> Plan:
     diff, _ = changes.diff(_digests(base_files), _digests(head_files))
     files = {kind.value: [c.path for c in changes.of(diff, kind)] for kind in Kind}
@@ -267,4 +270,4 @@ def make_plan(
         )
         for k, change in _touched(base, head)
     ]
-    return Plan(base_ref, today, hfs, kommuner, findings, files, _hfs_touched(base, head), gate or [])
+    return Plan(base_ref, today, hfs, kommuner, findings, files, _hfs_touched(base, head), gate or [], ar or [])

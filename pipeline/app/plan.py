@@ -22,6 +22,7 @@ def plan(root: Path, *, base_ref: str, today: dt.date) -> Plan:
     loaded = loading.load(root, today=today, at=at)
     try:
         gate = git.changed(root, at.commit, layout.GATE)
+        ar = git.changed(root, at.commit, (layout.AR_DIR,))
     except git.GitError as exc:
         raise UsageError(f"cannot compare the work tree with '{base_ref}': {exc.message}") from None
     base = loaded.base if loaded.base is not None else DeclarationSet()
@@ -35,4 +36,5 @@ def plan(root: Path, *, base_ref: str, today: dt.date) -> Plan:
         head_files=render_all(loaded.declarations, RenderContext(schemas=None)),
         findings=loaded.findings,
         gate=gate,
+        ar=ar,
     )

@@ -278,3 +278,20 @@ def test_generated_holds_exactly_what_the_declarations_generate(h: History, dama
     assert deploy.code == 1 and wrong in deploy.err
     assert h.build().code == 0
     assert h.errors() == []
+
+
+def test_a_change_of_the_ar_snapshot_alone_is_named_in_the_plan(h: History) -> None:
+    """A pull request that touches only partners/ar/ (a renewed certificate, as ``ar sync``
+    brings it) changes CPAs: the plan says that the AR snapshot changed and which agreements
+    change, never "No declaration changed"."""
+    h.branch("pr-ar-only")
+    h.publish(TRONDHEIM, only=(8150001,))
+    assert h.build().code == 0
+    h.commit("AR: a renewed certificate")
+    assert h.errors() == []
+    plan = h.repo.call("plan", "--base", "main", "--today", TODAY)
+    assert plan.code == 0, plan.err
+    assert "No declaration changed" not in plan.out
+    assert "Only the AR snapshot changed" in plan.out
+    assert "`partners/ar/certificate/8150001/signing.json`" in plan.out
+    assert "agreement(s) changed: `st-olavs/cpa/5001-8150001.xml`" in plan.out
