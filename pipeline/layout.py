@@ -251,3 +251,6 @@ def user_cache(base: str | None) -> Path:
 XSD_CACHE = "xsd"  # below user_cache(): what 'oppkobling schemas fetch' fills
 CACHE_SECRET = "cache-secret"  # noqa: S105 (a file name) below user_cache(): the key that signs cache entries
 FETCHED = "FETCHED.json"  # in a fetched XSD directory: where each file came from
+# The official XSDs where the regional shared data is checked out beside the repository (relative
+# to the repository root): found without a flag when nothing else is configured.
+SHARED_XSD = "../shared/standards/xsd"

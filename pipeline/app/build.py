@@ -41,7 +41,7 @@ def build(
         on_findings(findings)
         if has_errors(findings):
             return Built(findings, None)
-        schemas = rendering.schemas(xsd_dir)
+        schemas = rendering.schemas(xsd_dir, root)
 
         def declarations() -> loading.Loaded:
             return rendering.judged(loaded or loading.load(root, today=today), has_errors)

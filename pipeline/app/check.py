@@ -38,7 +38,7 @@ def check(
         findings = list(found)
         if blocks_rendering(findings):
             return Checked(sort_findings(findings), compared=False)
-        schemas = rendering.schemas(xsd_dir)
+        schemas = rendering.schemas(xsd_dir, root)
 
         def declarations() -> loading.Loaded:
             load = loaded or loading.load(root, today=today, base_ref=base_ref)

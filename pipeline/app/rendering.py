@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 Declarations = Callable[[], "Loaded"]  # the loaded declarations, loaded only when needed
 
 SKIPPED = (
-    "XML schema validation was SKIPPED: no official XSDs configured, so generated XML is not checked "
-    "against them. Turn it on with --xsd-dir DIR or ${env}=DIR (a copy laid out like Sarepta's skjema/), "
-    "or run 'oppkobling schemas fetch' once to fill {cache}."
+    "XML schema validation was SKIPPED: no official XSDs found, so generated XML is not checked "
+    "against them (looked in: {looked}). Turn it on with --xsd-dir DIR or ${env}=DIR (a copy laid out like "
+    "Sarepta's skjema/), or run 'oppkobling schemas fetch' once to fill {cache}."
 )
 
 
@@ -43,13 +43,17 @@ class Schemas:
     skipped: str | None = None
 
 
-def schemas(xsd_dir: Path | None) -> Schemas:
+def schemas(xsd_dir: Path | None, root: Path | None = None) -> Schemas:
+    """The official XSDs from ``--xsd-dir``, the environment, the user cache or beside ``root``."""
     from pipeline.render import xsd
 
-    found = xsd.locate(xsd_dir)
+    found = xsd.locate(xsd_dir, root)
     if found is not None:
         return Schemas(found)
-    return Schemas(None, SKIPPED.replace("{env}", xsd.ENV).replace("{cache}", str(xsd.user_cache())))
+    looked = "; ".join(xsd.looked_in(root))
+    return Schemas(
+        None, SKIPPED.replace("{env}", xsd.ENV).replace("{cache}", str(xsd.user_cache())).replace("{looked}", looked)
+    )
 
 
 @dataclass

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline import environment
+from pipeline import environment, layout
 
 
 def emit(text: str) -> None:
@@ -52,8 +52,10 @@ def add_xsd_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--xsd-dir",
         type=Path,
+        metavar="DIR",
         help="directory of the official XSDs, laid out like Sarepta's skjema/ "
-        f"(default: ${environment.XSD_DIR}, then the user cache filled by 'oppkobling schemas fetch')",
+        f"(default: ${environment.XSD_DIR}, then the user cache filled by 'oppkobling schemas fetch', "
+        f"then {layout.SHARED_XSD} beside the repository)",
     )
 
 

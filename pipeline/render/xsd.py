@@ -3,7 +3,8 @@
 The directory is laid out like Sarepta's ``skjema/`` tree (``felleskomponenter/``,
 ``epikrise/``, ``ebxml-cppa/``, ...), as in ``../shared/standards/xsd``. It is found from
 ``--xsd-dir``, then ``$OPPKOBLING_XSD_DIR``, then the user cache that
-``oppkobling schemas fetch`` fills. Each schema (or schema combination) is compiled once.
+``oppkobling schemas fetch`` fills, then ``../shared/standards/xsd`` beside the repository (where
+the regional shared data is checked out). Each schema (or schema combination) is compiled once.
 
 Every parser here has network access and entity resolution off: schemas are data, and nothing
 they reference may reach beyond the directory (an import or include that points elsewhere -- a
@@ -54,15 +55,38 @@ def user_cache() -> Path:
     return layout.user_cache(os.environ.get(environment.XDG_CACHE_HOME)) / layout.XSD_CACHE
 
 
-def locate(explicit: Path | None = None) -> SchemaSet | None:
-    """The schema set to use, or None when none is configured (callers must say so plainly)."""
+def beside(root: Path) -> Path:
+    """``../shared/standards/xsd`` beside the repository at ``root``."""
+    return root / layout.SHARED_XSD
+
+
+def is_schema_dir(path: Path) -> bool:
+    return all((path / m).is_file() for m in MARKERS)
+
+
+def locate(explicit: Path | None = None, root: Path | None = None) -> SchemaSet | None:
+    """The schema set to use, or None when none is configured (callers must say so plainly, and
+    where they looked: ``looked_in``)."""
     configured = explicit or (Path(os.environ[ENV]) if os.environ.get(ENV) else None)
     if configured is not None:
         return SchemaSet.open(configured)
-    cache = user_cache()
-    if all((cache / m).is_file() for m in MARKERS):
-        return SchemaSet.open(cache)
+    for candidate in (user_cache(), *((beside(root),) if root is not None else ())):
+        if is_schema_dir(candidate):
+            return SchemaSet.open(candidate)
     return None
+
+
+def looked_in(root: Path | None) -> list[str]:
+    """Where ``locate`` looked when it found nothing, in its order, each with what was there."""
+    places = [
+        f"--xsd-dir (not given), ${ENV} (not set)",
+        f"{user_cache()} (the user cache 'oppkobling schemas fetch' fills: no schemas there)",
+    ]
+    if root is not None:
+        place = beside(root)
+        there = "no official schemas there" if place.is_dir() else "not there"
+        places.append(f"{layout.SHARED_XSD} beside the repository ({place.resolve()}: {there})")
+    return places
 
 
 @dataclass

@@ -4,6 +4,7 @@ byte-identical on a second run, and never silent about skipped schema validation
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import TODAY, Repo
@@ -138,3 +139,24 @@ def test_build_end_to_end_with_the_real_generators(repo: Repo, xsd: object) -> N
     assert snapshot(repo.path("generated")) == tree
     check = repo.run("check", "--today", TODAY, env=env)
     assert check.code == 0, check.out + check.err
+
+
+def test_schemas_beside_the_repository_are_found_without_a_flag(
+    cli: Cli, repo: Repo, no_schemas: None, xsd: Path
+) -> None:
+    """The regional shared data checked out beside the repository (``../shared/standards/xsd``)
+    is used with no flag, no environment variable and an empty user cache."""
+    beside = repo.root.parent / "shared" / "standards"
+    beside.mkdir(parents=True)
+    (beside / "xsd").symlink_to(xsd, target_is_directory=True)
+    result = cli("generate")
+    assert result.code == 0, result.out + result.err
+    assert "SKIPPED" not in result.err
+
+
+def test_a_skip_says_where_it_looked(repo: Repo, cli: Cli, no_schemas: None) -> None:
+    result = cli("build")
+    assert "looked in:" in result.err
+    assert "../shared/standards/xsd beside the repository" in result.err
+    assert str((repo.root / "../shared/standards/xsd").resolve()) in result.err
+    assert "not there" in result.err
