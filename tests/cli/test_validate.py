@@ -187,8 +187,46 @@ def test_paths_filter_reports_but_cross_file_rules_see_everything(repo: Repo) ->
     found = [(f["rule"], f["file"], f["line"]) for f in json.loads(result.out)["findings"]]
     # S3 sees Stjørdal's file; R-K3 sees AR, where the HER-id belongs to Stjørdal's organisation.
     assert found == [("R-K3", frosta, 16), ("S3", frosta, 16)]
-    clean = repo.call("validate", "--today", TODAY, "--format", "json", STJORDAL)
-    assert (clean.code, json.loads(clean.out)["findings"]) == (0, [])
+    # Both sides of a conflict hear of it: Stjørdal's file names Frosta's line.
+    other = repo.call("validate", "--today", TODAY, "--format", "json", STJORDAL)
+    assert other.code == 1
+    [s3] = json.loads(other.out)["findings"]
+    assert (s3["rule"], s3["file"], s3["line"]) == ("S3", STJORDAL, 16)
+    assert f"{frosta}:16 (Frosta)" in s3["message"]
+
+
+def test_a_new_file_that_sorts_first_gets_the_duplicate_her_id(repo: Repo) -> None:
+    """Issue 17: Holtålen (5026) sorts before Stjørdal (5035). Validating only the new file (what
+    the pre-commit hook does) still reports S3 there, on the party's line, with the fix."""
+    text = repo.path(STJORDAL).read_text("utf-8")
+    for old, new in [
+        ('"5035"', '"5026"'),
+        ("name: Stjørdal\n", "name: Holtålen\n"),
+        ('"939958851"', '"937697767"'),
+        ("@stjordal.kommune.no", "@holtalen.kommune.no"),
+    ]:
+        text = text.replace(old, new)
+    holtalen = repo.write("partners/kommuner/5026-holtalen.yaml", text).relative_to(repo.root).as_posix()
+    result = repo.call("validate", "--today", TODAY, holtalen)
+    assert result.code == 1
+    s3 = [line for line in result.out.splitlines() if " error S3 " in line]
+    assert s3 == [
+        f"{holtalen}:16:13: error S3 HER-id 8170001 is used more than once: also at {STJORDAL}:16 (Stjørdal); "
+        "each communication party and HF has a HER-id of its own (check the party in AR)"
+    ]
+
+
+
+def test_against_a_base_the_duplicate_is_reported_only_on_the_changed_lines(repo: Repo) -> None:
+    """In a pull request (``--base``) the unchanged file that already had the HER-id is left
+    alone, so the annotation lands on the diff."""
+    _git(repo.root, "init", "-q", "-b", "main")
+    _git(repo.root, "add", "-A")
+    _git(repo.root, "commit", "-q", "-m", "base")
+    frosta = frosta_with_stjordals_her_id(repo)
+    result = repo.call("validate", "--today", TODAY, "--format", "json", "--base", "main")
+    s3 = [(f["file"], f["line"]) for f in json.loads(result.out)["findings"] if f["rule"] == "S3"]
+    assert s3 == [(frosta, 16)]
 
 
 def test_paths_relative_to_the_working_directory(repo: Repo) -> None:
