@@ -3,12 +3,12 @@ every HF supports. Also what the order e-mail itself needs (``order_blockers``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
-from pipeline.findings import Finding, Severity
+from pipeline.findings import Finding, Location, Severity
 from pipeline.model.catalogue import catalogue
 from pipeline.model.declarations import KommuneDecl
-from pipeline.model.models import Status
+from pipeline.model.models import Helseforetak, Status
 from pipeline.routine import calendar, lifecycle
 from pipeline.routine.steps import K2
 from pipeline.rules import h3_contact_and_deviations, k1_activation_date
@@ -17,7 +17,11 @@ from pipeline.rules.rule import Context, Rule
 PAST_PLANNED = (Status.ORDERED, Status.TESTING, Status.ACTIVE)
 
 
-def _message_findings(r: Rule, ctx: Context, k: KommuneDecl) -> Iterator[Finding]:
+# (HF key, message type, version) -> where kommuner order it without that HF supporting it
+Unsupported = dict[tuple[str, str, str], list[tuple[KommuneDecl, int, Location]]]
+
+
+def _message_findings(r: Rule, ctx: Context, k: KommuneDecl, unsupported: Unsupported) -> Iterator[Finding]:
     cat = catalogue()
     hfs = {h.model.key: h.model for h in ctx.declarations.helseforetak}
     for i, party in enumerate(k.model.parties):
@@ -39,17 +43,74 @@ def _message_findings(r: Rule, ctx: Context, k: KommuneDecl) -> Iterator[Finding
                 known = ", ".join(sorted(cat.types[mtype].versions))
                 yield r.error(where, f"{mtype} has no version {version} (known: {known})")
                 continue
-            lacking = sorted(hf.name for key, hf in hfs.items() if version not in hf.supports.get(mtype, []))
+            lacking = sorted((hf.name, key) for key, hf in hfs.items() if version not in hf.supports.get(mtype, []))
             # A withdrawn kommune is history: an HF dropping a version later must not fail it.
             if lacking and k.model.status is not Status.WITHDRAWN:
-                yield r.error(
-                    where,
-                    f"{mtype} {version} is not supported by {', '.join(lacking)}; "
-                    "every HF must support the ordered version",
-                )
+                for _, key in lacking:
+                    unsupported.setdefault((key, mtype, version), []).append((k, party.her_id, where))
+                if _changed_order(ctx, k, party.her_id, mtype, version) or not any(
+                    _changed_support(ctx, key, mtype) for _, key in lacking
+                ):
+                    yield r.error(
+                        where,
+                        f"{mtype} {version} is not supported by {', '.join(name for name, _ in lacking)}; "
+                        f"every HF must support the ordered version: {_instead(hfs, mtype, version)}",
+                    )
+
+
+def _instead(hfs: Mapping[str, Helseforetak], mtype: str, version: str) -> str:
+    """What to do instead: a version every HF supports, or agreeing on one."""
+    versions = set.intersection(*(set(hf.supports.get(mtype, [])) for hf in hfs.values())) if hfs else set()
+    if not versions:
+        return f"no version of {mtype} is supported by all three; agree one with the HFs"
+    return f"order {' or '.join(sorted(versions))}, or agree with the HF that it adds {version}"
+
+
+def _changed_order(ctx: Context, k: KommuneDecl, her_id: int, mtype: str, version: str) -> bool:
+    """True without a base; else whether the base did not have this party order this version."""
+    if ctx.base is None:
+        return True
+    before = next((b for b in ctx.base.kommuner if b.path == k.path), None)
+    party = next((p for p in before.model.parties if p.her_id == her_id), None) if before else None
+    return party is None or party.messages.get(mtype) != version
+
+
+def _changed_support(ctx: Context, key: str, mtype: str) -> bool:
+    """True without a base; else whether the HF's supported versions of ``mtype`` changed."""
+    if ctx.base is None:
+        return True
+    now, before = ctx.declarations.hf(key), ctx.base.hf(key)
+    return before is None or now is None or before.model.supports.get(mtype) != now.model.supports.get(mtype)
+
+
+def _hf_findings(r: Rule, ctx: Context, unsupported: Unsupported) -> Iterator[Finding]:
+    """The same conflicts at the HF's side, one per version it lacks, naming who orders it (so a
+    change to an HF's declaration is reported in that file, on its line)."""
+    for (key, mtype, version), orders in sorted(unsupported.items(), key=lambda item: item[0]):
+        h = ctx.declarations.hf(key)
+        if h is None:
+            continue
+        changed_here = _changed_support(ctx, key, mtype)
+        if (
+            ctx.base is not None
+            and not changed_here
+            and any(_changed_order(ctx, k, her, mtype, version) for k, her, _ in orders)
+        ):
+            continue
+        lines: dict[str, list[str]] = {}
+        for k, _, where in orders:
+            lines.setdefault(k.model.name, []).append(f"{where.file}:{where.line}")
+        who = ", ".join(f"{name} ({', '.join(places)})" for name, places in lines.items())
+        at = h.at("supports", mtype) if mtype in h.model.supports else h.at("supports", key=True)
+        yield r.error(
+            at,
+            f"{h.model.name} does not support {mtype} {version}, which is ordered by {who}: add {version} to "
+            f"supports.{mtype}, or have the kommuner order a version every HF supports",
+        )
 
 
 def check(r: Rule, ctx: Context) -> Iterator[Finding]:
+    unsupported: Unsupported = {}
     for k in ctx.declarations.kommuner:
         m = k.model
         stage = lifecycle.stage(m)
@@ -59,7 +120,7 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                 yield r.error(where, f"status '{m.status}' requires order.sent_on (the order to Hemit)")
             if not m.parties:
                 yield r.error(k.at("status"), f"status '{m.status}' requires at least one communication party")
-        yield from _message_findings(r, ctx, k)
+        yield from _message_findings(r, ctx, k, unsupported)
         if m.order and m.order.sent_on and m.t:
             deadline = calendar.order_deadline(m.t)
             if m.order.sent_on > deadline:
@@ -68,6 +129,7 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                     f"order sent {m.order.sent_on.isoformat()}, later than {K2.when} "
                     f"({deadline.isoformat()}): too little lead time",
                 )
+    yield from _hf_findings(r, ctx, unsupported)
 
 
 RULE = Rule("R-K2", check, step=K2)
