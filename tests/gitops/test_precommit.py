@@ -189,3 +189,22 @@ def test_a_hidden_declaration_and_a_stray_generated_file_fail_the_commit_hooks(
     assert found.returncode != 0, found.stdout
     assert hook_line(found.stdout, "oppkobling-check").endswith("Failed")
     assert "generated/st-olavs/cpa/5021-8150099.xml:1:1: error L4" in found.stdout
+
+
+def test_a_commit_of_only_generated_files_runs_the_freshness_hook(clone: tuple[Path, dict[str, str]]) -> None:
+    """A hand-edited CPA committed on its own (nothing under partners/ staged) is refused by the
+    installed hook, as `git commit` runs it: the check hook is not "Skipped"."""
+    repo, env = clone
+    install = run(repo, env, sys.executable, "-m", "pre_commit", "install")
+    assert install.returncode == 0, install.stdout + install.stderr
+    cpa = sorted((repo / "generated" / "st-olavs" / "cpa").glob("*.xml"))[0]
+    text = cpa.read_text("utf-8")
+    assert "<tns:Status tns:value=" in text
+    cpa.write_text(text.replace('tns:value="proposed"', 'tns:value="agreed"', 1), "utf-8")
+    git(repo, "add", str(cpa.relative_to(repo)))
+    commit = run(repo, env, "git", "-c", "commit.gpgsign=false", "commit", "-m", "edit a CPA by hand")
+    assert commit.returncode != 0, commit.stdout + commit.stderr
+    said = commit.stdout + commit.stderr  # git prints the hook's output on stderr
+    assert hook_line(said, "oppkobling-check").endswith("Failed")
+    assert "L4" in said and cpa.name in said
+    assert run(repo, env, "git", "diff", "--cached", "--quiet").returncode == 1  # nothing was committed
