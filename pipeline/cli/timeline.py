@@ -14,7 +14,7 @@ HELP = "show a kommune's milestones (K1-K6, H5) with their dates and state on --
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kommune", metavar="KOMMUNE", help="kommunenummer, name or file stem (5035, Stjørdal)")
+    cli.add_kommune(parser)
     cli.add_today(parser)
     cli.add_format(parser, list(reports.FORMATS))
     cli.add_root(parser)

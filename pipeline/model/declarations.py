@@ -30,6 +30,7 @@ from pipeline import layout
 from pipeline.ar import paths as ar_paths
 from pipeline.ar import snapshot as ar_snapshot
 from pipeline.findings import Location
+from pipeline.model import names
 from pipeline.model.loader import Document, LoadError, YamlPath, load_bytes
 from pipeline.model.models import SHAPE_TAGS, Helseforetak, Kommune
 
@@ -100,10 +101,10 @@ class DeclarationSet:
         return next((h for h in self.helseforetak if h.model.key == key), None)
 
     def kommune(self, number_or_name: str) -> KommuneDecl | None:
-        """The kommune named by its number, its name or its file's stem."""
-        wanted = number_or_name.casefold()
+        """The kommune named by its number, its name, its slug or its file's stem (case and
+        diacritics do not matter: ``pipeline.model.names``)."""
         for k in self.kommuner:
-            if wanted in (k.model.kommune, k.model.name.casefold(), layout.stem(k.path).casefold()):
+            if names.matches(number_or_name, k.model.kommune, k.model.name, layout.stem(k.path)):
                 return k
         return None
 

@@ -1,28 +1,16 @@
 """A new declaration for a kommune, scaffolded from the kommune register (``oppkobling new``).
 
-Slugs (file names, contact placeholders) follow the examples and the kommune.no domains:
-æ → ae, ø → o, å → a, other accents dropped (á → a), anything else non-alphanumeric → "-",
-so "Stjørdal" → ``stjordal``, "Bærum" → ``baerum``, "Møre og Romsdal" → ``more-og-romsdal``.
+File names and contact placeholders use the slug of ``pipeline.model.names``.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from pipeline import layout
 from pipeline.model.kommuner import KommuneEntry
 from pipeline.model.loader import LoadError, load_text
+from pipeline.model.names import slug
 
 SCHEMA_LINE = f"# yaml-language-server: $schema={layout.SCHEMA_FROM_DECLARATION}kommune.schema.json"
-
-_FOLD = {"æ": "ae", "ø": "o", "å": "a", "Æ": "ae", "Ø": "o", "Å": "a"}
-
-
-def slug(name: str) -> str:
-    text = "".join(_FOLD.get(ch, ch) for ch in name)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
 def _plain_or_quoted(value: str) -> str:
