@@ -15,10 +15,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline import layout
-from pipeline.errors import UsageError
+from pipeline.errors import EditError, UsageError
 from pipeline.findings import Finding, Severity, sort_findings
 from pipeline.io import atomic
 from pipeline.io.partners import read_tree
+from pipeline.model import names
 from pipeline.model.declarations import DeclarationSet, parse
 from pipeline.model.edits import Edit
 from pipeline.model.loader import LoadError, decode, load_text
@@ -44,11 +45,10 @@ def locate(files: Mapping[str, bytes], wanted: str) -> str:
     found = parse(files).kommune(wanted.strip())
     if found is not None:
         return found.path
-    folded = wanted.strip().casefold()
     for path in sorted(files):
         directory, _, name = path.rpartition("/")
         match = layout.KOMMUNE_FILE.match(name)
-        if directory == layout.KOMMUNER_DIR and match and folded in (match["number"], layout.stem(path)):
+        if directory == layout.KOMMUNER_DIR and match and names.matches(wanted, match["number"], "", layout.stem(path)):
             return path
     raise UsageError(f"no kommune declaration matches {wanted!r} (give its number, name or file stem)")
 
@@ -114,7 +114,10 @@ def edit_all(files: Mapping[str, bytes], edits: Mapping[str, Edit]) -> list[Outc
             outcomes.append(Outcome(path, raw, raw, "file does not load; fix it first", unloadable, ()))
             continue
         doc, file_layout = load_rt(raw)
-        description = edit(doc)
+        try:
+            description = edit(doc)
+        except EditError as exc:
+            raise EditError(f"{path}: {exc}") from None
         outcomes.append(Outcome(path, raw, dump_rt(doc, file_layout), description, (), ()))
     return outcomes
 

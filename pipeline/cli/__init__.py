@@ -32,6 +32,16 @@ def add_root(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, help="repository root (default: found from the current directory)")
 
 
+KOMMUNE_HELP = (
+    "the kommune: its number (5025), name (Røros; case and æ/ø/å do not matter: roros), "
+    "or declaration file stem (5025-roros)"
+)
+
+
+def add_kommune(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("kommune", metavar="KOMMUNE", help=KOMMUNE_HELP)
+
+
 def add_today(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--today",
@@ -126,6 +136,13 @@ def moment(value: str) -> dt.datetime:
     if found.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{value!r} has no UTC offset (write e.g. 2027-03-30T09:00:00+02:00)")
     return found
+
+
+def message_version(value: str) -> tuple[str, str]:
+    mtype, sep, version = value.partition("=")
+    if not sep or not mtype.strip() or not version.strip():
+        raise argparse.ArgumentTypeError(f"{value!r} is not TYPE=VERSION (e.g. dialogmelding=1.1)")
+    return mtype.strip(), version.strip()
 
 
 def her_id(value: str) -> int:

@@ -16,12 +16,16 @@ HELP = f"write the order e-mail of step K2 (to {ORDER_ADDRESS}) as an .eml file"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kommune", metavar="KOMMUNE", help="kommunenummer, name or file stem")
+    cli.add_kommune(parser)
     parser.add_argument(
+        "--output",
         "--out",
+        dest="out",
         type=Path,
         metavar="FILE",
-        help="where to write the message (default: <kommunenummer>-<slug>-bestilling.eml here)",
+        help="where to write the message (default: <kommunenummer>-<slug>-bestilling.eml in the current "
+        "directory, or in $XDG_DATA_HOME/oppkobling/ (~/.local/share/oppkobling/) when the current "
+        "directory is inside the repository)",
     )
     cli.add_today(parser)
     cli.add_root(parser)

@@ -20,7 +20,7 @@ FALLBACK = "fallback, typed by hand (use 'oppkobling receipts import')"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kommune", metavar="KOMMUNE", help="kommunenummer, name or file stem")
+    cli.add_kommune(parser)
     what = parser.add_subparsers(dest="what", metavar="WHAT", parser_class=type(parser))
     what.required = True
     p = what.add_parser("activation", help="K1: the agreed activation date T (and the day it was agreed)")
@@ -29,6 +29,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p = what.add_parser("order", help="K2: the order was sent to Hemit")
     p.add_argument("--sent-on", required=True, type=cli.day)
     p.add_argument("--reference", help="Hemit's reference for the order")
+    p = what.add_parser("party", help="K2: add a communication party as AR has it (or change one), with its messages")
+    cli.add_party(p, hf=False)
+    p.add_argument("--name", metavar="TEXT", help="the party's name in AR (needed for a new party)")
+    p.add_argument("--edi-address", metavar="ADDRESS", help="its EDI address in AR, e.g. roros-helse@edi.nhn.no")
+    p.add_argument(
+        "--message",
+        action="append",
+        default=[],
+        type=cli.message_version,
+        metavar="TYPE=VERSION",
+        help="a message type and the version ordered, e.g. dialogmelding=1.1 (repeat for each type)",
+    )
     p = what.add_parser("ar", help="K3: a communication party was published in NHN AR")
     cli.add_party(p, hf=False)
     p.add_argument("--on", required=True, type=cli.day, help="the day it was published")
@@ -65,6 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 EDITS: dict[str, Callable[[argparse.Namespace], edits.Edit]] = {
     "activation": lambda a: edits.set_activation(a.date, a.agreed_on),
     "order": lambda a: edits.set_order(a.sent_on, a.reference),
+    "party": lambda a: edits.set_party(a.her_id, a.name, a.edi_address, dict(a.message)),
     "ar": lambda a: edits.set_ar(a.her_id, a.on),
     "pretest": lambda a: edits.set_pretest(a.hf, a.her_id, a.sent_on, a.transport, a.apprec, **cli.by_hand(a)),
     "dialog": lambda a: edits.set_dialog(a.hf, a.her_id, a.sent_at, a.answered_at, **cli.by_hand(a)),

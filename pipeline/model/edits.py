@@ -109,12 +109,51 @@ def set_order(sent_on: dt.date, reference: str | None) -> Edit:
     return edit
 
 
-def _party(doc: CommentedMap, her_id: int) -> CommentedMap:
+def _parties(doc: CommentedMap) -> list[CommentedMap]:
     parties = doc.get("parties")
-    for party in parties if isinstance(parties, CommentedSeq) else []:
-        if isinstance(party, CommentedMap) and str(party.get("her_id")) == str(her_id):
+    return [p for p in parties if isinstance(p, CommentedMap)] if isinstance(parties, CommentedSeq) else []
+
+
+def _party(doc: CommentedMap, her_id: int) -> CommentedMap:
+    for party in _parties(doc):
+        if str(party.get("her_id")) == str(her_id):
             return party
-    raise EditError(f"no communication party with HER-id {her_id} in this declaration")
+    declared = ", ".join(str(p.get("her_id")) for p in _parties(doc)) or "none"
+    raise EditError(
+        f"no communication party with HER-id {her_id} (declared: {declared}); "
+        "add it first with 'oppkobling record KOMMUNE party --her-id ...'"
+    )
+
+
+def set_party(her_id: int, name: str | None, edi_address: str | None, messages: dict[str, str]) -> Edit:
+    """Add the communication party ``her_id`` (as AR has it), or change the fields given of the
+    one already declared; ``messages`` (type -> version) are added or replaced one by one."""
+
+    def edit(doc: CommentedMap) -> str:
+        party = next((p for p in _parties(doc) if str(p.get("her_id")) == str(her_id)), None)
+        if party is None:
+            if name is None or edi_address is None:
+                raise UsageError(f"a new party {her_id} needs --name and --edi-address (as AR has them)")
+            if not isinstance(doc.get("parties"), CommentedSeq):
+                _put(doc, "parties", CommentedSeq(), TOP_ORDER)
+            party = CommentedMap()
+            party["her_id"] = her_id
+            doc["parties"].append(party)
+            said = f"party {her_id} added"
+        else:
+            said = f"party {her_id} changed"
+        if name is not None:
+            _put(party, "name", name, PARTY_ORDER)
+        if edi_address is not None:
+            _put(party, "edi_address", edi_address, PARTY_ORDER)
+        if messages:
+            ordered = _child(party, "messages", PARTY_ORDER)
+            for mtype, version in sorted(messages.items()):
+                ordered[mtype] = DoubleQuotedScalarString(version)  # quoted: 1.10 must stay "1.10"
+        shown = ", ".join(f"{t} {v}" for t, v in sorted(messages.items()))
+        return said + (f": {shown}" if shown else "")
+
+    return edit
 
 
 def set_ar(her_id: int, on: dt.date) -> Edit:

@@ -239,6 +239,7 @@ def test_dialog_across_the_change_to_summer_time(repo: Repo, capsys: pytest.Capt
 def test_unknown_party_hf_and_kommune(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     party = cli(capsys, repo, "record", "5035", "ar", "--her-id", "1234567", "--on", "2026-11-21")
     assert party.code == 1 and "no communication party with HER-id 1234567" in party.err
+    assert f"{STJORDAL}: " in party.err and "(declared: 8170001)" in party.err  # the file and what it has
     hf = cli(capsys, repo, "record", "5035", "pretest", "--hf", "helse-bergen", "--her-id", "8170001", "--apprec", "ok")
     assert hf.code == 2 and "invalid choice" in hf.err
     kommune = cli(capsys, repo, "record", "Atlantis", "order", "--sent-on", "2026-11-21")
@@ -300,3 +301,18 @@ def test_a_recorded_rejection_is_never_typed_over(repo: Repo, capsys: pytest.Cap
         "EDI 2.0 export unavailable; read in the message server by KN}",
         "  helse-more-og-romsdal:",
     ]
+
+
+def test_a_party_is_added_with_its_messages_quoted(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    """``record party`` adds a communication party as AR has it; versions are written quoted (an
+    unquoted 1.10 would be read as the number 1.1)."""
+    args = ("record", "5035", "party", "--her-id", "8170002", "--name", "Stjørdal kommune - Legevakt")
+    incomplete = cli(capsys, repo, *args)
+    assert incomplete.code == 2 and "needs --name and --edi-address" in incomplete.err
+    added = cli(capsys, repo, *args, "--edi-address", "stjordal-legevakt@edi.nhn.no", "--message", "dialogmelding=1.1")
+    assert added.code == 0, added.out + added.err
+    text = repo.path(STJORDAL).read_text("utf-8")
+    assert "- her_id: 8170002\n    name: Stjørdal kommune - Legevakt\n" in text
+    assert 'dialogmelding: "1.1"' in text.split("8170002", 1)[1]
+    bad = cli(capsys, repo, "record", "5035", "party", "--her-id", "8170002", "--message", "dialogmelding")
+    assert bad.code == 2 and "is not TYPE=VERSION" in bad.err
