@@ -248,6 +248,13 @@ def user_cache(base: str | None) -> Path:
     return Path(base or Path.home() / ".cache") / "oppkobling"
 
 
+def user_data(base: str | None) -> Path:
+    """``$XDG_DATA_HOME/oppkobling`` (or ``~/.local/share/oppkobling``): files a command writes for
+    a person (the order e-mail) when the current directory is inside the repository, so they never
+    become untracked files there (``git add -A`` would commit them; ``deploy`` refuses a dirty tree)."""
+    return Path(base or Path.home() / ".local" / "share") / "oppkobling"
+
+
 XSD_CACHE = "xsd"  # below user_cache(): what 'oppkobling schemas fetch' fills
 CACHE_SECRET = "cache-secret"  # noqa: S105 (a file name) below user_cache(): the key that signs cache entries
 FETCHED = "FETCHED.json"  # in a fetched XSD directory: where each file came from

@@ -4,9 +4,11 @@ depends on is in error."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import environment, layout
 from pipeline.app import loading
 from pipeline.errors import RepositoryError
 from pipeline.findings import Finding
@@ -22,6 +24,14 @@ class Order:
     already_sent: dt.date | None = None
 
 
+def default_directory(root: Path) -> Path:
+    """The current directory, unless it is inside the repository: then the user's data directory."""
+    here = Path.cwd().resolve()
+    if here.is_relative_to(root.resolve()):
+        return layout.user_data(os.environ.get(environment.XDG_DATA_HOME))
+    return here
+
+
 def order(root: Path, kommune: str, *, today: dt.date, out: Path | None) -> Order:
     from pipeline.render import order_mail
     from pipeline.rules.k2_order import order_blockers
@@ -32,9 +42,10 @@ def order(root: Path, kommune: str, *, today: dt.date, out: Path | None) -> Orde
     blockers = order_blockers(loaded.findings, k)
     if blockers:
         return Order(m.name, m.kommune, blockers)
-    target = out if out is not None else Path.cwd() / order_mail.filename(k)
+    target = out if out is not None else default_directory(root) / order_mail.filename(k)
     data = order_mail.as_bytes(order_mail.build(loaded.declarations, k, today))
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     except OSError as exc:
         raise RepositoryError(f"cannot write {target}: {exc.strerror or exc}") from None

@@ -100,3 +100,17 @@ def test_unknown_kommune(repo: Repo) -> None:
     result = repo.run("order", "9999")
     assert result.code == 2
     assert "no kommune declaration matches '9999'" in result.err
+
+
+def test_inside_the_repository_the_order_goes_to_the_users_data_directory(repo: Repo, tmp_path: Path) -> None:
+    """Issue 17: run from the repository root (the walk-through), the e-mail never becomes an
+    untracked file there (``git add -A`` would commit it, ``deploy`` refuses the dirty tree)."""
+    data_home = tmp_path / "data-home"
+    result = repo.run("order", "stjordal", "--today", "2026-11-26", env={"XDG_DATA_HOME": str(data_home)})
+    assert result.code == 0, result.err
+    written = data_home / "oppkobling" / "5035-stjordal-bestilling.eml"
+    assert str(written) in result.out
+    assert read(written)["Message-ID"] == "<bestilling.5035.20261126@stjordal.kommune.no>"
+    assert not list(repo.root.rglob("*.eml"))
+    output = repo.run("order", "5035", "--today", "2026-11-26", "--output", str(tmp_path / "chosen.eml"))
+    assert output.code == 0 and (tmp_path / "chosen.eml").is_file()
