@@ -146,7 +146,7 @@ GENERATED = "generated"
 PACKAGE = "pipeline"
 # What the merge gate is made of: a change to any of these changes the gate itself.
 GATE = (PACKAGE, SCHEMAS, "pyproject.toml", ".github")
-REGENERATE = "oppkobling generate"  # the command that makes generated/ what the declarations say
+REGENERATE = "oppkobling build"  # the command that makes generated/ what the declarations say
 LOCK = ".oppkobling.lock"
 CACHE = ".oppkobling-cache"
 

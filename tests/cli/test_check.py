@@ -51,7 +51,7 @@ def test_editing_one_declaration_names_the_stale_files(repo: Repo, cli: Cli) -> 
         ("generated/MANIFEST.json", "error"),
         ("generated/kommuner/5007.txt", "error"),
     ]
-    assert all("is stale" in str(f["message"]) and "oppkobling generate" in str(f["message"]) for f in stale)
+    assert all("is stale" in str(f["message"]) and "oppkobling build" in str(f["message"]) for f in stale)
     assert snapshot(repo.path("generated")) == before  # check never writes
     assert cli("generate").code == 0
     assert cli("check").code == 0
