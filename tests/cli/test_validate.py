@@ -216,7 +216,6 @@ def test_a_new_file_that_sorts_first_gets_the_duplicate_her_id(repo: Repo) -> No
     ]
 
 
-
 def test_against_a_base_the_duplicate_is_reported_only_on_the_changed_lines(repo: Repo) -> None:
     """In a pull request (``--base``) the unchanged file that already had the HER-id is left
     alone, so the annotation lands on the diff."""
