@@ -14,7 +14,7 @@ shaped like the official examples in ``../shared/standards/examples/``:
   an mbox of them, and NHN EDI 2.0 exports (message + status + apprec, as in ``edi2/``).
 
 Usage: ``python tests/receipts/make_receipts.py OUT [--generated generated] [--kommune 1506]
-[--reject HF:TYPE:CODE ...] [--transport-error HF:TYPE:CODE ...]`` writes, per kommune,
+[--step K5/H2|K6/H4] [--reject HF:TYPE:CODE ...] [--transport-error HF:TYPE:CODE ...]`` writes, per kommune,
 ``xml/``, ``eml/``, ``maildir/``, ``receipts.mbox`` and ``edi2/``. Tests call ``build`` and write
 into temporary directories.
 """
@@ -477,6 +477,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--generated", type=Path, default=Path(__file__).resolve().parents[2] / "generated")
     parser.add_argument("--kommune", action="append", help="only these kommunenummer (default: all)")
+    parser.add_argument(
+        "--step",
+        action="append",
+        help="only the test messages of this routine step: K5/H2 (T-7) or K6/H4 (the dialog on T); default: all",
+    )
     parser.add_argument("--reject", action="append", default=[], help="HF:TYPE:CODE[,CODE]: a rejected AppRec")
     parser.add_argument("--transport-error", action="append", default=[], help="HF:TYPE:CODE: an ebXML ErrorList")
     args = parser.parse_args(argv)
@@ -484,8 +489,9 @@ def main(argv: list[str] | None = None) -> int:
     for schedule, directory in schedules(args.generated):
         if args.kommune and schedule["kommune"] not in args.kommune:
             continue
-        write(build(fixtures(schedule, directory), plan), args.out / directory.name)
-        print(f"{args.out / directory.name}: receipts for {len(schedule['fixtures'])} test messages")
+        chosen = [fx for fx in fixtures(schedule, directory) if not args.step or fx["step"] in args.step]
+        write(build(chosen, plan), args.out / directory.name)
+        print(f"{args.out / directory.name}: receipts for {len(chosen)} test messages")
     return 0
 
 
