@@ -11,6 +11,7 @@ from pathlib import Path
 from pipeline import environment
 from pipeline.errors import UsageError
 from pipeline.io.partners import find_root
+from pipeline.model import mistakes
 from pipeline.routine import calendar
 
 TODAY_ENV = environment.TODAY
@@ -24,9 +25,9 @@ def today(given: str | None) -> dt.date:
     if not value:
         return calendar.today_in_oslo()
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--today (or ${TODAY_ENV}) must be YYYY-MM-DD, not {value!r}") from None
+        return mistakes.day(value)
+    except ValueError as exc:
+        raise UsageError(f"--today (or ${TODAY_ENV}): {exc}") from None
 
 
 def repository(given: Path | None) -> Path:

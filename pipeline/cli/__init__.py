@@ -122,10 +122,12 @@ def by_hand(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def day(value: str) -> dt.date:
+    from pipeline.model import mistakes
+
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date YYYY-MM-DD") from None
+        return mistakes.day(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def moment(value: str) -> dt.datetime:

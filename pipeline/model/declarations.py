@@ -19,6 +19,7 @@ anything else                   nothing (refused, and listed in ``files``)  S1, 
 
 from __future__ import annotations
 
+import copy
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from pipeline import layout
 from pipeline.ar import paths as ar_paths
 from pipeline.ar import snapshot as ar_snapshot
 from pipeline.findings import Location
-from pipeline.model import names
+from pipeline.model import mistakes, names
 from pipeline.model.loader import Document, LoadError, YamlPath, load_bytes
 from pipeline.model.models import SHAPE_TAGS, Helseforetak, Kommune
 
@@ -154,16 +155,42 @@ def _kind(loc: YamlPath, error_type: str) -> Problem:
     return Problem.STRUCTURE
 
 
-def _validation_problems(path: str, doc: Document, exc: ValidationError) -> list[LoadProblem]:
+def _validation_problems(
+    path: str, doc: Document, exc: ValidationError
+) -> tuple[list[LoadProblem], list[tuple[YamlPath, Any]]]:
+    """The problems, and for the usual YAML slips (``mistakes``) the value meant at each
+    path, so the caller can still check the rest of the file."""
     problems = []
+    repairs: list[tuple[YamlPath, Any]] = []
     for error in exc.errors(include_url=False):
         loc: YamlPath = as_written(doc, _loc(error))
         if error["type"] == "missing":
             line, col = doc.position(loc[:-1])
         else:
             line, col = doc.position(loc, key=error["type"] == "extra_forbidden")
-        problems.append(LoadProblem(Location(path, line, col), _describe(error), _kind(loc, error["type"])))
-    return problems
+        message = _describe(error)
+        mistake = mistakes.explain(loc, error["type"], error.get("input"), _written(doc, line, col))
+        if mistake is not None:
+            message = f"{message}: {mistake.fix}"
+            if mistake.meant is not None:
+                repairs.append((loc, mistake.meant))
+        problems.append(LoadProblem(Location(path, line, col), message, _kind(loc, error["type"])))
+    return problems, repairs
+
+
+def _written(doc: Document, line: int, column: int) -> str | None:
+    return mistakes.scalar_text(doc.text, line, column)
+
+
+def _repaired(data: Any, repairs: list[tuple[YamlPath, Any]]) -> Any:
+    """A copy of ``data`` with the meant values put in place."""
+    copied = copy.deepcopy(data)
+    for loc, value in repairs:
+        node = copied
+        for key in loc[:-1]:
+            node = node[key]
+        node[loc[-1]] = value
+    return copied
 
 
 def _model(path: str, raw: bytes, model: type[M]) -> tuple[Declaration[M] | None, list[LoadProblem]]:
@@ -178,7 +205,16 @@ def _model(path: str, raw: bytes, model: type[M]) -> tuple[Declaration[M] | None
     try:
         value = model.model_validate(doc.data)
     except ValidationError as exc:
-        return None, _validation_problems(path, doc, exc)
+        problems, repairs = _validation_problems(path, doc, exc)
+        if not repairs or len(repairs) < len(problems):
+            return None, problems
+        # Every problem was a known slip: check the rest of the file as if it were written as
+        # meant (the S1 errors stay, so nothing is generated from it).
+        try:
+            value = model.model_validate(_repaired(doc.data, repairs))
+        except (ValidationError, KeyError, IndexError, TypeError):
+            return None, problems
+        return Declaration(path, doc, value), problems
     return Declaration(path, doc, value), []
 
 

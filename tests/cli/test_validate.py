@@ -165,7 +165,7 @@ def test_exit_2_on_a_usage_error(repo: Repo, args: list[str]) -> None:
 def test_usage_error_in_a_real_process_has_no_traceback(repo: Repo) -> None:
     result = repo.run("validate", "--today", "2026-02-30")
     assert result.code == 2
-    assert "must be YYYY-MM-DD" in result.err
+    assert "2026-02-30 is not a date: February 2026 has 28 days" in result.err
     assert "Traceback" not in result.err + result.out
 
 
@@ -306,3 +306,28 @@ def test_unknown_base_ref_is_a_usage_error(repo: Repo) -> None:
     result = repo.call("validate", "--today", TODAY, "--base", "no-such-ref")
     assert result.code == 2
     assert "cannot read revision 'no-such-ref'" in result.err
+
+
+def test_yaml_type_slips_say_what_to_write_and_hide_nothing_else(repo: Repo) -> None:
+    """Issue 17: an unquoted version, an unquoted kommunenummer and a date written 01.04.27 each
+    say exactly what to write instead; the other findings in the same file still show."""
+    repo.edit(STJORDAL, 'dialogmelding: "1.1"', "dialogmelding: 1.1")
+    saturday(repo)  # R-K1 in the same file
+    melhus = "partners/kommuner/5028-melhus.yaml"
+    repo.edit(melhus, 'kommune: "5028"', "kommune: 5028")
+    text = repo.path(melhus).read_text("utf-8")
+    agreed = re.search(r"agreed_on: (\S+)", text)
+    assert agreed is not None
+    repo.edit(melhus, f"agreed_on: {agreed[1]}", "agreed_on: 01.04.26")
+    result = repo.call("validate", "--today", TODAY, STJORDAL, melhus)
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert (
+        f"{STJORDAL}:21:22: error S1 'parties.0.messages.dialogmelding': Input should be a valid string "
+        '(got 1.1): write "1.1" in quotes: a version is text, and unquoted YAML reads 1.1 as a number' in lines
+    )
+    assert any(line.startswith(f"{STJORDAL}:10:9: error R-K1 ") for line in lines), lines  # not hidden
+    assert any(line.startswith(f"{melhus}:4:10: error S1 ") and 'write "5028" in quotes' in line for line in lines)
+    assert any("write 2026-04-01 (dates are YYYY-MM-DD, not 01.04.26)" in line for line in lines), lines
+    # Nothing is generated from a file with an S1 error, even a repaired one.
+    assert repo.call("build", "--today", TODAY).code == 1
