@@ -49,6 +49,7 @@ from pipeline.rules import (
     l4_generated_is_fresh,
     l5_versions_kept,
     l6_late_additions,
+    overdue,
     s1_well_formed,
     s2_file_names,
     s3_unique_identities,
@@ -91,10 +92,13 @@ RULES: dict[str, Rule] = {
 def evaluate(context: Context) -> list[Finding]:
     """Every finding about the declarations: each rule, once; L1-L3 only against a base."""
     findings: list[Finding] = []
+    late = overdue.milestones(context)
     for r in RULES.values():
         if r.needs_base and context.base is None:
             continue
-        findings.extend(r.check(r, context))
+        own = list(r.check(r, context))
+        findings.extend(own)
+        findings.extend(overdue.unreported(r, context, late, own))
     return sort_findings(findings)
 
 
