@@ -29,7 +29,12 @@ def warn(text: str) -> None:
 
 
 def add_root(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", type=Path, help="repository root (default: found from the current directory)")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        metavar="DIR",
+        help="the repository (the directory holding partners/; default: found upwards from the current directory)",
+    )
 
 
 KOMMUNE_HELP = (
@@ -46,12 +51,19 @@ def add_today(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--today",
         metavar="YYYY-MM-DD",
-        help="evaluate time-relative rules on this date (default: today in Europe/Oslo)",
+        help=f"evaluate time-relative rules on this date (default: ${environment.TODAY}, else today in Europe/Oslo)",
     )
 
 
 def add_format(parser: argparse.ArgumentParser, formats: Sequence[str], default: str | None = None) -> None:
-    parser.add_argument("--format", choices=list(formats), default=default or formats[0])
+    chosen = default or formats[0]
+    parser.add_argument(
+        "--format",
+        choices=list(formats),
+        default=chosen,
+        metavar="FORMAT",
+        help=f"output format: {', '.join(formats)} (default: {chosen})",
+    )
 
 
 def add_base(parser: argparse.ArgumentParser) -> None:
@@ -107,11 +119,17 @@ def add_party(parser: argparse.ArgumentParser, *, hf: bool = True, typed_by_hand
     from pipeline.model.models import HF_KEYS
 
     if hf:
-        parser.add_argument("--hf", required=True, choices=HF_KEYS, help="the helseforetak")
-    parser.add_argument("--her-id", required=True, type=her_id, help="the communication party's HER-id")
+        parser.add_argument(
+            "--hf", required=True, choices=HF_KEYS, metavar="KEY", help=f"the helseforetak: {', '.join(HF_KEYS)}"
+        )
+    parser.add_argument(
+        "--her-id", required=True, type=her_id, metavar="N", help="the communication party's HER-id in AR, e.g. 8250001"
+    )
     if typed_by_hand:
         parser.add_argument(
-            "--justification", help="why the receipts cannot be imported; without one R-H5 refuses activation"
+            "--justification",
+            metavar="TEXT",
+            help="why the receipts cannot be imported; without one R-H5 refuses activation",
         )
         parser.add_argument("--new-attempt", action="store_true", help="a re-test: a new attempt after the others")
 
@@ -137,6 +155,16 @@ def moment(value: str) -> dt.datetime:
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 time (2027-03-30T09:00:00+02:00)") from None
     if found.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{value!r} has no UTC offset (write e.g. 2027-03-30T09:00:00+02:00)")
+    from pipeline.routine.calendar import OSLO
+
+    offset, oslo = found.utcoffset(), found.astimezone(OSLO)
+    if offset and offset != oslo.utcoffset():
+        # Neither UTC nor Oslo's offset that day: +02:00 in February is a summer-time slip.
+        meant = found.replace(tzinfo=None).replace(tzinfo=OSLO)
+        raise argparse.ArgumentTypeError(
+            f"{value} is {oslo.strftime('%H:%M')} in Oslo, whose offset on {oslo.date().isoformat()} is "
+            f"{oslo.strftime('%z')[:3]}:{oslo.strftime('%z')[3:]}: write {meant.isoformat()}"
+        )
     return found
 
 

@@ -14,6 +14,7 @@ HELP = f"compare what each HF's deploy target serves with {layout.GENERATED}/ (e
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     cli.add_target_options(parser, hf_required=False)
+    cli.add_today(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     drifted = 0
     access = Access(args.identity, args.known_hosts)
     root = inputs.repository(args.root)
-    for key, found in drift(root, hf=args.hf, target=args.target, access=access, today=inputs.today(None)):
+    for key, found in drift(root, hf=args.hf, target=args.target, access=access, today=inputs.today(args.today)):
         cli.emit(reports.drift(key, found))
         drifted += not found.clean
     return 1 if drifted else 0

@@ -19,6 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-chars",
         type=int,
+        metavar="N",
         default=reports.COMMENT_LIMIT,
         help=f"truncate markdown to this many characters, saying so (default {reports.COMMENT_LIMIT}: a GitHub "
         "comment; a job summary allows 1 MiB)",

@@ -25,7 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "directory of them, recognised by content. Every receipt is matched by MsgId to a generated test "
         "message and must come from the pair it was between. Any error writes nothing.",
     )
-    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="receipt files or folders: a Maildir, an mbox, .eml files, AppRec XML or EDI 2.0 JSON",
+    )
     p.add_argument("--dry-run", action="store_true", help="show what would be recorded, per kommune; write nothing")
     p.add_argument(
         "--strict",

@@ -16,6 +16,7 @@ HELP = "switch an HF's message server back to the previous release kept on the t
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     cli.add_target_options(parser)
     cli.add_break_lock(parser)
+    cli.add_today(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         hf=args.hf,
         target=args.target,
         access=Access(args.identity, args.known_hosts),
-        today=inputs.today(None),
+        today=inputs.today(args.today),
         break_lock=args.break_lock,
         now=dt.datetime.now(dt.UTC),
         on_note=lambda note: cli.emit(note + "\n"),

@@ -219,16 +219,19 @@ def test_dialog_across_the_change_to_summer_time(repo: Repo, capsys: pytest.Capt
         '      dialog: {sent_at: "2027-03-30T09:00:00+02:00", answered_at: "2027-03-30T09:20:00+02:00", '
         "source: typed by hand}"
     ) in lines(repo, STJORDAL)
-    # 09:00 at the winter offset is 10:00 in Oslo that day, after the recorded answer: refused.
-    before_answer = cli(capsys, repo, *args, "--sent-at", "2027-03-30T09:00:00+01:00")
+    # 09:00 at the winter offset on a summer-time day is a slip (10:00 in Oslo): refused, saying
+    # what to write (issue 17: it used to be recorded with only a warning).
+    slip = cli(capsys, repo, *args, "--sent-at", "2027-03-30T09:00:00+01:00")
+    assert slip.code == 2
+    assert "is 10:00 in Oslo, whose offset on 2027-03-30 is +02:00: write 2027-03-30T09:00:00+02:00" in slip.err
+    # A dialog really sent at 10:00, after the recorded answer: refused by R-K6.
+    before_answer = cli(capsys, repo, *args, "--sent-at", "2027-03-30T10:00:00+02:00")
     assert before_answer.code == 1
     assert "error R-K6 the dialog is recorded as answered before it was sent" in before_answer.out
-    # With a later answer it is recorded, with R-K6's warning about the hour.
-    winter = cli(
-        capsys, repo, *args, "--sent-at", "2027-03-30T09:00:00+01:00", "--answered-at", "2027-03-30T10:30:00+01:00"
-    )
-    assert winter.code == 0, winter.out
-    assert "warning R-K6 test dialog sent at 10:00 Europe/Oslo" in winter.out
+    # With a later answer it is recorded, with R-K6's warning about the hour; UTC is fine too.
+    late = cli(capsys, repo, *args, "--sent-at", "2027-03-30T08:00:00Z", "--answered-at", "2027-03-30T10:30:00+02:00")
+    assert late.code == 0, late.out
+    assert "warning R-K6 test dialog sent at 10:00 Europe/Oslo" in late.out
     # The day before T is refused (R-K6: the dialog is sent on T).
     early = cli(capsys, repo, *args, "--sent-at", "2027-03-29T09:00:00+02:00")
     assert early.code == 1 and "error R-K6 test dialog sent 2027-03-29" in early.out
