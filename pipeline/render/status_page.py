@@ -38,6 +38,7 @@ class MilestoneView:
     title: str
     day: str
     done: bool
+    progress: str = ""  # "2 of 3" while only some HF-party pairs (or parties) are done
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ def _day(m: timeline.Milestone) -> str:
 
 
 def _milestone_view(m: timeline.Milestone) -> MilestoneView:
-    return MilestoneView(m.step.label, m.step.title, _day(m), m.done)
+    progress = f"{m.progress[0]} of {m.progress[1]}" if m.progress is not None and m.partly_done else ""
+    return MilestoneView(m.step.label, m.step.title, _day(m), m.done, progress)
 
 
 def _agreements(

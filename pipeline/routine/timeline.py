@@ -65,6 +65,14 @@ class Milestone:
     blockers: tuple[str, ...] = ()
     detail: str = ""
     evidence_lines: tuple[str, ...] = ()  # what the done-ness rests on, per HF and party
+    # How much of a milestone made of parts is done: (parties published, parties) for K3,
+    # (HF-party pairs verified, pairs) for K5 and K6; None for a milestone of one part.
+    progress: tuple[int, int] | None = None
+
+    @property
+    def partly_done(self) -> bool:
+        """Some parts done, not all: the status page says how many ("2 of 3")."""
+        return self.progress is not None and 0 < self.progress[0] < self.progress[1]
 
     @property
     def key(self) -> str:
@@ -237,6 +245,7 @@ def milestones(k: Kommune, ar: Snapshot | None = None, now: dt.datetime | None =
             done=ar_done,
             done_on=_latest(published) if ar_done else None,
             detail=ar_detail or "no communication parties declared",
+            progress=(sum(1 for p in published if p), len(published)),
         ),
         dated(
             K5,
@@ -244,6 +253,7 @@ def milestones(k: Kommune, ar: Snapshot | None = None, now: dt.datetime | None =
             done_on=_latest(pretest_days) if pretest_done else None,
             blockers=blockers,
             detail=f"{positive} of {len(pairs)} HF-party pairs with positive receipts",
+            progress=(positive, len(pairs)),
             evidence_lines=pretest_lines(k),
         ),
         dated(
@@ -252,6 +262,7 @@ def milestones(k: Kommune, ar: Snapshot | None = None, now: dt.datetime | None =
             done_on=_latest(dialog_days) if dialog_done else None,
             blockers=blockers,
             detail=f"{answered} of {len(pairs)} HF-party pairs sent on T and answered",
+            progress=(answered, len(pairs)),
             evidence_lines=dialog_lines(k),
         ),
         dated(H5, done=activated, blockers=blockers, detail=f"status {k.status}"),

@@ -83,13 +83,14 @@ def test_pull_request_template_has_the_routines_checklist() -> None:
 
 
 def test_readme_walks_a_kommune_from_pull_request_to_activation() -> None:
+    """The shape of the walk-through; tests/gitops/test_walkthrough.py runs every command of it."""
     text = (REPO / "README.md").read_text("utf-8")
     assert "\n## From pull request to activation\n" in text
     section = text.split("\n## From pull request to activation\n", 1)[1].split("\n## ", 1)[0]
     commands = [
-        "oppkobling new 5035",
-        "oppkobling validate partners/kommuner/5035-stjordal.yaml",
-        "oppkobling record 5035",
+        "oppkobling new 5025",
+        "oppkobling record 5025",
+        "oppkobling validate partners/kommuner/5025-roros.yaml",
         "oppkobling build",
         "oppkobling plan --base origin/main",
         "oppkobling check",
