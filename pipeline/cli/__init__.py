@@ -33,7 +33,8 @@ def add_root(parser: argparse.ArgumentParser) -> None:
         "--root",
         type=Path,
         metavar="DIR",
-        help="the repository (the directory holding partners/; default: found upwards from the current directory)",
+        help=f"the repository (the directory holding {layout.PARTNERS}/; default: found upwards from the current "
+        "directory)",
     )
 
 
@@ -78,6 +79,48 @@ def add_xsd_dir(parser: argparse.ArgumentParser) -> None:
         help="directory of the official XSDs, laid out like Sarepta's skjema/ "
         f"(default: ${environment.XSD_DIR}, then the user cache filled by 'oppkobling schemas fetch', "
         f"then {layout.SHARED_XSD} beside the repository)",
+    )
+
+
+def add_day(parser: argparse.ArgumentParser, flag: str, what: str, *, required: bool = False) -> None:
+    """A day option: ``flag YYYY-MM-DD``, with what the day is."""
+    parser.add_argument(flag, required=required, type=day, metavar="YYYY-MM-DD", help=what)
+
+
+def add_party_fields(parser: argparse.ArgumentParser) -> None:
+    """A communication party as AR has it, and the message versions ordered for it."""
+    parser.add_argument("--name", metavar="TEXT", help="the party's name in AR (needed for a new party)")
+    parser.add_argument("--edi-address", metavar="ADDRESS", help="its EDI address in AR, e.g. roros-helse@edi.nhn.no")
+    parser.add_argument(
+        "--message",
+        action="append",
+        default=[],
+        type=message_version,
+        metavar="TYPE=VERSION",
+        help="a message type and the version ordered, e.g. dialogmelding=1.1 (repeat for each type)",
+    )
+
+
+def add_pretest_results(parser: argparse.ArgumentParser) -> None:
+    add_day(parser, "--sent-on", "the day the test messages were sent (T-7)")
+    parser.add_argument("--transport", choices=["ok", "rejected"], help="the transport receipt: ok, rejected")
+    parser.add_argument(
+        "--apprec",
+        choices=["ok", "rejected", "ok-with-errors"],
+        help="the application receipt: ok, rejected, ok-with-errors",
+    )
+
+
+def add_dialog_times(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sent-at",
+        type=moment,
+        metavar="TIME",
+        help="when it was sent: ISO 8601 with Oslo's UTC offset that day, e.g. 2027-02-02T09:00:00+01:00 "
+        "(winter) or 2027-04-06T09:00:00+02:00 (summer)",
+    )
+    parser.add_argument(
+        "--answered-at", type=moment, metavar="TIME", help="when it was answered, written like --sent-at"
     )
 
 

@@ -41,7 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="how long to wait for each answer before trying again (default: 30; 4 tries in all)",
     )
     i = actions.add_parser("import", help=f"place AR answers exported by hand (laid out like {layout.AR_DIR}/)")
-    i.add_argument("directory", type=Path, metavar="DIR", help="files exported from AR, laid out as partners/ar/ is")
+    i.add_argument(
+        "directory", type=Path, metavar="DIR", help=f"files exported from AR, laid out as {layout.AR_DIR}/ is"
+    )
     for p in (s, i):
         cli.add_format(p, list(reports.FORMATS))
         cli.add_root(p)

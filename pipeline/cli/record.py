@@ -24,69 +24,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     what = parser.add_subparsers(dest="what", metavar="WHAT", parser_class=type(parser))
     what.required = True
     p = what.add_parser("activation", help="K1: the agreed activation date T (and the day it was agreed)")
-    p.add_argument(
-        "--date",
-        required=True,
-        type=cli.day,
-        metavar="YYYY-MM-DD",
-        help="T, the activation date (a Norwegian working day)",
-    )
-    p.add_argument("--agreed-on", type=cli.day, metavar="YYYY-MM-DD", help="the day T was agreed with Hemit")
+    cli.add_day(p, "--date", "T, the activation date (a Norwegian working day)", required=True)
+    cli.add_day(p, "--agreed-on", "the day T was agreed with Hemit")
     p = what.add_parser("order", help="K2: the order was sent to Hemit")
-    p.add_argument("--sent-on", required=True, type=cli.day, metavar="YYYY-MM-DD", help="the day the order was sent")
+    cli.add_day(p, "--sent-on", "the day the order was sent", required=True)
     p.add_argument("--reference", metavar="TEXT", help="Hemit's reference for the order, e.g. HEMIT-4711")
     p = what.add_parser("party", help="K2: add a communication party as AR has it (or change one), with its messages")
     cli.add_party(p, hf=False)
-    p.add_argument("--name", metavar="TEXT", help="the party's name in AR (needed for a new party)")
-    p.add_argument("--edi-address", metavar="ADDRESS", help="its EDI address in AR, e.g. roros-helse@edi.nhn.no")
-    p.add_argument(
-        "--message",
-        action="append",
-        default=[],
-        type=cli.message_version,
-        metavar="TYPE=VERSION",
-        help="a message type and the version ordered, e.g. dialogmelding=1.1 (repeat for each type)",
-    )
+    cli.add_party_fields(p)
     p = what.add_parser("ar", help="K3: a communication party was published in NHN AR")
     cli.add_party(p, hf=False)
-    p.add_argument("--on", required=True, type=cli.day, metavar="YYYY-MM-DD", help="the day it was published in AR")
+    cli.add_day(p, "--on", "the day it was published in AR", required=True)
     p = what.add_parser("pretest", help=f"K5/H2 {FALLBACK}: the test epikrise/lab's receipts, per HF and party")
     cli.add_party(p, typed_by_hand=True)
-    p.add_argument("--sent-on", type=cli.day, metavar="YYYY-MM-DD", help="the day the test messages were sent (T-7)")
-    p.add_argument("--transport", choices=["ok", "rejected"], help="the transport receipt")
-    p.add_argument("--apprec", choices=["ok", "rejected", "ok-with-errors"], help="the application receipt")
+    cli.add_pretest_results(p)
     p = what.add_parser("dialog", help=f"K6/H4 {FALLBACK}: the test dialogmelding sent at 09:00 on T and its answer")
     cli.add_party(p, typed_by_hand=True)
-    p.add_argument(
-        "--sent-at",
-        type=cli.moment,
-        metavar="TIME",
-        help="when it was sent: ISO 8601 with Oslo's UTC offset that day, e.g. 2027-02-02T09:00:00+01:00 "
-        "(winter) or 2027-04-06T09:00:00+02:00 (summer)",
-    )
-    p.add_argument(
-        "--answered-at", type=cli.moment, metavar="TIME", help="when it was answered, written like --sent-at"
-    )
+    cli.add_dialog_times(p)
     deviation = what.add_parser("deviation", help="H3: a deviation during the test period, opened or resolved")
     action = deviation.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     action.required = True
     p = action.add_parser("open", help="record a new deviation")
     p.add_argument("--hf", choices=HF_KEYS, help=f"the helseforetak it concerns: {', '.join(HF_KEYS)}")
-    p.add_argument("--on", required=True, type=cli.day, metavar="YYYY-MM-DD", help="the day it was opened")
+    cli.add_day(p, "--on", "the day it was opened", required=True)
     p.add_argument("--description", required=True, metavar="TEXT", help="what went wrong, in a sentence")
     p = action.add_parser("resolve", help="mark a deviation resolved")
-    p.add_argument(
-        "--index", required=True, type=int, metavar="N", help="which deviation, counting from 1 in file order"
-    )
-    p.add_argument("--on", required=True, type=cli.day, metavar="YYYY-MM-DD", help="the day it was resolved")
+    p.add_argument("--index", required=True, type=int, metavar="N", help="which deviation, from 1 in file order")
+    cli.add_day(p, "--on", "the day it was resolved", required=True)
     p = what.add_parser("status", help="move the status (one step at a time, or to paused/withdrawn)")
     p.add_argument("new", choices=STATUSES, metavar="STATUS", help=f"the new status: {', '.join(STATUSES)}")
-    p.add_argument(
-        "--paused-from",
-        choices=STATUSES,
-        metavar="STATUS",
-        help=f"with 'paused': the status to return to, one of {', '.join(STATUSES)} (default: the current one)",
-    )
+    returns = f"with 'paused': the status to return to, one of {', '.join(STATUSES)} (default: the current one)"
+    p.add_argument("--paused-from", choices=STATUSES, metavar="STATUS", help=returns)
     for each in (*what.choices.values(), *action.choices.values()):
         if each is not deviation:
             cli.add_today(each)
