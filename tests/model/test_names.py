@@ -13,13 +13,13 @@ from pipeline.model.declarations import parse
 
 @pytest.mark.parametrize("typed", ["5035", "Stjørdal", "stjørdal", "STJØRDAL", "Stjordal", "stjordal", "5035-stjordal"])
 def test_every_way_of_naming_stjordal(typed: str) -> None:
-    found = parse(read_tree(REPO)[0]).kommune(typed)
+    found = parse(read_tree(REPO).files).kommune(typed)
     assert found is not None and found.model.kommune == "5035"
 
 
 @pytest.mark.parametrize("typed", ["5036", "Stjørdalen", "", "  ", "stjordal-5035", "Trondheim-5035"])
 def test_near_misses_name_nothing(typed: str) -> None:
-    assert parse(read_tree(REPO)[0]).kommune(typed) is None
+    assert parse(read_tree(REPO).files).kommune(typed) is None
 
 
 def test_folding_matches_the_file_slug() -> None:

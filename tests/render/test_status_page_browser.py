@@ -127,7 +127,7 @@ def test_status_page_fits_the_window_without_horizontal_scrolling(tmp_path: Path
     """Issue 17, must show 5: at 420 px nothing scrolls sideways (the page nor any part of it);
     a partly positive pretest shows how far it got (Molde: 2 of 3 HF-party pairs)."""
     browser = chromium()
-    decls = parse(read_tree(REPO)[0])
+    decls = parse(read_tree(REPO).files)
     files = dict(status_board.render(decls, RenderContext(None)))
     page = tmp_path / "status.html"
     page.write_bytes(files["status.html"])
