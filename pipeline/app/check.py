@@ -10,7 +10,7 @@ from pathlib import Path
 from pipeline import layout
 from pipeline.app import loading, rendering
 from pipeline.findings import Finding, sort_findings
-from pipeline.io import atomic, generated_tree
+from pipeline.io import answers, atomic, generated_tree
 
 NOT_COMPARED = f"{layout.GENERATED}/ was not compared (L4): fix the declaration errors first"
 
@@ -34,11 +34,23 @@ def check(
     from pipeline.rules import Context, blocks_rendering, freshness
 
     with atomic.repo_lock(root, shared=True):
+        if base_ref is None:
+            answers.reads(root / layout.PARTNERS, root / layout.GENERATED)
+        else:
+            answers.not_replayable()  # a revision's tree is looked up with git: not on the quick path
         found, loaded = loading.findings(root, today=today, base_ref=base_ref)
         findings = list(found)
         if blocks_rendering(findings):
             return Checked(sort_findings(findings), compared=False)
         schemas = rendering.schemas(xsd_dir, root)
+        if schemas.found is not None:
+            from pipeline.render.xsd import user_cache
+
+            # The user cache comes before the schemas beside the repository: filled later, it
+            # would be the one found, so a remembered answer looks at it too.
+            answers.reads(schemas.found.root, user_cache())
+        else:
+            answers.not_replayable()  # which schemas a later run would find is not looked at on replay
 
         def declarations() -> loading.Loaded:
             load = loaded or loading.load(root, today=today, base_ref=base_ref)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline import environment
 from pipeline.errors import UsageError
+from pipeline.io import answers
 from pipeline.io.partners import find_root
 from pipeline.model import mistakes
 from pipeline.routine import calendar
@@ -23,7 +24,11 @@ def today(given: str | None) -> dt.date:
     """--today, else $OPPKOBLING_TODAY (reproducible hook and CI runs), else today in Europe/Oslo."""
     value = given or os.environ.get(TODAY_ENV)
     if not value:
-        return calendar.today_in_oslo()
+        found = calendar.today_in_oslo()
+        start = dt.datetime.combine(found, dt.time(), calendar.OSLO)
+        end = dt.datetime.combine(found + dt.timedelta(days=1), dt.time(), calendar.OSLO)
+        answers.holds_for(int(start.timestamp()) * 10**9, int(end.timestamp()) * 10**9)
+        return found
     try:
         return mistakes.day(value)
     except ValueError as exc:

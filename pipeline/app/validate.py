@@ -5,11 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import layout
 from pipeline.app import loading
 from pipeline.errors import UsageError
 from pipeline.findings import Finding
+from pipeline.io import answers
+
+if TYPE_CHECKING:
+    from pipeline.model.declarations import DeclarationSet
 
 
 def selected(root: Path, paths: Sequence[Path]) -> list[str]:
@@ -25,6 +30,28 @@ def selected(root: Path, paths: Sequence[Path]) -> list[str]:
     return chosen
 
 
+def _answer_depends_on(root: Path, wanted: set[str], loaded: DeclarationSet | None) -> None:
+    """What the findings about the named declarations depend on: every declaration (the cross-file
+    rules), and of the AR snapshot only the files of the HER-ids they and the HFs declare (R-K3
+    reads those). Anything else named (an AR file) or a declaration that does not parse: all of
+    partners/, as read."""
+    from pipeline.ar import paths
+    from pipeline.model.declarations import parse
+
+    declarations = (layout.KOMMUNER_DIR + "/", layout.HF_DIR + "/")
+    if not all(w.startswith(declarations) for w in wanted):
+        return
+    hf_files = sorted(p.relative_to(root).as_posix() for p in (root / layout.HF_DIR).glob("*"))
+    decls = loaded or parse({rel: (root / rel).read_bytes() for rel in {*wanted, *hf_files} if (root / rel).is_file()})
+    her_ids = {h.model.her_id for h in decls.helseforetak}
+    her_ids.update(p.her_id for k in decls.kommuner if k.path in wanted for p in k.model.parties)
+    parsed = {k.path for k in decls.kommuner} | {h.path for h in decls.helseforetak}
+    if not wanted <= parsed:
+        return
+    ar = [root / e.path for h in sorted(her_ids) for e in paths.entries(h)]
+    answers.depends_on(root / layout.KOMMUNER_DIR, root / layout.HF_DIR, files=ar)
+
+
 def validate(
     root: Path,
     *,
@@ -35,9 +62,15 @@ def validate(
     """The findings about partners/ (cross-file rules see every file), reported for ``only``: those
     in the named files, and for a named AR snapshot file those that name it (R-K3 reports what AR
     says at the declaration's line, and names the snapshot file it read)."""
-    findings, _ = loading.findings(root, today=today, base_ref=base_ref)
+    partners = root / layout.PARTNERS
+    if base_ref is None:
+        answers.reads(partners)
+    else:
+        answers.not_replayable()  # a revision's tree is looked up with git: not on the quick path
+    findings, loaded = loading.findings(root, today=today, base_ref=base_ref)
     if only:
         wanted = set(selected(root, only))
+        _answer_depends_on(root, wanted, loaded.declarations if loaded else None)
         snapshot = [w for w in wanted if w.startswith(layout.AR_DIR + "/")]
         findings = [f for f in findings if f.file in wanted or any(w in f.message for w in snapshot)]
     return findings

@@ -1,3 +1,3 @@
-from pipeline.cli.main import main
+from pipeline.__main__ import main
 
 raise SystemExit(main())

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pipeline import __version__, environment
 from pipeline.cli.commands import COMMANDS, command
 from pipeline.errors import OppkoblingError
+from pipeline.io import answers
 from pipeline.layout import printable
 
 
@@ -47,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(arguments[0] if arguments and arguments[0] in COMMANDS else None).parse_args(arguments)
     try:
         code: int = args._run(args)
+        answers.finished(code)
     except OppkoblingError as exc:
         # A message may quote a file name: every control character escaped, its own lines kept.
         lines = [printable(line) for line in str(exc).split("\n")]

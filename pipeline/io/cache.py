@@ -39,9 +39,12 @@ import stat
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 from pipeline import __version__, environment, layout
+
+TYPE_CHECKING = False  # typing itself is not imported: this module is on the quick path (pipeline.io.answers)
+if TYPE_CHECKING:
+    from typing import Any
 
 ENV = environment.CACHE
 FORMAT = 1
@@ -88,7 +91,7 @@ def fingerprint() -> str:
 # -- input trees -----------------------------------------------------------------------------
 
 # relative path -> [kind, size, mtime_ns, ctime_ns, inode, sha256 or link target or "", recorded at (ns)]
-Tree = dict[str, list[Any]]
+Tree = dict[str, list["Any"]]
 
 
 def _walk(base: Path) -> Iterator[tuple[str, os.stat_result]]:
