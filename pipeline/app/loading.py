@@ -13,6 +13,7 @@ functions that need them, so that a command answered from the cache starts quick
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,15 +103,37 @@ def _revision(root: Path, at: Base | None) -> DeclarationSet | None:
     return parse(partners.read_revision(root, at.commit).files)
 
 
-def findings(root: Path, *, today: dt.date, base_ref: str | None = None) -> tuple[list[Finding], Loaded | None]:
+def _by_parts(
+    root: Path, store: cache.Cache, *, today: dt.date, only: Collection[str] | None
+) -> tuple[list[Finding], Loaded | None, dict[str, list[Any]]]:
+    """``load``'s findings (without a base) from the parts that changed (``pipeline.app.incremental``),
+    the declarations when it parsed them all, and what was read."""
+    from pipeline.app import incremental
+
+    read = partners.read_tree(root)
+    assert read.tree is not None
+    found, decls = incremental.findings(
+        read.files, read.problems(), store, today=today, certificate_margin=inputs.certificate_margin(), only=only
+    )
+    return found, None if decls is None else Loaded(root, decls, found, None, read.tree), read.tree
+
+
+def findings(
+    root: Path, *, today: dt.date, base_ref: str | None = None, only: Collection[str] | None = None
+) -> tuple[list[Finding], Loaded | None]:
     """Every finding about partners/ (what ``load`` gives), answered from the cache when partners/,
     today, the base revision, the certificate margin and the tool are what they were; with the loaded
     declarations when it had to load them (None from the cache), so that a command that renders
-    next need not parse twice."""
+    next need not parse twice. Without a base, what changed is validated by parts (each kommune's
+    file, the rest, the identities across files); ``only`` (kommune files): at least the findings
+    about those are complete (for ``validate FILE``)."""
     at = base(root, base_ref)
     store = cache.Cache.open(root)
     if store is None:
         return _loaded(root, today, at)
+    if only is not None and at is None:  # a part of the answer: nothing to look up or keep whole
+        found, loaded, _ = _by_parts(root, store, today=today, only=only)
+        return found, loaded
     against = "-" if at is None else f"{at.commit}:{at.tree}"
     params = [today.isoformat(), against, str(inputs.certificate_margin())]
     name = cache.named("findings", params)
@@ -121,10 +144,15 @@ def findings(root: Path, *, today: dt.date, base_ref: str | None = None) -> tupl
                 return [Finding.from_dict(row) for row in entry["findings"]], None
         except (OSError, KeyError, TypeError, ValueError, IndexError):
             pass
-    found, loaded = _loaded(root, today, at)
-    assert loaded is not None
+    tree: dict[str, list[Any]]
+    if at is None:
+        found, loaded, tree = _by_parts(root, store, today=today, only=None)
+    else:
+        found, loaded = _loaded(root, today, at)
+        assert loaded is not None
+        tree = loaded.tree
     # Keyed on what was read, so never on content that was not judged.
-    store.put("findings", name, {"tree": loaded.tree, "findings": [f.as_dict() for f in found]})
+    store.put("findings", name, {"tree": tree, "findings": [f.as_dict() for f in found]})
     return found, loaded
 
 

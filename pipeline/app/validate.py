@@ -67,9 +67,10 @@ def validate(
         answers.reads(partners)
     else:
         answers.not_replayable()  # a revision's tree is looked up with git: not on the quick path
-    findings, loaded = loading.findings(root, today=today, base_ref=base_ref)
+    wanted = set(selected(root, only))
+    kommuner_only = bool(wanted) and all(layout.classify(w) is layout.Input.KOMMUNE for w in wanted)
+    findings, loaded = loading.findings(root, today=today, base_ref=base_ref, only=wanted if kommuner_only else None)
     if only:
-        wanted = set(selected(root, only))
         _answer_depends_on(root, wanted, loaded.declarations if loaded else None)
         snapshot = [w for w in wanted if w.startswith(layout.AR_DIR + "/")]
         findings = [f for f in findings if f.file in wanted or any(w in f.message for w in snapshot)]

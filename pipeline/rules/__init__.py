@@ -59,7 +59,7 @@ from pipeline.rules import (
 )
 from pipeline.rules.rule import Context, Rule
 
-__all__ = ["RULES", "Context", "Rule", "blocks_rendering", "evaluate", "freshness"]
+__all__ = ["RULES", "Context", "Rule", "across", "blocks_rendering", "evaluate", "freshness"]
 
 RULES: dict[str, Rule] = {
     r.id: r
@@ -89,17 +89,24 @@ RULES: dict[str, Rule] = {
 }
 
 
-def evaluate(context: Context) -> list[Finding]:
-    """Every finding about the declarations: each rule, once; L1-L3 only against a base."""
+def evaluate(context: Context, *, across_files: bool = True) -> list[Finding]:
+    """Every finding about the declarations: each rule, once; L1-L3 only against a base; without
+    the rules that compare files with each other when ``across_files`` is False."""
     findings: list[Finding] = []
     late = overdue.milestones(context)
     for r in RULES.values():
-        if r.needs_base and context.base is None:
+        if (r.needs_base and context.base is None) or (r.across_files and not across_files):
             continue
         own = list(r.check(r, context))
         findings.extend(own)
         findings.extend(overdue.unreported(r, context, late, own))
     return sort_findings(findings)
+
+
+def across(identities: Iterable[s3_unique_identities.Identities]) -> list[Finding]:
+    """The findings of the rules that compare files with each other, from the files' identities."""
+    rule = s3_unique_identities.RULE
+    return sort_findings(s3_unique_identities.on_index(rule, identities))
 
 
 def freshness(context: Context) -> list[Finding]:

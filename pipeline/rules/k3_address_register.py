@@ -79,6 +79,15 @@ def _party_use(k: KommuneDecl, party: DeclaredParty, use: Use) -> Use:
     return Use(use.name, lifecycle.t_of(m, party) or use.t, active, late)
 
 
+def read_elsewhere(k: KommuneDecl) -> tuple[object, ...]:
+    """What this rule's findings about other files (the HFs' AR records, the AR files it explains
+    by where their HER-id is declared) read of a kommune: its use of the HFs and its parties'
+    HER-ids. The rest of a kommune concerns only the findings about its own file."""
+    use = _use(k)
+    shown = None if use is None else (use.name, use.t.isoformat(), use.active, use.late)
+    return (shown, [p.her_id for p in k.model.parties])
+
+
 def _oslo_day(moment: dt.datetime) -> dt.date:
     try:
         return moment.astimezone(calendar.OSLO).date()

@@ -45,6 +45,10 @@ class Rule:
     step: Step | None = None
     text: str = ""
     needs_base: bool = False  # compares with a base revision: runs only when one is given
+    # Compares declarations with each other (S3). Every other rule's findings about a kommune's
+    # file follow from that file, the HFs and the AR files of their HER-ids alone, which is
+    # what lets validate reuse them per file (pipeline.app.incremental).
+    across_files: bool = False
 
     @property
     def quote(self) -> str:

@@ -5,40 +5,69 @@ validating only the file that brings the conflict in (``oppkobling validate FILE
 hook) reports it there. Against a base revision (a pull request), a place the change did not touch
 is left out while another place of the same conflict is new, so the annotation lands on the
 changed lines; a conflict no place of which is new is reported everywhere.
+
+The only rule that compares declarations with each other. It reads of each declaration only its
+``Identities`` (kommunenummer and HER-ids, where they are written and whose they are), so an
+incremental validate (``pipeline.app.incremental``) runs it on an index of those, kept per file,
+instead of on every declaration parsed again.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pipeline.findings import Finding, Location
-from pipeline.model.declarations import DeclarationSet
+from pipeline.model.declarations import DeclarationSet, HfDecl, KommuneDecl
 from pipeline.rules.rule import Context, Rule
 
 
 @dataclass(frozen=True)
-class _Place:
+class Place:
     location: Location
     owner: str  # who holds the identity there: a kommune's or an HF's name
     hf: bool = False
 
 
-def _numbers(declarations: DeclarationSet) -> dict[str, list[_Place]]:
-    found: dict[str, list[_Place]] = defaultdict(list)
-    for k in declarations.kommuner:
-        found[k.model.kommune].append(_Place(k.at("kommune"), k.model.name))
+@dataclass(frozen=True)
+class Identities:
+    """What S3 compares of one declaration: its kommunenummer, its HER-ids (a kommune's parties',
+    or an HF's own), each with where it is written and whose it is."""
+
+    numbers: tuple[tuple[str, Place], ...] = ()
+    her_ids: tuple[tuple[int, Place], ...] = ()
+
+
+def of_kommune(k: KommuneDecl) -> Identities:
+    parties = tuple(
+        (p.her_id, Place(k.at("parties", i, "her_id"), k.model.name)) for i, p in enumerate(k.model.parties)
+    )
+    return Identities(((k.model.kommune, Place(k.at("kommune"), k.model.name)),), parties)
+
+
+def of_hf(h: HfDecl) -> Identities:
+    return Identities(her_ids=((h.model.her_id, Place(h.at("her_id"), h.model.name, hf=True)),))
+
+
+def index(declarations: DeclarationSet) -> list[Identities]:
+    """Every declaration's identities: the HFs, then the kommuner in path order."""
+    return [*map(of_hf, declarations.helseforetak), *map(of_kommune, declarations.kommuner)]
+
+
+def _numbers(identities: list[Identities]) -> dict[str, list[Place]]:
+    found: dict[str, list[Place]] = defaultdict(list)
+    for e in identities:
+        for number, place in e.numbers:
+            found[number].append(place)
     return found
 
 
-def _her_ids(declarations: DeclarationSet) -> dict[int, list[_Place]]:
-    found: dict[int, list[_Place]] = defaultdict(list)
-    for h in declarations.helseforetak:
-        found[h.model.her_id].append(_Place(h.at("her_id"), h.model.name, hf=True))
-    for k in declarations.kommuner:
-        for i, party in enumerate(k.model.parties):
-            found[party.her_id].append(_Place(k.at("parties", i, "her_id"), k.model.name))
+def _her_ids(identities: list[Identities]) -> dict[int, list[Place]]:
+    found: dict[int, list[Place]] = defaultdict(list)
+    for e in identities:
+        for her_id, place in e.her_ids:
+            found[her_id].append(place)
     return found
 
 
@@ -52,12 +81,12 @@ def _at_base(base: DeclarationSet | None) -> tuple[set[tuple[str, str]], set[tup
     return numbers, her_ids
 
 
-def _reported(places: list[_Place], new: list[bool]) -> list[int]:
+def _reported(places: list[Place], new: list[bool]) -> list[int]:
     """The places a conflict is reported at: every one, or only the new ones when some are."""
     return [i for i in range(len(places)) if new[i]] if any(new) and not all(new) else list(range(len(places)))
 
 
-def _others(places: list[_Place], i: int) -> str:
+def _others(places: list[Place], i: int) -> str:
     return ", ".join(
         f"{p.location.file}:{p.location.line}" + (f" ({p.owner})" if p.location.file != places[i].location.file else "")
         for j, p in enumerate(places)
@@ -66,9 +95,14 @@ def _others(places: list[_Place], i: int) -> str:
 
 
 def check(r: Rule, ctx: Context) -> Iterator[Finding]:
-    base_numbers, base_her_ids = _at_base(ctx.base)
-    with_base = ctx.base is not None
-    for number, places in _numbers(ctx.declarations).items():
+    return on_index(r, index(ctx.declarations), ctx.base)
+
+
+def on_index(r: Rule, identities: Iterable[Identities], base: DeclarationSet | None = None) -> Iterator[Finding]:
+    entries = list(identities)
+    base_numbers, base_her_ids = _at_base(base)
+    with_base = base is not None
+    for number, places in _numbers(entries).items():
         if len(places) < 2:
             continue
         new = [with_base and (p.location.file, number) not in base_numbers for p in places]
@@ -78,7 +112,7 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                 f"kommunenummer {number} is declared more than once: also at {_others(places, i)}; "
                 "one file per kommune (remove or renumber one of them)",
             )
-    for her_id, places in _her_ids(ctx.declarations).items():
+    for her_id, places in _her_ids(entries).items():
         if len(places) < 2:
             continue
         new = [with_base and (p.location.file, her_id) not in base_her_ids for p in places]
@@ -96,4 +130,4 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
             )
 
 
-RULE = Rule("S3", check, text="Kommunenummer og HER-id er unike")
+RULE = Rule("S3", check, text="Kommunenummer og HER-id er unike", across_files=True)

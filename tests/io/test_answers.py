@@ -115,7 +115,7 @@ def test_other_parties_ar_records_do_not_concern_one_files_answer(repo: Repo) ->
     hf_her_ids = {line.split(":")[1].strip() for line in _hf_lines(repo)}
     other = next(p for p in others if p.stem not in hf_her_ids)
     other.write_bytes(other.read_bytes() + b"\n")
-    again, imported = run(repo, "validate", "--today", TODAY, FILE, importtime=True)
+    _, imported = run(repo, "validate", "--today", TODAY, FILE, importtime=True)
     assert heavy(imported) == [], other
     # ... while a full validate sees it.
     _, imported = run(repo, "validate", "--today", TODAY, importtime=True)
@@ -143,7 +143,7 @@ def test_a_changed_generated_file_makes_check_run(repo: Repo) -> None:
 
 
 def test_another_day_or_other_arguments_are_another_answer(repo: Repo) -> None:
-    first, _ = run(repo, "validate", "--today", TODAY, FILE)
+    run(repo, "validate", "--today", TODAY, FILE)
     _, imported = run(repo, "validate", "--today", "2026-11-27", FILE, importtime=True)
     assert "pydantic" in {m.split(".")[0] for m in imported}
     _, imported = run(repo, "validate", "--today", TODAY, "--format", "json", FILE, importtime=True)

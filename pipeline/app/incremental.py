@@ -1,0 +1,171 @@
+"""Validation by parts: editing one declaration costs parsing that file plus an index lookup.
+
+The findings about partners/ fall into three parts, each remembered in the signed cache
+(``pipeline.io.cache``) under the exact bytes it was computed from:
+
+- **a kommune's part**: the findings about its own file, from every rule that looks at one
+  declaration (all but S3; ``Rule.across_files``). They follow from that file, the HF
+  declarations and the AR snapshot files of the HER-ids these declare, so they are keyed by
+  the sha256 of exactly those files;
+- **the rest**: the findings about the HF declarations, the AR snapshot and any other entry
+  under partners/. They follow from those files and, of each kommune, only what R-K3 reads of it
+  from there (``k3_address_register.read_elsewhere``) and its identities;
+- **across files** (S3): computed every time from the identities of every declaration
+  (kommunenummer, HER-ids and where they are written), an index kept per file content.
+
+A change to a kommune's party name thus re-parses that one file and re-runs its part; a change
+to a HER-id also re-runs the rest. ``only`` (``validate FILE``) needs only the named kommuner's
+parts and S3. Nothing here is trusted over the bytes: every key is made from what was read in this
+run, and the tests hold the result to a full evaluation (``loading.load``) after random edits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from pipeline import layout
+from pipeline.findings import Finding, Location, sort_findings
+from pipeline.io import cache
+from pipeline.model.declarations import DeclarationSet, LoadProblem, parse
+from pipeline.rules import Context, across, evaluate, k3_address_register, s3_unique_identities
+from pipeline.rules.s3_unique_identities import Identities, Place
+
+KIND = "validate-parts"
+
+
+def _where(loc: Location) -> list[object]:
+    return [loc.file, loc.line, loc.column]
+
+
+def _loc(row: list[Any]) -> Location:
+    return Location(str(row[0]), int(row[1]), int(row[2]))
+
+
+def _dump(ids: Identities, elsewhere: tuple[object, ...] | None) -> dict[str, Any]:
+    return {
+        "numbers": [[number, _where(p.location), p.owner] for number, p in ids.numbers],
+        "her_ids": [[her_id, _where(p.location), p.owner, p.hf] for her_id, p in ids.her_ids],
+        "elsewhere": elsewhere,
+    }
+
+
+def _load(doc: Mapping[str, Any]) -> Identities:
+    return Identities(
+        numbers=tuple((str(n), Place(_loc(where), str(owner))) for n, where, owner in doc["numbers"]),
+        her_ids=tuple((int(h), Place(_loc(where), str(owner), bool(hf))) for h, where, owner, hf in doc["her_ids"]),
+    )
+
+
+def _indexed(decls: DeclarationSet) -> dict[str, dict[str, Any]]:
+    """path -> the identities (and what R-K3 reads from elsewhere) of each declaration that parsed."""
+    found = {
+        k.path: _dump(s3_unique_identities.of_kommune(k), k3_address_register.read_elsewhere(k)) for k in decls.kommuner
+    }
+    found.update({h.path: _dump(s3_unique_identities.of_hf(h), None) for h in decls.helseforetak})
+    return found
+
+
+def _part_key(path: str, shas: Mapping[str, str], hfs: list[str], her_ids: list[int]) -> str:
+    """A kommune's part: its file, the HF declarations, the AR files of its and the HFs' HER-ids."""
+    from pipeline.ar import paths
+
+    ar = sorted({e.path for h in her_ids for e in paths.entries(h)})
+    return cache.digest(path, shas[path], *(f"{h}:{shas[h]}" for h in hfs), *(f"{a}:{shas.get(a, '-')}" for a in ar))
+
+
+def findings(
+    files: Mapping[str, bytes],
+    refused: list[LoadProblem],
+    store: cache.Cache,
+    *,
+    today: dt.date,
+    certificate_margin: int,
+    only: Collection[str] | None = None,
+) -> tuple[list[Finding], DeclarationSet | None]:
+    """Every finding about ``files`` (all of partners/ as read, and the entries refused), or with
+    ``only``, every finding about those kommune files; and the declarations when it had to parse
+    them all (None otherwise)."""
+    shas = {rel: hashlib.sha256(raw).hexdigest() for rel, raw in files.items()}
+    kommuner = sorted(rel for rel in files if layout.classify(rel) is layout.Input.KOMMUNE)
+    hfs = sorted(rel for rel in files if layout.classify(rel) is layout.Input.HF)
+    name = cache.named(KIND, [today.isoformat(), str(certificate_margin)])
+    old = store.get(KIND, name)
+    old = old if isinstance(old, dict) else {}
+    known_ids: dict[str, Any] = old.get("identities", {})
+    known_parts: dict[str, Any] = old.get("parts", {})
+    known_rest: dict[str, Any] = old.get("rest", {})
+
+    # The index: each declaration's identities, by path and content (None: the file is no declaration).
+    index: dict[str, dict[str, Any] | None] = {}
+    id_keys = {rel: cache.digest(rel, shas[rel]) for rel in [*kommuner, *hfs]}
+    unknown = [rel for rel in [*kommuner, *hfs] if id_keys[rel] not in known_ids]
+    changed = bool(unknown)
+    if unknown:
+        parsed = _indexed(parse({rel: files[rel] for rel in unknown}))
+        for rel in unknown:
+            known_ids[id_keys[rel]] = parsed.get(rel)
+    for rel in [*kommuner, *hfs]:
+        index[rel] = known_ids[id_keys[rel]]
+    hf_her_ids = [int(h[0]) for rel in hfs if (doc := index[rel]) is not None for h in doc["her_ids"]]
+
+    def her_ids(rel: str) -> list[int]:
+        doc = index[rel]
+        return [*hf_her_ids, *(int(h[0]) for h in doc["her_ids"])] if doc else hf_her_ids
+
+    part_keys = {rel: _part_key(rel, shas, hfs, her_ids(rel)) for rel in kommuner}
+    rest_key = cache.digest(
+        *(f"{rel}:{shas[rel]}" for rel in sorted(files) if rel not in part_keys),
+        *(f"{p.location}:{p.message}" for p in refused),
+        *(f"{rel}:{json.dumps(index[rel], sort_keys=True)}" for rel in kommuner),
+    )
+    wanted = [rel for rel in kommuner if only is None or rel in only]
+    full: DeclarationSet | None = None
+    parts: dict[str, list[Any]] = {}
+    rest: list[Any] | None = known_rest.get(rest_key) if only is None else []
+    if rest is None:
+        changed = True
+        # The rest is stale: parse and evaluate everything, and keep every part it gives.
+        full = parse(files, refused)
+        made = evaluate(Context(full, today, certificate_margin=certificate_margin), across_files=False)
+        for rel in kommuner:
+            parts[part_keys[rel]] = []
+        rest = []
+        for f in made:
+            (parts[part_keys[f.file]] if f.file in part_keys else rest).append(f.as_dict())
+        known_rest = {rest_key: rest}
+    for rel in wanted:
+        key = part_keys[rel]
+        if key in parts:
+            continue
+        if key in known_parts:
+            parts[key] = known_parts[key]
+            continue
+        changed = True
+        # One kommune: its file, the HFs and the AR files of their HER-ids, evaluated alone.
+        from pipeline.ar import paths
+
+        ar = {e.path for h in her_ids(rel) for e in paths.entries(h)}
+        alone = parse({p: files[p] for p in [rel, *hfs, *ar] if p in files})
+        made = evaluate(Context(alone, today, certificate_margin=certificate_margin), across_files=False)
+        parts[key] = [f.as_dict() for f in made if f.file == rel]
+    identities = [_load(doc) for rel in [*hfs, *kommuner] if (doc := index[rel]) is not None]
+    result = [Finding.from_dict(row) for rel in wanted for row in parts[part_keys[rel]]]
+    result += [Finding.from_dict(row) for row in rest] + across(identities)
+    if not changed:
+        return sort_findings(result), full
+    live_ids = set(id_keys.values())
+    live_parts = set(part_keys.values())
+    store.put(
+        KIND,
+        name,
+        {
+            "identities": {key: doc for key, doc in known_ids.items() if key in live_ids},
+            "parts": {k: v for k, v in {**known_parts, **parts}.items() if k in live_parts},
+            "rest": known_rest if only is None else old.get("rest", {}),
+        },
+    )
+    return sort_findings(result), full
