@@ -24,6 +24,7 @@ from pipeline.io.generated_tree import Summary
 
 if TYPE_CHECKING:
     from pipeline.app.loading import Loaded
+    from pipeline.render.generators import Kept
     from pipeline.render.xsd import SchemaSet
 
 Declarations = Callable[[], "Loaded"]  # the loaded declarations, loaded only when needed
@@ -98,24 +99,31 @@ def _stream(
     renders: cache.Renders | None,
     hashes: dict[str, str],
     notes: list[str],
-) -> Iterator[tuple[str, bytes]]:
+    *,
+    incremental: bool = True,
+) -> Iterator[tuple[str, bytes | Kept]]:
     """The files of generated/ as they are rendered; remembered once complete, under exactly the
     partners/ content these declarations were parsed from (``hashes`` and ``notes`` are filled as
-    it goes)."""
+    it goes). ``incremental``: a kommune whose inputs were rendered before comes as ``Kept`` (its
+    files' sha256), not rendered again."""
+    from pipeline.io.render_parts import RenderParts
     from pipeline.render.context import RenderContext
     from pipeline.render.generators import render
 
     declarations = loaded.declarations
+    parts = RenderParts(renders.store, found.root if found else None) if renders is not None else None
     # The findings are made; generators read only the models.
     for kdecl in declarations.kommuner:
         kdecl.document.forget_positions()
     for hdecl in declarations.helseforetak:
         hdecl.document.forget_positions()
     context = RenderContext(found)
-    yield from render(declarations, context, hashes)
+    yield from render(declarations, context, hashes, parts if incremental else None)
     notes.extend(context.notes)
     if renders is not None:
         renders.remember(loaded.tree, hashes, notes)
+    if parts is not None:
+        parts.save(declarations)
 
 
 def expected(root: Path, declarations: Declarations, found: SchemaSet | None, *, cached: bool = True) -> Expected:
@@ -145,7 +153,13 @@ def write(
         if not changes:
             known.remember_match(matched)
             return Summary((), len(known.hashes)), known.notes
+    loaded = declarations()
     hashes: dict[str, str] = {}
     notes: list[str] = []
-    files = _stream(declarations(), found, renders, hashes, notes)
-    return generated_tree.write(root, files, held=lock), notes
+    try:
+        return generated_tree.write(root, _stream(loaded, found, renders, hashes, notes), held=lock), notes
+    except generated_tree.NotAsRemembered:
+        # generated/ is not what the remembered parts wrote (edited, removed): render them all.
+        hashes, notes = {}, []
+        files = _stream(loaded, found, renders, hashes, notes, incremental=False)
+        return generated_tree.write(root, files, held=lock), notes

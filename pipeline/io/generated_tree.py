@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from pipeline import layout
 from pipeline.changes import Change, Kind
@@ -172,13 +173,32 @@ def differences(
 
 # -- writing generated/ ----------------------------------------------------------------------------
 
+
+class Remembered(Protocol):
+    """A file whose bytes are not given, only their sha256: what an earlier build wrote of a
+    render part remembered for the same inputs (``pipeline.render.generators.Kept``)."""
+
+    @property
+    def sha(self) -> str: ...
+
+
+class NotAsRemembered(Exception):
+    """A remembered file is not on disk as remembered: its bytes must be rendered after all."""
+
+
 # A render: the files in memory, or streamed as (path, bytes) pairs so that a national tree is
 # never held whole (pipeline.render.generators.render yields one kommune at a time).
-Files = Mapping[str, bytes] | Iterable[tuple[str, bytes]]
+Files = Mapping[str, bytes] | Iterable[tuple[str, bytes | Remembered]]
 
 
-def _pairs(files: Files) -> Iterator[tuple[str, bytes]]:
+def _pairs(files: Files) -> Iterator[tuple[str, bytes | Remembered]]:
     return iter(files.items()) if isinstance(files, Mapping) else iter(files)
+
+
+def _same(gen: Path, path: str, content: bytes | Remembered) -> bool:
+    if isinstance(content, bytes):
+        return (gen / path).read_bytes() == content
+    return cache.sha_file(gen / path) == content.sha
 
 
 def _keep(gen: Path, new: Path, rel: str, made: set[str]) -> None:
@@ -237,10 +257,12 @@ def _write(root: Path, gen: Path, files: Files) -> Summary:
         for path, content in _pairs(files):
             layout.check_generated(path)
             produced.add(path)
-            kind = _judge(on_disk.entries.get(path), lambda: (gen / path).read_bytes() == content)  # noqa: B023
+            kind = _judge(on_disk.entries.get(path), lambda: _same(gen, path, content))  # noqa: B023
             if kind is None:
                 unchanged.append(path)
                 continue
+            if not isinstance(content, bytes):
+                raise NotAsRemembered(path)
             if not changes:
                 new.mkdir()
             changes.append(Change(path, kind))

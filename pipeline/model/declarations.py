@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import enum
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -97,6 +98,8 @@ class DeclarationSet:
     files: list[str] = field(default_factory=list)
     # NHN's address register as partners/ar/ mirrors it, and the files it refused (R-K3).
     ar: ar_snapshot.Reading = field(default_factory=ar_snapshot.Reading.empty)
+    # The sha256 of every file offered, as parsed: what a remembered render part is keyed on.
+    digests: dict[str, str] = field(default_factory=dict)
 
     def hf(self, key: str) -> HfDecl | None:
         return next((h for h in self.helseforetak if h.model.key == key), None)
@@ -227,6 +230,7 @@ def parse(files: Mapping[str, bytes], refused: Iterable[LoadProblem] = ()) -> De
     result.files.extend(p.location.file for p in result.problems)
     ar_files: dict[str, bytes] = {}
     for path in sorted(files):
+        result.digests[path] = hashlib.sha256(files[path]).hexdigest()
         what = layout.classify(path)
         result.files.append(path)
         if what is layout.Input.AR_SNAPSHOT and ar_paths.parse_path(path) is None:

@@ -30,8 +30,11 @@ import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from pipeline import layout
+from pipeline.ar import paths as ar_paths
+from pipeline.ar.snapshot import Reading, Snapshot
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.render import agreements, calendars, fixtures, parallel, status_page
 from pipeline.render.context import RenderContext
@@ -56,24 +59,61 @@ GENERATORS: tuple[Generator, ...] = (
 )
 
 
+def _her_ids(declarations: DeclarationSet, k: KommuneDecl) -> set[int]:
+    return {*(p.her_id for p in k.model.parties), *(h.model.her_id for h in declarations.helseforetak)}
+
+
 def one_kommune(declarations: DeclarationSet, k: KommuneDecl) -> DeclarationSet:
-    """The set as a per-kommune part sees it: that kommune, every HF and the AR snapshot."""
+    """The set as a per-kommune part sees it: that kommune, every HF, and of the AR snapshot only
+    what it holds for their HER-ids (so a part depends on exactly ``part_inputs``)."""
+    mine = _her_ids(declarations, k)
+    ar = declarations.ar
+    snapshot = Snapshot({h: p for h, p in ar.snapshot.parties.items() if h in mine})
+    problems = tuple(p for p in ar.problems if (e := ar_paths.parse_path(p.path)) is not None and e.her_id in mine)
     return DeclarationSet(
         kommuner=[k],
         helseforetak=declarations.helseforetak,
         files=[k.path, *(h.path for h in declarations.helseforetak)],
-        ar=declarations.ar,
+        ar=Reading(snapshot, problems),
     )
 
 
-Produced = list[tuple[str, str, bytes]]  # (generator, path, content)
+def part_inputs(declarations: DeclarationSet, k: KommuneDecl) -> list[str]:
+    """Every file a kommune's part is made from: its declaration, the HFs', and the AR snapshot
+    files (present or not) of their HER-ids."""
+    ar = sorted({e.path for h in _her_ids(declarations, k) for e in ar_paths.entries(h)})
+    return [k.path, *sorted(h.path for h in declarations.helseforetak), *ar]
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A file of a part remembered from an earlier render of the same inputs: its sha256 only.
+    Its bytes are those the earlier render wrote; whoever writes generated/ makes sure they are
+    still what is on disk."""
+
+    sha: str
+
+
+class Parts(Protocol):
+    """Remembered per-kommune parts: what ``render`` may take instead of rendering a kommune."""
+
+    def get(self, declarations: DeclarationSet, k: KommuneDecl) -> tuple[list[tuple[str, str, str]], list[str]] | None:
+        """(generator, path, sha256) of each file and the notes, when these inputs were rendered before."""
+
+    def put(
+        self, declarations: DeclarationSet, k: KommuneDecl, files: list[tuple[str, str, str]], notes: list[str]
+    ) -> None: ...
+
+
+Produced = list[tuple[str, str, bytes | Kept]]  # (generator, path, content)
 
 
 def _tasks(
-    declarations: DeclarationSet, context: RenderContext
-) -> tuple[int, Callable[[int], tuple[Produced, list[str]]]]:
+    declarations: DeclarationSet, context: RenderContext, parts: Parts | None = None
+) -> tuple[list[KommuneDecl], Callable[[int], tuple[Produced, list[str]]]]:
     """Task 0: every generator that needs the whole set; task i: the per-kommune parts for the
-    i-th kommune (in path order). Each returns its files and the notes it made."""
+    i-th kommune (in path order), taken from ``parts`` when remembered. Each returns its files and
+    the notes it made."""
     whole: list[tuple[str, Render]] = []
     split: list[tuple[str, Render]] = []
     for g in sorted(GENERATORS, key=lambda g: g.name):
@@ -90,27 +130,43 @@ def _tasks(
         if index == 0:
             fns, decls = whole, declarations
         else:
-            fns, decls = split, one_kommune(declarations, kommuner[index - 1])
-        return [(name, path, content) for name, fn in fns for path, content in fn(decls, local)], local.notes
+            k = kommuner[index - 1]
+            known = parts.get(declarations, k) if parts is not None else None
+            if known is not None:
+                return [(name, path, Kept(sha)) for name, path, sha in known[0]], known[1]
+            fns, decls = split, one_kommune(declarations, k)
+        produced: Produced = [(name, path, content) for name, fn in fns for path, content in fn(decls, local)]
+        return produced, local.notes
 
-    return 1 + len(kommuner), task
+    return kommuner, task
 
 
 def render(
-    declarations: DeclarationSet, context: RenderContext, hashes: dict[str, str] | None = None
-) -> Iterator[tuple[str, bytes]]:
+    declarations: DeclarationSet,
+    context: RenderContext,
+    hashes: dict[str, str] | None = None,
+    parts: Parts | None = None,
+) -> Iterator[tuple[str, bytes | Kept]]:
     """Every file of generated/ (paths relative to it), one kommune at a time, MANIFEST.json last.
-    The order of files is not fixed; what they hold is. ``hashes`` receives the sha256 of each."""
-    count, task = _tasks(declarations, context)
+    The order of files is not fixed; what they hold is. ``hashes`` receives the sha256 of each.
+    With ``parts``, a kommune whose inputs were rendered before is not rendered again: its files
+    come as ``Kept``; every kommune rendered is remembered there."""
+    kommuner, task = _tasks(declarations, context, parts)
+    count = 1 + len(kommuner)
     hashes = {} if hashes is None else hashes
-    for produced, notes in parallel.ordered(task, count, parallel.jobs(count)):
+    for index, (produced, notes) in enumerate(parallel.ordered(task, count, parallel.jobs(count))):
         context.notes.extend(notes)
+        made: list[tuple[str, str, str]] = []
         for name, path, content in produced:
             layout.check_generated(path)
             if path in hashes or path == layout.MANIFEST:
                 raise ValueError(f"generator {name} produced {path} twice")
-            hashes[path] = hashlib.sha256(content).hexdigest()
+            sha = content.sha if isinstance(content, Kept) else hashlib.sha256(content).hexdigest()
+            hashes[path] = sha
+            made.append((name, path, sha))
             yield path, content
+        if parts is not None and index and not any(isinstance(c, Kept) for _, _, c in produced):
+            parts.put(declarations, kommuner[index - 1], made, notes)
     content = manifest_of(hashes, context.tool_version)
     hashes[layout.MANIFEST] = hashlib.sha256(content).hexdigest()
     yield layout.MANIFEST, content
@@ -118,4 +174,4 @@ def render(
 
 def render_all(declarations: DeclarationSet, context: RenderContext) -> dict[str, bytes]:
     """Every file of generated/ (paths relative to it), MANIFEST.json included, in memory."""
-    return dict(sorted(render(declarations, context)))
+    return {path: content for path, content in sorted(render(declarations, context)) if isinstance(content, bytes)}

@@ -23,7 +23,8 @@ EDIT_SEQUENCES = st.lists(st.tuples(st.sampled_from(sorted(repo_edits.EDITS)), s
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return repo_edits.make(tmp_path_factory.mktemp("synthetic"), kommuner=30, parties=2)
+    """The 30-kommune repository the edits start from, generated once."""
+    return repo_edits.make(tmp_path_factory.mktemp("synthetic"), kommuner=30, parties=1)
 
 
 @pytest.fixture(scope="module")

@@ -32,16 +32,22 @@ def checked(repo: Repo, today: str = TODAY) -> list[Finding]:
 
 
 class Counting:
-    """Stands in for loading.load and counts the full runs."""
+    """Stands in for loading.load and loading._by_parts (the findings computed, whole or by parts
+    kept per file) and counts the runs not answered from the cache."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls = 0
-        self.real = loading.load
+        self.real, self.real_parts = loading.load, loading._by_parts
         monkeypatch.setattr(loading, "load", self)
+        monkeypatch.setattr(loading, "_by_parts", self.parts)
 
     def __call__(self, root: Path, **kwargs: object) -> loading.Loaded:
         self.calls += 1
         return self.real(root, **kwargs)  # type: ignore[arg-type]
+
+    def parts(self, root: Path, store: cache.Cache, **kwargs: object) -> tuple[list[Finding], loading.Loaded | None]:
+        self.calls += 1
+        return self.real_parts(root, store, **kwargs)  # type: ignore[arg-type]
 
 
 def test_the_same_tree_is_answered_from_the_cache(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:

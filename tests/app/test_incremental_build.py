@@ -1,0 +1,107 @@
+"""Incremental render (issue 18, part 1, Must show 2): after random sequences of edits, a build
+that re-renders only the kommuner whose inputs changed leaves generated/ byte-identical to a cold
+render of the same declarations.
+
+The repository is generated once (tests/app/conftest.py) and restored before each sequence, so
+the cache is warm from the previous one, as a coordinator's is. XML schema validation is left
+out (it checks bytes, it does not make them) to keep 50 sequences quick."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import repo_edits
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.app import build, loading
+from pipeline.render import generators
+from pipeline.render.context import RenderContext
+
+TODAY = dt.date(2026, 11, 26)
+# (edit, seed, build after it): the builds between edits make the parts the next build starts from.
+EDIT_SEQUENCES = st.lists(
+    st.tuples(st.sampled_from(sorted(repo_edits.EDITS)), st.integers(0, 2**32), st.booleans()), min_size=1, max_size=4
+)
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 30-kommune repository the edits start from, generated once."""
+    return repo_edits.make(tmp_path_factory.mktemp("synthetic"), kommuner=30, parties=1)
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory, pristine: Path) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("work")
+    repo_edits.restore(pristine, root)
+    yield root
+
+
+@pytest.fixture(autouse=True)
+def no_schemas(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    monkeypatch.delenv("OPPKOBLING_XSD_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "user-cache"))
+    monkeypatch.setenv("OPPKOBLING_JOBS", "1")  # forked workers are tested in tests/render; here they cost time
+
+
+def on_disk(root: Path) -> dict[str, bytes]:
+    gen = root / "generated"
+    return {p.relative_to(gen).as_posix(): p.read_bytes() for p in sorted(gen.rglob("*")) if p.is_file()}
+
+
+def cold(root: Path) -> dict[str, bytes]:
+    """Every file parsed and every document rendered, in memory, nothing remembered."""
+    return generators.render_all(loading.load(root, today=TODAY).declarations, RenderContext(None))
+
+
+def built(root: Path) -> bool:
+    return build.build(root, today=TODAY).summary is not None
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=EDIT_SEQUENCES)
+def test_an_incremental_build_is_byte_identical_to_a_cold_one(
+    pristine: Path, work: Path, edits: list[tuple[str, int, bool]]
+) -> None:
+    repo_edits.restore(pristine, work)
+    assert built(work)  # from the parts the last sequence left
+    for kind, seed, build_now in edits:
+        repo_edits.apply(work, kind, seed)
+        if build_now:
+            built(work)  # refused when the edit made an error: generated/ then stays the last good one
+    if built(work):
+        assert on_disk(work) == cold(work), edits
+
+
+def test_one_edit_renders_one_kommune(pristine: Path, work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo_edits.restore(pristine, work)
+    assert built(work)
+    rendered: list[str] = []
+    real = generators.one_kommune
+
+    def counting(declarations: object, k: generators.KommuneDecl) -> object:
+        rendered.append(k.path)
+        return real(declarations, k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(generators, "one_kommune", counting)
+    monkeypatch.setenv("OPPKOBLING_JOBS", "1")  # counted in this process
+    target = sorted((work / repo_edits.KOMMUNER).glob("*.yaml"))[5]
+    target.write_text(target.read_text("utf-8").replace('    name: "', '    name: "Ny ', 1), "utf-8")
+    assert built(work)
+    assert rendered == [target.relative_to(work).as_posix()]
+    assert on_disk(work) == cold(work)
+
+
+def test_a_hand_edited_file_of_a_remembered_part_is_rendered_again(pristine: Path, work: Path) -> None:
+    repo_edits.restore(pristine, work)
+    assert built(work)
+    cpa = sorted((work / "generated").rglob("cpa/*.xml"))[0]
+    cpa.write_bytes(cpa.read_bytes().replace(b"<", b"< ", 1))
+    target = sorted((work / repo_edits.KOMMUNER).glob("*.yaml"))[7]
+    target.write_text(target.read_text("utf-8") + "# edited\n", "utf-8")
+    assert built(work)
+    assert on_disk(work) == cold(work)
