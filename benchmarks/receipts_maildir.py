@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import json
 import resource
 import shutil
 import sys
@@ -94,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=NATIONAL)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object (benchmarks/run.py)")
     args = parser.parse_args(argv)
     base = args.work / f"receipts-{args.messages}"
     box, files = base / "maildir", base / "xml"
@@ -130,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     (mem_cpu, mem), (fil_cpu, fil) = results["memory"], results["files"]
     got_cpu, got = results["maildir"]
     size = sum(len(d) for d in docs)
+    if args.json:
+        figures = {"messages": args.messages, "lxml_memory": mem, "lxml_files": fil, "maildir": got}
+        print(json.dumps({**figures, "maildir_cpu": got_cpu, "lxml_memory_cpu": mem_cpu}))
+        return 0
     print(
         f"{args.messages} messages, {len(docs)} XML documents, {size / 1e6:.1f} MB of XML, {parallel.cores()} core(s)\n"
         f"lxml parse from memory    {mem:7.3f} s wall {mem_cpu:7.3f} s CPU\n"

@@ -55,6 +55,7 @@ def main() -> int:
     parser.add_argument("--parties", type=int, default=2900)
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object (benchmarks/run.py)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -64,7 +65,9 @@ def main() -> int:
     server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert server.stdin is not None and server.stdout is not None
     base_url = server.stdout.readline().strip()
-    print(f"{args.parties} parties, 3 requests each, server latency {args.latency * 1000:g} ms")
+    if not args.json:
+        print(f"{args.parties} parties, 3 requests each, server latency {args.latency * 1000:g} ms")
+    figures: dict[str, float] = {"parties": args.parties}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "partners").mkdir()
@@ -77,6 +80,11 @@ def main() -> int:
                 server.stdin.write("stats\n")
                 server.stdin.flush()
                 stats = json.loads(server.stdout.readline())
+                key = "first" if run.startswith("first") else "second"
+                figures[f"{key}_parties_per_s"] = args.parties / seconds
+                figures[f"{key}_connections"] = stats["connections"]
+                if args.json:
+                    continue
                 print(
                     f"  {run}: {seconds:.2f} s, {args.parties / seconds:.0f} parties/s, "
                     f"{stats['requests'] / seconds:.0f} requests/s over {stats['connections']} connections, "
@@ -84,6 +92,8 @@ def main() -> int:
                 )
     server.stdin.close()
     server.wait(timeout=30)
+    if args.json:
+        print(json.dumps(figures))
     return 0
 
 
