@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -252,10 +253,13 @@ def parse_files(files: Mapping[str, bytes]) -> DeclarationSet:
     for path in sorted(files):
         if path in ar_files:
             result.files.append(path)
+            result.digests[path] = hashlib.sha256(files[path]).hexdigest()
             continue
         part = _parsed(path, files[path])
         for f in dataclasses.fields(DeclarationSet):
-            if f.name != "ar":
+            if f.name == "digests":
+                result.digests.update(part.digests)
+            elif f.name != "ar":
                 getattr(result, f.name).extend(getattr(part, f.name))
     result.ar = _snapshot(frozenset(ar_files.items()))
     return result
