@@ -105,7 +105,7 @@ CommunicationPartyTypeLegacy = Literal["None", "Person", "Organization", "Servic
 
 
 class _V1(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, alias_generator=to_camel)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, alias_generator=to_camel, defer_build=True)
 
 
 class AdministrativeCode(_V1):
@@ -256,7 +256,7 @@ V1_ENUMS: dict[str, Any] = {
 
 
 class _Legacy(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True, strict=True, alias_generator=to_pascal)
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True, alias_generator=to_pascal, defer_build=True)
 
 
 class LegacyCode(_Legacy):
@@ -352,7 +352,7 @@ class CommunicationPartyLegacy(_Legacy):
 class LegacyEnvelope(BaseModel):
     """The form of NHN's test file: the legacy party inside ``communicationParty``."""
 
-    model_config = ConfigDict(extra="allow", frozen=True, strict=True, alias_generator=to_camel)
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True, alias_generator=to_camel, defer_build=True)
 
     her_id: OptInt32 = None
     parent_her_id: Int32 | None = None
