@@ -37,8 +37,8 @@ def work(tmp_path_factory: pytest.TempPathFactory, pristine: Path) -> Iterator[P
 def by_parts(root: Path, only: set[str] | None = None) -> list[object]:
     store = cache.Cache.open(root)
     assert store is not None
-    files, refused = read_tree(root)
-    found, _ = incremental.findings(files, refused, store, today=TODAY, certificate_margin=60, only=only)
+    read = read_tree(root)
+    found, _ = incremental.findings(read.files, read.problems(), store, today=TODAY, certificate_margin=60, only=only)
     return found  # type: ignore[return-value]
 
 
