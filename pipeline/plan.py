@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,7 +154,9 @@ class Plan:
         }
 
 
-def _state_changes(base_files: dict[str, bytes], head_files: dict[str, bytes], hf_key: str) -> list[KommuneStateChange]:
+def _state_changes(
+    base_files: Mapping[str, bytes], head_files: Mapping[str, bytes], hf_key: str
+) -> list[KommuneStateChange]:
     """The agreements of one HF that change state, from the partner index of each render."""
     where = layout.partner_index(hf_key)
     grouped: Counter[tuple[str, str, str, str, str]] = Counter()
@@ -232,8 +235,27 @@ def evidence_changes(base: Kommune | None, head: Kommune) -> list[EvidenceChange
     return found
 
 
-def _digests(files: dict[str, bytes]) -> dict[str, str]:
-    return {p: hashlib.sha256(c).hexdigest() for p, c in files.items()}
+@dataclass(frozen=True)
+class Rendered:
+    """A render as the plan compares it: the sha256 of every file, and the bytes of the partner
+    indexes only (the agreements' states are read from them). A national render is never held."""
+
+    digests: dict[str, str]
+    indexes: dict[str, bytes]
+
+    @classmethod
+    def of(cls, files: Iterable[tuple[str, bytes]]) -> Rendered:
+        digests: dict[str, str] = {}
+        indexes: dict[str, bytes] = {}
+        for path, content in files:
+            digests[path] = hashlib.sha256(content).hexdigest()
+            if path.rpartition("/")[2] == layout.PARTNER_INDEX:
+                indexes[path] = content
+        return cls(digests, indexes)
+
+
+def _rendered(files: Mapping[str, bytes] | Rendered) -> Rendered:
+    return files if isinstance(files, Rendered) else Rendered.of(files.items())
 
 
 def make_plan(
@@ -242,22 +264,24 @@ def make_plan(
     today: dt.date,
     base: DeclarationSet,
     head: DeclarationSet,
-    base_files: dict[str, bytes],
-    head_files: dict[str, bytes],
+    base_files: Mapping[str, bytes] | Rendered,
+    head_files: Mapping[str, bytes] | Rendered,
     findings: list[Finding],
     gate: list[str] | None = None,
     ar: list[str] | None = None,
 ) -> Plan:
-    diff, _ = changes.diff(_digests(base_files), _digests(head_files))
+    base_render, head_render = _rendered(base_files), _rendered(head_files)
+    diff, _ = changes.diff(base_render.digests, head_render.digests)
     files = {kind.value: [c.path for c in changes.of(diff, kind)] for kind in Kind}
     hfs = []
     for hf in sorted(head.helseforetak, key=lambda h: h.model.key):
         key = hf.model.key
         prefix = f"{key}/{layout.CPA_DIR}/"
         agreements = [c for kind in Kind for c in changes.of(diff, kind) if c.path.startswith(prefix)]
-        listed = index.read(head_files.get(layout.partner_index(key))).values()
+        listed = index.read(head_render.indexes.get(layout.partner_index(key))).values()
         drafts = sorted((f"{key}/{a.cpa}", a.reasons) for a in listed if a.incomplete)
-        hfs.append(HfPlan(key, hf.model.name, agreements, _state_changes(base_files, head_files, key), drafts))
+        states = _state_changes(base_render.indexes, head_render.indexes, key)
+        hfs.append(HfPlan(key, hf.model.name, agreements, states, drafts))
     before = {k.model.kommune: k.model for k in base.kommuner}
     kommuner = [
         KommuneTimeline(

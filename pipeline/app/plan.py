@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pipeline import layout
 from pipeline.app import loading
 from pipeline.errors import UsageError
 from pipeline.io import git
-from pipeline.plan import Plan, make_plan
+from pipeline.plan import Plan, Rendered, make_plan
 
 
 def plan(root: Path, *, base_ref: str, today: dt.date) -> Plan:
     from pipeline.model.declarations import DeclarationSet
     from pipeline.render.context import RenderContext
-    from pipeline.render.generators import render_all
+    from pipeline.render.generators import render
 
     at = loading.base(root, base_ref)
     assert at is not None
@@ -26,15 +27,23 @@ def plan(root: Path, *, base_ref: str, today: dt.date) -> Plan:
     except git.GitError as exc:
         raise UsageError(f"cannot compare the work tree with '{base_ref}': {exc.message}") from None
     base = loaded.base if loaded.base is not None else DeclarationSet()
-    # In-memory renders for comparison only: schema validation is check's and build's job.
+    # Renders for comparison only, streamed to their hashes (and the partner indexes): schema
+    # validation is check's and build's job, and a national tree is never held, twice, in memory.
     return make_plan(
         base_ref=base_ref,
         today=today,
         base=base,
         head=loaded.declarations,
-        base_files=render_all(base, RenderContext(schemas=None)),
-        head_files=render_all(loaded.declarations, RenderContext(schemas=None)),
+        base_files=Rendered.of(_bytes(render(base, RenderContext(schemas=None)))),
+        head_files=Rendered.of(_bytes(render(loaded.declarations, RenderContext(schemas=None)))),
         findings=loaded.findings,
         gate=gate,
         ar=ar,
     )
+
+
+def _bytes(files: Iterable[tuple[str, object]]) -> Iterator[tuple[str, bytes]]:
+    """A render without remembered parts yields every file's bytes."""
+    for path, content in files:
+        assert isinstance(content, bytes)
+        yield path, content
