@@ -14,6 +14,7 @@ AR_TOKEN = "OPPKOBLING_AR_TOKEN"  # noqa: S105 (a name) the HelseID access token
 AR_DPOP_KEY = "OPPKOBLING_AR_DPOP_KEY"  # the DPoP private key (PEM file) the token is bound to
 AR_BASE_URL = "OPPKOBLING_AR_BASE_URL"  # NHN's CommunicationParty API, like --base-url
 CERTIFICATE_MARGIN = "OPPKOBLING_CERTIFICATE_MARGIN"  # days before T an AR certificate must not expire in (R-K3)
+LANG = "OPPKOBLING_LANG"  # the language of what a command prints (nb or en), like --lang
 DEBUG = "OPPKOBLING_DEBUG"  # show the traceback of an internal error
 XDG_DATA_HOME = "XDG_DATA_HOME"  # where files for a person go when the current directory is in the repository
 XDG_CACHE_HOME = "XDG_CACHE_HOME"  # where the user cache is (the XSDs, the cache's secret)

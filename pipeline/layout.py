@@ -238,6 +238,8 @@ MESSAGE_TYPES = "data/message_types.yaml"
 PROCESSES = "data/processes.yaml"  # NHN's process catalogue (the CPAs' ProcessSpecification, roles, packages)
 PARTNER_INDEX_XSD = "data/partner-index.xsd"  # a copy of schemas/partner-index.xsd
 TEMPLATES = "templates"
+PYPROJECT = "pyproject.toml"  # at the repository root: [tool.oppkobling] language (io/settings.py)
+LOCALE = "locale"  # in the package: <language>/LC_MESSAGES/oppkobling.po and .mo (pipeline/i18n)
 
 # -- outside the repository ----------------------------------------------------------------------
 

@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# The tests read what oppkobling prints in English unless they choose a language themselves
+# (tests/test_i18n.py does); every process they start inherits it.
+os.environ.setdefault("OPPKOBLING_LANG", "en")
 SHARED_XSD = REPO.parent / "shared" / "standards" / "xsd"
 TODAY = "2026-11-26"
 

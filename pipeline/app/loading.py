@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline import layout
+from pipeline import i18n, layout
 from pipeline.app import inputs
 from pipeline.errors import UsageError
 from pipeline.findings import Finding
@@ -135,7 +135,9 @@ def findings(
         found, loaded, _ = _by_parts(root, store, today=today, only=only)
         return found, loaded
     against = "-" if at is None else f"{at.commit}:{at.tree}"
-    params = [today.isoformat(), against, str(inputs.certificate_margin())]
+    # The findings' messages are in the person's language: an answer cached in one is never
+    # shown in the other.
+    params = [today.isoformat(), against, str(inputs.certificate_margin()), i18n.current()]
     name = cache.named("findings", params)
     entry = store.get("findings", name)
     if isinstance(entry, dict) and isinstance(entry.get("tree"), dict):

@@ -8,9 +8,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from pipeline import __version__, environment
+from pipeline import __version__, environment, i18n
 from pipeline.cli.commands import COMMANDS, command
 from pipeline.errors import OppkoblingError
+from pipeline.i18n import command_line
 from pipeline.io import answers
 from pipeline.layout import printable
 
@@ -30,21 +31,27 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="oppkobling", description="Onboard kommuner to e-health messaging with Helse Midt-Norge, as code."
-    )
+    parser = _Parser("oppkobling", description="Onboard kommuner to e-health messaging with Helse Midt-Norge, as code.")
     parser.add_argument("--version", action="version", version=f"oppkobling {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True)
     for module in (command(name) for name in ((only,) if only else COMMANDS)):
         p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
+    command_line.finish(parser)  # --lang everywhere, the help in the language in force (pipeline.i18n)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    language = command_line.language(arguments)
+    if language is None:  # an unknown language, said like any usage error
+        return 2
+    with i18n.use(language):
+        return _main(arguments)
+
+
+def _main(arguments: list[str]) -> int:
     args = build_parser(arguments[0] if arguments and arguments[0] in COMMANDS else None).parse_args(arguments)
     try:
         code: int = args._run(args)

@@ -18,7 +18,6 @@ HELP = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from pipeline.render.xsd import user_cache
 
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
@@ -37,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--dest",
         type=Path,
         metavar="DIR",
-        help=f"where to put them (default: the user cache, {user_cache()}, found without flags)",
+        help="where to put them (default: the user cache, $XDG_CACHE_HOME/oppkobling/xsd or "
+        "~/.cache/oppkobling/xsd, found without flags)",
     )
 
 

@@ -276,10 +276,10 @@ class Renders:
 
     KIND = "render"
 
-    def __init__(self, store: Cache, root: Path, schemas_root: Path | None) -> None:
+    def __init__(self, store: Cache, root: Path, schemas_root: Path | None, language: str) -> None:
         self.store = store
         self.root = root
-        self.name = named(self.KIND, [xsd_identity(schemas_root)])
+        self.name = named(self.KIND, [xsd_identity(schemas_root), language])
 
     def expected(self) -> tuple[dict[str, str], dict[str, str] | None, list[str]] | None:
         """(path -> sha256, what vouches for generated/ files by their stat (see

@@ -1,0 +1,112 @@
+"""Languages: every text a person reads, in Norwegian bokmål (``nb``, the default) or English
+(``en``), through gettext catalogs.
+
+The messages in the code are English; ``pipeline/locale/nb/LC_MESSAGES/oppkobling.po`` holds
+their Norwegian, compiled to ``oppkobling.mo`` (shipped in the package) by
+``python -m pipeline.i18n.catalog``, which also extracts the messages and updates the catalog
+(Babel). Only the standard library's ``gettext`` is needed to read them.
+
+Which language:
+- a command: ``--lang``, else ``$OPPKOBLING_LANG``, else the locale (``LC_ALL``, ``LC_MESSAGES``,
+  ``LANG``: ``nb_NO.UTF-8``, ``no``, ``nn`` mean Norwegian, ``en_*`` English), else ``nb``;
+- ``generated/``: the repository's setting ``[tool.oppkobling] language`` in ``pyproject.toml``
+  (default ``nb``), never the person's, so it is the same on every machine.
+
+What never changes with the language: rule ids, file paths, JSON keys, enum values (statuses,
+states), the routine's quotes (Norwegian in both) and the holidays' names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import gettext
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline import environment
+
+LANGUAGES = ("nb", "en")
+DEFAULT = "nb"
+DOMAIN = "oppkobling"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+_NORWEGIAN = ("nb", "no", "nn")
+
+
+# None: nothing chosen in this context (a library call, not the CLI): follow the environment.
+class LanguageError(ValueError):
+    """An unknown language was asked for."""
+
+
+_current: contextvars.ContextVar[str | None] = contextvars.ContextVar("language", default=None)
+
+
+@functools.cache
+def translations(language: str) -> gettext.NullTranslations:
+    if language == "en":
+        return gettext.NullTranslations()  # the messages are English
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language])
+
+
+def current() -> str:
+    chosen = _current.get()
+    if chosen is not None:
+        return chosen
+    try:
+        return choose(None)
+    except ValueError:  # an unknown $OPPKOBLING_LANG: the CLI says so; a library call goes on in nb
+        return DEFAULT
+
+
+@contextlib.contextmanager
+def use(language: str) -> Iterator[None]:
+    token = _current.set(language)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def _(message: str) -> str:
+    return translations(current()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    return message
+
+
+def from_locale(env: dict[str, str] | os._Environ[str]) -> str | None:
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        if not value or value in ("C", "POSIX") or value.startswith("C."):
+            continue
+        code = value.split(".", 1)[0].split("_", 1)[0].lower()
+        if code in _NORWEGIAN:
+            return "nb"
+        if code == "en":
+            return "en"
+        return None
+    return None
+
+
+def choose(flag: str | None, env: dict[str, str] | os._Environ[str] = os.environ) -> str:
+    """--lang, then $OPPKOBLING_LANG, then the locale, then nb."""
+    for value in (flag, env.get(environment.LANG)):
+        if value:
+            return parse(value)
+    return from_locale(env) or DEFAULT
+
+
+def parse(value: str) -> str:
+    code = value.strip().lower().replace("-", "_").split(".", 1)[0].split("_", 1)[0]
+    if code in _NORWEGIAN:
+        return "nb"
+    if code == "en":
+        return "en"
+    raise LanguageError(f"unknown language {value!r}: {' or '.join(LANGUAGES)}")
