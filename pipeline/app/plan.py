@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline import layout
 from pipeline.app import loading
 from pipeline.errors import UsageError
-from pipeline.io import git
+from pipeline.io import git, settings
 from pipeline.plan import Plan, Rendered, make_plan
 
 
@@ -29,13 +29,14 @@ def plan(root: Path, *, base_ref: str, today: dt.date) -> Plan:
     base = loaded.base if loaded.base is not None else DeclarationSet()
     # Renders for comparison only, streamed to their hashes (and the partner indexes): schema
     # validation is check's and build's job, and a national tree is never held, twice, in memory.
+    context = RenderContext(schemas=None, language=settings.generated_language(root))
     return make_plan(
         base_ref=base_ref,
         today=today,
         base=base,
         head=loaded.declarations,
-        base_files=Rendered.of(_bytes(render(base, RenderContext(schemas=None)))),
-        head_files=Rendered.of(_bytes(render(loaded.declarations, RenderContext(schemas=None)))),
+        base_files=Rendered.of(_bytes(render(base, context))),
+        head_files=Rendered.of(_bytes(render(loaded.declarations, context))),
         findings=loaded.findings,
         gate=gate,
         ar=ar,

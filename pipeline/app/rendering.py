@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from pipeline import layout
 from pipeline.errors import RepositoryError
 from pipeline.findings import Finding
-from pipeline.io import atomic, cache, generated_tree
+from pipeline.io import atomic, cache, generated_tree, settings
 from pipeline.io.generated_tree import Summary
 
 if TYPE_CHECKING:
@@ -84,7 +84,9 @@ def judged(loaded: Loaded, blocking: Callable[[list[Finding]], bool]) -> Loaded:
 
 def _renders(root: Path, found: SchemaSet | None) -> cache.Renders | None:
     store = cache.Cache.open(root)
-    return None if store is None else cache.Renders(store, root, found.root if found else None)
+    if store is None:
+        return None
+    return cache.Renders(store, root, found.root if found else None, settings.generated_language(root))
 
 
 def _remembered(renders: cache.Renders | None) -> Expected | None:
@@ -99,6 +101,7 @@ def _stream(
     renders: cache.Renders | None,
     hashes: dict[str, str],
     notes: list[str],
+    language: str,
     *,
     incremental: bool = True,
 ) -> Iterator[tuple[str, bytes | Kept]]:
@@ -111,13 +114,13 @@ def _stream(
     from pipeline.render.generators import render
 
     declarations = loaded.declarations
-    parts = RenderParts(renders.store, found.root if found else None) if renders is not None else None
+    parts = RenderParts(renders.store, found.root if found else None, language) if renders is not None else None
     # The findings are made; generators read only the models.
     for kdecl in declarations.kommuner:
         kdecl.document.forget_positions()
     for hdecl in declarations.helseforetak:
         hdecl.document.forget_positions()
-    context = RenderContext(found)
+    context = RenderContext(found, language=language)
     yield from render(declarations, context, hashes, parts if incremental else None)
     notes.extend(context.notes)
     if renders is not None:
@@ -135,7 +138,7 @@ def expected(root: Path, declarations: Declarations, found: SchemaSet | None, *,
         return remembered
     hashes: dict[str, str] = {}
     notes: list[str] = []
-    for _ in _stream(declarations(), found, renders, hashes, notes):
+    for _ in _stream(declarations(), found, renders, hashes, notes, settings.generated_language(root)):
         pass
     return Expected(hashes, None, notes, renders)
 
@@ -156,10 +159,12 @@ def write(
     loaded = declarations()
     hashes: dict[str, str] = {}
     notes: list[str] = []
+    language = settings.generated_language(root)
     try:
-        return generated_tree.write(root, _stream(loaded, found, renders, hashes, notes), held=lock), notes
+        files = _stream(loaded, found, renders, hashes, notes, language)
+        return generated_tree.write(root, files, held=lock), notes
     except generated_tree.NotAsRemembered:
         # generated/ is not what the remembered parts wrote (edited, removed): render them all.
         hashes, notes = {}, []
-        files = _stream(loaded, found, renders, hashes, notes, incremental=False)
+        files = _stream(loaded, found, renders, hashes, notes, language, incremental=False)
         return generated_tree.write(root, files, held=lock), notes

@@ -5,11 +5,13 @@ clock."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipeline.ar.paths import Entry, Kind
+from pipeline.i18n import N_, _
 from pipeline.routine.calendar import OSLO
 
 if TYPE_CHECKING:
@@ -32,16 +34,20 @@ def _day(moment: dt.datetime | None) -> dt.date | None:
 class Words:
     """The phrases ``PartyState.describe`` is made of ({} is a day, or a certificate's name)."""
 
-    not_in_ar: str = "not in AR"
-    in_ar: str = "in AR, "
-    valid_from: str = "valid from {}"
-    valid: str = "valid"
-    to: str = " to {}"
-    both_until: str = "certificates until {}"
-    until: str = "{} certificate until {}"
-    missing: str = "{} certificate missing"
-    signing: str = "signing"
-    encryption: str = "encryption"
+    not_in_ar: str = N_("not in AR")
+    in_ar: str = N_("in AR, ")
+    valid_from: str = N_("valid from {}")
+    valid: str = N_("valid")
+    to: str = N_(" to {}")
+    both_until: str = N_("certificates until {}")
+    until: str = N_("{} certificate until {}")
+    missing: str = N_("{} certificate missing")
+    signing: str = N_("signing")
+    encryption: str = N_("encryption")
+
+    def translated(self) -> Words:
+        """These phrases in the language in force (``pipeline.i18n``)."""
+        return Words(**{f.name: _(getattr(self, f.name)) for f in dataclasses.fields(self)})
 
 
 ENGLISH = Words()
@@ -73,7 +79,7 @@ class PartyState:
     def describe(self, words: Words | None = None) -> str:
         """``in AR, valid from 2026-11-20; certificates until 2049-12-31`` or ``not in AR`` (in
         other ``words``: the order e-mail's are Norwegian)."""
-        w = words or ENGLISH
+        w = words or ENGLISH.translated()
         if not self.in_ar:
             return w.not_in_ar
         since = w.valid_from.format(self.valid_from) if self.valid_from else w.valid

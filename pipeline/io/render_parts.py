@@ -26,9 +26,10 @@ KIND = "render-parts"
 class RenderParts:
     """``generators.Parts`` kept in the cache of one repository."""
 
-    def __init__(self, store: cache.Cache, schemas_root: Path | None) -> None:
+    def __init__(self, store: cache.Cache, schemas_root: Path | None, language: str) -> None:
         self.store = store
-        self.name = cache.named(KIND, [cache.xsd_identity(schemas_root)])
+        # The files of a part are in the repository's language: parts in one never serve the other.
+        self.name = cache.named(KIND, [cache.xsd_identity(schemas_root), language])
         known = store.get(KIND, self.name)
         self.known: dict[str, Any] = known if isinstance(known, dict) else {}
         self.new: dict[str, Any] = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pipeline import __version__, layout
+from pipeline import __version__, i18n, layout
 
 if TYPE_CHECKING:
     from pipeline.render.xsd import SchemaSet
@@ -22,4 +22,5 @@ class RenderContext:
 
     schemas: SchemaSet | None
     tool_version: str = __version__
+    language: str = i18n.DEFAULT  # of the files a person reads (the repository's setting)
     notes: list[str] = field(default_factory=list, compare=False)

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from pipeline import layout
+from pipeline import i18n, layout
 from pipeline.ar import paths as ar_paths
 from pipeline.ar.snapshot import Reading, Snapshot
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
@@ -135,7 +135,9 @@ def _tasks(
             if known is not None:
                 return [(name, path, Kept(sha)) for name, path, sha in known[0]], known[1]
             fns, decls = split, one_kommune(declarations, k)
-        produced: Produced = [(name, path, content) for name, fn in fns for path, content in fn(decls, local)]
+        # The repository's language, in this process or a worker, whatever the person's is.
+        with i18n.use(context.language):
+            produced: Produced = [(name, path, content) for name, fn in fns for path, content in fn(decls, local)]
         return produced, local.notes
 
     return kommuner, task

@@ -16,11 +16,12 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pipeline import layout
+from pipeline import i18n, layout
 from pipeline.agreements.agreement import collect
 from pipeline.agreements.states import AgreementState, agreement_state, has_agreement
 from pipeline.ar.snapshot import Snapshot
 from pipeline.ar.state import party_state
+from pipeline.i18n import N_, _
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import HF_KEYS, Status
 from pipeline.render import templates
@@ -28,7 +29,7 @@ from pipeline.render.context import HEADER, RenderContext
 from pipeline.routine import timeline
 from pipeline.routine.steps import K2, K3, K5, K6, MILESTONES, TITLE
 
-NO_AGREEMENT = "no agreement yet"
+NO_AGREEMENT = N_("no agreement yet")
 MONTHS = ("jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des")
 
 
@@ -65,11 +66,13 @@ class KommuneView:
 def _day(m: timeline.Milestone) -> str:
     if m.at is not None:
         return m.at.isoformat(sep=" ", timespec="minutes")
-    return m.date.isoformat() if m.date else "not set"
+    return m.date.isoformat() if m.date else _("not set")
 
 
 def _milestone_view(m: timeline.Milestone) -> MilestoneView:
-    progress = f"{m.progress[0]} of {m.progress[1]}" if m.progress is not None and m.partly_done else ""
+    progress = ""
+    if m.progress is not None and m.partly_done:
+        progress = _("{done} of {parts}").format(done=m.progress[0], parts=m.progress[1])
     return MilestoneView(m.step.label, m.step.title, _day(m), m.done, progress)
 
 
@@ -84,7 +87,7 @@ def _agreements(
         if has_agreement(m):
             states = tuple(generated.get((hf, party.her_id), agreement_state(m, hf, party)).value for hf in HF_KEYS)
         else:
-            states = (NO_AGREEMENT,) * len(HF_KEYS)
+            states = (_(NO_AGREEMENT),) * len(HF_KEYS)
         rows.append(AgreementRow(party.her_id, party.name, states, party_state(ar, party.her_id).describe()))
     return tuple(rows)
 
@@ -105,7 +108,7 @@ def views(declarations: DeclarationSet) -> list[KommuneView]:
                 name=m.name,
                 status=m.status.value,
                 paused_from=m.paused_from.value if m.status is Status.PAUSED and m.paused_from else None,
-                t=m.t.isoformat() if m.t else "not agreed",
+                t=m.t.isoformat() if m.t else _("not agreed"),
                 path=k.path,
                 milestones=tuple(_milestone_view(ms) for ms in timeline.milestones(m, snapshot)),
                 agreements=_agreements(k, generated, snapshot),
@@ -211,15 +214,31 @@ def chart(declarations: DeclarationSet) -> Chart:
         markers = []
         for ms in timeline.milestones(m):
             if ms.step is K2 and ms.done_on:
-                markers.append(Marker(x(ms.done_on), "order", f"K2 order sent {ms.done_on.isoformat()}"))
+                markers.append(
+                    Marker(x(ms.done_on), "order", _("K2 order sent {day}").format(day=ms.done_on.isoformat()))
+                )
             elif ms.step is K3 and ms.due:
-                markers.append(Marker(x(ms.due), "deadline", f"K3 AR deadline ({K3.when}) {ms.due.isoformat()}"))
+                markers.append(
+                    Marker(
+                        x(ms.due),
+                        "deadline",
+                        _("K3 AR deadline ({when}) {day}").format(when=K3.when, day=ms.due.isoformat()),
+                    )
+                )
             elif ms.step is K5 and ms.due:
                 markers.append(
-                    Marker(x(ms.due), "pretest", f"{K5.label} test epikrise/lab ({K5.when}) {ms.due.isoformat()}")
+                    Marker(
+                        x(ms.due),
+                        "pretest",
+                        _("{step} test epikrise/lab ({when}) {day}").format(
+                            step=K5.label, when=K5.when, day=ms.due.isoformat()
+                        ),
+                    )
                 )
             elif ms.step is K6 and ms.at:
-                markers.append(Marker(x(t), "t", f"T {timeline.describe_day(ms)}: test dialog, activation"))
+                markers.append(
+                    Marker(x(t), "t", _("T {day}: test dialog, activation").format(day=timeline.describe_day(ms)))
+                )
         bars.append(
             Bar(
                 label=f"{m.kommune} {m.name}",
@@ -247,9 +266,10 @@ def render_markdown(declarations: DeclarationSet) -> bytes:
     return text.encode("utf-8")
 
 
-def render_html(declarations: DeclarationSet) -> bytes:
+def render_html(declarations: DeclarationSet, language: str | None = None) -> bytes:
     text = templates.render(
         "status.html.j2",
+        language=language or i18n.current(),
         header=HEADER,
         routine=TITLE,
         kommuner=views(declarations),
@@ -262,5 +282,7 @@ def render_html(declarations: DeclarationSet) -> bytes:
 
 
 def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
-    yield layout.STATUS_MD, render_markdown(declarations)
-    yield layout.STATUS_HTML, render_html(declarations)
+    with i18n.use(context.language):  # the repository's language, never the person's
+        markdown, html = render_markdown(declarations), render_html(declarations, context.language)
+    yield layout.STATUS_MD, markdown
+    yield layout.STATUS_HTML, html

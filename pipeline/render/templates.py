@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from pipeline import layout
+from pipeline import i18n, layout
 from pipeline.render import escape
 
 HTML = frozenset({"status.html.j2", "plan.md.j2"})
@@ -34,6 +34,7 @@ def _finalize(context: jinja2.runtime.Context, value: Any) -> Any:
 @functools.cache
 def environment() -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(
+        extensions=["jinja2.ext.i18n"],
         loader=jinja2.PackageLoader("pipeline", layout.TEMPLATES),
         autoescape=_autoescape,
         finalize=_finalize,
@@ -43,6 +44,8 @@ def environment() -> ImmutableSandboxedEnvironment:
         keep_trailing_newline=True,
     )
     env.filters["cell"] = escape.markdown_cell
+    # Messages in the language in force when a template is rendered (``pipeline.i18n``).
+    env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     return env
 
 

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Sequence
 
 from pipeline.findings import Finding, count
+from pipeline.i18n import _
 from pipeline.layout import printable
 
 GITHUB_ANNOTATION_LIMIT = 10
@@ -15,8 +16,8 @@ GITHUB_ANNOTATION_LIMIT = 10
 def summary_line(findings: Sequence[Finding]) -> str:
     c = count(findings)
     if not findings:
-        return "no findings: every declaration follows the routine"
-    return f"{c['error']} error(s), {c['warning']} warning(s)"
+        return _("no findings: every declaration follows the routine")
+    return _("{errors} error(s), {warnings} warning(s)").format(errors=c["error"], warnings=c["warning"])
 
 
 def safe(f: Finding) -> dict[str, str | int]:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from pipeline.i18n import _
 from pipeline.render import escape
 
 if TYPE_CHECKING:
@@ -18,8 +19,8 @@ def _next_text(e: Entry | None) -> str:
     from pipeline.routine.timeline import describe_day
 
     if e is None:
-        return "nothing left"
-    return f"{e.milestone.step.label} {e.milestone.step.title}, {describe_day(e.milestone)} ({e.state})"
+        return _("nothing left")
+    return f"{e.milestone.step.label} {_(e.milestone.step.title)}, {describe_day(e.milestone)} ({_(e.state.value)})"
 
 
 def _steps(entries: Sequence[Entry]) -> str:
@@ -31,33 +32,37 @@ def _steps(entries: Sequence[Entry]) -> str:
 
 
 def as_text(rows: Sequence[Row], today: dt.date) -> str:
-    lines = [f"Onboarding status on {today.isoformat()}: {len(rows)} kommune(r)", ""]
+    lines = [_("Onboarding status on {today}: {count} kommune(r)").format(today=today.isoformat(), count=len(rows)), ""]
     for r in rows:
-        t = r.t.isoformat() if r.t else "not agreed"
-        lines.append(f"{r.number} {r.name:<16} {r.status:<9} T {t:<10}  next: {_next_text(r.next)}")
+        t = r.t.isoformat() if r.t else _("not agreed")
+        said_next, said_overdue, said_blocked = _("next:"), _("overdue:"), _("blocked:")
+        lines.append(f"{r.number} {r.name:<16} {r.status:<9} T {t:<10}  {said_next} {_next_text(r.next)}")
         if r.overdue:
-            lines.append(f"{'':5}overdue: {_steps(r.overdue)}")
+            lines.append(f"{'':5}{said_overdue} {_steps(r.overdue)}")
         if r.blocked:
-            lines.append(f"{'':5}blocked: {_steps(r.blocked)}")
+            lines.append(f"{'':5}{said_blocked} {_steps(r.blocked)}")
         for state in r.ar:
             lines.append(f"{'':5}AR {state.her_id}: {state.describe()}")
     overdue = sum(len(r.overdue) for r in rows)
-    lines += ["", f"{overdue} overdue milestone(s), {sum(len(r.blocked) for r in rows)} blocked"]
+    blocked = sum(len(r.blocked) for r in rows)
+    lines += ["", _("{overdue} overdue milestone(s), {blocked} blocked").format(overdue=overdue, blocked=blocked)]
     return "\n".join(lines) + "\n"
 
 
 def as_markdown(rows: Sequence[Row], today: dt.date) -> str:
     lines = [
-        f"# Onboarding status on {today.isoformat()}",
+        "# " + _("Onboarding status on {today}").format(today=today.isoformat()),
         "",
-        "| Kommune | Status | T | Next milestone | Overdue | Blocked | AR |",
+        "| {} | {} | T | {} | {} | {} | AR |".format(
+            _("Kommune"), _("Status"), _("Next milestone"), _("Overdue"), _("Blocked")
+        ),
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         cells = [
             f"{r.number} {r.name}",
             r.status,
-            r.t.isoformat() if r.t else "not agreed",
+            r.t.isoformat() if r.t else _("not agreed"),
             _next_text(r.next),
             _steps(r.overdue),
             _steps(r.blocked),

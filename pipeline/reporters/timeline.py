@@ -7,6 +7,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pipeline import layout
+from pipeline.i18n import N_, _
+
+# Milestone states as a person reads them (the JSON keeps the values).
+STATES = (N_("done"), N_("due"), N_("overdue"), N_("blocked"), N_("upcoming"), N_("cancelled"))
 
 if TYPE_CHECKING:
     from pipeline.app.timeline import KommuneTimeline
@@ -16,19 +20,23 @@ def as_text(tl: KommuneTimeline) -> str:
     from pipeline.routine.timeline import describe_day
 
     m = tl.kommune.model
-    t = m.t.isoformat() if m.t else "not agreed"
-    lines = [f"{m.name} ({m.kommune}) · status {m.status} · T {t} · today {tl.today.isoformat()}", ""]
+    t = m.t.isoformat() if m.t else _("not agreed")
+    head = _("{name} ({number}) · status {status} · T {t} · today {today}").format(
+        name=m.name, number=m.kommune, status=m.status, t=t, today=tl.today.isoformat()
+    )
+    lines = [head, ""]
     for e in tl.entries:
         ms = e.milestone
         actors = ", ".join(a.value for a in ms.step.actors)
-        lines.append(f"  {e.state.value:<9} {ms.step.label:<6} {describe_day(ms):<37} {ms.step.title} [{actors}]")
+        said_state, title = _(e.state.value), _(ms.step.title)
+        lines.append(f"  {said_state:<9} {ms.step.label:<6} {describe_day(ms):<37} {title} [{actors}]")
         if e.reason:
             lines.append(f"            {e.reason}")
         if ms.detail:
             lines.append(f"            {ms.detail}")
         lines.extend(f"              {line}" for line in ms.evidence_lines)
         lines.append(f"            «{ms.step.quote}»")
-    lines += ["", f"NHN's address register ({layout.AR_DIR}/):"] if tl.ar else []
+    lines += ["", _("NHN's address register ({folder}/):").format(folder=layout.AR_DIR)] if tl.ar else []
     for party, state in zip(tl.kommune.model.parties, tl.ar, strict=True):
         lines.append(f"  {party.her_id} {party.name}: {state.describe()}")
     return "\n".join(lines) + "\n"

@@ -87,12 +87,15 @@ def is_working_day(d: dt.date) -> bool:
 
 
 def why_not_working_day(d: dt.date) -> str | None:
+    from pipeline.i18n import _
+
     name = holiday_name(d)
     if name:
-        return f"{d.isoformat()} is a public holiday ({name})"
-    if d.weekday() >= 5:
-        weekday = ("Saturday", "Sunday")[d.weekday() - 5]
-        return f"{d.isoformat()} is a {weekday}"
+        return _("{day} is a public holiday ({holiday})").format(day=d.isoformat(), holiday=name)
+    if d.weekday() == 5:
+        return _("{day} is a Saturday").format(day=d.isoformat())
+    if d.weekday() == 6:
+        return _("{day} is a Sunday").format(day=d.isoformat())
     return None
 
 

@@ -18,6 +18,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
+from pipeline.i18n import N_
+
 TITLE = "Rutine ved oppkobling av kommunikasjonspartnere mellom kommuner og HF"
 ORDER_ADDRESS = "meldingsansvarlig@helse-midt.no"  # Hemit's address for orders (K2)
 SCOPE_START = dt.date(2018, 4, 1)  # the routine applies from 1 April 2018 (rule S6)
@@ -74,7 +76,7 @@ ROUTINE: tuple[Step, ...] = (
         (Actor.KOMMUNE, Actor.HEMIT),
         "Hemit og kommunene blir enige om aktiveringsdato.",
         milestone="agreed",
-        title="Activation date agreed",
+        title=N_("Activation date agreed"),
         paired=("H1",),
     ),
     Step(
@@ -82,7 +84,7 @@ ROUTINE: tuple[Step, ...] = (
         (Actor.KOMMUNE,),
         f"Kommunen sender bestilling til Hemit (meldingstyper og versjon avklares i bestillingen) på {ORDER_ADDRESS}.",
         milestone="order",
-        title="Order sent to Hemit",
+        title=N_("Order sent to Hemit"),
         paired=("H1",),
         needs=("agreed",),
         offset=Offset(-14, deadline=True),
@@ -92,7 +94,7 @@ ROUTINE: tuple[Step, ...] = (
         (Actor.KOMMUNE,),
         "Kommunene skal publisere kommunikasjonsparten(e) i NHN AR innen 2 uker før meldingsutvekslingen aktiveres.",
         milestone="ar",
-        title="Communication parties published in NHN AR",
+        title=N_("Communication parties published in NHN AR"),
         needs=("order",),
         offset=Offset(-14, deadline=True),
     ),
@@ -106,7 +108,7 @@ ROUTINE: tuple[Step, ...] = (
         (Actor.HEMIT,),
         "Hemit sender testmeldinger 1 uke før aktiveringsdato; epikrise og lab (hvis aktuell) skal ikke besvares.",
         milestone="pretest",
-        title="Test epikrise and lab (T-7), not to be answered",
+        title=N_("Test epikrise and lab (T-7), not to be answered"),
         paired=("H2",),
         needs=("order", "ar"),
         offset=Offset(-7),
@@ -116,7 +118,7 @@ ROUTINE: tuple[Step, ...] = (
         (Actor.HF,),
         "Helseforetaket sender test-dialogmelding kl. 09 på aktiveringsdato, og disse skal besvares.",
         milestone="dialog",
-        title="Test dialogmelding at 09:00, to be answered",
+        title=N_("Test dialogmelding at 09:00, to be answered"),
         paired=("H4",),
         needs=("pretest",),
         offset=Offset(0, dt.time(9, 0)),
@@ -143,7 +145,7 @@ ROUTINE: tuple[Step, ...] = (
         (Actor.HF,),
         "Når tjenesten er verifisert ok, aktiveres tjenesten (kun elektronisk).",
         milestone="activation",
-        title="Service activated (electronic only)",
+        title=N_("Service activated (electronic only)"),
         needs=("dialog",),
         offset=Offset(0),
     ),

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipeline.ar.state import party_state
+from pipeline.i18n import _
 from pipeline.model.models import HF_KEYS, Dialog, Kommune, Party, Pretest, Status
 from pipeline.routine import calendar, evidence, lifecycle
 from pipeline.routine.calendar import OSLO
@@ -116,20 +117,28 @@ def _blockers(k: Kommune, now: dt.datetime | None) -> tuple[str, ...]:
     AppRec missing 96 hours after sending, which counts as a rejection)."""
     found: list[str] = []
     if k.status is Status.PAUSED:
-        found.append(f"paused (returns to '{k.paused_from or Status.PLANNED}')")
+        found.append(_("paused (returns to '{status}')").format(status=k.paused_from or Status.PLANNED))
     for dev in k.open_deviations():
         where = f" ({dev.hf})" if dev.hf else ""
-        found.append(f"open deviation since {dev.opened_on.isoformat()}{where}: {dev.description}")
+        found.append(
+            _("open deviation since {day}{where}: {description}").format(
+                day=dev.opened_on.isoformat(), where=where, description=dev.description
+            )
+        )
     for hf, party in evidence.pairs(k, HF_KEYS):
         pre = evidence.latest_pretest(k, hf, party)
         if pre and pre.rejected:
             retest = evidence.retest_day(k, hf, pre) if k.status is Status.TESTING else None
-            then = f"; re-test {retest.isoformat()}" if retest else ""
-            found.append(f"pretest from {hf} to {party.her_id} not positive ({evidence.receipts(pre)}){then}")
+            then = "; " + _("re-test {day}").format(day=retest.isoformat()) if retest else ""
+            said = _("pretest from {hf} to {her_id} not positive ({receipts})").format(
+                hf=hf, her_id=party.her_id, receipts=evidence.receipts(pre)
+            )
+            found.append(said + then)
         elif now is not None and (late := evidence.apprec_overdue(k, hf, party, now)):
             found.append(
-                f"pretest from {hf} to {party.her_id}: no AppRec within 96 hours (by {late.isoformat()}), "
-                "counts as rejected"
+                _("pretest from {hf} to {her_id}: no AppRec within 96 hours (by {by}), counts as rejected").format(
+                    hf=hf, her_id=party.her_id, by=late.isoformat()
+                )
             )
     return tuple(found)
 
@@ -190,17 +199,17 @@ def milestones(k: Kommune, ar: Snapshot | None = None, now: dt.datetime | None =
     open_from = agreed_on
 
     order_sent = k.order.sent_on if k.order else None
-    deadline = f"deadline {K2.when}"
+    deadline = _("deadline {when}").format(when=K2.when)
     order_detail = f"{deadline} {calendar.order_deadline(t).isoformat()}" if t else deadline
     if order_sent:
-        order_detail += f"; sent {order_sent.isoformat()}"
+        order_detail += "; " + _("sent {day}").format(day=order_sent.isoformat())
     if k.order and k.order.reference:
         order_detail += f" ({k.order.reference})"
 
     published = [p.ar_published_on for p in k.parties]
     ar_done = bool(k.parties) and all(published)
     ar_detail = ", ".join(
-        f"{p.her_id}: {p.ar_published_on.isoformat() if p.ar_published_on else 'not published'}"
+        f"{p.her_id}: {p.ar_published_on.isoformat() if p.ar_published_on else _('not published')}"
         + (f" ({party_state(ar, p.her_id).describe()})" if ar is not None else "")
         for p in k.parties
     )
@@ -237,14 +246,14 @@ def milestones(k: Kommune, ar: Snapshot | None = None, now: dt.datetime | None =
             window_start=None,
             done=bool(t and agreed_on),
             done_on=agreed_on,
-            detail=f"T = {t.isoformat()}" if t else "T not agreed yet",
+            detail=f"T = {t.isoformat()}" if t else _("T not agreed yet"),
         ),
         dated(K2, done=order_sent is not None, done_on=order_sent, detail=order_detail),
         dated(
             K3,
             done=ar_done,
             done_on=_latest(published) if ar_done else None,
-            detail=ar_detail or "no communication parties declared",
+            detail=ar_detail or _("no communication parties declared"),
             progress=(sum(1 for p in published if p), len(published)),
         ),
         dated(
@@ -252,7 +261,7 @@ def milestones(k: Kommune, ar: Snapshot | None = None, now: dt.datetime | None =
             done=pretest_done,
             done_on=_latest(pretest_days) if pretest_done else None,
             blockers=blockers,
-            detail=f"{positive} of {len(pairs)} HF-party pairs with positive receipts",
+            detail=_("{done} of {pairs} HF-party pairs with positive receipts").format(done=positive, pairs=len(pairs)),
             progress=(positive, len(pairs)),
             evidence_lines=pretest_lines(k),
         ),
@@ -261,11 +270,11 @@ def milestones(k: Kommune, ar: Snapshot | None = None, now: dt.datetime | None =
             done=dialog_done,
             done_on=_latest(dialog_days) if dialog_done else None,
             blockers=blockers,
-            detail=f"{answered} of {len(pairs)} HF-party pairs sent on T and answered",
+            detail=_("{done} of {pairs} HF-party pairs sent on T and answered").format(done=answered, pairs=len(pairs)),
             progress=(answered, len(pairs)),
             evidence_lines=dialog_lines(k),
         ),
-        dated(H5, done=activated, blockers=blockers, detail=f"status {k.status}"),
+        dated(H5, done=activated, blockers=blockers, detail=_("status {status}").format(status=k.status)),
     ]
 
 
@@ -273,23 +282,23 @@ def _state(m: Milestone, done: dict[str, bool], withdrawn: bool, today: dt.date)
     if m.done:
         return State.DONE, ""
     if withdrawn:
-        return State.CANCELLED, "the kommune is withdrawn"
+        return State.CANCELLED, _("the kommune is withdrawn")
     if m.blockers:
         return State.BLOCKED, "; ".join(m.blockers)
     if m.due is None:
         if m.step is K1:
-            return State.DUE, "agree T with Hemit and record activation.date and agreed_on"
-        return State.BLOCKED, f"no activation date agreed ({K1.id})"
+            return State.DUE, _("agree T with Hemit and record activation.date and agreed_on")
+        return State.BLOCKED, _("no activation date agreed ({step})").format(step=K1.id)
     started = m.window_start is None or today >= m.window_start
     missing = [s for s in m.step.needs if not done.get(s, False)]
     if missing and started:
         names = ", ".join(BY_MILESTONE[key].label for key in missing)
-        return State.BLOCKED, f"waiting for {names}"
+        return State.BLOCKED, _("waiting for {steps}").format(steps=names)
     if today > m.due:
         progress = f"; {m.detail}" if m.step in (K5, K6) else ""
-        return State.OVERDUE, f"was due {m.due.isoformat()}{progress}"
+        return State.OVERDUE, _("was due {day}").format(day=m.due.isoformat()) + progress
     if started:
-        return State.DUE, f"due {m.due.isoformat()}" if today < m.due else "due today"
+        return State.DUE, _("due {day}").format(day=m.due.isoformat()) if today < m.due else _("due today")
     return State.UPCOMING, ""
 
 
@@ -316,4 +325,4 @@ def describe_day(m: Milestone) -> str:
         offset = m.at.strftime("%z")
         return f"{m.at.date().isoformat()} {m.at.strftime('%H:%M')} Europe/Oslo ({offset[:3]}:{offset[3:]})"
     day = m.date
-    return day.isoformat() if day else "not set"
+    return day.isoformat() if day else _("not set")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipeline.findings import Finding
+from pipeline.i18n import _
 from pipeline.model.declarations import KommuneDecl
 from pipeline.model.models import Status
 from pipeline.routine import calendar
@@ -41,32 +42,44 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         if m.activation is None or m.activation.date is None:
             where = k.at("activation") if m.activation else k.at("status")
-            yield r.error(where, "no activation date: agree T with Hemit and record activation.date")
+            yield r.error(
+                where,
+                _(
+                    "no activation date: agree T with Hemit and record it ('oppkobling record {n} activation --date T')"
+                ).format(n=m.kommune),
+            )
             continue
         t = m.activation.date
         if m.activation.agreed_on is None:
             yield r.error(
                 k.at("activation", "date"),
-                "activation.agreed_on is missing: when was T agreed with Hemit?",
+                _("activation.agreed_on is missing: when was T agreed with Hemit? Record it with --agreed-on"),
             )
         elif m.activation.agreed_on > t:
             yield r.error(
                 k.at("activation", "agreed_on"),
-                f"agreed on {m.activation.agreed_on.isoformat()}, after the activation date {t.isoformat()}",
+                _("agreed on {agreed}, after the activation date {t}: T is agreed before it comes").format(
+                    agreed=m.activation.agreed_on.isoformat(), t=t.isoformat()
+                ),
             )
         reason = calendar.why_not_working_day(t)
         if reason:
             yield r.error(
                 k.at("activation", "date"),
-                f"activation date must be a Norwegian working day (the test dialog is sent and "
-                f"answered at 09:00 that day): {reason}",
+                _(
+                    "activation date must be a Norwegian working day (the test dialog is sent and answered at "
+                    "09:00 that day): {reason}; agree another T with Hemit"
+                ).format(reason=reason),
             )
         test_day = calendar.pretest_day(t)
         holiday = calendar.holiday_name(test_day)
         if holiday:
             yield r.warning(
                 k.at("activation", "date"),
-                f"the test day {K5.when} ({test_day.isoformat()}) is a public holiday ({holiday})",
+                _(
+                    "the test day {when} ({day}) is a public holiday ({holiday}): "
+                    "agree with Hemit when the test messages go out"
+                ).format(when=K5.when, day=test_day.isoformat(), holiday=holiday),
             )
 
 

@@ -12,19 +12,22 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from pipeline.findings import Finding, Severity
+from pipeline.i18n import N_, _
 from pipeline.model.declarations import KommuneDecl
 from pipeline.routine import timeline
 from pipeline.rules.rule import Context, Rule
 
-OVERDUE = "overdue"  # how a finding about a late milestone begins
+OVERDUE = N_("overdue")  # how a finding about a late milestone begins (in the language in force)
 
 # What to do about a late milestone, by step ({n}: the kommunenummer).
 FIX = {
-    "K2": "send the order ('oppkobling order {n}') and record it ('oppkobling record {n} order --sent-on YYYY-MM-DD')",
-    "K3": "publish the parties in NHN AR and record it ('oppkobling record {n} ar --her-id N --on YYYY-MM-DD')",
-    "K5": "import the test messages' receipts ('oppkobling receipts import'), or agree a new T (back to ordered)",
-    "K6": "import the test dialog's answers ('oppkobling receipts import'), or agree a new T",
-    "H5": "activate once verified ('oppkobling record {n} status active'), or agree a new T",
+    "K2": N_(
+        "send the order ('oppkobling order {n}') and record it ('oppkobling record {n} order --sent-on YYYY-MM-DD')"
+    ),
+    "K3": N_("publish the parties in NHN AR and record it ('oppkobling record {n} ar --her-id N --on YYYY-MM-DD')"),
+    "K5": N_("import the test messages' receipts ('oppkobling receipts import'), or agree a new T (back to ordered)"),
+    "K6": N_("import the test dialog's answers ('oppkobling receipts import'), or agree a new T"),
+    "H5": N_("activate once verified ('oppkobling record {n} status active'), or agree a new T"),
 }
 
 # (declaration path, step id) -> the kommune and its overdue timeline entry
@@ -42,7 +45,7 @@ def milestones(ctx: Context) -> Late:
 
 def says_late(f: Finding) -> bool:
     """A finding that already tells the person the step is late (or worse)."""
-    return f.severity is Severity.ERROR or f.message.startswith(OVERDUE)
+    return f.severity is Severity.ERROR or f.message.startswith((OVERDUE, _(OVERDUE)))
 
 
 def unreported(r: Rule, ctx: Context, late: Late, own: list[Finding]) -> Iterator[Finding]:
@@ -52,7 +55,8 @@ def unreported(r: Rule, ctx: Context, late: Late, own: list[Finding]) -> Iterato
         if step != r.step.id or any(f.file == path and says_late(f) for f in own):
             continue
         m = entry.milestone
-        fix = FIX.get(step, "").replace("{n}", k.model.kommune)
-        yield r.warning(
-            k.at("status"), f"{OVERDUE}: {m.step.label} {m.step.title}: {entry.reason}" + (f"; {fix}" if fix else "")
+        fix = _(FIX[step]).replace("{n}", k.model.kommune) if step in FIX else ""
+        said = _("overdue: {step} {title}: {reason}").format(
+            step=m.step.label, title=_(m.step.title), reason=entry.reason
         )
+        yield r.warning(k.at("status"), said + (f"; {fix}" if fix else ""))

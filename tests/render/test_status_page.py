@@ -34,7 +34,7 @@ def test_status_md_lists_every_kommune_with_milestones_and_agreements() -> None:
     assert "2027-06-08 09:00+02:00 |" in text  # Bindal: summer time
     molde = next(line for line in text.splitlines() if line.startswith("| 1506 Molde | 8160001"))
     assert molde.endswith("| deactivated-until-activation | deactivated-until-activation | test |")
-    assert "| 1505 Kristiansund | paused (from testing), 1 open deviation(s) |" in text
+    assert "| 1505 Kristiansund | paused (from testing), 1 open deviation |" in text
     assert "| 5028 Melhus | - | no communication parties declared | - | - | - |" in text
     assert "St. Olavs hospital HF | Helse Møre og Romsdal HF | Helse Nord-Trøndelag HF |" in text
 
