@@ -27,7 +27,7 @@ import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from pipeline import layout
+from pipeline import i18n, layout
 from pipeline.findings import Finding, Location, sort_findings
 from pipeline.io import cache
 from pipeline.model.declarations import DeclarationSet, LoadProblem, parse
@@ -92,7 +92,8 @@ def findings(
     shas = {rel: hashlib.sha256(raw).hexdigest() for rel, raw in files.items()}
     kommuner = sorted(rel for rel in files if layout.classify(rel) is layout.Input.KOMMUNE)
     hfs = sorted(rel for rel in files if layout.classify(rel) is layout.Input.HF)
-    name = cache.named(KIND, [today.isoformat(), str(certificate_margin)])
+    # The findings' messages are in the person's language: never served in the other one.
+    name = cache.named(KIND, [today.isoformat(), str(certificate_margin), i18n.current()])
     old = store.get(KIND, name)
     old = old if isinstance(old, dict) else {}
     known_ids: dict[str, Any] = old.get("identities", {})

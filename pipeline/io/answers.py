@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline import environment, layout
+from pipeline import environment, i18n, layout
 from pipeline.io import cache
 
 TYPE_CHECKING = False  # neither typing nor dataclasses is imported: they cost more than the rest
@@ -49,7 +49,7 @@ def _environment() -> list[str]:
 
 
 def _name(argv: Sequence[str], cwd: str) -> str:
-    return cache.named(KIND, [cwd, "\0".join(argv), *_environment()])
+    return cache.named(KIND, [cwd, "\0".join(argv), *_environment(), i18n.current()])
 
 
 def _root(argv: Sequence[str], cwd: str) -> str | None:
