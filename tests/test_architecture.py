@@ -214,9 +214,13 @@ def test_the_dispatcher_is_short_and_imports_a_command_only_when_it_runs() -> No
     assert not any(isinstance(n, ast.ImportFrom) and (n.module or "").startswith("pipeline.cli") for n in top)
 
 
-def test_the_package_module_holds_only_the_shared_vocabulary() -> None:
-    """pipeline/cli/__init__.py: options, value types and stdout/stderr; no use case, no I/O."""
-    tree = ast.parse((CLI / "__init__.py").read_text("utf-8"))
+VOCABULARY = sorted((CLI / "vocabulary").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", VOCABULARY, ids=lambda p: p.name)
+def test_the_shared_vocabulary_is_options_value_types_and_output(path: Path) -> None:
+    """pipeline/cli/vocabulary/: options, value types and stdout/stderr; no use case, no I/O."""
+    tree = ast.parse(path.read_text("utf-8"))
     functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
     assert all(
         f.name.startswith("add_") or f.name in ("emit", "warn", "day", "moment", "her_id", "message_version", "by_hand")
@@ -224,6 +228,14 @@ def test_the_package_module_holds_only_the_shared_vocabulary() -> None:
     )
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not {m for m in modules if m and m.startswith(("pipeline.app", "pipeline.io"))}
+    assert len(path.read_text("utf-8").splitlines()) <= 80, "about 80 lines at most"
+
+
+def test_the_package_module_only_names_the_vocabulary() -> None:
+    tree = ast.parse((CLI / "__init__.py").read_text("utf-8"))
+    assert not [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+    modules = {n.module for n in tree.body if isinstance(n, ast.ImportFrom)} - {"__future__"}
+    assert modules and all((m or "").startswith("pipeline.cli.vocabulary.") for m in modules)
 
 
 def test_every_format_a_command_offers_comes_from_the_one_registry() -> None:

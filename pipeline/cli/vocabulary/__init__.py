@@ -1,0 +1,1 @@
+"""What the command modules share, one small module per kind: options, value types, output."""
