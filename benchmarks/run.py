@@ -49,6 +49,7 @@ sys.path.insert(0, str(HERE))
 import synth  # noqa: E402
 
 TODAY = synth.TODAY.isoformat()
+WARMUPS = 1  # untimed runs before the timed ones; main() sets it from --warmups
 
 # (ratio, target (one for every scale, or per scale), numerator, denominator): issue 18's table
 TARGETS: tuple[tuple[str, float | dict[int, float], str, str], ...] = (
@@ -161,17 +162,17 @@ def measure(
     before: object = None,
     ok: tuple[int, ...] = (0,),
 ) -> Timing:
-    """Warm up once, then time ``runs`` runs; ``before`` (a callable) runs before each one."""
+    """Warm up ``WARMUPS`` times, then time ``runs`` runs; ``before`` (a callable) runs before each one."""
     times: list[float] = []
     rss = pss = 0.0
     code = 0
-    for i in range(runs + 1):
+    for i in range(runs + WARMUPS):
         if callable(before):
             before()
         elapsed, peak, tree, code, err = run_once(cmd, cwd, env)
         if code not in ok:
             raise SystemExit(f"{name}: exit {code}\n$ {' '.join(cmd)}\n{err[-3000:]}")
-        if i:
+        if i >= WARMUPS:
             times.append(elapsed)
         rss, pss = max(rss, peak), max(pss, tree)
     timing = Timing(name, times, rss, pss, code)
@@ -484,7 +485,8 @@ def report(results: dict[int, dict[str, Timing]], args: argparse.Namespace, seco
         f" ({seconds / 60:.1f} min). {args.kommuner} kommuner x {args.parties} parties at "
         + ", ".join(f"{s}x" for s in scales)
         + f" (k x multiplies the parties per kommune, see `benchmarks/synth.py`); --today {TODAY}.",
-        f"Each time is the best of {args.runs} runs after one warm-up (median in brackets), wall clock, "
+        f"Each time is the best of {args.runs} runs after {args.warmups} warm-up run(s) (median in brackets), "
+        "wall clock, "
         "each run a fresh process.",
         "",
         "## Machine",
@@ -572,10 +574,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--parties", type=int, default=8, help="parties per kommune at 1x")
     ap.add_argument("--scales", default="1,2,4", help="comma-separated multiples of the data (default 1,2,4)")
     ap.add_argument("--runs", type=int, default=3, help="timed runs per command after one warm-up (default 3)")
+    ap.add_argument(
+        "--warmups",
+        type=int,
+        default=1,
+        help="untimed runs before the timed ones (default 1; 0 when the runs before a command already warmed "
+        "the file cache, to fit 4x in a session)",
+    )
     ap.add_argument("--xsd-dir", type=Path, help="official XSDs (default $OPPKOBLING_XSD_DIR, ../shared/standards/xsd)")
     ap.add_argument("--out", type=Path, default=HERE / "results.md")
     args = ap.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
+    global WARMUPS
+    WARMUPS = args.warmups
     xsd = args.xsd_dir or Path(os.environ.get("OPPKOBLING_XSD_DIR") or REPO.parent / "shared" / "standards" / "xsd")
     if not (xsd / "ebxml-cppa" / "cpp-cpa-2_0.xsd").is_file():
         raise SystemExit(f"official XSDs not found at {xsd}: pass --xsd-dir or set OPPKOBLING_XSD_DIR")
