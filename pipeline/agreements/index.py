@@ -64,7 +64,19 @@ def validate(document: etree._ElementTree, *, what: str) -> None:
         raise XmlValidationError(f"{what} is not valid against {SCHEMA_FILE}: {errors}")
 
 
-def _agreement(root: etree._Element, a: Agreement) -> None:
+# One agreement as the index lists it, kept apart from the tree so that an index can be put
+# together from remembered per-kommune parts (``entry``, then ``assemble``): [tag, [[name,
+# value], ...], [child, ...]], only strings and lists (it is stored as JSON).
+Entry = list[object]
+
+
+def _e(tag: str, attrs: dict[str, str], *children: Entry) -> Entry:
+    """Attribute names as ``_sub`` writes them (``org_number`` is ``org-number``)."""
+    return [tag, [[k.replace("_", "-"), v] for k, v in attrs.items()], list(children)]
+
+
+def entry(a: Agreement) -> Entry:
+    """``a`` as the index lists it."""
     k, party, state = a.kommune, a.party, a.state
     attrs = {
         "cpaid": a.cpaid,
@@ -76,38 +88,61 @@ def _agreement(root: etree._Element, a: Agreement) -> None:
     }
     if state is AgreementState.ACTIVE:
         attrs["fallback"] = "none"
-    entry = _sub(root, "agreement", **attrs)
     t = k.t
-    _sub(
-        entry,
-        "kommune",
-        number=k.kommune,
-        name=k.name,
-        org_number=k.org_number,
-        status=str(k.status),
-        activation_date=t.isoformat() if t else "",
-    )
-    _sub(entry, "party", her_id=str(party.her_id), name=party.name, edi_address=party.edi_address)
-    for reason in a.incomplete:
-        _sub(entry, "incomplete", reason=reason)
+    children = [
+        _e(
+            "kommune",
+            {
+                "number": k.kommune,
+                "name": k.name,
+                "org_number": k.org_number,
+                "status": str(k.status),
+                "activation_date": t.isoformat() if t else "",
+            },
+        ),
+        _e("party", {"her_id": str(party.her_id), "name": party.name, "edi_address": party.edi_address}),
+        *(_e("incomplete", {"reason": reason}) for reason in a.incomplete),
+    ]
     states = a.message_states
     for message in a.messages:
         v = message.version
-        element = _sub(
-            entry,
-            "message",
-            type=message.key,
-            version=v.version,
-            apprec=v.apprec,
-            direction="both" if message.kommune_sends else "hf-to-kommune",
-            state=str(states[message.key]),
-        )
-        for p in v.processes:
-            _sub(element, "action", name=p.action, service=p.service, process=p.process)
+        actions = [_e("action", {"name": p.action, "service": p.service, "process": p.process}) for p in v.processes]
+        message_attrs = {
+            "type": message.key,
+            "version": v.version,
+            "apprec": v.apprec,
+            "direction": "both" if message.kommune_sends else "hf-to-kommune",
+            "state": str(states[message.key]),
+        }
+        children.append(_e("message", message_attrs, *actions))
+    return _e("agreement", attrs, *children)
+
+
+def entry_order(a: Agreement) -> tuple[str, int]:
+    """Where ``a`` stands in its HF's index."""
+    return (a.kommune.kommune, a.party.her_id)
+
+
+def _emit(parent: etree._Element, e: Entry) -> None:
+    tag, attrs, children = e
+    element = etree.SubElement(parent, _q(str(tag)))
+    for name, value in attrs:  # type: ignore[attr-defined]
+        element.set(name, value)
+    for child in children:  # type: ignore[attr-defined]
+        _emit(element, child)
 
 
 def build(hf: Helseforetak, agreements: Iterable[Agreement]) -> etree._ElementTree:
     """The index of ``hf`` over its agreements, validated against the partner-index schema."""
+    mine = sorted(agreements, key=entry_order)
+    for a in mine:
+        if a.hf.key != hf.key:
+            raise ValueError(f"agreement of {a.hf.key} in the index of {hf.key}")
+    return assemble(hf, [entry(a) for a in mine])
+
+
+def assemble(hf: Helseforetak, entries: Iterable[Entry]) -> etree._ElementTree:
+    """The index of ``hf`` listing ``entries`` (in index order), validated against the schema."""
     # A default namespace: lxml takes None as its prefix, which lxml-stubs does not allow for.
     root = etree.Element(_q("partner-index"), nsmap={None: NS})  # type: ignore[dict-item]
     root.set("version", FORMAT_VERSION)
@@ -120,10 +155,8 @@ def build(hf: Helseforetak, agreements: Iterable[Agreement]) -> etree._ElementTr
         org_number=hf.org_number,
         edi_address=hf.edi_address,
     )
-    for a in sorted(agreements, key=lambda a: (a.kommune.kommune, a.party.her_id)):
-        if a.hf.key != hf.key:
-            raise ValueError(f"agreement of {a.hf.key} in the index of {hf.key}")
-        _agreement(root, a)
+    for e in entries:
+        _emit(root, e)
     root.addprevious(etree.Comment(f" {HEADER} "))
     document = root.getroottree()
     validate(document, what=layout.partner_index(hf.key))

@@ -1,5 +1,7 @@
 """Remembered render parts (issue 18, incremental render): for each kommune, the sha256 of every
-file its part of generated/ holds and the notes its render made, keyed by the sha256 of exactly
+file its part of generated/ holds, the notes its render made and what the files put together
+from every kommune (partner indexes, calendar.ics, STATUS.md, status.html) take of it
+(``generators.Generator.part``), keyed by the sha256 of exactly
 the files it was rendered from (``generators.part_inputs``: its declaration, the HFs' and the AR
 snapshot files of their HER-ids, as parsed) under the tool's fingerprint and the schema set. A
 build after one edit renders that kommune and the files that need the whole set; every other
@@ -19,6 +21,7 @@ from pipeline.io import cache
 
 if TYPE_CHECKING:
     from pipeline.model.declarations import DeclarationSet, KommuneDecl
+    from pipeline.render.generators import Remembered
 
 KIND = "render-parts"
 
@@ -45,7 +48,7 @@ class RenderParts:
             return None
         return cache.digest(*(f"{p}:{digests.get(p, '-')}" for p in inputs))
 
-    def get(self, declarations: DeclarationSet, k: KommuneDecl) -> tuple[list[tuple[str, str, str]], list[str]] | None:
+    def get(self, declarations: DeclarationSet, k: KommuneDecl) -> Remembered | None:
         key = self.key(declarations, k)
         row = self.known.get(key) if key else None
         if not isinstance(row, dict):
@@ -53,16 +56,18 @@ class RenderParts:
         try:
             lines = str(row["files"]).split("\n") if row["files"] else []
             files = [(name, path, sha) for name, path, sha in (line.split("\t") for line in lines)]
-            return files, [str(n) for n in row["notes"]]
+            joined = row["joined"]
+            if not isinstance(joined, dict):
+                return None
+            return files, [str(n) for n in row["notes"]], joined
         except (KeyError, TypeError, ValueError):
             return None
 
-    def put(
-        self, declarations: DeclarationSet, k: KommuneDecl, files: list[tuple[str, str, str]], notes: list[str]
-    ) -> None:
+    def put(self, declarations: DeclarationSet, k: KommuneDecl, remembered: Remembered) -> None:
         key = self.key(declarations, k)
+        files, notes, joined = remembered
         if key is not None:
-            self.new[key] = {"files": "\n".join("\t".join(f) for f in files), "notes": notes}
+            self.new[key] = {"files": "\n".join("\t".join(f) for f in files), "notes": notes, "joined": joined}
 
     def save(self, declarations: DeclarationSet) -> None:
         """Keep the parts of this set's kommuner (rendered now or taken from before), and no others."""

@@ -10,12 +10,13 @@ agreement yet (no activation date, no known message type) are left out with a no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from pipeline import layout
 from pipeline.agreements import cpa, index
 from pipeline.agreements.agreement import by_hf, collect
-from pipeline.model.declarations import DeclarationSet
+from pipeline.model.declarations import DeclarationSet, HfDecl
 from pipeline.render.context import RenderContext
 from pipeline.render.xml import serialise
 
@@ -37,6 +38,22 @@ def indexes(declarations: DeclarationSet, context: RenderContext) -> Iterator[tu
     grouped = by_hf(collect(declarations))
     for hf in sorted(declarations.helseforetak, key=lambda h: h.model.key):
         yield layout.partner_index(hf.model.key), serialise(index.build(hf.model, grouped.get(hf.model.key, [])))
+
+
+def index_part(declarations: DeclarationSet, context: RenderContext) -> dict[str, list[Any]]:
+    """What the partner indexes list of one kommune: per HF, its agreements' entries with their
+    place in the index (``indexes`` of a set is ``index_join`` of its kommuner's parts)."""
+    grouped = by_hf(collect(declarations))
+    return {key: [[*index.entry_order(a), index.entry(a)] for a in agreements] for key, agreements in grouped.items()}
+
+
+def index_join(
+    helseforetak: Sequence[HfDecl], parts: Sequence[Any], context: RenderContext
+) -> Iterator[tuple[str, bytes]]:
+    for hf in sorted(helseforetak, key=lambda h: h.model.key):
+        rows = [row for part in parts for row in part.get(hf.model.key, [])]
+        rows.sort(key=lambda row: (row[0], row[1]))
+        yield layout.partner_index(hf.model.key), serialise(index.assemble(hf.model, [row[2] for row in rows]))
 
 
 def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
 
 from pipeline import __version__, layout
-from pipeline.model.declarations import DeclarationSet, KommuneDecl
+from pipeline.model.declarations import DeclarationSet, HfDecl, KommuneDecl
 from pipeline.model.models import Status
 from pipeline.render.context import HEADER, RenderContext
 from pipeline.routine import timeline
@@ -151,7 +152,19 @@ def vtimezone(first_year: int, last_year: int, tzid: str = TZID) -> icalendar.Ti
     return component
 
 
-def calendar(kommuner: Sequence[KommuneDecl], name: str) -> bytes:
+def events(k: KommuneDecl) -> tuple[bytes, list[int]]:
+    """A kommune's events as they stand in a calendar, and the years its milestones fall in."""
+    milestones = timeline.milestones(k.model)
+    text = b"".join(e.to_ical() for m in milestones if (e := _event(k, m)) is not None)
+    return text, sorted({m.date.year for m in milestones if m.date is not None})
+
+
+END = b"END:VCALENDAR\r\n"
+
+
+def assemble(name: str, parts: Iterable[tuple[bytes, list[int]]]) -> bytes:
+    """A calendar of the given events (``events``), in that order: its head, the time zone the
+    years need, the events, its end (what icalendar writes for the whole calendar)."""
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -161,23 +174,45 @@ def calendar(kommuner: Sequence[KommuneDecl], name: str) -> bytes:
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", TZID)
     cal.add("description", HEADER)
-    events = [e for k in kommuner for m in timeline.milestones(k.model) if (e := _event(k, m)) is not None]
-    years = [m.date.year for k in kommuner for m in timeline.milestones(k.model) if m.date is not None]
+    parts = list(parts)
+    years = [y for _, ys in parts for y in ys]
     first = min(years, default=SCOPE_START.year)
     last = max(years, default=SCOPE_START.year)
     cal.add_component(vtimezone(first, last))
-    for event in events:
-        cal.add_component(event)
-    content: bytes = cal.to_ical()
-    return content
+    head: bytes = cal.to_ical()
+    if not head.endswith(END):
+        raise ValueError("icalendar did not end the calendar with END:VCALENDAR")
+    return head[: -len(END)] + b"".join(text for text, _ in parts) + END
+
+
+def calendar(kommuner: Sequence[KommuneDecl], name: str) -> bytes:
+    return assemble(name, [events(k) for k in kommuner])
 
 
 def _ordered(kommuner: Iterable[KommuneDecl]) -> list[KommuneDecl]:
     return sorted(kommuner, key=lambda k: (k.model.kommune, k.path))
 
 
+COMBINED = "Oppkobling: alle kommuner"
+
+
 def combined(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
-    yield layout.CALENDAR, calendar(_ordered(declarations.kommuner), "Oppkobling: alle kommuner")
+    yield layout.CALENDAR, calendar(_ordered(declarations.kommuner), COMBINED)
+
+
+def part(declarations: DeclarationSet, context: RenderContext) -> list[Any]:
+    """What calendar.ics holds of each kommune of the set: [kommunenummer, path, events, years]
+    (``combined`` of a set is ``join`` of its kommuner's parts)."""
+    result: list[Any] = []
+    for k in _ordered(declarations.kommuner):
+        text, years = events(k)
+        result.append([k.model.kommune, k.path, text.decode("utf-8"), years])
+    return result
+
+
+def join(helseforetak: Sequence[HfDecl], parts: Sequence[Any], context: RenderContext) -> Iterator[tuple[str, bytes]]:
+    rows = sorted((row for p in parts for row in p), key=lambda row: (row[0], row[1]))
+    yield layout.CALENDAR, assemble(COMBINED, [(str(row[2]).encode("utf-8"), list(row[3])) for row in rows])
 
 
 def per_kommune(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:

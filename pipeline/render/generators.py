@@ -28,19 +28,24 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from pipeline import i18n, layout
 from pipeline.ar import paths as ar_paths
 from pipeline.ar.snapshot import Reading, Snapshot
-from pipeline.model.declarations import DeclarationSet, KommuneDecl
+from pipeline.model.declarations import DeclarationSet, HfDecl, KommuneDecl
 from pipeline.render import agreements, calendars, fixtures, parallel, status_page
 from pipeline.render.context import RenderContext
 from pipeline.render.manifest import manifest_of
 
 Render = Callable[[DeclarationSet, RenderContext], Iterable[tuple[str, bytes]]]
+# What the files that need the whole set take of one kommune (given the set ``one_kommune``
+# makes), as a JSON value: it is remembered with the kommune's files.
+Part = Callable[[DeclarationSet, RenderContext], Any]
+# Those files from the HFs and every kommune's part (in the kommuner's path order).
+Join = Callable[[Sequence[HfDecl], Sequence[Any], RenderContext], Iterable[tuple[str, bytes]]]
 
 
 @dataclass(frozen=True)
@@ -48,14 +53,23 @@ class Generator:
     name: str
     render: Render  # the reference: the whole set at once
     per_kommune: Render | None = None  # its files for one kommune (and every HF)
-    whole: Render | None = None  # with per_kommune: the files that need the whole set
+    part: Part | None = None  # with join: the files that need the whole set, put together
+    join: Join | None = None
 
 
 GENERATORS: tuple[Generator, ...] = (
-    Generator("agreements", agreements.render, per_kommune=agreements.cpas, whole=agreements.indexes),
-    Generator("calendar", calendars.render, per_kommune=calendars.per_kommune, whole=calendars.combined),
+    Generator(
+        "agreements",
+        agreements.render,
+        per_kommune=agreements.cpas,
+        part=agreements.index_part,
+        join=agreements.index_join,
+    ),
+    Generator(
+        "calendar", calendars.render, per_kommune=calendars.per_kommune, part=calendars.part, join=calendars.join
+    ),
     Generator("fixtures", fixtures.render, per_kommune=fixtures.render),
-    Generator("status", status_page.render),
+    Generator("status", status_page.render, part=status_page.part, join=status_page.join),
 )
 
 
@@ -94,53 +108,20 @@ class Kept:
     sha: str
 
 
+Remembered = tuple[list[tuple[str, str, str]], list[str], dict[str, Any]]
+
+
 class Parts(Protocol):
     """Remembered per-kommune parts: what ``render`` may take instead of rendering a kommune."""
 
-    def get(self, declarations: DeclarationSet, k: KommuneDecl) -> tuple[list[tuple[str, str, str]], list[str]] | None:
-        """(generator, path, sha256) of each file and the notes, when these inputs were rendered before."""
+    def get(self, declarations: DeclarationSet, k: KommuneDecl) -> Remembered | None:
+        """(generator, path, sha256) of each file, the notes, and each generator's ``part``, when
+        these inputs were rendered before."""
 
-    def put(
-        self, declarations: DeclarationSet, k: KommuneDecl, files: list[tuple[str, str, str]], notes: list[str]
-    ) -> None: ...
+    def put(self, declarations: DeclarationSet, k: KommuneDecl, remembered: Remembered) -> None: ...
 
 
 Produced = list[tuple[str, str, bytes | Kept]]  # (generator, path, content)
-
-
-def _tasks(
-    declarations: DeclarationSet, context: RenderContext, parts: Parts | None = None
-) -> tuple[list[KommuneDecl], Callable[[int], tuple[Produced, list[str]]]]:
-    """Task 0: every generator that needs the whole set; task i: the per-kommune parts for the
-    i-th kommune (in path order), taken from ``parts`` when remembered. Each returns its files and
-    the notes it made."""
-    whole: list[tuple[str, Render]] = []
-    split: list[tuple[str, Render]] = []
-    for g in sorted(GENERATORS, key=lambda g: g.name):
-        if g.per_kommune is None:
-            whole.append((g.name, g.render))
-            continue
-        split.append((g.name, g.per_kommune))
-        if g.whole is not None:
-            whole.append((g.name, g.whole))
-    kommuner = sorted(declarations.kommuner, key=lambda k: k.path) if split else []
-
-    def task(index: int) -> tuple[Produced, list[str]]:
-        local = dataclasses.replace(context, notes=[])
-        if index == 0:
-            fns, decls = whole, declarations
-        else:
-            k = kommuner[index - 1]
-            known = parts.get(declarations, k) if parts is not None else None
-            if known is not None:
-                return [(name, path, Kept(sha)) for name, path, sha in known[0]], known[1]
-            fns, decls = split, one_kommune(declarations, k)
-        # The repository's language, in this process or a worker, whatever the person's is.
-        with i18n.use(context.language):
-            produced: Produced = [(name, path, content) for name, fn in fns for path, content in fn(decls, local)]
-        return produced, local.notes
-
-    return kommuner, task
 
 
 def render(
@@ -149,26 +130,73 @@ def render(
     hashes: dict[str, str] | None = None,
     parts: Parts | None = None,
 ) -> Iterator[tuple[str, bytes | Kept]]:
-    """Every file of generated/ (paths relative to it), one kommune at a time, MANIFEST.json last.
-    The order of files is not fixed; what they hold is. ``hashes`` receives the sha256 of each.
-    With ``parts``, a kommune whose inputs were rendered before is not rendered again: its files
-    come as ``Kept``; every kommune rendered is remembered there."""
-    kommuner, task = _tasks(declarations, context, parts)
-    count = 1 + len(kommuner)
+    """Every file of generated/ (paths relative to it), one kommune at a time, then the files put
+    together from every kommune's part, MANIFEST.json last. The order of files is not fixed; what
+    they hold is. ``hashes`` receives the sha256 of each. With ``parts``, a kommune whose inputs
+    were rendered before is not rendered again: its files come as ``Kept`` and its parts from
+    there; every kommune rendered is remembered there."""
+    whole = [(g.name, g.render) for g in GENERATORS if g.per_kommune is None and g.part is None]
+    split = [(g.name, g.per_kommune) for g in GENERATORS if g.per_kommune is not None]
+    joined = [(g.name, g.part, g.join) for g in GENERATORS if g.part is not None and g.join is not None]
+    kommuner = sorted(declarations.kommuner, key=lambda k: k.path) if split or joined else []
+    known = [parts.get(declarations, k) if parts is not None else None for k in kommuner]
+    known = [row if row is None or all(name in row[2] for name, _, _ in joined) else None for row in known]
+    todo = [i for i, row in enumerate(known) if row is None]
+
+    def task(index: int) -> tuple[Produced, list[str], dict[str, Any]]:
+        """Task 0: the generators that need the whole set; task i: the i-th kommune to render."""
+        local = dataclasses.replace(context, notes=[])
+        # The repository's language, in this process or a worker, whatever the person's is.
+        with i18n.use(context.language):
+            if index == 0:
+                made: Produced = [(n, path, content) for n, fn in whole for path, content in fn(declarations, local)]
+                return made, local.notes, {}
+            decls = one_kommune(declarations, kommuner[todo[index - 1]])
+            made = [(n, path, content) for n, fn in split for path, content in fn(decls, local)]
+            return made, local.notes, {name: fn(decls, local) for name, fn, _ in joined}
+
     hashes = {} if hashes is None else hashes
-    for index, (produced, notes) in enumerate(parallel.ordered(task, count, parallel.jobs(count))):
-        context.notes.extend(notes)
-        made: list[tuple[str, str, str]] = []
-        for name, path, content in produced:
-            layout.check_generated(path)
-            if path in hashes or path == layout.MANIFEST:
-                raise ValueError(f"generator {name} produced {path} twice")
-            sha = content.sha if isinstance(content, Kept) else hashlib.sha256(content).hexdigest()
-            hashes[path] = sha
-            made.append((name, path, sha))
+
+    def out(name: str, path: str, content: bytes | Kept) -> str:
+        layout.check_generated(path)
+        if path in hashes or path == layout.MANIFEST:
+            raise ValueError(f"generator {name} produced {path} twice")
+        sha = content.sha if isinstance(content, Kept) else hashlib.sha256(content).hexdigest()
+        hashes[path] = sha
+        return sha
+
+    count = 1 + len(todo)
+    results = parallel.ordered(task, count, parallel.jobs(count))
+    produced, notes, _ = next(results)
+    context.notes.extend(notes)
+    for name, path, content in produced:
+        out(name, path, content)
+        yield path, content
+    collected: dict[str, list[Any]] = {name: [] for name, _, _ in joined}
+    for k, row in zip(kommuner, known, strict=True):
+        if row is not None:
+            files, notes, taken = row
+            context.notes.extend(notes)
+            for name, path, sha in files:
+                out(name, path, Kept(sha))
+                yield path, Kept(sha)
+        else:
+            produced, notes, taken = next(results)
+            context.notes.extend(notes)
+            files = []
+            for name, path, content in produced:
+                files.append((name, path, out(name, path, content)))
+                yield path, content
+            if parts is not None:
+                parts.put(declarations, k, (files, notes, taken))
+        for name in collected:
+            collected[name].append(taken[name])
+    local = dataclasses.replace(context, notes=[])
+    for name, _, join in joined:
+        for path, content in join(declarations.helseforetak, collected[name], local):
+            out(name, path, content)
             yield path, content
-        if parts is not None and index and not any(isinstance(c, Kept) for _, _, c in produced):
-            parts.put(declarations, kommuner[index - 1], made, notes)
+    context.notes.extend(local.notes)
     content = manifest_of(hashes, context.tool_version)
     hashes[layout.MANIFEST] = hashlib.sha256(content).hexdigest()
     yield layout.MANIFEST, content

@@ -12,9 +12,11 @@ Templates are in ``pipeline/templates``, rendered by ``pipeline.render.templates
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pipeline import i18n, layout
 from pipeline.agreements.agreement import collect
@@ -22,7 +24,7 @@ from pipeline.agreements.states import AgreementState, agreement_state, has_agre
 from pipeline.ar.snapshot import Snapshot
 from pipeline.ar.state import party_state
 from pipeline.i18n import N_, _
-from pipeline.model.declarations import DeclarationSet, KommuneDecl
+from pipeline.model.declarations import DeclarationSet, HfDecl, KommuneDecl
 from pipeline.model.models import HF_KEYS, Status
 from pipeline.render import templates
 from pipeline.render.context import HEADER, RenderContext
@@ -179,75 +181,94 @@ def _month_starts(first: dt.date, last: dt.date) -> Iterator[dt.date]:
         day = day.replace(year=day.year + 1, month=1) if day.month == 12 else day.replace(month=day.month + 1)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What the chart shows of one kommune with an agreed T: its bar from ``start`` to ``t`` and
+    its markers (day, kind, title), placed once the span of every plan is known."""
+
+    kommune: str
+    start: str
+    t: str
+    label: str
+    status: str
+    title: str
+    markers: tuple[tuple[str, str, str], ...]
+
+
+def plan(k: KommuneDecl) -> Plan | None:
+    """One kommune's bar, from the day T was agreed (or the order) to T; None without a T."""
+    m = k.model
+    if m.t is None:
+        return None
+    t = m.t
+    agreed = m.activation.agreed_on if m.activation else None
+    sent = m.order.sent_on if m.order else None
+    start = min(d for d in (agreed, sent, t) if d is not None)
+    markers: list[tuple[str, str, str]] = []
+    for ms in timeline.milestones(m):
+        if ms.step is K2 and ms.done_on:
+            markers.append(
+                (ms.done_on.isoformat(), "order", _("K2 order sent {day}").format(day=ms.done_on.isoformat()))
+            )
+        elif ms.step is K3 and ms.due:
+            title = _("K3 AR deadline ({when}) {day}").format(when=K3.when, day=ms.due.isoformat())
+            markers.append((ms.due.isoformat(), "deadline", title))
+        elif ms.step is K5 and ms.due:
+            title = _("{step} test epikrise/lab ({when}) {day}").format(
+                step=K5.label, when=K5.when, day=ms.due.isoformat()
+            )
+            markers.append((ms.due.isoformat(), "pretest", title))
+        elif ms.step is K6 and ms.at:
+            title = _("T {day}: test dialog, activation").format(day=timeline.describe_day(ms))
+            markers.append((t.isoformat(), "t", title))
+    return Plan(
+        kommune=m.kommune,
+        start=start.isoformat(),
+        t=t.isoformat(),
+        label=f"{m.kommune} {m.name}",
+        status=m.status.value,
+        title=f"{m.name} ({m.kommune}), {m.status}: {start.isoformat()} → T {t.isoformat()}",
+        markers=tuple(markers),
+    )
+
+
 def chart(declarations: DeclarationSet) -> Chart:
     """One bar per kommune with an agreed T, from the day T was agreed (or the order) to T."""
-    plans: list[tuple[KommuneDecl, dt.date, dt.date]] = []
-    for k in _ordered(declarations):
-        m = k.model
-        if m.t is None:
-            continue
-        agreed = m.activation.agreed_on if m.activation else None
-        sent = m.order.sent_on if m.order else None
-        start = min(d for d in (agreed, sent, m.t) if d is not None)
-        plans.append((k, start, m.t))
-    plans.sort(key=lambda p: (p[2], p[0].model.kommune))
+    return chart_of([p for k in _ordered(declarations) if (p := plan(k)) is not None])
+
+
+def chart_of(plans: list[Plan]) -> Chart:
+    plans = sorted(plans, key=lambda p: (p.t, p.kommune))
     if not plans:
         return Chart(CHART_WIDTH, CHART_TOP + ROW_HEIGHT, CHART_LEFT, CHART_TOP, ())
-    first = min(p[1] for p in plans).replace(day=1)
-    last_month = max(p[2] for p in plans).replace(day=1)
+    day = dt.date.fromisoformat
+    first = min(day(p.start) for p in plans).replace(day=1)
+    last_month = max(day(p.t) for p in plans).replace(day=1)
     end = last_month.replace(year=last_month.year + 1, month=1) if last_month.month == 12 else None
     end = end or last_month.replace(month=last_month.month + 1)
     span = (end - first).days
     plot = CHART_WIDTH - CHART_LEFT - CHART_RIGHT
 
-    def x(day: dt.date) -> float:
-        return round(CHART_LEFT + plot * (day - first).days / span, 1)
+    def x(d: dt.date) -> float:
+        return round(CHART_LEFT + plot * (d - first).days / span, 1)
 
     months = tuple(
         Gridline(x(d), MONTHS[d.month - 1], str(d.year) if d.month == 1 or d == first else "", d.month == 1)
         for d in _month_starts(first, end)
     )
     bars = []
-    for i, (k, start, t) in enumerate(plans):
-        m = k.model
+    for i, p in enumerate(plans):
         y = CHART_TOP + i * ROW_HEIGHT
-        markers = []
-        for ms in timeline.milestones(m):
-            if ms.step is K2 and ms.done_on:
-                markers.append(
-                    Marker(x(ms.done_on), "order", _("K2 order sent {day}").format(day=ms.done_on.isoformat()))
-                )
-            elif ms.step is K3 and ms.due:
-                markers.append(
-                    Marker(
-                        x(ms.due),
-                        "deadline",
-                        _("K3 AR deadline ({when}) {day}").format(when=K3.when, day=ms.due.isoformat()),
-                    )
-                )
-            elif ms.step is K5 and ms.due:
-                markers.append(
-                    Marker(
-                        x(ms.due),
-                        "pretest",
-                        _("{step} test epikrise/lab ({when}) {day}").format(
-                            step=K5.label, when=K5.when, day=ms.due.isoformat()
-                        ),
-                    )
-                )
-            elif ms.step is K6 and ms.at:
-                markers.append(
-                    Marker(x(t), "t", _("T {day}: test dialog, activation").format(day=timeline.describe_day(ms)))
-                )
+        start, t = day(p.start), day(p.t)
         bars.append(
             Bar(
-                label=f"{m.kommune} {m.name}",
-                status=m.status.value,
+                label=p.label,
+                status=p.status,
                 y=y,
                 x0=x(start),
                 x1=max(x(t), x(start) + 2),
-                title=f"{m.name} ({m.kommune}), {m.status}: {start.isoformat()} → T {t.isoformat()}",
-                markers=tuple(markers),
+                title=p.title,
+                markers=tuple(Marker(x(day(on)), kind, title) for on, kind, title in p.markers),
             )
         )
     height = CHART_TOP + len(bars) * ROW_HEIGHT + 10
@@ -255,27 +276,35 @@ def chart(declarations: DeclarationSet) -> Chart:
 
 
 def render_markdown(declarations: DeclarationSet) -> bytes:
+    return _markdown(views(declarations), hf_names(declarations))
+
+
+def _markdown(kommuner: list[KommuneView], names: list[str]) -> bytes:
     text = templates.render(
         "status.md.j2",
         header=HEADER,
         kommune_dir=layout.KOMMUNER_DIR,
-        kommuner=views(declarations),
-        hf_names=hf_names(declarations),
+        kommuner=kommuner,
+        hf_names=names,
         steps=[s.label for s in MILESTONES],
     )
     return text.encode("utf-8")
 
 
 def render_html(declarations: DeclarationSet, language: str | None = None) -> bytes:
+    return _html(views(declarations), hf_names(declarations), chart(declarations), language)
+
+
+def _html(kommuner: list[KommuneView], names: list[str], shown: Chart, language: str | None) -> bytes:
     text = templates.render(
         "status.html.j2",
         language=language or i18n.current(),
         header=HEADER,
         routine=TITLE,
-        kommuner=views(declarations),
-        hf_names=hf_names(declarations),
+        kommuner=kommuner,
+        hf_names=names,
         steps=list(MILESTONES),
-        chart=chart(declarations),
+        chart=shown,
         statuses=[s.value for s in Status],
     )
     return text.encode("utf-8")
@@ -284,5 +313,54 @@ def render_html(declarations: DeclarationSet, language: str | None = None) -> by
 def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
     with i18n.use(context.language):  # the repository's language, never the person's
         markdown, html = render_markdown(declarations), render_html(declarations, context.language)
+    yield layout.STATUS_MD, markdown
+    yield layout.STATUS_HTML, html
+
+
+# --- the same pages from per-kommune parts --------------------------------------------------
+
+
+def part(declarations: DeclarationSet, context: RenderContext) -> list[Any]:
+    """What the pages show of each kommune of the set: its row and its bar, as JSON values
+    (``render`` of a set is ``join`` of its kommuner's parts)."""
+    with i18n.use(context.language):  # the repository's language, never the person's
+        chart_plans = {k.path: plan(k) for k in declarations.kommuner}
+        return [[dataclasses.asdict(v), _plan_dump(chart_plans[v.path])] for v in views(declarations)]
+
+
+def _plan_dump(p: Plan | None) -> list[Any] | None:
+    if p is None:
+        return None
+    return [p.kommune, p.start, p.t, p.label, p.status, p.title, [list(m) for m in p.markers]]
+
+
+def _plan_load(row: list[Any]) -> Plan:
+    kommune, start, t, label, status, title, markers = row
+    return Plan(kommune, start, t, label, status, title, tuple((str(a), str(b), str(c)) for a, b, c in markers))
+
+
+def _view_load(d: dict[str, Any]) -> KommuneView:
+    return KommuneView(
+        **{
+            **d,
+            "milestones": tuple(MilestoneView(**m) for m in d["milestones"]),
+            "agreements": tuple(
+                AgreementRow(a["her_id"], a["party"], tuple(a["states"]), a["ar"]) for a in d["agreements"]
+            ),
+        }
+    )
+
+
+def join(helseforetak: Sequence[HfDecl], parts: Sequence[Any], context: RenderContext) -> Iterator[tuple[str, bytes]]:
+    rows = [row for p in parts for row in p]
+    kommuner = sorted((_view_load(view) for view, _ in rows), key=lambda v: (v.number, v.path))
+    plans = [_plan_load(p) for _, p in rows if p is not None]
+    by_key: dict[str, str] = {}
+    for h in helseforetak:
+        by_key.setdefault(h.model.key, h.model.name)  # the first, as ``hf_names`` finds it
+    names = [by_key.get(key, key) for key in HF_KEYS]
+    with i18n.use(context.language):
+        markdown = _markdown(kommuner, names)
+        html = _html(kommuner, names, chart_of(plans), context.language)
     yield layout.STATUS_MD, markdown
     yield layout.STATUS_HTML, html
