@@ -152,19 +152,25 @@ def write(
     known = _remembered(renders)
     if known is not None:
         atomic.recover(root / layout.GENERATED)  # what write() would do first
-        changes, matched = generated_tree.differences(root, known.hashes, known.vouched)
+        changes, vouch = generated_tree.differences(root, known.hashes, known.vouched)
         if not changes:
-            known.remember_match(matched)
+            known.remember_match(vouch)
             return Summary((), len(known.hashes)), known.notes
     loaded = declarations()
     hashes: dict[str, str] = {}
     notes: list[str] = []
     language = settings.generated_language(root)
+    # What the last build saw of generated/: files of unchanged parts it vouches for are not read.
+    vouched = renders.known() if renders is not None else {}
+    matched: dict[str, str] = {}
     try:
         files = _stream(loaded, found, renders, hashes, notes, language)
-        return generated_tree.write(root, files, held=lock), notes
+        summary = generated_tree.write(root, files, held=lock, vouched=vouched, matched=matched)
     except generated_tree.NotAsRemembered:
         # generated/ is not what the remembered parts wrote (edited, removed): render them all.
-        hashes, notes = {}, []
+        hashes, notes, matched = {}, [], {}
         files = _stream(loaded, found, renders, hashes, notes, language, incremental=False)
-        return generated_tree.write(root, files, held=lock), notes
+        summary = generated_tree.write(root, files, held=lock, matched=matched)
+    if renders is not None:  # the render was remembered as it streamed: this is what vouches for it
+        renders.matched(matched)
+    return summary, notes

@@ -138,18 +138,22 @@ def replace_file(target: Path, data: bytes) -> None:
     fsync_dir(target.parent)
 
 
-def sync_filesystem(path: Path) -> None:
+def sync_filesystem(path: Path) -> bool:
     """Make everything written to the file system holding ``path`` durable: syncfs(2) where the
-    C library has it, sync(2) otherwise (both return once the data is on disk on Linux)."""
-    fn = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None) if sys.platform.startswith("linux") else None
+    C library has it, sync(2) otherwise (both return once the data is on disk on Linux). True when
+    that covers directories as well (Linux: all metadata, every new entry included), so they need
+    no fsync one by one."""
+    linux = sys.platform.startswith("linux")
+    fn = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None) if linux else None
     if fn is not None:
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
             if fn(fd) == 0:
-                return
+                return True
         finally:
             os.close(fd)
     os.sync()
+    return linux
 
 
 def makedirs(base: Path, rel_dir: str, made: set[str] | None = None) -> None:

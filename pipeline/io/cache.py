@@ -280,12 +280,18 @@ class Renders:
         self.store = store
         self.root = root
         self.name = named(self.KIND, [xsd_identity(schemas_root), language])
+        self._entry: Any = None  # read once: at national scale the entry is megabytes
+
+    def _get(self) -> Any:
+        if self._entry is None:
+            self._entry = self.store.get(self.KIND, self.name)
+        return self._entry
 
     def expected(self) -> tuple[dict[str, str], dict[str, str] | None, list[str]] | None:
         """(path -> sha256, what vouches for generated/ files by their stat (see
         ``generated_tree.differences``) or None, the render's notes), when partners/ is what it was when
         they were recorded; None otherwise."""
-        entry = self.store.get(self.KIND, self.name)
+        entry = self._get()
         try:
             if not isinstance(entry, dict) or not isinstance(entry["hashes"], dict):
                 return None
@@ -300,13 +306,27 @@ class Renders:
         except (OSError, KeyError, TypeError, ValueError, IndexError):
             return None
 
+    def known(self) -> dict[str, tuple[str, str]]:
+        """What the last render knew of generated/, whatever partners/ holds now: path -> (the
+        sha256 it was to hold, what vouched for it when last matched), for the files vouched for."""
+        entry = self._get()
+        try:
+            hashes, vouched = entry["hashes"], entry.get("vouched")
+            if not isinstance(hashes, dict) or not isinstance(vouched, dict):
+                return {}
+            return {str(p): (str(hashes[p]), str(v)) for p, v in vouched.items() if p in hashes}
+        except (KeyError, TypeError, AttributeError):
+            return {}
+
     def remember(self, partners: Tree, hashes: dict[str, str], notes: list[str]) -> None:
         """``partners``: what was read to render them (``pipeline.io.partners.Partners.tree``)."""
         entry = {"declarations": partners, "hashes": hashes, "notes": notes, "vouched": None}
         self.store.put(self.KIND, self.name, entry)
+        self._entry = entry
 
     def matched(self, generated: dict[str, str]) -> None:
         """generated/ was found to match: keep its stat so the next look is quick."""
-        entry = self.store.get(self.KIND, self.name)
+        entry = self._get()
         if isinstance(entry, dict):
-            self.store.put(self.KIND, self.name, {**entry, "vouched": generated})
+            self._entry = {**entry, "vouched": generated}
+            self.store.put(self.KIND, self.name, self._entry)

@@ -136,6 +136,16 @@ def extras(on_disk: Scan, generated: Container[str]) -> list[Change]:
     ]
 
 
+def vouches(recorded: str, signature: str) -> bool:
+    """Whether what was recorded of a file when its content was last shown to be right
+    ("size:mtime:ctime:inode|recorded-at") still stands for the file with ``signature`` now: the
+    same stat, recorded when its mtime was already settled (see ``pipeline.io.cache``)."""
+    old_signature, _, at = recorded.partition("|")
+    if old_signature != signature or not at.isdigit():
+        return False
+    return int(at) - int(signature.split(":")[1]) >= cache.SETTLED_NS
+
+
 def differences(
     root: Path, expected: Mapping[str, str], vouched: Mapping[str, str] | None = None
 ) -> tuple[list[Change], dict[str, str]]:
@@ -154,12 +164,9 @@ def differences(
         def same(path: str = path, sha: str = sha) -> bool:
             signature = on_disk.stats[path]
             old = vouched.get(path)
-            if old is not None:
-                old_signature, _, recorded = old.partition("|")
-                mtime = int(signature.split(":")[1])
-                if old_signature == signature and recorded.isdigit() and int(recorded) - mtime >= cache.SETTLED_NS:
-                    matched[path] = old
-                    return True
+            if old is not None and vouches(old, signature):
+                matched[path] = old
+                return True
             if cache.sha_file(gen / path) != sha:
                 return False
             matched[path] = f"{signature}|{now}"
@@ -195,9 +202,17 @@ def _pairs(files: Files) -> Iterator[tuple[str, bytes | Remembered]]:
     return iter(files.items()) if isinstance(files, Mapping) else iter(files)
 
 
-def _same(gen: Path, path: str, content: bytes | Remembered) -> bool:
+# path -> (sha256 of the content it was last shown to hold, "size:mtime:ctime:inode|recorded-at"
+# then): what an earlier build knows of generated/ (``pipeline.io.cache.Renders.known``).
+Vouched = Mapping[str, tuple[str, str]]
+
+
+def _same(gen: Path, path: str, content: bytes | Remembered, signature: str | None, vouched: Vouched) -> bool:
     if isinstance(content, bytes):
         return (gen / path).read_bytes() == content
+    known = vouched.get(path)
+    if known is not None and signature is not None and known[0] == content.sha and vouches(known[1], signature):
+        return True  # a remembered file, untouched since it was last shown to hold these bytes
     return cache.sha_file(gen / path) == content.sha
 
 
@@ -205,13 +220,22 @@ def _keep(gen: Path, new: Path, rel: str, made: set[str]) -> None:
     """An unchanged file into the new tree: a hard link to the old one (its bytes are already on
     disk and synced), or a copy where links are impossible."""
     atomic.makedirs(new, posixpath.dirname(rel), made)
+    # Plain strings, not Path objects: at national scale this runs for tens of thousands of files.
+    source, target = f"{os.fspath(gen)}/{rel}", f"{os.fspath(new)}/{rel}"
     try:
-        os.link(gen / rel, new / rel, follow_symlinks=False)
+        os.link(source, target, follow_symlinks=False)
     except OSError:
-        atomic.write_file(new / rel, (gen / rel).read_bytes())
+        atomic.write_file(Path(target), Path(source).read_bytes())
 
 
-def write(root: Path, files: Files, *, held: atomic.Lock | None = None) -> Summary:
+def write(
+    root: Path,
+    files: Files,
+    *,
+    held: atomic.Lock | None = None,
+    vouched: Vouched | None = None,
+    matched: dict[str, str] | None = None,
+) -> Summary:
     """Make ``generated/`` hold exactly ``files``. Takes the repository lock unless the caller
     already holds it (``held``). Writes nothing when nothing changed, so an up-to-date tree
     keeps its bytes and times.
@@ -220,7 +244,11 @@ def write(root: Path, files: Files, *, held: atomic.Lock | None = None) -> Summa
     one written into the staging tree at once and an unchanged one remembered, so memory holds one
     file at a time. Only when something changed are the unchanged files linked into the staging
     tree and the tree swapped in; a failure at any point (an unsafe path, a full disk) leaves the
-    old tree as it was."""
+    old tree as it was.
+
+    A remembered file (``Remembered``) is not read when ``vouched`` shows it unchanged since it
+    last held those bytes (same stat, settled); any other is read and compared. ``matched``
+    receives what vouches for each file of the tree as written, for the next run."""
     if isinstance(files, Mapping):  # everything checked before anything is touched
         for path in files:
             layout.check_generated(path)
@@ -236,7 +264,7 @@ def write(root: Path, files: Files, *, held: atomic.Lock | None = None) -> Summa
                 f"{layout.GENERATED}/ is unchanged: make the directory writable, or remove the leftover by hand"
             ) from None
         try:
-            return _write(root, gen, files)
+            return _write(root, gen, files, vouched or {}, {} if matched is None else matched)
         except OSError as exc:  # a full disk, a read-only file system, a permission
             where = exc.filename or gen
             raise RepositoryError(
@@ -245,9 +273,10 @@ def write(root: Path, files: Files, *, held: atomic.Lock | None = None) -> Summa
             ) from None
 
 
-def _write(root: Path, gen: Path, files: Files) -> Summary:
+def _write(root: Path, gen: Path, files: Files, vouched: Vouched, matched: dict[str, str]) -> Summary:
     """The body of ``write``, the lock held and leftovers recovered."""
-    on_disk = scan(gen)
+    on_disk = scan(gen, stats=True)
+    now = time.time_ns()
     new = atomic.staging(gen)
     produced: set[str] = set()
     unchanged: list[str] = []
@@ -257,9 +286,12 @@ def _write(root: Path, gen: Path, files: Files) -> Summary:
         for path, content in _pairs(files):
             layout.check_generated(path)
             produced.add(path)
-            kind = _judge(on_disk.entries.get(path), lambda: _same(gen, path, content))  # noqa: B023
+            signature = on_disk.stats.get(path)
+            kind = _judge(on_disk.entries.get(path), lambda: _same(gen, path, content, signature, vouched))  # noqa: B023
             if kind is None:
                 unchanged.append(path)
+                if signature is not None:
+                    matched[path] = f"{signature}|{now}"
                 continue
             if not isinstance(content, bytes):
                 raise NotAsRemembered(path)
@@ -275,13 +307,22 @@ def _write(root: Path, gen: Path, files: Files) -> Summary:
         summary = Summary(tuple(changes), len(unchanged))
         if not changes:
             return summary
+        matched.clear()
         if not started:
             new.mkdir()
         for rel in unchanged:
             _keep(gen, new, rel, made)
-        atomic.sync_filesystem(new)  # every file written above, in one call
-        atomic.fsync_tree(new)
+        # Every file written above in one call; on Linux that covers every directory too (an fsync
+        # of each of the thousands of directories took a third of a build after one edit).
+        if not atomic.sync_filesystem(new):
+            atomic.fsync_tree(new)
         atomic.swap_in(gen)
+        # Linking changed every kept file's ctime: what vouches for the tree is its stat now
+        # (written files are too fresh to be vouched for: they are read next time).
+        after = time.time_ns()
+        matched.update(
+            (path, f"{sig}|{after}") for path, sig in scan(gen, stats=True).stats.items() if path in produced
+        )
     finally:
         if os.path.lexists(new):
             with contextlib.suppress(OSError):  # the next run removes what is left (recover)

@@ -9,6 +9,8 @@ out (it checks bytes, it does not make them) to keep 50 sequences quick."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,4 +106,43 @@ def test_a_hand_edited_file_of_a_remembered_part_is_rendered_again(pristine: Pat
     target = sorted((work / repo_edits.KOMMUNER).glob("*.yaml"))[7]
     target.write_text(target.read_text("utf-8") + "# edited\n", "utf-8")
     assert built(work)
+    assert on_disk(work) == cold(work)
+
+
+def test_the_writer_reads_no_file_of_a_part_it_vouches_for(
+    pristine: Path, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After one edit, the files of unchanged kommuner whose stat is what the last build recorded
+    are not read again; a file whose stat differs is (and is found when edited by hand)."""
+    from pipeline.io import cache
+
+    repo_edits.restore(pristine, work)
+    assert built(work)
+    settled = time.time_ns() - 10 * 10**9  # older than SETTLED_NS: a stat that may vouch
+    for p in (work / "generated").rglob("*"):
+        if p.is_file():
+            os.utime(p, ns=(settled, settled))
+    assert built(work)  # finds generated/ as it was and records the stat of every file
+    hashed: list[str] = []
+    real = cache.sha_file
+
+    def counting(path: Path) -> str:
+        hashed.append(Path(path).as_posix())
+        return real(path)
+
+    monkeypatch.setattr(cache, "sha_file", counting)
+    kommuner = sorted((work / repo_edits.KOMMUNER).glob("*.yaml"))
+    kommuner[3].write_text(kommuner[3].read_text("utf-8").replace('    name: "', '    name: "Ny ', 1), "utf-8")
+    assert built(work)
+    assert hashed == []
+    assert on_disk(work) == cold(work)
+    # A kept file edited by hand (same size, mtime put back: only its ctime tells) is read and found.
+    cpa = sorted((work / "generated").rglob("cpa/*.xml"))[-1]
+    before = cpa.stat()
+    data = cpa.read_bytes()
+    cpa.write_bytes(data.replace(b"<", b">", 1))
+    os.utime(cpa, ns=(before.st_atime_ns, before.st_mtime_ns))
+    kommuner[4].write_text(kommuner[4].read_text("utf-8").replace('    name: "', '    name: "Ny ', 1), "utf-8")
+    assert built(work)
+    assert cpa.as_posix() in hashed
     assert on_disk(work) == cold(work)
