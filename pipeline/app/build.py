@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline import layout
 from pipeline.app import loading, rendering
@@ -37,14 +38,15 @@ def build(
 ) -> Built:
     """``on_findings`` sees the findings as soon as they are known, before anything is rendered."""
     with atomic.repo_lock(root) as lock:
-        findings, loaded = loading.findings(root, today=today)
+        judged: dict[str, Any] = {}
+        findings, loaded = loading.findings(root, today=today, judged=judged)
         on_findings(findings)
         if has_errors(findings):
             return Built(findings, None)
         schemas = rendering.schemas(xsd_dir, root)
 
         def declarations() -> loading.Loaded:
-            return rendering.judged(loaded or loading.load(root, today=today), has_errors)
+            return rendering.judged(loaded or loading.parsed(root, findings, judged, today=today), has_errors)
 
         summary, notes = rendering.write(root, lock, declarations, schemas.found)
     return Built(findings, summary, notes, schemas.skipped)

@@ -119,14 +119,20 @@ def _by_parts(
 
 
 def findings(
-    root: Path, *, today: dt.date, base_ref: str | None = None, only: Collection[str] | None = None
+    root: Path,
+    *,
+    today: dt.date,
+    base_ref: str | None = None,
+    only: Collection[str] | None = None,
+    judged: dict[str, list[Any]] | None = None,
 ) -> tuple[list[Finding], Loaded | None]:
     """Every finding about partners/ (what ``load`` gives), answered from the cache when partners/,
     today, the base revision, the certificate margin and the tool are what they were; with the loaded
     declarations when it had to load them (None from the cache), so that a command that renders
     next need not parse twice. Without a base, what changed is validated by parts (each kommune's
     file, the rest, the identities across files); ``only`` (kommune files): at least the findings
-    about those are complete (for ``validate FILE``)."""
+    about those are complete (for ``validate FILE``). ``judged`` receives what was read of
+    partners/ for the findings (``pipeline.io.partners``' record), when it is known."""
     at = base(root, base_ref)
     store = cache.Cache.open(root)
     if store is None:
@@ -143,6 +149,8 @@ def findings(
     if isinstance(entry, dict) and isinstance(entry.get("tree"), dict):
         try:
             if partners.unchanged(root, entry["tree"]):
+                if judged is not None:
+                    judged.update(entry["tree"])
                 return [Finding.from_dict(row) for row in entry["findings"]], None
         except (OSError, KeyError, TypeError, ValueError, IndexError):
             pass
@@ -155,7 +163,27 @@ def findings(
         tree = loaded.tree
     # Keyed on what was read, so never on content that was not judged.
     store.put("findings", name, {"tree": tree, "findings": [f.as_dict() for f in found]})
+    if judged is not None:
+        judged.update(tree)
     return found, loaded
+
+
+def _contents(tree: dict[str, list[Any]]) -> dict[str, object]:
+    """Each entry of a partners/ record by what it is and holds (its sha256), not by its stat."""
+    return {rel: (row[0], row[5]) for rel, row in tree.items()}
+
+
+def parsed(root: Path, found: list[Finding], judged: dict[str, list[Any]], *, today: dt.date) -> Loaded:
+    """The declarations, read afresh, to go with ``found`` (the findings about what ``judged``
+    records, e.g. answered from the cache): only parsed when partners/ still holds exactly that,
+    loaded and judged again (``load``) when it changed in between."""
+    from pipeline.model.declarations import parse
+
+    read = partners.read_tree(root)
+    assert read.tree is not None
+    if judged and _contents(read.tree) == _contents(judged):
+        return Loaded(root, parse(read.files, read.problems()), found, None, read.tree)
+    return load(root, today=today)
 
 
 def _loaded(root: Path, today: dt.date, at: Base | None) -> tuple[list[Finding], Loaded | None]:
