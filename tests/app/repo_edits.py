@@ -6,6 +6,7 @@ sequence from hypothesis is replayed exactly."""
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import shutil
@@ -155,6 +156,44 @@ def hf(root: Path, rng: random.Random) -> None:
     p.write_text(text, "utf-8")
 
 
+def kommune_name(root: Path, rng: random.Random) -> None:
+    """The kommune's name: in its row of STATUS.md and status.html, its chart bar, its calendar
+    events and every entry of the partner indexes."""
+    p = _pick(rng, root)
+    if p:
+        new = rng.choice(["Nyby", "Øvre Ås", "Sør & Nord", "<Fjell>"])
+        p.write_text(re.sub(r'^name: ".*"$', f'name: "{new}"', p.read_text("utf-8"), count=1, flags=re.M), "utf-8")
+
+
+def milestone(root: Path, rng: random.Random) -> None:
+    """When T was agreed or the order sent (a milestone done on another day): the status rows,
+    the chart's span and markers, the calendars' events and DTSTAMP."""
+    p = _pick(rng, root)
+    if p:
+        field = rng.choice(["agreed_on", "sent_on"])
+        new = f"202{rng.randint(4, 6)}-0{rng.randint(1, 9)}-{rng.randint(10, 28)}"
+        text = re.sub(rf"^(  {field}: )\S+$", rf"\g<1>{new}", p.read_text("utf-8"), count=1, flags=re.M)
+        p.write_text(text, "utf-8")
+
+
+def generated_file(root: Path, rng: random.Random) -> None:
+    """A file under generated/ edited by hand (an aggregate or a kommune's): the next build must
+    find it and write it again, though its inputs did not change."""
+    files = sorted(p for p in (root / "generated").rglob("*") if p.is_file())
+    if not files:
+        return
+    p = rng.choice(files)
+    data = p.read_bytes()
+    if rng.randint(0, 1) or not data:
+        p.write_bytes(data + b" ")
+        return
+    # The same size and mtime: only the inode's ctime tells (the stat that vouches includes it).
+    before = p.stat()
+    i = rng.randrange(len(data))
+    p.write_bytes(data[:i] + bytes([data[i] ^ 1]) + data[i + 1 :])
+    os.utime(p, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
 EDITS: dict[str, Callable[[Path, random.Random], None]] = {
     f.__name__: f
     for f in (
@@ -169,6 +208,9 @@ EDITS: dict[str, Callable[[Path, random.Random], None]] = {
         add_kommune,
         ar_record,
         hf,
+        kommune_name,
+        milestone,
+        generated_file,
     )
 }
 
