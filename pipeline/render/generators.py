@@ -17,11 +17,13 @@ and every XML document has been validated against its schema before it is yielde
 ``context.schemas`` is set. Each file says it is generated and how to regenerate it (``HEADER``).
 
 Scale: most files belong to one kommune. A generator says so with ``per_kommune``: its files for
-a set are the union of ``per_kommune`` for each kommune alone (with every HF) and ``whole`` for
-the rest (a per-HF index, a combined calendar). ``render`` then runs the per-kommune part kommune
-by kommune, on every core when the set is large (``pipeline.render.parallel``), and streams the
-files out one kommune at a time instead of holding the whole tree. ``fn`` itself stays the
-reference: the tests hold ``whole`` plus the per-kommune parts to it.
+a set are the union of ``per_kommune`` for each kommune alone (with every HF). The files that
+need the whole set (a per-HF index, the combined calendar, the status pages) are put together by
+``join`` from each kommune's ``part`` (a JSON value), so that a build after one edit renders that
+kommune and joins the parts the others keep in the cache. ``render`` runs the per-kommune work
+kommune by kommune, on every core when much is to be rendered (``pipeline.render.parallel``), and
+streams the files out one kommune at a time instead of holding the whole tree. ``fn`` itself
+stays the reference: the tests hold the per-kommune files plus the joined parts to it.
 """
 
 from __future__ import annotations
