@@ -10,9 +10,16 @@ line, the file system or git:
 - ``pipeline.plan``       what a pull request does at each HF
 - ``pipeline.agreements`` step K4: which agreements exist, their states and how they move, the CPA, the partner index
 - ``pipeline.fixtures``   steps K5/H2 and K6/H4: the test messages and their schedule, re-tests included
+- ``pipeline.ar``         step K3: NHN's address register as ``partners/ar/`` mirrors it (its API's shapes,
+                          the parties, their certificates); its sync client is at the edge
 - ``pipeline.receipts``   what comes back: AppRecs, transport receipts, answers; kodeverk 8221; matching
 - ``pipeline.render``     every generator in one table, one jinja environment, escaping, the manifest
 - ``pipeline.layout``     every path and file name; ``pipeline.changes`` the one Change type
+- ``pipeline.i18n``       the languages (nb first, en): the catalog in ``pipeline/locale/``, the language in force
+- ``pipeline.findings``   the Finding value; ``pipeline.errors`` the one error hierarchy; ``pipeline.environment``
+                          the environment variables read
+- data the package ships: ``pipeline/data/`` (kommune register, catalogue, NHN's processes) and
+  ``pipeline/templates/`` (the jinja templates)
 
 Around it: ``pipeline.app`` (the use cases), ``pipeline.io`` (git, partners/, the atomic writer,
 the one model of generated/, the cache, receipts from files and mailboxes), ``pipeline.deploy``

@@ -252,3 +252,18 @@ def test_every_format_a_command_offers_comes_from_the_one_registry() -> None:
         if formats:
             offered[name] = sorted(formats[0] or ())
     assert offered == {name: sorted(registry()[kind]) for name, kind in kinds.items()}
+
+
+# -- the package map ---------------------------------------------------------------------------
+
+
+def test_the_package_docstring_maps_every_package_and_top_level_module() -> None:
+    """pipeline/__init__.py is where a newcomer starts: nothing in pipeline/ is missing from it."""
+    import pipeline
+
+    named = set(re.findall(r"``pipeline\.(\w+)``", pipeline.__doc__ or ""))
+    named |= set(re.findall(r"``pipeline/(\w+)/``", pipeline.__doc__ or ""))
+    present = {p.name for p in PIPELINE.iterdir() if p.is_dir() and not p.name.startswith("__")}
+    present |= {p.stem for p in PIPELINE.glob("*.py") if not p.name.startswith("__")}
+    assert sorted(present - named) == []
+    assert sorted(named - present) == [], "the map names only what exists"
