@@ -230,7 +230,12 @@ class Cache:
 
     def _prune(self, kind: str) -> None:
         try:
-            mine = [p for p in self.directory.iterdir() if p.name.startswith(f"{kind}-") and p.suffix == ".json"]
+            # Exactly this kind: "render-<name>" is not "render-parts-<name>" (names have no "-").
+            mine = [
+                p
+                for p in self.directory.iterdir()
+                if p.suffix == ".json" and p.name.startswith(f"{kind}-") and "-" not in p.stem[len(kind) + 1 :]
+            ]
             mine.sort(key=lambda p: p.lstat().st_mtime_ns)
             for old in mine[: -KEEP.get(kind, KEEP_DEFAULT)]:
                 old.unlink()

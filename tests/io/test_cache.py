@@ -77,3 +77,16 @@ def test_the_schemas_are_known_by_content_links_followed(tmp_path: Path) -> None
     (real / "a.xsd").write_text("<b/>")
     os.utime(real / "a.xsd", ns=(info.st_atime_ns, info.st_mtime_ns))
     assert cache.xsd_identity(xsd) != one
+
+
+def test_keeping_the_newest_renders_never_drops_another_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "render" keeps 2 entries; the render parts ("render-parts") are another kind, kept apart."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    store = cache.Cache.open(small_repo(tmp_path))
+    assert store is not None
+    store.put("render-parts", "a" * 32, {"parts": 1})
+    for i in range(4):
+        store.put("render", f"{i:032d}", {"hashes": i})
+    assert store.get("render-parts", "a" * 32) == {"parts": 1}
+    kept = [i for i in range(4) if store.get("render", f"{i:032d}") == {"hashes": i}]
+    assert len(kept) == 2  # the newest two
