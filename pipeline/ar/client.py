@@ -7,7 +7,7 @@ the default is NHN's test environment, the ``servers`` entry of NHN's specificat
 Plain ``http`` is taken only for a server on this machine: a token never travels unencrypted.
 
 - Authentication: ``pipeline.ar.auth`` (the token; never stored) and ``pipeline.ar.dpop``.
-- Concurrency: one ``urllib3`` pool of at most 16 connections (kept alive), used by as many
+- Concurrency: one ``urllib3`` pool of at most 16 connections (kept alive), used by twice as many
   threads, one HER-id at a time each. urllib3 rather than httpx: at a national sync the client's
   own CPU per request is what bounds the rate (AR answers 16 requests at a time), and httpx's
   sync client spends about three times urllib3's (h11, httpcore's pool locks). Proxies and CA
@@ -56,6 +56,7 @@ MAX_BODY = jsontext.MAX_BYTES
 _RETRIED_STATUS = {429, 500, 502, 503, 504}
 _LOOPBACK_NAMES = {"localhost"}
 _CHUNK = 64 * 1024
+_THREADS_PER_CONNECTION = 2
 
 T = TypeVar("T")
 
@@ -162,7 +163,11 @@ class Client:
                 stop.set()  # at once, before this thread takes up another HER-id
                 raise
 
-        with ThreadPoolExecutor(max_workers=min(self.settings.connections, len(wanted))) as pool:
+        # More threads than connections: while one thread parses and stages what it got, another
+        # has its connection asking AR, so no connection waits on this process (the pool lets no
+        # more than ``connections`` be open; the other threads wait for one).
+        workers = min(self.settings.connections * _THREADS_PER_CONNECTION, len(wanted))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(work, her_id) for her_id in wanted]
             try:
                 done, _ = wait(futures, return_when=FIRST_EXCEPTION)
