@@ -18,8 +18,30 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+import operator
+from dataclasses import dataclass, field, fields
+from typing import ClassVar, Literal, TypeVar
+
+T = TypeVar("T")
+
+
+def _pickled_by_fields(cls: type[T]) -> type[T]:
+    """Pickle as ``cls(*fields)``. Receipts cross from the reading workers to the parent
+    (``pipeline.io.receipts``), and the ``__getstate__``/``__setstate__`` that
+    ``dataclass(slots=True)`` writes in Python made that half the cost of reading a Maildir."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    get = operator.attrgetter(*names)
+    if len(names) == 1:
+
+        def reduce(self: T) -> tuple[type[T], tuple[object, ...]]:
+            return cls, (get(self),)
+    else:
+
+        def reduce(self: T) -> tuple[type[T], tuple[object, ...]]:
+            return cls, get(self)
+
+    cls.__reduce__ = reduce  # type: ignore[assignment,method-assign]
+    return cls
 
 
 def normalise_id(value: str) -> str:
@@ -30,6 +52,7 @@ def normalise_id(value: str) -> str:
     return text.lower()
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True, order=True)
 class Origin:
     """Where something was read: the file, the message inside a mailbox, the MIME part, a line."""
@@ -87,6 +110,7 @@ NOTICES: frozenset[ProblemKind] = frozenset(
 IGNORED: frozenset[ProblemKind] = frozenset({ProblemKind.UNKNOWN_MESSAGE, ProblemKind.ALREADY_ACTIVE})
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Problem:
     kind: ProblemKind
@@ -101,6 +125,7 @@ class Problem:
         return f"{self.origin}: {self.kind}: {self.message}"
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PartyRef:
     """A sender or receiver as a receipt names it. ``her_id`` is the communication party: the
@@ -120,6 +145,7 @@ class PartyRef:
 TransportState = Literal["ok", "rejected", "warning"]
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class TransportError:
     code: str
@@ -128,6 +154,7 @@ class TransportError:
     location: str | None = None  # a Content-ID or an XPath
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class TransportReceipt:
     """ebXML Acknowledgment (ok) or ErrorList (rejected; "warning" when every error is a
@@ -158,6 +185,7 @@ class AppRecStatus(enum.StrEnum):
     OK_WITH_ERRORS = "ok-with-errors"
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class AppRecError:
     code: str  # the V attribute: kodeverk 8221 when system is its OID (or absent)
@@ -166,6 +194,7 @@ class AppRecError:
     detail: str | None = None  # the OT attribute (which part of the message, free text)
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class AppRecReceipt:
     """An AppRec (or EDI 2.0's apprec info): from the test message's receiver to its sender."""
@@ -192,6 +221,7 @@ class AppRecReceipt:
         return tuple(e.code for e in self.errors)
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class DialogAnswer:
     """A Dialogmelding in MsgHead with a ConversationRef: the answer to a test dialog."""
@@ -215,6 +245,7 @@ class DialogAnswer:
 Receipt = TransportReceipt | AppRecReceipt | DialogAnswer
 
 
+@_pickled_by_fields
 @dataclass(slots=True)
 class Batch:
     """What reading produced so far; every reader appends here (one list each, no copies)."""
