@@ -29,7 +29,7 @@ Files the snapshot reader refused are errors at their own file, line and column.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from pipeline.ar import edi, paths
@@ -101,6 +101,20 @@ def _shown(moment: dt.datetime | None) -> str:
 
 def _at(path: str, where: tuple[int, int]) -> str:
     return f"{path}:{where[0]}:{where[1]}"
+
+
+class _Shown:
+    """Text made only when a message shows it: locating a field in a snapshot file scans that
+    file, which every party and certificate would pay for though nearly all are in order."""
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make = make
+
+    def __str__(self) -> str:
+        return self._make()
+
+    def __format__(self, spec: str) -> str:
+        return format(self._make(), spec)
 
 
 @dataclass
@@ -208,7 +222,9 @@ def _names(uses: list[Use], *, t: bool = True) -> str:
 
 def _validity(c: _Check, party: Party, uses: list[Use], today: dt.date) -> None:
     since, until = party.valid_from, party.valid_to
-    span = f"valid {_shown(since)} to {_shown(until)} ({_at(party.path, party.at(*_valid_path(party)))})"
+    span = _Shown(
+        lambda: f"valid {_shown(since)} to {_shown(until)} ({_at(party.path, party.at(*_valid_path(party)))})"
+    )
     active = [u for u in uses if u.active]
     if active and since is not None and _oslo_day(since) > today:
         c.error(f"not valid in AR yet ({span}), but the agreements with {_names(active, t=False)} are active")
@@ -261,7 +277,7 @@ def _certificate(c: _Check, party: Party, kind: Kind, uses: list[Use], today: dt
         else:
             c.warning(f"{what}; the agreements are drafts until it is there: {SYNC}")
         return
-    value = _at(file.path, file.at("certificateValue"))
+    value = _Shown(lambda: _at(file.path, file.at("certificateValue")))
     _usage(c, kind, cert, value)
     if file.body.thumbprint is not None and not cert.matches(file.body.thumbprint):
         c.error(
@@ -278,7 +294,7 @@ def _certificate(c: _Check, party: Party, kind: Kind, uses: list[Use], today: dt
     _lifetime(c, kind, cert, value, uses, today, margin)
 
 
-def _usage(c: _Check, kind: Kind, cert: ParsedCertificate, value: str) -> None:
+def _usage(c: _Check, kind: Kind, cert: ParsedCertificate, value: _Shown) -> None:
     has = ", ".join(sorted(cert.key_usage)) or "none"
     if USAGE[kind] not in cert.key_usage:
         c.error(f"the {kind} certificate lacks key usage {USAGE[kind]} (it has {has}; {value})")
@@ -287,10 +303,10 @@ def _usage(c: _Check, kind: Kind, cert: ParsedCertificate, value: str) -> None:
 
 
 def _lifetime(
-    c: _Check, kind: Kind, cert: ParsedCertificate, value: str, uses: list[Use], today: dt.date, margin: int
+    c: _Check, kind: Kind, cert: ParsedCertificate, value: _Shown, uses: list[Use], today: dt.date, margin: int
 ) -> None:
     expires = _oslo_day(cert.not_after)
-    named = f"the {kind} certificate ({value})"
+    named = _Shown(lambda: f"the {kind} certificate ({value})")
     verb = "expired" if expires < today else "expires"
     ahead = [u for u in uses if not u.active]
     start = [u for u in ahead if cert.not_before > calendar.at_oslo_midnight(calendar.pretest_day(u.t))]
