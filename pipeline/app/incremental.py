@@ -30,7 +30,7 @@ from typing import Any
 from pipeline import i18n, layout
 from pipeline.findings import Finding, Location, sort_findings
 from pipeline.io import cache
-from pipeline.model.declarations import DeclarationSet, LoadProblem, parse
+from pipeline.model.declarations import DeclarationSet, LoadProblem, Parsed, parse
 from pipeline.rules import Context, across, evaluate, k3_address_register, s3_unique_identities
 from pipeline.rules.s3_unique_identities import Identities, Place
 
@@ -105,8 +105,9 @@ def findings(
     id_keys = {rel: cache.digest(rel, shas[rel]) for rel in [*kommuner, *hfs]}
     unknown = [rel for rel in [*kommuner, *hfs] if id_keys[rel] not in known_ids]
     changed = bool(unknown)
+    reuse: Parsed = {}  # each file parsed once, whichever of the parses below meets it first
     if unknown:
-        parsed = _indexed(parse({rel: files[rel] for rel in unknown}))
+        parsed = _indexed(parse({rel: files[rel] for rel in unknown}, reuse=reuse))
         for rel in unknown:
             known_ids[id_keys[rel]] = parsed.get(rel)
     for rel in [*kommuner, *hfs]:
@@ -130,7 +131,7 @@ def findings(
     if rest is None:
         changed = True
         # The rest is stale: parse and evaluate everything, and keep every part it gives.
-        full = parse(files, refused)
+        full = parse(files, refused, reuse=reuse)
         made = evaluate(Context(full, today, certificate_margin=certificate_margin), across_files=False)
         for rel in kommuner:
             parts[part_keys[rel]] = []
@@ -150,7 +151,7 @@ def findings(
         from pipeline.ar import paths
 
         ar = {e.path for h in her_ids(rel) for e in paths.entries(h)}
-        alone = parse({p: files[p] for p in [rel, *hfs, *ar] if p in files})
+        alone = parse({p: files[p] for p in [rel, *hfs, *ar] if p in files}, reuse=reuse)
         made = evaluate(Context(alone, today, certificate_margin=certificate_margin), across_files=False)
         parts[key] = [f.as_dict() for f in made if f.file == rel]
     identities = [_load(doc) for rel in [*hfs, *kommuner] if (doc := index[rel]) is not None]

@@ -221,26 +221,45 @@ def _model(path: str, raw: bytes, model: type[M]) -> tuple[Declaration[M] | None
     return Declaration(path, doc, value), []
 
 
-def parse(files: Mapping[str, bytes], refused: Iterable[LoadProblem] = ()) -> DeclarationSet:
+# What one declaration file parsed to, by (path, sha256): ``parse(..., reuse=)`` shares it
+# between the parses of one run (validation by parts parses the changed files for their
+# identities, then everything when the rest must be evaluated).
+Parsed = dict[tuple[str, str], tuple[Declaration[Any] | None, list[LoadProblem]]]
+
+
+def _reused(
+    reuse: Parsed | None, path: str, digest: str, raw: bytes, model: type[M]
+) -> tuple[Declaration[M] | None, list[LoadProblem]]:
+    if reuse is None:
+        return _model(path, raw, model)
+    if (path, digest) not in reuse:
+        reuse[path, digest] = _model(path, raw, model)
+    return reuse[path, digest]
+
+
+def parse(
+    files: Mapping[str, bytes], refused: Iterable[LoadProblem] = (), *, reuse: Parsed | None = None
+) -> DeclarationSet:
     """Turn ``{repository-relative path: content}`` into a declaration set, in path order
     (so the result never depends on the order files were listed in). ``refused``: what the
-    reader of partners/ refused (``pipeline.io.partners``), reported by S1 and S2."""
+    reader of partners/ refused (``pipeline.io.partners``), reported by S1 and S2. ``reuse``:
+    declarations already parsed from the same bytes in this run, and where to keep new ones."""
     result = DeclarationSet()
     result.problems.extend(refused)
     result.files.extend(p.location.file for p in result.problems)
     ar_files: dict[str, bytes] = {}
     for path in sorted(files):
-        result.digests[path] = hashlib.sha256(files[path]).hexdigest()
+        digest = result.digests[path] = hashlib.sha256(files[path]).hexdigest()
         what = layout.classify(path)
         result.files.append(path)
         if what is layout.Input.AR_SNAPSHOT and ar_paths.parse_path(path) is None:
             what = f"not a place of the AR snapshot; its files are {ar_paths.EXPECTED}"
         if what is layout.Input.KOMMUNE:
-            kdecl, problems = _model(path, files[path], Kommune)
+            kdecl, problems = _reused(reuse, path, digest, files[path], Kommune)
             if kdecl:
                 result.kommuner.append(kdecl)
         elif what is layout.Input.HF:
-            hdecl, problems = _model(path, files[path], Helseforetak)
+            hdecl, problems = _reused(reuse, path, digest, files[path], Helseforetak)
             if hdecl:
                 result.helseforetak.append(hdecl)
         elif what is layout.Input.AR_SNAPSHOT:
