@@ -380,6 +380,16 @@ def _latest_day(receipts: Iterable[Receipt]) -> dt.date | None:
     return max(days) if days else None
 
 
+def _positive_on(latest: Pretest | None) -> dt.date | None:
+    return (_latest_day(latest.receipts) or latest.sent_on) if latest and latest.positive else None
+
+
+def positive_on(k: Kommune, hf: str, party: Party) -> dt.date | None:
+    """The day the latest pretest for T was verified positive (its last receipt's, else the day
+    it was sent), or None: what the timeline dates K5 by, without the rest of ``of_agreement``."""
+    return _positive_on(latest_pretest(k, hf, party))
+
+
 def of_agreement(k: Kommune, hf: str, party: Party, now: dt.datetime | None = None) -> AgreementEvidence:
     attempts = tuple(pretests(k, hf, party))
     latest = attempts[-1] if attempts else None
@@ -391,7 +401,7 @@ def of_agreement(k: Kommune, hf: str, party: Party, now: dt.datetime | None = No
         state = PretestState.POSITIVE
     else:
         state = PretestState.WAITING
-    positive_on = (_latest_day(latest.receipts) or latest.sent_on) if latest and latest.positive else None
+    positive_on = _positive_on(latest)
     dialog = latest_dialog(k, hf, party)
     verified_dialog = dialog_verified(k, hf, party)
     answered_on = dialog.answered_at.astimezone(OSLO).date() if dialog and dialog.answered_at else None

@@ -188,10 +188,13 @@ def _latest(days: Iterable[dt.date | None]) -> dt.date | None:
     return max(known) if known else None
 
 
-def milestones(k: Kommune, ar: Snapshot | None = None, now: dt.datetime | None = None) -> list[Milestone]:
+def milestones(
+    k: Kommune, ar: Snapshot | None = None, now: dt.datetime | None = None, *, lines: bool = True
+) -> list[Milestone]:
     """The six dated milestones of ``k`` in routine order. Pure: no "today" (``now`` only for the
     96-hour rule, which ``states`` applies). With ``ar``, K3 says what AR holds of each party
-    (validity, certificates and their expiry)."""
+    (validity, certificates and their expiry). ``lines=False``: without the evidence lines (what a
+    caller wanting only the states does not show, and the larger part of the cost)."""
     t = k.t
     agreed_on = k.activation.agreed_on if k.activation else None
     blockers = _blockers(k, now)
@@ -215,7 +218,7 @@ def milestones(k: Kommune, ar: Snapshot | None = None, now: dt.datetime | None =
     )
 
     pretest_done = bool(pairs) and all(evidence.pretest_positive(k, hf, p) for hf, p in pairs)
-    pretest_days = [evidence.of_agreement(k, hf, p).positive_on for hf, p in pairs]
+    pretest_days = [evidence.positive_on(k, hf, p) for hf, p in pairs]
     positive = sum(evidence.pretest_positive(k, hf, p) for hf, p in pairs)
 
     dialog_done = bool(pairs) and all(evidence.dialog_verified(k, hf, p) for hf, p in pairs)
@@ -263,7 +266,7 @@ def milestones(k: Kommune, ar: Snapshot | None = None, now: dt.datetime | None =
             blockers=blockers,
             detail=_("{done} of {pairs} HF-party pairs with positive receipts").format(done=positive, pairs=len(pairs)),
             progress=(positive, len(pairs)),
-            evidence_lines=pretest_lines(k),
+            evidence_lines=pretest_lines(k) if lines else (),
         ),
         dated(
             K6,
@@ -272,7 +275,7 @@ def milestones(k: Kommune, ar: Snapshot | None = None, now: dt.datetime | None =
             blockers=blockers,
             detail=_("{done} of {pairs} HF-party pairs sent on T and answered").format(done=answered, pairs=len(pairs)),
             progress=(answered, len(pairs)),
-            evidence_lines=dialog_lines(k),
+            evidence_lines=dialog_lines(k) if lines else (),
         ),
         dated(H5, done=activated, blockers=blockers, detail=_("status {status}").format(status=k.status)),
     ]
@@ -302,9 +305,9 @@ def _state(m: Milestone, done: dict[str, bool], withdrawn: bool, today: dt.date)
     return State.UPCOMING, ""
 
 
-def states(k: Kommune, today: dt.date, ar: Snapshot | None = None) -> list[Entry]:
-    """Each milestone of ``k`` with its state on ``today``."""
-    ms = milestones(k, ar, evidence.now_on(today))
+def states(k: Kommune, today: dt.date, ar: Snapshot | None = None, *, lines: bool = True) -> list[Entry]:
+    """Each milestone of ``k`` with its state on ``today`` (``lines``: as ``milestones``)."""
+    ms = milestones(k, ar, evidence.now_on(today), lines=lines)
     done = {m.key: m.done for m in ms}
     withdrawn = k.status is Status.WITHDRAWN
     return [Entry(m, *_state(m, done, withdrawn, today)) for m in ms]

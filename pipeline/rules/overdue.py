@@ -38,7 +38,8 @@ def milestones(ctx: Context) -> Late:
     """Every milestone the timeline calls overdue on ``ctx.today``, by file and step."""
     found: dict[tuple[str, str], tuple[KommuneDecl, timeline.Entry]] = {}
     for k in ctx.declarations.kommuner:
-        for entry in timeline.overdue(timeline.states(k.model, ctx.today, ctx.declarations.ar.snapshot)):
+        # A state's reason never rests on the evidence lines or on what AR holds (K3's detail).
+        for entry in timeline.overdue(timeline.states(k.model, ctx.today, lines=False)):
             found[(k.path, entry.milestone.step.id)] = (k, entry)
     return found
 
