@@ -259,9 +259,12 @@ def verified(k: Kommune, hf_keys: Iterable[str]) -> bool:
     """R-H5's evidence: R-H2 and R-K6 hold for every HF and party of the kommune's own routine,
     and no deviation is open. A re-test of a party on a later activation date of its own (a late
     addition, see ``pipeline.routine.lifecycle``) answers for the kommune's routine as well."""
-    keys = list(hf_keys)
+    keys = tuple(hf_keys)
+    last = _VERIFIED[0] if _VERIFIED else None
+    if last is not None and last[0] is k and last[1] == keys:
+        return last[2]
     chosen = list(pairs(k, keys))
-    return (
+    found = (
         bool(chosen)
         and not k.open_deviations()
         and all(
@@ -269,6 +272,14 @@ def verified(k: Kommune, hf_keys: Iterable[str]) -> bool:
             for hf, p in chosen
         )
     )
+    _VERIFIED[:] = [(k, keys, found)]
+    return found
+
+
+# The last answer of ``verified``: every message type of every agreement of a kommune asks it
+# (parties x HFs x types times, each answer looking at every party and HF: quadratic in the
+# parties). The models are frozen, so the same object has the same answer.
+_VERIFIED: list[tuple[Kommune, tuple[str, ...], bool]] = []
 
 
 def late_verified(k: Kommune, party: Party, join: Join, hf_keys: Iterable[str]) -> bool:
