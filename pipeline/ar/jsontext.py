@@ -74,12 +74,23 @@ class _Table:
 
 @dataclass
 class JsonText:
-    """Plain data from one JSON file, and where each value and key stands in it."""
+    """Plain data from one JSON file, and where each value and key stands in it. The file's bytes
+    are kept (the reader of partners/ holds them already), not their text: it is decoded only when
+    a position is asked for. ``data`` may be let go once it is turned into models (``forget_data``):
+    at national scale the parsed values are the larger part of the snapshot's memory."""
 
-    text: str
+    raw: bytes
     data: Any
     _table: _Table | None = field(default=None, repr=False, compare=False)
     _lines: list[int] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def text(self) -> str:
+        return self.raw.decode("utf-8")  # load() has checked that it decodes
+
+    def forget_data(self) -> JsonText:
+        """The same file's positions without its parsed values."""
+        return JsonText(self.raw, None, self._table, self._lines)
 
     def locate(self, path: JsonPath, *, key: bool = False) -> tuple[int, int]:
         """Line and column of the value at ``path`` (or of its key), else of the nearest ancestor."""
@@ -94,15 +105,22 @@ class JsonText:
         return self.line_column(table.values.get((), 0))
 
     def line_column(self, offset: int) -> tuple[int, int]:
-        if self._lines is None:
-            self._lines = [0, *(m.end() for m in re.finditer("\n", self.text))]
-        line = bisect.bisect_right(self._lines, offset)
-        return line, offset - self._lines[line - 1] + 1
+        return _line_column(self._line_starts(), offset)
 
-    def _scanned(self) -> _Table:
+    def _line_starts(self, text: str | None = None) -> list[int]:
+        if self._lines is None:
+            self._lines = [0, *(m.end() for m in re.finditer("\n", self.text if text is None else text))]
+        return self._lines
+
+    def _scanned(self, text: str | None = None) -> _Table:
         if self._table is None:
-            self._table = _scan(self.text)
+            self._table = _scan(self.text if text is None else text)
         return self._table
+
+
+def _line_column(lines: list[int], offset: int) -> tuple[int, int]:
+    line = bisect.bisect_right(lines, offset)
+    return line, offset - lines[line - 1] + 1
 
 
 def load(raw: bytes, *, check_characters: bool = True) -> JsonText:
@@ -120,10 +138,10 @@ def load(raw: bytes, *, check_characters: bool = True) -> JsonText:
         column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
         message = f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot start or continue a character"
         raise JsonError(message, line, column) from None
-    doc = JsonText(text, None)
+    doc = JsonText(raw, None)
     bad = _REFUSED.search(text) if check_characters else None
     if bad is not None:
-        line, column = doc.line_column(bad.start())
+        line, column = _line_column(doc._line_starts(text), bad.start())
         message = f"character U+{ord(bad.group()):04X} is not allowed (it renders differently from what it is)"
         raise JsonError(message, line, column)
     try:
@@ -131,8 +149,8 @@ def load(raw: bytes, *, check_characters: bool = True) -> JsonText:
     except json.JSONDecodeError as exc:
         raise JsonError(f"not JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except _Duplicate as exc:
-        duplicate = doc._scanned().duplicate
-        line, column = doc.line_column(duplicate[0]) if duplicate else (1, 1)
+        duplicate = doc._scanned(text).duplicate
+        line, column = _line_column(doc._line_starts(text), duplicate[0]) if duplicate else (1, 1)
         raise JsonError(f"key {exc.key!r} appears twice in one object", line, column) from None
     except ValueError as exc:  # NaN / Infinity
         raise JsonError(f"not JSON: {exc}") from None

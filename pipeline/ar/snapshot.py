@@ -84,18 +84,15 @@ class Party:
     signing_thumbprint: str | None
     encryption_thumbprint: str | None
     model: shapes.CommunicationParty | shapes.CommunicationPartyLegacy = field(repr=False, compare=False)
-    document: JsonText = field(repr=False, compare=False)
+    document: JsonText = field(repr=False, compare=False)  # positions only (its data is in ``model``)
     signing: CertificateFile | None = None
     encryption: CertificateFile | None = None
+    enveloped: bool = False  # a legacy party inside the envelope (``communicationParty``)
 
     def at(self, *json_path: str | int) -> tuple[int, int]:
         """Line and column of a field of the party file, as the file's own shape spells it."""
-        prefix: JsonPath = ("communicationParty",) if self._enveloped else ()
+        prefix: JsonPath = ("communicationParty",) if self.enveloped else ()
         return self.document.locate((*prefix, *json_path) if self.shape is Shape.LEGACY else json_path)
-
-    @property
-    def _enveloped(self) -> bool:
-        return isinstance(self.document.data, dict) and "communicationParty" in self.document.data
 
     def certificate(self, kind: Kind) -> CertificateFile | None:
         return self.signing if kind is Kind.SIGNING else self.encryption
@@ -213,7 +210,7 @@ def _v1_party(entry: Entry, doc: JsonText) -> Party:
         signing_thumbprint=signing.thumbprint if signing else None,
         encryption_thumbprint=encryption.thumbprint if encryption else None,
         model=model,
-        document=doc,
+        document=doc.forget_data(),
     )
 
 
@@ -259,7 +256,8 @@ def _legacy_party(entry: Entry, doc: JsonText) -> Party:
         signing_thumbprint=None,
         encryption_thumbprint=None,
         model=model,
-        document=doc,
+        document=doc.forget_data(),
+        enveloped=bool(prefix),
     )
 
 
@@ -272,7 +270,7 @@ def _certificate(entry: Entry, doc: JsonText) -> CertificateFile:
             parsed = parse_certificate(der)
         except CertificateError as exc:
             raise _Refused(Problem(entry.path, *doc.locate(("certificateValue",)), str(exc))) from None
-    return CertificateFile(entry.path, entry.kind, body, parsed, doc)
+    return CertificateFile(entry.path, entry.kind, body, parsed, doc.forget_data())
 
 
 def read(files: Mapping[str, bytes]) -> Reading:
