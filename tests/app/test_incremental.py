@@ -68,9 +68,9 @@ def test_one_edit_parses_one_file(pristine: Path, work: Path, monkeypatch: pytes
     parsed: list[list[str]] = []
     real = incremental.parse
 
-    def counting(files: dict[str, bytes]) -> object:
+    def counting(files: dict[str, bytes], *args: object, **kwargs: object) -> object:
         parsed.append(sorted(files))
-        return real(files)
+        return real(files, *args, **kwargs)
 
     monkeypatch.setattr(incremental, "parse", counting)
     target = sorted((work / repo_edits.KOMMUNER).glob("*.yaml"))[3]
