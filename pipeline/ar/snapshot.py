@@ -261,13 +261,14 @@ def _legacy_party(entry: Entry, doc: JsonText) -> Party:
     )
 
 
-def _certificate(entry: Entry, doc: JsonText) -> CertificateFile:
+def _certificate(entry: Entry, doc: JsonText, known: dict[bytes, ParsedCertificate]) -> CertificateFile:
     body = _validate(entry.path, doc, shapes.Certificate, "the API's Certificate")
     der = body.der()
     parsed = None
     if der is not None:
         try:
-            parsed = parse_certificate(der)
+            # One organisation's certificate often serves many of its parties: parsed once.
+            parsed = known.get(der) or known.setdefault(der, parse_certificate(der))
         except CertificateError as exc:
             raise _Refused(Problem(entry.path, *doc.locate(("certificateValue",)), str(exc))) from None
     return CertificateFile(entry.path, entry.kind, body, parsed, doc.forget_data())
@@ -278,6 +279,7 @@ def read(files: Mapping[str, bytes]) -> Reading:
     problems: list[Problem] = []
     parties: dict[int, Party] = {}
     certificates: dict[Entry, CertificateFile] = {}
+    parsed: dict[bytes, ParsedCertificate] = {}
     offered: set[Entry] = set()
     for path in sorted(files):
         entry = paths.parse_path(path)
@@ -295,7 +297,7 @@ def read(files: Mapping[str, bytes]) -> Reading:
                     raise _Refused(Problem(path, 1, 1, f"HER-id {entry.her_id} is also in {other}; keep one shape"))
                 parties[entry.her_id] = _legacy_party(entry, doc)
             else:
-                certificates[entry] = _certificate(entry, doc)
+                certificates[entry] = _certificate(entry, doc, parsed)
         except _Refused as refused:
             problems.extend(refused.problems)
     with_certificates: dict[int, Party] = {}
