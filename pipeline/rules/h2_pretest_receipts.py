@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipeline.findings import Finding
+from pipeline.i18n import _
 from pipeline.model.declarations import KommuneDecl
 from pipeline.model.models import HF_KEYS, Dialog, Party, Pretest, Status, TestEvidence
 from pipeline.receipts import codes
@@ -47,7 +48,7 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                 if her not in parties:
                     yield r.error(
                         k.at("tests", hf, her, key=True),
-                        f"test evidence for HER-id {her}, which is not one of this kommune's parties",
+                        _("test evidence for HER-id {her}, which is not one of this kommune's parties").format(her=her),
                     )
                     continue
                 for index, attempt in enumerate(ev.pretests):
@@ -55,32 +56,37 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                         path = ("tests", hf, her, *evidence.where(ev, evidence.PRETEST, index), field)
                         yield r.error(
                             k.at(*path),
-                            f"{field} is recorded as {value}, but the receipts recorded for this attempt say {said}",
+                            _(
+                                "{field} is recorded as {value}, but the receipts recorded for this attempt say {said}"
+                            ).format(field=field, value=value, said=said),
                         )
                 found = _latest(k, hf, her, ev)
                 if found is None:
                     continue
-                _, pre, where = found
+                __, pre, where = found
                 if pre.rejected:
                     yield from explained(r, k, pre, where, active)
                     if not active:
                         retest = evidence.retest_day(m, hf, pre)
                         then = (
-                            f"re-test on {retest.isoformat()} (generated after this rejection)"
+                            _("re-test on {retest} (generated after this rejection)").format(retest=retest.isoformat())
                             if retest and m.status is Status.TESTING
-                            else "record a deviation and re-test"
+                            else _("record a deviation and re-test")
                         )
                         yield r.warning(
                             k.at(*where),
-                            f"pretest from {hf} to {her} was not positive ({evidence.receipts(pre)}): "
-                            f"blocks activation; {then}",
+                            _(
+                                "pretest from {hf} to {her} was not positive ({receipts}): blocks activation; {then}"
+                            ).format(hf=hf, her=her, receipts=evidence.receipts(pre), then=then),
                         )
                 elif not active and (late := evidence.apprec_overdue(m, hf, parties[her], now)):
                     yield r.warning(
                         k.at(*where),
-                        f"no AppRec for the test messages from {hf} to {her} within 96 hours (by {late.isoformat()}): "
-                        "it counts as rejected and blocks activation; record the rejection "
-                        "(oppkobling record ... pretest --apprec rejected) and a re-test is generated",
+                        _(
+                            "no AppRec for the test messages from {hf} to {her} within 96 hours (by {late}): "
+                            "it counts as rejected and blocks activation; record the rejection (oppkobling "
+                            "record ... pretest --apprec rejected) and a re-test is generated"
+                        ).format(hf=hf, her=her, late=late.isoformat()),
                     )
         if not active:
             continue
@@ -90,14 +96,16 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
             recorded = m.evidence(hf, party.her_id)
             found = _latest(k, hf, str(party.her_id), recorded) if recorded else None
             if found is None:
-                why = "no pretest recorded"
+                why = _("no pretest recorded")
                 location = k.at("status")
             else:
                 why = evidence.receipts(found[1], transport=evidence.TRANSPORT_RECEIPT)
                 location = k.at(*found[2])
             yield r.error(
                 location,
-                f"cannot be active: pretest from {hf} to party {party.her_id} is not positive ({why})",
+                _("cannot be active: pretest from {hf} to party {her_id} is not positive ({why})").format(
+                    hf=hf, her_id=party.her_id, why=why
+                ),
             )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipeline.findings import Finding
+from pipeline.i18n import _
 from pipeline.model.models import Status
 from pipeline.routine.steps import H3
 from pipeline.rules.rule import Context, Rule
@@ -17,27 +18,33 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
         if m.contact is None:
             yield r.error(
                 k.at("name"),
-                "no contact address: Hemit needs meldingsansvarlig@<kommune>.kommune.no for deviations",
+                _("no contact address: Hemit needs meldingsansvarlig@<kommune>.kommune.no for deviations"),
             )
         else:
-            local, _, domain = m.contact.partition("@")
+            local, __, domain = m.contact.partition("@")
             if local.lower() != "meldingsansvarlig":
                 yield r.warning(
                     k.at("contact"),
-                    f"contact '{m.contact}': the routine expects the address meldingsansvarlig@...",
+                    _("contact '{contact}': the routine expects the address meldingsansvarlig@...").format(
+                        contact=m.contact
+                    ),
                 )
             if not (domain.lower() == "kommune.no" or domain.lower().endswith(".kommune.no")):
                 yield r.warning(
                     k.at("contact"),
-                    f"contact domain '{domain}' is not a kommune.no domain; check it is the kommune's mail domain",
+                    _(
+                        "contact domain '{domain}' is not a kommune.no domain; check it is the kommune's mail domain"
+                    ).format(domain=domain),
                 )
         for i, dev in enumerate(m.deviations):
             if dev.resolved_on and dev.resolved_on < dev.opened_on:
-                yield r.error(k.at("deviations", i, "resolved_on"), "deviation resolved before it was opened")
+                yield r.error(k.at("deviations", i, "resolved_on"), _("deviation resolved before it was opened"))
             if dev.open and m.status in (Status.TESTING, Status.ORDERED):
                 yield r.warning(
                     k.at("deviations", i, "opened_on"),
-                    f"open deviation since {dev.opened_on.isoformat()}: blocks activation until resolved",
+                    _("open deviation since {opened_on}: blocks activation until resolved").format(
+                        opened_on=dev.opened_on.isoformat()
+                    ),
                 )
 
 

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from pipeline.findings import Finding
+from pipeline.i18n import _
 from pipeline.model.declarations import KommuneDecl
 from pipeline.model.models import HF_KEYS, Dialog, Join, Party, Pretest, Status
 from pipeline.routine import evidence
@@ -72,13 +73,20 @@ def _typed_by_hand(r: Rule, k: KommuneDecl, pairs: Iterable[tuple[str, Party, dt
             where = k.at("tests", hf, str(party.her_id), *evidence.where(ev, kind, index))
             named = ", ".join(values)
             if attempt.justification:
-                yield r.warning(where, f"activated on {kind} evidence typed by hand ({named}): {attempt.justification}")
+                yield r.warning(
+                    where,
+                    _("activated on {kind} evidence typed by hand ({named}): {justification}").format(
+                        kind=kind, named=named, justification=attempt.justification
+                    ),
+                )
             else:
                 yield r.error(
                     where,
-                    f"cannot become active on {kind} evidence typed by hand ({named}) from {hf} to party "
-                    f"{party.her_id}: import the receipts (oppkobling receipts import), or state why they "
-                    "cannot be in a justification",
+                    _(
+                        "cannot become active on {kind} evidence typed by hand ({named}) from {hf} to "
+                        "party {her_id}: import the receipts (oppkobling receipts import), or state why "
+                        "they cannot be in a justification"
+                    ).format(kind=kind, named=named, hf=hf, her_id=party.her_id),
                 )
 
 
@@ -88,21 +96,24 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
         if m.status is not Status.ACTIVE:
             continue
         if m.t and ctx.today < m.t:
-            yield r.error(k.at("status"), f"cannot be active before the activation date {m.t.isoformat()}")
+            yield r.error(
+                k.at("status"), _("cannot be active before the activation date {t}").format(t=m.t.isoformat())
+            )
         for i, party in enumerate(m.parties):
             for n, join in enumerate(party.joined):
                 t = join.activation.date
                 if t and ctx.today < t and evidence.late_verified(m, party, join, HF_KEYS):
                     yield r.error(
                         k.at("parties", i, "joined", n, "activation", "date"),
-                        f"{', '.join(join.messages)} of party {party.her_id} cannot be active before "
-                        f"its activation date {t.isoformat()}",
+                        _("{join} of party {her_id} cannot be active before its activation date {t}").format(
+                            join=", ".join(join.messages), her_id=party.her_id, t=t.isoformat()
+                        ),
                     )
         for i, dev in enumerate(m.deviations):
             if dev.open:
                 yield r.error(
                     k.at("deviations", i, "opened_on"),
-                    f"cannot be active with an open deviation ({dev.description})",
+                    _("cannot be active with an open deviation ({description})").format(description=dev.description),
                 )
         if _becomes_active(k, ctx):
             yield from _typed_by_hand(r, k, ((hf, p, None) for hf, p in evidence.pairs(m, HF_KEYS)))

@@ -21,17 +21,25 @@ def _late_additions(r: Rule, k: KommuneDecl) -> Iterator[Finding]:
             where = ("parties", i, "joined", n, "activation")
             t, agreed = join.activation.date, join.activation.agreed_on
             if t is None:
-                yield r.error(k.at(*where), "no activation date for this late addition: agree its own T with Hemit")
+                yield r.error(k.at(*where), _("no activation date for this late addition: agree its own T with Hemit"))
                 continue
             if agreed is None:
-                yield r.error(k.at(*where, "date"), "agreed_on is missing: when was this T agreed with Hemit?")
+                yield r.error(k.at(*where, "date"), _("agreed_on is missing: when was this T agreed with Hemit?"))
             elif agreed > t:
-                yield r.error(k.at(*where, "agreed_on"), f"agreed on {agreed.isoformat()}, after the activation date")
+                yield r.error(
+                    k.at(*where, "agreed_on"),
+                    _("agreed on {agreed}, after the activation date").format(agreed=agreed.isoformat()),
+                )
             if t < join.on:
-                yield r.error(k.at(*where, "date"), f"activation date {t.isoformat()} is before the day it joined")
+                yield r.error(
+                    k.at(*where, "date"), _("activation date {t} is before the day it joined").format(t=t.isoformat())
+                )
             reason = calendar.why_not_working_day(t)
             if reason:
-                yield r.error(k.at(*where, "date"), f"activation date must be a Norwegian working day: {reason}")
+                yield r.error(
+                    k.at(*where, "date"),
+                    _("activation date must be a Norwegian working day: {reason}").format(reason=reason),
+                )
 
 
 def check(r: Rule, ctx: Context) -> Iterator[Finding]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 
 from pipeline.findings import Finding, Location, Severity
+from pipeline.i18n import _
 from pipeline.model.catalogue import catalogue
 from pipeline.model.declarations import KommuneDecl
 from pipeline.model.models import Helseforetak, Status
@@ -28,7 +29,9 @@ def _message_findings(r: Rule, ctx: Context, k: KommuneDecl, unsupported: Unsupp
         if not party.messages:
             yield r.error(
                 k.at("parties", i, "name"),
-                f"party {party.her_id} declares no message types; the order settles types and versions",
+                _("party {her_id} declares no message types; the order settles types and versions").format(
+                    her_id=party.her_id
+                ),
             )
         for mtype, version in party.messages.items():
             where = k.at("parties", i, "messages", mtype)
@@ -36,25 +39,37 @@ def _message_findings(r: Rule, ctx: Context, k: KommuneDecl, unsupported: Unsupp
                 known = ", ".join(sorted(cat.types))
                 yield r.error(
                     k.at("parties", i, "messages", mtype, key=True),
-                    f"unknown message type '{mtype}' (known: {known})",
+                    _("unknown message type '{mtype}' (known: {known})").format(mtype=mtype, known=known),
                 )
                 continue
             if version not in cat.types[mtype].versions:
                 known = ", ".join(sorted(cat.types[mtype].versions))
-                yield r.error(where, f"{mtype} has no version {version} (known: {known})")
+                yield r.error(
+                    where,
+                    _("{mtype} has no version {version} (known: {known})").format(
+                        mtype=mtype, version=version, known=known
+                    ),
+                )
                 continue
             lacking = sorted((hf.name, key) for key, hf in hfs.items() if version not in hf.supports.get(mtype, []))
             # A withdrawn kommune is history: an HF dropping a version later must not fail it.
             if lacking and k.model.status is not Status.WITHDRAWN:
-                for _, key in lacking:
+                for __, key in lacking:
                     unsupported.setdefault((key, mtype, version), []).append((k, party.her_id, where))
                 if _changed_order(ctx, k, party.her_id, mtype, version) or not any(
-                    _changed_support(ctx, key, mtype) for _, key in lacking
+                    _changed_support(ctx, key, mtype) for __, key in lacking
                 ):
                     yield r.error(
                         where,
-                        f"{mtype} {version} is not supported by {', '.join(name for name, _ in lacking)}; "
-                        f"every HF must support the ordered version: {_instead(hfs, mtype, version)}",
+                        _(
+                            "{mtype} {version} is not supported by {join}; every HF must support the ordered "
+                            "version: {instead}"
+                        ).format(
+                            mtype=mtype,
+                            version=version,
+                            join=", ".join((name for name, __ in lacking)),
+                            instead=_instead(hfs, mtype, version),
+                        ),
                     )
 
 
@@ -94,18 +109,21 @@ def _hf_findings(r: Rule, ctx: Context, unsupported: Unsupported) -> Iterator[Fi
         if (
             ctx.base is not None
             and not changed_here
-            and any(_changed_order(ctx, k, her, mtype, version) for k, her, _ in orders)
+            and any(_changed_order(ctx, k, her, mtype, version) for k, her, __ in orders)
         ):
             continue
         lines: dict[str, list[str]] = {}
-        for k, _, where in orders:
+        for k, __, where in orders:
             lines.setdefault(k.model.name, []).append(f"{where.file}:{where.line}")
         who = ", ".join(f"{name} ({', '.join(places)})" for name, places in lines.items())
         at = h.at("supports", mtype) if mtype in h.model.supports else h.at("supports", key=True)
         yield r.error(
             at,
-            f"{h.model.name} does not support {mtype} {version}, which is ordered by {who}: add {version} to "
-            f"supports.{mtype}, or have the kommuner order a version every HF supports",
+            _(
+                "{name} does not support {mtype} {version}, which is ordered by {who}: add "
+                "{version} to supports.{mtype}, or have the kommuner order a version every HF "
+                "supports"
+            ).format(name=h.model.name, mtype=mtype, version=version, who=who),
         )
 
 
@@ -117,17 +135,23 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
         if stage in PAST_PLANNED:
             if m.order is None or m.order.sent_on is None:
                 where = k.at("order") if m.order else k.at("status")
-                yield r.error(where, f"status '{m.status}' requires order.sent_on (the order to Hemit)")
+                yield r.error(
+                    where, _("status '{status}' requires order.sent_on (the order to Hemit)").format(status=m.status)
+                )
             if not m.parties:
-                yield r.error(k.at("status"), f"status '{m.status}' requires at least one communication party")
+                yield r.error(
+                    k.at("status"),
+                    _("status '{status}' requires at least one communication party").format(status=m.status),
+                )
         yield from _message_findings(r, ctx, k, unsupported)
         if m.order and m.order.sent_on and m.t:
             deadline = calendar.order_deadline(m.t)
             if m.order.sent_on > deadline:
                 yield r.warning(
                     k.at("order", "sent_on"),
-                    f"order sent {m.order.sent_on.isoformat()}, later than {K2.when} "
-                    f"({deadline.isoformat()}): too little lead time",
+                    _("order sent {sent_on}, later than {when} ({deadline}): too little lead time").format(
+                        sent_on=m.order.sent_on.isoformat(), when=K2.when, deadline=deadline.isoformat()
+                    ),
                 )
     yield from _hf_findings(r, ctx, unsupported)
 
@@ -152,12 +176,12 @@ def order_blockers(findings: Iterable[Finding], k: KommuneDecl) -> list[Finding]
         chosen.append(
             RULE.error(
                 k.at("status"),
-                "no communication parties declared: the order lists each party with its message types and versions",
+                _("no communication parties declared: the order lists each party with its message types and versions"),
             )
         )
     k1, h3 = k1_activation_date.RULE, h3_contact_and_deviations.RULE
     if m.t is None and not any(f.rule == k1.id for f in chosen):
-        chosen.append(k1.error(k.at("status"), "no activation date: agree T with Hemit first"))
+        chosen.append(k1.error(k.at("status"), _("no activation date: agree T with Hemit first")))
     if m.contact is None and not any(f.rule == h3.id for f in chosen):
-        chosen.append(h3.error(k.at("name"), "no contact address to send the order from"))
+        chosen.append(h3.error(k.at("name"), _("no contact address to send the order from")))
     return chosen

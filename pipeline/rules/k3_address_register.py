@@ -37,6 +37,7 @@ from pipeline.ar.certificates import ParsedCertificate
 from pipeline.ar.paths import Entry, Kind
 from pipeline.ar.snapshot import CertificateFile, Party, Reading, Shape
 from pipeline.findings import Finding, Location, Severity
+from pipeline.i18n import N_, _
 from pipeline.model.declarations import DeclarationSet, HfDecl, KommuneDecl
 from pipeline.model.models import HF_KEYS, Status
 from pipeline.model.models import Party as DeclaredParty
@@ -44,7 +45,7 @@ from pipeline.routine import calendar, evidence, lifecycle
 from pipeline.routine.steps import K3, K5
 from pipeline.rules.rule import Context, Rule
 
-SYNC = "run 'oppkobling ar sync'"
+SYNC = N_("run 'oppkobling ar sync'")  # translated where it is said
 USAGE = {Kind.SIGNING: "nonRepudiation", Kind.ENCRYPTION: "keyEncipherment"}
 EXPIRY_WARNINGS = (30, 14)  # days before expiry, besides the margin, that an active agreement is warned at
 
@@ -152,21 +153,33 @@ def _publication(r: Rule, ctx: Context, k: KommuneDecl) -> Iterator[Finding]:
             if party.ar_published_on > deadline:
                 yield r.error(
                     k.at("parties", i, "ar_published_on"),
-                    f"published in AR {party.ar_published_on.isoformat()}, after the deadline {label} "
-                    f"({deadline.isoformat()})",
+                    _("published in AR {ar_published_on}, after the deadline {label} ({deadline})").format(
+                        ar_published_on=party.ar_published_on.isoformat(), label=label, deadline=deadline.isoformat()
+                    ),
                 )
             continue
         where = k.at("parties", i, "her_id")
         if late_stage:
             yield r.error(
                 where,
-                f"party {party.her_id} is not published in AR; status '{m.status}' requires it "
-                f"(deadline {deadline.isoformat()})",
+                _("party {her_id} is not published in AR; status '{status}' requires it (deadline {deadline})").format(
+                    her_id=party.her_id, status=m.status, deadline=deadline.isoformat()
+                ),
             )
         elif ctx.today > deadline:
-            yield r.error(where, f"party {party.her_id} was not published in AR by {label} ({deadline.isoformat()})")
+            yield r.error(
+                where,
+                _("party {her_id} was not published in AR by {label} ({deadline})").format(
+                    her_id=party.her_id, label=label, deadline=deadline.isoformat()
+                ),
+            )
         else:
-            yield r.warning(where, f"party {party.her_id}: publish in AR by {deadline.isoformat()} ({label})")
+            yield r.warning(
+                where,
+                _("party {her_id}: publish in AR by {deadline} ({label})").format(
+                    her_id=party.her_id, deadline=deadline.isoformat(), label=label
+                ),
+            )
 
 
 # -- the party as AR knows it --------------------------------------------------------------------
@@ -178,26 +191,40 @@ def _present(c: _Check, ar: Reading, uses: list[Use], *, said: bool) -> Party | 
     party = ar.snapshot.party(c.her_id)
     if party is not None or ar.refused(c.her_id) or said:  # a refused file is an error at the file itself
         return party
-    files = f"{Entry(c.her_id, Kind.PARTY).path} or {Entry(c.her_id, Kind.LEGACY).path}"
+    files = _("{path} or {path2}").format(
+        path=Entry(c.her_id, Kind.PARTY).path, path2=Entry(c.her_id, Kind.LEGACY).path
+    )
     if any(u.late for u in uses):
-        c.error(f"not in the AR snapshot ({files}); its agreements are being tested or used: {SYNC}")
+        c.error(
+            _("not in the AR snapshot ({files}); its agreements are being tested or used: {SYNC}").format(
+                files=files, SYNC=_(SYNC)
+            )
+        )
     else:
-        c.warning(f"not in the AR snapshot yet ({files}): publish it in AR, then {SYNC}")
+        c.warning(
+            _("not in the AR snapshot yet ({files}): publish it in AR, then {SYNC}").format(files=files, SYNC=_(SYNC))
+        )
     return None
 
 
 def _identity(c: _Check, party: Party, org_number: str, owner: str) -> None:
     if party.type == "Person":
         c.error(
-            f"AR has it as a Person ({_at(party.path, party.at('type'))}); a communication party of "
-            f"{owner} is a Service or an Organization"
+            _("AR has it as a Person ({at}); a communication party of {owner} is a Service or an Organization").format(
+                at=_at(party.path, party.at("type")), owner=owner
+            )
         )
     if party.organization_number != org_number:
         field = _organization_field(party)
-        whose = "its own" if party.type == "Organization" else "its parent organisation's"
+        whose = _("its own") if party.type == "Organization" else _("its parent organisation's")
         c.error(
-            f"{whose} number in AR is {party.organization_number or 'missing'} "
-            f"({_at(party.path, party.at(*field))}), not {owner}'s {org_number}"
+            _("{whose} number in AR is {value} ({at}), not {owner}'s {org_number}").format(
+                whose=whose,
+                value=party.organization_number or _("missing"),
+                at=_at(party.path, party.at(*field)),
+                owner=owner,
+                org_number=org_number,
+            )
         )
 
 
@@ -223,20 +250,34 @@ def _names(uses: list[Use], *, t: bool = True) -> str:
 def _validity(c: _Check, party: Party, uses: list[Use], today: dt.date) -> None:
     since, until = party.valid_from, party.valid_to
     span = _Shown(
-        lambda: f"valid {_shown(since)} to {_shown(until)} ({_at(party.path, party.at(*_valid_path(party)))})"
+        lambda: _("valid {shown} to {shown2} ({at})").format(
+            shown=_shown(since), shown2=_shown(until), at=_at(party.path, party.at(*_valid_path(party)))
+        )
     )
     active = [u for u in uses if u.active]
     if active and since is not None and _oslo_day(since) > today:
-        c.error(f"not valid in AR yet ({span}), but the agreements with {_names(active, t=False)} are active")
+        c.error(
+            _("not valid in AR yet ({span}), but the agreements with {names} are active").format(
+                span=span, names=_names(active, t=False)
+            )
+        )
     if active and until is not None and _oslo_day(until) <= today:
-        c.error(f"no longer valid in AR ({span}), but the agreements with {_names(active, t=False)} are active")
+        c.error(
+            _("no longer valid in AR ({span}), but the agreements with {names} are active").format(
+                span=span, names=_names(active, t=False)
+            )
+        )
     ahead = [u for u in uses if not u.active]
     late = [u for u in ahead if since is not None and _oslo_day(since) > calendar.ar_deadline(u.t)]
     if late:
-        c.error(f"valid in AR only from {_shown(since)}, after {K3.when} for {_names(late)}; {span}")
+        c.error(
+            _("valid in AR only from {shown}, after {when} for {names}; {span}").format(
+                shown=_shown(since), when=K3.when, names=_names(late), span=span
+            )
+        )
     ended = [u for u in ahead if until is not None and _oslo_day(until) <= u.t]
     if ended:
-        c.error(f"not valid in AR after T for {_names(ended)}; {span}")
+        c.error(_("not valid in AR after T for {names}; {span}").format(names=_names(ended), span=span))
 
 
 def _valid_path(party: Party) -> tuple[str, ...]:
@@ -245,14 +286,21 @@ def _valid_path(party: Party) -> tuple[str, ...]:
 
 def _address(c: _Check, party: Party, declared: str) -> None:
     if party.edi_address is None:
-        how = "E_EDI electronic address" if party.shape is Shape.LEGACY else "ediAddress"
+        how = _("E_EDI electronic address") if party.shape is Shape.LEGACY else "ediAddress"
         c.error(
-            f"AR has no {how} for it ({party.path}): it cannot receive ebXML over SMTP at {declared} "
-            "(a party on NHN's service bus only is reached by AMQP, which these agreements do not use)"
+            _(
+                "AR has no {how} for it ({path}): it cannot receive ebXML over SMTP at "
+                "{declared} (a party on NHN's service bus only is reached by AMQP, which these "
+                "agreements do not use)"
+            ).format(how=how, path=party.path, declared=declared)
         )
     elif not edi.same_address(party.edi_address, declared):
         where = party.at("ediAddress") if party.shape is Shape.V1 else party.at("ElectronicAddresses")
-        c.error(f"AR's EDI address is {party.edi_address} ({_at(party.path, where)}), not the declared {declared}")
+        c.error(
+            _("AR's EDI address is {edi_address} ({at}), not the declared {declared}").format(
+                edi_address=party.edi_address, at=_at(party.path, where), declared=declared
+            )
+        )
 
 
 # -- certificates ------------------------------------------------------------------------------
@@ -271,75 +319,119 @@ def _certificate(c: _Check, party: Party, kind: Kind, uses: list[Use], today: dt
     cert = file.certificate if file else None
     if file is None or cert is None:
         where = Entry(c.her_id, kind).path
-        what = f"no {kind} certificate in AR ({where}{': certificateValue is null' if file else ''})"
+        what = _("no {kind} certificate in AR ({where}{value})").format(
+            kind=kind, where=where, value=_(": certificateValue is null") if file else ""
+        )
         if any(u.late for u in uses):
-            c.error(f"{what}; the agreements need it: {SYNC}")
+            c.error(_("{what}; the agreements need it: {SYNC}").format(what=what, SYNC=_(SYNC)))
         else:
-            c.warning(f"{what}; the agreements are drafts until it is there: {SYNC}")
+            c.warning(_("{what}; the agreements are drafts until it is there: {SYNC}").format(what=what, SYNC=_(SYNC)))
         return
     value = _Shown(lambda: _at(file.path, file.at("certificateValue")))
     _usage(c, kind, cert, value)
     if file.body.thumbprint is not None and not cert.matches(file.body.thumbprint):
         c.error(
-            f"the {kind} certificate's thumbprint {file.body.thumbprint} ({_at(file.path, file.at('thumbprint'))}) "
-            f"is not that of its certificateValue ({cert.thumbprint})"
+            _(
+                "the {kind} certificate's thumbprint {thumbprint} ({at}) is not that of its "
+                "certificateValue ({thumbprint2})"
+            ).format(
+                kind=kind,
+                thumbprint=file.body.thumbprint,
+                at=_at(file.path, file.at("thumbprint")),
+                thumbprint2=cert.thumbprint,
+            )
         )
     states, stated = _stated(party, kind)
     if states and not cert.matches(stated):
         field = "currentSigningCertificate" if kind is Kind.SIGNING else "currentEncryptionCertificate"
         c.error(
-            f"AR states {field} thumbprint {stated or 'none'} ({_at(party.path, party.at(field))}), but the "
-            f"{kind} certificate is {cert.thumbprint} ({value})"
+            _(
+                "AR states {field} thumbprint {value} ({at}), but the {kind} certificate is {thumbprint} ({value2})"
+            ).format(
+                field=field,
+                value=stated or _("none"),
+                at=_at(party.path, party.at(field)),
+                kind=kind,
+                thumbprint=cert.thumbprint,
+                value2=value,
+            )
         )
     _lifetime(c, kind, cert, value, uses, today, margin)
 
 
 def _usage(c: _Check, kind: Kind, cert: ParsedCertificate, value: _Shown) -> None:
-    has = ", ".join(sorted(cert.key_usage)) or "none"
+    has = ", ".join(sorted(cert.key_usage)) or _("none")
     if USAGE[kind] not in cert.key_usage:
-        c.error(f"the {kind} certificate lacks key usage {USAGE[kind]} (it has {has}; {value})")
+        c.error(
+            _("the {kind} certificate lacks key usage {USAGE} (it has {has}; {value})").format(
+                kind=kind, USAGE=USAGE[kind], has=has, value=value
+            )
+        )
     elif kind is Kind.SIGNING and USAGE[Kind.ENCRYPTION] in cert.key_usage:
-        c.error(f"the signing certificate also has keyEncipherment: NHN's client takes it for encryption ({value})")
+        c.error(
+            _(
+                "the signing certificate also has keyEncipherment: NHN's client takes it for encryption ({value})"
+            ).format(value=value)
+        )
 
 
 def _lifetime(
     c: _Check, kind: Kind, cert: ParsedCertificate, value: _Shown, uses: list[Use], today: dt.date, margin: int
 ) -> None:
     expires = _oslo_day(cert.not_after)
-    named = _Shown(lambda: f"the {kind} certificate ({value})")
-    verb = "expired" if expires < today else "expires"
+    named = _Shown(lambda: _("the {kind} certificate ({value})").format(kind=kind, value=value))
+    verb = _("expired") if expires < today else _("expires")
     ahead = [u for u in uses if not u.active]
     start = [u for u in ahead if cert.not_before > calendar.at_oslo_midnight(calendar.pretest_day(u.t))]
     if start:
         c.error(
-            f"{named} is valid only from {_shown(cert.not_before)}, after the test messages ({K5.when}) for "
-            f"{_names(start)}"
+            _("{named} is valid only from {shown}, after the test messages ({when}) for {names}").format(
+                named=named, shown=_shown(cert.not_before), when=K5.when, names=_names(start)
+            )
         )
     before = [u for u in ahead if cert.not_after < calendar.at_oslo_midnight(u.t)]
     if before:
-        c.error(f"{named} {verb} {expires}, before T for {_names(before)}")
+        c.error(
+            _("{named} {verb} {expires}, before T for {names}").format(
+                named=named, verb=verb, expires=expires, names=_names(before)
+            )
+        )
     soon = [
         u
         for u in ahead
         if u not in before and cert.not_after < calendar.at_oslo_midnight(u.t + dt.timedelta(days=margin))
     ]
     if soon:
-        c.warning(f"{named} {verb} {expires}, within {margin} days of T for {_names(soon)}: renew it in AR")
+        c.warning(
+            _("{named} {verb} {expires}, within {margin} days of T for {names}: renew it in AR").format(
+                named=named, verb=verb, expires=expires, margin=margin, names=_names(soon)
+            )
+        )
     active = [u for u in uses if u.active]
     if not active:
         return
     whose = _names(active, t=False)
     if cert.not_after < calendar.at_oslo_midnight(today):
-        c.error(f"{named} expired {expires}; the active agreements with {whose} cannot be used")
+        c.error(
+            _("{named} expired {expires}; the active agreements with {whose} cannot be used").format(
+                named=named, expires=expires, whose=whose
+            )
+        )
     elif cert.not_before > calendar.at_oslo_midnight(today + dt.timedelta(days=1)):
         c.warning(
-            f"{named} is valid only from {_shown(cert.not_before)}, though the agreements with {whose} are active"
+            _("{named} is valid only from {shown}, though the agreements with {whose} are active").format(
+                named=named, shown=_shown(cert.not_before), whose=whose
+            )
         )
     else:
         left = (expires - today).days
         step = next((d for d in sorted({margin, *EXPIRY_WARNINGS}) if d <= margin and left <= d), None)
         if step is not None:
-            c.warning(f"{named} expires {expires}, in {left} days (within {step}): renew it in AR ({whose} active)")
+            c.warning(
+                _("{named} expires {expires}, in {left} days (within {step}): renew it in AR ({whose} active)").format(
+                    named=named, expires=expires, left=left, step=step, whose=whose
+                )
+            )
 
 
 # -- the rule ------------------------------------------------------------------------------------
@@ -372,8 +464,12 @@ def _kommune(r: Rule, ctx: Context, k: KommuneDecl, found: list[Finding]) -> Non
         party = _party(c, ctx.declarations.ar, [mine], k.model.org_number, owner, p.edi_address, ctx, said=unpublished)
         _networks(r, k, i, hfs, found)
         if party is not None and p.ar_published_on is None:
-            since = f" since {_shown(party.valid_from)}" if party.valid_from else ""
-            c.warning(f"is in AR{since} ({party.path}): record parties[{i}].ar_published_on")
+            since = _(" since {shown}").format(shown=_shown(party.valid_from)) if party.valid_from else ""
+            c.warning(
+                _("is in AR{since} ({path}): record parties[{i}].ar_published_on").format(
+                    since=since, path=party.path, i=i
+                )
+            )
 
 
 def _networks(r: Rule, k: KommuneDecl, i: int, hfs: Iterable[HfDecl], found: list[Finding]) -> None:
@@ -385,8 +481,12 @@ def _networks(r: Rule, k: KommuneDecl, i: int, hfs: Iterable[HfDecl], found: lis
             found.append(
                 r.error(
                     k.at("parties", i, "edi_address"),
-                    f"{address} is on NHN's {mine} network but {h.model.name} ({h.model.edi_address}) is on "
-                    f"{theirs}: mail between test and production is not permitted",
+                    _(
+                        "{address} is on NHN's {mine} network but {name} ({edi_address}) is on {theirs}: "
+                        "mail between test and production is not permitted"
+                    ).format(
+                        address=address, mine=mine, name=h.model.name, edi_address=h.model.edi_address, theirs=theirs
+                    ),
                 )
             )
 
@@ -413,7 +513,9 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
     for problem in decls.ar.problems:
         entry = paths.parse_path(problem.path)
         by = (
-            f" (HER-id {entry.her_id} is declared at {declared[entry.her_id]})"
+            _(" (HER-id {her_id} is declared at {declared})").format(
+                her_id=entry.her_id, declared=declared[entry.her_id]
+            )
             if entry and entry.her_id in declared
             else ""
         )

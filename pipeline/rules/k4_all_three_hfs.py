@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from pipeline import layout
 from pipeline.findings import Finding, Location
+from pipeline.i18n import _
 from pipeline.model.models import HF_KEYS
 from pipeline.routine.steps import K4
 from pipeline.rules.rule import Context, Rule
@@ -17,24 +18,26 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
         if key not in declared:
             yield r.error(
                 Location(layout.hf_file(key)),
-                f"helseforetak '{key}' is not declared; agreements are made with all three HFs",
+                _("helseforetak '{key}' is not declared; agreements are made with all three HFs").format(key=key),
             )
     for key, h in sorted(declared.items()):
         if key not in HF_KEYS:
             yield r.error(
                 h.at("key"),
-                f"'{key}' is not one of the three HFs in Midt-Norge ({', '.join(HF_KEYS)})",
+                _("'{key}' is not one of the three HFs in Midt-Norge ({join})").format(
+                    key=key, join=", ".join(HF_KEYS)
+                ),
             )
     for k in ctx.declarations.kommuner:
         for hf in k.model.tests:
             if hf not in HF_KEYS:
                 yield r.error(
                     k.at("tests", hf, key=True),
-                    f"'{hf}' is not one of the three HFs ({', '.join(HF_KEYS)})",
+                    _("'{hf}' is not one of the three HFs ({join})").format(hf=hf, join=", ".join(HF_KEYS)),
                 )
         for i, dev in enumerate(k.model.deviations):
             if dev.hf is not None and dev.hf not in HF_KEYS:
-                yield r.error(k.at("deviations", i, "hf"), f"'{dev.hf}' is not one of the three HFs")
+                yield r.error(k.at("deviations", i, "hf"), _("'{hf}' is not one of the three HFs").format(hf=dev.hf))
 
 
 RULE = Rule("R-K4", check, step=K4)

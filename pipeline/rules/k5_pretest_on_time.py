@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipeline.findings import Finding
+from pipeline.i18n import _
 from pipeline.model.models import HF_KEYS, Status
 from pipeline.routine import calendar, evidence, lifecycle
 from pipeline.routine.steps import K5
@@ -34,18 +35,29 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                 if first and first[1].sent_on and first[1].sent_on not in days:
                     yield r.warning(
                         k.at("tests", hf, her, *evidence.where(ev, evidence.PRETEST, first[0]), "sent_on"),
-                        f"test messages recorded as sent {first[1].sent_on.isoformat()}, "
-                        f"not on {K5.when} ({', '.join(sorted(d.isoformat() for d in days))})",
+                        _("test messages recorded as sent {sent_on}, not on {when} ({join})").format(
+                            sent_on=first[1].sent_on.isoformat(),
+                            when=K5.when,
+                            join=", ".join(sorted(d.isoformat() for d in days)),
+                        ),
                     )
-                earlier = [i for i, a in enumerate(ev.pretests) if all(i != j for j, _ in attempts)]
+                earlier = [i for i, a in enumerate(ev.pretests) if all(i != j for j, __ in attempts)]
                 if overdue and not attempts and earlier:
                     before = ev.pretests[earlier[-1]]
                     assert before.sent_on is not None  # only attempts with a day fall before T-7
                     yield r.warning(
                         k.at("tests", hf, her, *evidence.where(ev, evidence.PRETEST, earlier[-1]), "sent_on"),
-                        f"overdue: no test messages recorded for {K5.when} ({test_day.isoformat()}) from {hf} to "
-                        f"party {her}; the attempt recorded as sent {before.sent_on.isoformat()} is before "
-                        f"{K5.when}, for an earlier activation date",
+                        _(
+                            "overdue: no test messages recorded for {when} ({test_day}) from {hf} to party "
+                            "{her}; the attempt recorded as sent {sent_on} is before {when}, for an earlier "
+                            "activation date"
+                        ).format(
+                            when=K5.when,
+                            test_day=test_day.isoformat(),
+                            hf=hf,
+                            her=her,
+                            sent_on=before.sent_on.isoformat(),
+                        ),
                     )
         if not overdue:
             continue
@@ -56,8 +68,9 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                 if not (recorded and recorded.pretests):
                     yield r.warning(
                         k.at("status"),
-                        f"overdue: no test epikrise recorded from {hf} to party {party.her_id} "
-                        f"(due {test_day.isoformat()})",
+                        _("overdue: no test epikrise recorded from {hf} to party {her_id} (due {test_day})").format(
+                            hf=hf, her_id=party.her_id, test_day=test_day.isoformat()
+                        ),
                     )
                 continue
             assert recorded is not None
@@ -69,22 +82,34 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                 # "No result recorded": the receipts are the result of the test day.
                 late = evidence.apprec_overdue(m, hf, party, now)
                 after = (
-                    f"; the AppRec is missing 96 hours after sending (since {late.isoformat()}): it counts as rejected"
+                    _("; the AppRec is missing 96 hours after sending (since {late}): it counts as rejected").format(
+                        late=late.isoformat()
+                    )
                     if late
                     else ""
                 )
                 yield r.warning(
                     k.at(*where),
-                    f"overdue: no {' and '.join(missing)} recorded for the test messages from {hf} to party "
-                    f"{party.her_id} (sent {sent.date().isoformat()}){after}",
+                    _(
+                        "overdue: no {join} recorded for the test messages from {hf} to party {her_id} "
+                        "(sent {date}){after}"
+                    ).format(
+                        join=" and ".join(missing),
+                        hf=hf,
+                        her_id=party.her_id,
+                        date=sent.date().isoformat(),
+                        after=after,
+                    ),
                 )
             retests = evidence.retest_days(m, hf, party)
             if len(retests) >= len(attempts) and retests[len(attempts) - 1] < ctx.today:
                 day = retests[len(attempts) - 1]
                 yield r.warning(
                     k.at(*where),
-                    f"overdue: the re-test from {hf} to party {party.her_id} after this rejection was due "
-                    f"{day.isoformat()}; no receipts for it are recorded (oppkobling receipts import)",
+                    _(
+                        "overdue: the re-test from {hf} to party {her_id} after this rejection was due "
+                        "{day}; no receipts for it are recorded (oppkobling receipts import)"
+                    ).format(hf=hf, her_id=party.her_id, day=day.isoformat()),
                 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipeline.findings import Finding
+from pipeline.i18n import _
 from pipeline.model.models import HF_KEYS, Status
 from pipeline.routine import calendar, evidence, lifecycle
 from pipeline.routine.calendar import OSLO
@@ -34,10 +35,10 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                 if dialog.sent_at and dialog.answered_at and dialog.answered_at <= dialog.sent_at:
                     yield r.error(
                         k.at(*path, "answered_at"),
-                        "the dialog is recorded as answered before it was sent",
+                        _("the dialog is recorded as answered before it was sent"),
                     )
                 if dialog.answered_at and not dialog.sent_at:
-                    yield r.error(k.at(*path, "answered_at"), "answered_at without sent_at")
+                    yield r.error(k.at(*path, "answered_at"), _("answered_at without sent_at"))
                 if dialog.sent_at and days:
                     local = dialog.sent_at.astimezone(OSLO)
                     due = calendar.dialog_at(local.date() if local.date() in days else min(days))
@@ -45,13 +46,16 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                         on = ", ".join(sorted(d.isoformat() for d in days))
                         yield r.error(
                             k.at(*path, "sent_at"),
-                            f"test dialog sent {local.date().isoformat()}, not on the activation date {on}",
+                            _("test dialog sent {date}, not on the activation date {on}").format(
+                                date=local.date().isoformat(), on=on
+                            ),
                         )
                     elif local.time() != due.time():
                         yield r.warning(
                             k.at(*path, "sent_at"),
-                            f"test dialog sent at {local.strftime('%H:%M')} Europe/Oslo; "
-                            f"the routine says {due.strftime('%H:%M')}",
+                            _("test dialog sent at {strftime} Europe/Oslo; the routine says {strftime2}").format(
+                                strftime=local.strftime("%H:%M"), strftime2=due.strftime("%H:%M")
+                            ),
                         )
         if m.status is not Status.ACTIVE:
             continue
@@ -59,8 +63,10 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
             if not evidence.dialog_verified(m, hf, party, days=lifecycle.dialog_days(m, party)):
                 yield r.error(
                     k.at("status"),
-                    f"cannot be active: no test dialog from {hf} to party {party.her_id} "
-                    "recorded as sent on T and answered",
+                    _(
+                        "cannot be active: no test dialog from {hf} to party {her_id} recorded as sent "
+                        "on T and answered"
+                    ).format(hf=hf, her_id=party.her_id),
                 )
 
 

@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from pipeline.agreements import transitions
 from pipeline.agreements.states import STEP, AgreementState
 from pipeline.findings import Finding
+from pipeline.i18n import N_, _
 from pipeline.model.models import Status
 from pipeline.routine import lifecycle
 from pipeline.rules.rule import Context, Rule
 
-ONE_STEP = "an agreement moves one step at a time (pending → test → active), each step merged on its own"
-LATE = (
+ONE_STEP = N_("an agreement moves one step at a time (pending → test → active), each step merged on its own")
+LATE = N_(
     "; a party or message type added to a kommune that is testing or active follows its own routine "
     "(record it under parties[].joined)"
 )
@@ -34,23 +35,24 @@ def _kommune(r: Rule, ctx: Context) -> Iterator[Finding]:
         if expected is not None:
             yield r.error(
                 k.at("paused_from"),
-                f"a pause keeps the kommune's place in the routine: paused_from must be '{expected}', "
-                f"not '{k.model.paused_from}'",
+                _(
+                    "a pause keeps the kommune's place in the routine: paused_from must be "
+                    "'{expected}', not '{paused_from}'"
+                ).format(expected=expected, paused_from=k.model.paused_from),
             )
             continue
         if before is None:
-            msg = (
-                f"a new declaration must start at planned or ordered, not '{k.model.status}' "
-                "(the routine's steps are recorded one pull request at a time)"
-            )
+            msg = _(
+                "a new declaration must start at planned or ordered, not '{status}' (the "
+                "routine's steps are recorded one pull request at a time)"
+            ).format(status=k.model.status)
         elif before.model.status is Status.PAUSED:
-            msg = (
-                f"a paused kommune returns to the status it left ('{before.model.paused_from}'), not '{k.model.status}'"
+            msg = _("a paused kommune returns to the status it left ('{paused_from}'), not '{status}'").format(
+                paused_from=before.model.paused_from, status=k.model.status
             )
         else:
-            msg = (
-                f"status may move one step forward (or to paused/withdrawn), not "
-                f"'{before.model.status}' → '{k.model.status}'"
+            msg = _("status may move one step forward (or to paused/withdrawn), not '{status}' → '{status2}'").format(
+                status=before.model.status, status2=k.model.status
             )
         yield r.error(k.at("status"), msg)
 
@@ -67,9 +69,11 @@ def _agreements(r: Rule, ctx: Context) -> Iterator[Finding]:
                 continue
             before = group[0].before
             if before is AgreementState.WITHDRAWN:
-                why = "a withdrawn agreement does not come back: add the party anew (parties[].joined)"
+                why = _("a withdrawn agreement does not come back: add the party anew (parties[].joined)")
             elif STEP[after] - (STEP.get(before, 0) if before else 0) > 1:
-                why = ONE_STEP + (LATE if before is None and lifecycle.stage(k.model) is not Status.ORDERED else "")
+                why = _(ONE_STEP) + (
+                    _(LATE) if before is None and lifecycle.stage(k.model) is not Status.ORDERED else ""
+                )
             else:
                 continue
             i = transitions.party_index(k, her_id)
@@ -83,7 +87,9 @@ def _agreements(r: Rule, ctx: Context) -> Iterator[Finding]:
             )
             yield r.error(
                 where,
-                f"party {her_id} ({types}) at {hfs} would go from {was} to {now} in one change: {why}",
+                _("party {her_id} ({types}) at {hfs} would go from {was} to {now} in one change: {why}").format(
+                    her_id=her_id, types=types, hfs=hfs, was=was, now=now, why=why
+                ),
             )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipeline.findings import Finding
+from pipeline.i18n import _
 from pipeline.model.models import Status
 from pipeline.routine import lifecycle
 from pipeline.rules.rule import Context, Rule
@@ -20,15 +21,22 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         old = before.model
         where = k.at("activation", "date")
-        t_old = old.t.isoformat() if old.t else "none"
-        t_new = k.model.t.isoformat() if k.model.t else "none"
+        t_old = old.t.isoformat() if old.t else _("none")
+        t_new = k.model.t.isoformat() if k.model.t else _("none")
         if old.status is Status.ACTIVE:
-            yield r.error(where, f"the activation date of an active kommune cannot change ({t_old} → {t_new})")
+            yield r.error(
+                where,
+                _("the activation date of an active kommune cannot change ({t_old} → {t_new})").format(
+                    t_old=t_old, t_new=t_new
+                ),
+            )
         else:
             yield r.error(
                 where,
-                f"activation date changed ({t_old} → {t_new}) after testing began: return the status "
-                "to 'ordered' so the tests are re-run for the new date",
+                _(
+                    "activation date changed ({t_old} → {t_new}) after testing began: return the "
+                    "status to 'ordered' so the tests are re-run for the new date"
+                ).format(t_old=t_old, t_new=t_new),
             )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pipeline.agreements import transitions
 from pipeline.agreements.states import AgreementState
 from pipeline.findings import Finding
+from pipeline.i18n import _
 from pipeline.model.models import Status
 from pipeline.rules.rule import Context, Rule
 
@@ -25,7 +26,9 @@ def _kommuner(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         yield r.error(
             before.at("status"),
-            f"{before.model.name} ({number}) is active and was deleted: set status 'withdrawn' first",
+            _("{name} ({number}) is active and was deleted: set status 'withdrawn' first").format(
+                name=before.model.name, number=number
+            ),
         )
 
 
@@ -35,23 +38,30 @@ def _agreements(r: Rule, ctx: Context) -> Iterator[Finding]:
         k, base = kc.head, kc.base
         if k is None or base is None:  # a deleted kommune: said above
             continue
-        for (her_id, _, now), group in sorted(transitions.by_party(kc.changes).items()):
+        for (her_id, __, now), group in sorted(transitions.by_party(kc.changes).items()):
             if group[0].before is not AgreementState.ACTIVE or group[0].after in KEPT:
                 continue
             hfs, types = transitions.listing(group)
             i = transitions.party_index(k, her_id)
             if i is not None:
                 where = k.at("parties", i, "her_id")
-                what = f"would become {now}" if group[0].after else f"would lose {types}"
+                what = (
+                    _("would become {now}").format(now=now)
+                    if group[0].after
+                    else _("would lose {types}").format(types=types)
+                )
             else:
                 j = transitions.party_index(base, her_id)
                 assert j is not None
                 where = k.at("parties", j, "her_id") if j < len(k.model.parties) else k.at("parties", key=True)
-                what = "would be removed (a changed HER-id removes one agreement and adds another)"
+                what = _("would be removed (a changed HER-id removes one agreement and adds another)")
             yield r.error(
                 where,
-                f"the active agreement of party {her_id} ({types}) at {hfs} {what}: an active agreement is "
-                "withdrawn first (the party's withdrawn, or the kommune's status), never removed or set back silently",
+                _(
+                    "the active agreement of party {her_id} ({types}) at {hfs} {what}: an active "
+                    "agreement is withdrawn first (the party's withdrawn, or the kommune's status), "
+                    "never removed or set back silently"
+                ).format(her_id=her_id, types=types, hfs=hfs, what=what),
             )
 
 

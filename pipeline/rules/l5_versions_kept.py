@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from pipeline.agreements.states import AgreementState, type_states
 from pipeline.findings import Finding
+from pipeline.i18n import _
 from pipeline.rules.rule import Context, Rule
 
 
@@ -18,7 +19,7 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
     in_use: dict[tuple[str, str], set[str]] = defaultdict(set)  # (type, version) -> "Name (her-id)"
     for k in ctx.base.kommuner:
         parties = {p.her_id: p for p in k.model.parties}
-        for (_, her_id, mtype), state in type_states(k.model, base_keys).items():
+        for (__, her_id, mtype), state in type_states(k.model, base_keys).items():
             if state is AgreementState.ACTIVE:
                 in_use[(mtype, parties[her_id].messages[mtype])].add(f"{k.model.name} ({her_id})")
     before = {h.model.key: h.model for h in ctx.base.helseforetak}
@@ -34,8 +35,10 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                 where = h.at("supports", mtype, key=True) if mtype in h.model.supports else h.at("supports", key=True)
                 yield r.error(
                     where,
-                    f"{h.model.name} no longer supports {mtype} {version}, which active agreements use "
-                    f"({', '.join(sorted(users))}): keep it until they have moved to another version",
+                    _(
+                        "{name} no longer supports {mtype} {version}, which active agreements use "
+                        "({join}): keep it until they have moved to another version"
+                    ).format(name=h.model.name, mtype=mtype, version=version, join=", ".join(sorted(users))),
                 )
 
 

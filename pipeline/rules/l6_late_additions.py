@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipeline.findings import Finding
+from pipeline.i18n import N_, _
 from pipeline.model.declarations import KommuneDecl
 from pipeline.model.models import Party, Status
 from pipeline.routine import evidence, lifecycle
 from pipeline.rules.rule import Context, Rule
 
-HOW = "record it under parties[{i}].joined (on: the day it was added, activation: its own date and when it was agreed)"
+HOW = N_(
+    "record it under parties[{i}].joined (on: the day it was added, activation: its own date and when it was agreed)"
+)
 
 
 def _party(r: Rule, ctx: Context, k: KommuneDecl, i: int, before: Party | None) -> Iterator[Finding]:
@@ -25,11 +28,17 @@ def _party(r: Rule, ctx: Context, k: KommuneDecl, i: int, before: Party | None) 
         for mtype in party.messages:
             if (before is None or mtype not in before.messages) and party.join_of(mtype) is None:
                 where = k.at("parties", i, "her_id") if before is None else k.at("parties", i, "messages", mtype)
-                what = f"party {party.her_id}" if before is None else f"message type {mtype} of party {party.her_id}"
+                what = (
+                    _("party {her_id}").format(her_id=party.her_id)
+                    if before is None
+                    else _("message type {mtype} of party {her_id}").format(mtype=mtype, her_id=party.her_id)
+                )
                 yield r.error(
                     where,
-                    f"{what} is added to a kommune that is {stage}: it took no part in the tests recorded "
-                    f"so far and follows the routine on its own; {HOW.format(i=i)}",
+                    _(
+                        "{what} is added to a kommune that is {stage}: it took no part in the tests "
+                        "recorded so far and follows the routine on its own; {format}"
+                    ).format(what=what, stage=stage, format=_(HOW).format(i=i)),
                 )
                 if before is None:
                     break  # one finding for a whole new party
@@ -39,9 +48,11 @@ def _party(r: Rule, ctx: Context, k: KommuneDecl, i: int, before: Party | None) 
         if join.on < ctx.added_on_or_after:
             yield r.error(
                 k.at("parties", i, "joined", n, "on"),
-                f"joined on {join.on.isoformat()}, before {ctx.added_on_or_after.isoformat()} (the base "
-                "revision's date): evidence dated before an addition appears cannot count for it; "
-                f"date it {ctx.added_on_or_after.isoformat()} or later",
+                _(
+                    "joined on {on}, before {added_on_or_after} (the base revision's date): evidence "
+                    "dated before an addition appears cannot count for it; date it "
+                    "{added_on_or_after} or later"
+                ).format(on=join.on.isoformat(), added_on_or_after=ctx.added_on_or_after.isoformat()),
             )
     if party.joined and not evidence.own_routine(party):
         # All of it joined late: evidence dated before it joined was recorded for something else.
@@ -51,8 +62,12 @@ def _party(r: Rule, ctx: Context, k: KommuneDecl, i: int, before: Party | None) 
                 if piece.on < since:
                     yield r.error(
                         k.at(*piece.where),
-                        f"{piece.what} for party {party.her_id} dated {piece.on.isoformat()}, before it joined "
-                        f"on {since.isoformat()}: it was recorded for something else and does not count",
+                        _(
+                            "{what} for party {her_id} dated {on}, before it joined on {since}: it was "
+                            "recorded for something else and does not count"
+                        ).format(
+                            what=piece.what, her_id=party.her_id, on=piece.on.isoformat(), since=since.isoformat()
+                        ),
                     )
     if before is None:
         return
@@ -60,8 +75,10 @@ def _party(r: Rule, ctx: Context, k: KommuneDecl, i: int, before: Party | None) 
         if mtype in party.messages and party.join_of(mtype) is None:
             yield r.error(
                 k.at("parties", i, "messages", mtype),
-                f"{mtype} of party {party.her_id} joined late (on {join.on.isoformat()}) and keeps its own "
-                "routine: it stays in parties[].joined",
+                _(
+                    "{mtype} of party {her_id} joined late (on {on}) and keeps its own routine: it "
+                    "stays in parties[].joined"
+                ).format(mtype=mtype, her_id=party.her_id, on=join.on.isoformat()),
             )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from pipeline.findings import Finding
+from pipeline.i18n import _
 from pipeline.model.declarations import DeclarationSet, Problem
 from pipeline.model.models import Status
 from pipeline.rules.rule import Context, Rule
@@ -26,30 +27,40 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
     for k in ctx.declarations.kommuner:
         m = k.model
         if m.status is Status.PAUSED and m.paused_from is None:
-            yield r.error(k.at("status"), "status 'paused' requires 'paused_from' (the status to return to)")
+            yield r.error(k.at("status"), _("status 'paused' requires 'paused_from' (the status to return to)"))
         if m.status is not Status.PAUSED and m.paused_from is not None:
             yield r.error(
                 k.at("paused_from", key=True),
-                "'paused_from' is only allowed when status is 'paused'",
+                _("'paused_from' is only allowed when status is 'paused'"),
             )
         if m.paused_from in (Status.PAUSED, Status.WITHDRAWN):
-            yield r.error(k.at("paused_from"), f"cannot pause from '{m.paused_from}'")
+            yield r.error(k.at("paused_from"), _("cannot pause from '{paused_from}'").format(paused_from=m.paused_from))
         for i, party in enumerate(m.parties):
             seen: set[str] = set()
             for n, join in enumerate(party.joined):
                 for j, mtype in enumerate(join.messages):
                     where = k.at("parties", i, "joined", n, "messages", j)
                     if mtype not in party.messages:
-                        yield r.error(where, f"'{mtype}' is not one of party {party.her_id}'s message types")
+                        yield r.error(
+                            where,
+                            _("'{mtype}' is not one of party {her_id}'s message types").format(
+                                mtype=mtype, her_id=party.her_id
+                            ),
+                        )
                     elif mtype in seen:
-                        yield r.error(where, f"'{mtype}' joined in an earlier addition already; list it once")
+                        yield r.error(
+                            where,
+                            _("'{mtype}' joined in an earlier addition already; list it once").format(mtype=mtype),
+                        )
                     seen.add(mtype)
             withdrawn = party.withdrawn.messages if party.withdrawn else None
             for j, mtype in enumerate(withdrawn or ()):
                 if mtype not in party.messages:
                     yield r.error(
                         k.at("parties", i, "withdrawn", "messages", j),
-                        f"'{mtype}' is not one of party {party.her_id}'s message types",
+                        _("'{mtype}' is not one of party {her_id}'s message types").format(
+                            mtype=mtype, her_id=party.her_id
+                        ),
                     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from pipeline import layout
 from pipeline.findings import Finding, Location
+from pipeline.i18n import _
 from pipeline.model.declarations import Problem
 from pipeline.rules.rule import Context, Rule
 
@@ -25,21 +26,28 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
         if m is None:
             yield r.error(
                 Location(k.path),
-                f"file name '{name}' is not <kommunenummer>-<slug>.yaml "
-                "(4 digits, a lowercase slug of a-z, 0-9 and single dashes)",
+                _(
+                    "file name '{name}' is not <kommunenummer>-<slug>.yaml (4 digits, a lowercase "
+                    "slug of a-z, 0-9 and single dashes)"
+                ).format(name=name),
             )
         elif m["number"] != k.model.kommune:
             yield r.error(
                 k.at("kommune"),
-                f"kommunenummer {k.model.kommune} does not match the file name ({m['number']}-...)",
+                _("kommunenummer {kommune} does not match the file name ({m}-...)").format(
+                    kommune=k.model.kommune, m=m["number"]
+                ),
             )
     for h in ctx.declarations.helseforetak:
         name = h.path.rpartition("/")[2]
         m = layout.HF_FILE.match(name)
         if m is None:
-            yield r.error(Location(h.path), f"file name '{name}' is not <hf-key>.yaml")
+            yield r.error(Location(h.path), _("file name '{name}' is not <hf-key>.yaml").format(name=name))
         elif m["key"] != h.model.key:
-            yield r.error(h.at("key"), f"key '{h.model.key}' does not match the file name ({m['key']}.yaml)")
+            yield r.error(
+                h.at("key"),
+                _("key '{key}' does not match the file name ({m}.yaml)").format(key=h.model.key, m=m["key"]),
+            )
 
 
 RULE = Rule("S2", check, text="Filnavn <kommunenummer>-<slug>.yaml, ett kommune per fil")

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pipeline.findings import Finding, Location
+from pipeline.i18n import _
 from pipeline.model.declarations import DeclarationSet, HfDecl, KommuneDecl
 from pipeline.rules.rule import Context, Rule
 
@@ -109,8 +110,10 @@ def on_index(r: Rule, identities: Iterable[Identities], base: DeclarationSet | N
         for i in _reported(places, new):
             yield r.error(
                 places[i].location,
-                f"kommunenummer {number} is declared more than once: also at {_others(places, i)}; "
-                "one file per kommune (remove or renumber one of them)",
+                _(
+                    "kommunenummer {number} is declared more than once: also at {others}; one file "
+                    "per kommune (remove or renumber one of them)"
+                ).format(number=number, others=_others(places, i)),
             )
     for her_id, places in _her_ids(entries).items():
         if len(places) < 2:
@@ -120,13 +123,20 @@ def on_index(r: Rule, identities: Iterable[Identities], base: DeclarationSet | N
         for i in _reported(places, new):
             place = places[i]
             if hf is not None and not place.hf:
-                fix = f"it belongs to {hf.owner} ({hf.location.file}:{hf.location.line}); give the party its own HER-id"
-                yield r.error(place.location, f"HER-id {her_id} is an HF's, not a communication party's: {fix}")
+                fix = _("it belongs to {owner} ({file}:{line}); give the party its own HER-id").format(
+                    owner=hf.owner, file=hf.location.file, line=hf.location.line
+                )
+                yield r.error(
+                    place.location,
+                    _("HER-id {her_id} is an HF's, not a communication party's: {fix}").format(her_id=her_id, fix=fix),
+                )
                 continue
             yield r.error(
                 place.location,
-                f"HER-id {her_id} is used more than once: also at {_others(places, i)}; "
-                "each communication party and HF has a HER-id of its own (check the party in AR)",
+                _(
+                    "HER-id {her_id} is used more than once: also at {others}; each communication "
+                    "party and HF has a HER-id of its own (check the party in AR)"
+                ).format(her_id=her_id, others=_others(places, i)),
             )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipeline.findings import Finding
+from pipeline.i18n import _
 from pipeline.model.kommuner import register
 from pipeline.rules.rule import Context, Rule
 
@@ -15,18 +16,25 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
     for k in ctx.declarations.kommuner:
         entry = entries.get(k.model.kommune)
         if entry is None:
-            yield r.error(k.at("kommune"), f"kommunenummer {k.model.kommune} is not in the kommune register")
+            yield r.error(
+                k.at("kommune"),
+                _("kommunenummer {kommune} is not in the kommune register").format(kommune=k.model.kommune),
+            )
             continue
         if not entry.accepts(k.model.name):
             names = ", ".join(sorted(entry.accepted_names()))
             yield r.error(
                 k.at("name"),
-                f"name '{k.model.name}' does not match the register for {entry.number} (accepted: {names})",
+                _("name '{name}' does not match the register for {number} (accepted: {names})").format(
+                    name=k.model.name, number=entry.number, names=names
+                ),
             )
         if not entry.hmn_catchment:
             yield r.warning(
                 k.at("kommune"),
-                f"{entry.number} {entry.name} ({entry.county}) is outside Helse Midt-Norge's catchment",
+                _("{number} {name} ({county}) is outside Helse Midt-Norge's catchment").format(
+                    number=entry.number, name=entry.name, county=entry.county
+                ),
             )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from stdnum.no import orgnr
 
 from pipeline.findings import Finding
+from pipeline.i18n import _
 from pipeline.model.declarations import Problem
 from pipeline.model.kommuner import register
 from pipeline.rules.rule import Context, Rule
@@ -21,20 +22,23 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
         if not orgnr.is_valid(h.model.org_number):
             yield r.error(
                 h.at("org_number"),
-                f"organisation number {h.model.org_number} fails the MOD11 check",
+                _("organisation number {org_number} fails the MOD11 check").format(org_number=h.model.org_number),
             )
     entries = register()
     for k in ctx.declarations.kommuner:
         number = k.model.org_number
         if not orgnr.is_valid(number):
-            yield r.error(k.at("org_number"), f"organisation number {number} fails the MOD11 check")
+            yield r.error(
+                k.at("org_number"), _("organisation number {number} fails the MOD11 check").format(number=number)
+            )
             continue
         entry = entries.get(k.model.kommune)
         if entry and entry.org_number and entry.org_number != number:
             yield r.error(
                 k.at("org_number"),
-                f"organisation number {number} does not match the register's {entry.org_number} "
-                f"for {entry.number} {entry.short_name}",
+                _(
+                    "organisation number {number} does not match the register's {org_number} for {number2} {short_name}"
+                ).format(number=number, org_number=entry.org_number, number2=entry.number, short_name=entry.short_name),
             )
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from pipeline.findings import Finding
+from pipeline.i18n import _
 from pipeline.model.declarations import Problem
 from pipeline.routine.steps import SCOPE_START
 from pipeline.rules.rule import Context, Rule
@@ -39,13 +40,17 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
             if t < SCOPE_START:
                 yield r.error(
                     k.at(*where),
-                    f"activation date {t.isoformat()} is before {SCOPE_START.isoformat()}, outside the routine's scope",
+                    _("activation date {t} is before {SCOPE_START}, outside the routine's scope").format(
+                        t=t.isoformat(), SCOPE_START=SCOPE_START.isoformat()
+                    ),
                 )
             elif t > last:
                 yield r.error(
                     k.at(*where),
-                    f"activation date {t.isoformat()} is more than {HORIZON_YEARS} years after today "
-                    f"({ctx.today.isoformat()}): outside the routine's scope; agree a nearer date",
+                    _(
+                        "activation date {t} is more than {HORIZON_YEARS} years after today ({today}): "
+                        "outside the routine's scope; agree a nearer date"
+                    ).format(t=t.isoformat(), HORIZON_YEARS=HORIZON_YEARS, today=ctx.today.isoformat()),
                 )
 
 
