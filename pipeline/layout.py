@@ -29,6 +29,8 @@ import enum
 import re
 from pathlib import Path
 
+from pipeline.i18n import _
+
 
 def is_safe_relative(path: str) -> bool:
     """A relative posix path that stays inside the directory it is relative to (no ``..``, no
@@ -40,7 +42,7 @@ def is_safe_relative(path: str) -> bool:
 def check_generated(path: str) -> None:
     """Refuse a generator's path that would leave generated/."""
     if not is_safe_relative(path):
-        raise ValueError(f"generator produced an unsafe path {path!r}")
+        raise ValueError(_("generator produced an unsafe path {path!r}").format(path=path))
 
 
 # -- the repository ---------------------------------------------------------------------------
@@ -122,7 +124,7 @@ def classify(path: str) -> Input | str:
     why = refused_name(path)
     if why is not None:
         return why
-    directory, _, name = path.rpartition("/")
+    directory, __, name = path.rpartition("/")
     for base, deep, what in PARTNERS_INPUTS:
         if directory == base or (deep and directory.startswith(base + "/")):
             if what is not Input.AR_SNAPSHOT and not name.endswith(DECLARATION_SUFFIX):
@@ -130,15 +132,15 @@ def classify(path: str) -> Input | str:
             return what
         if directory.startswith(base + "/"):
             return f"unexpected subdirectory in {base}/: declarations are files directly in it"
-    known = ", ".join(f"{base}/" for base, _, _ in PARTNERS_INPUTS)
+    known = ", ".join(f"{base}/" for base, __, __ in PARTNERS_INPUTS)
     return f"unexpected file; {PARTNERS}/ holds only {known}"
 
 
 def allowed_directory(path: str) -> bool:
     """A directory (repository-relative) that may exist under partners/."""
-    if path in (PARTNERS, *(base for base, _, _ in PARTNERS_INPUTS)):
+    if path in (PARTNERS, *(base for base, __, __ in PARTNERS_INPUTS)):
         return True
-    return any(deep and path.startswith(base + "/") for base, deep, _ in PARTNERS_INPUTS)
+    return any(deep and path.startswith(base + "/") for base, deep, __ in PARTNERS_INPUTS)
 
 
 SCHEMAS = "schemas"

@@ -37,6 +37,7 @@ from pipeline.agreements.states import AgreementState, CpaStatus
 from pipeline.ar.certificates import ParsedCertificate
 from pipeline.ar.paths import Entry, Kind
 from pipeline.ar.snapshot import Snapshot
+from pipeline.i18n import _
 from pipeline.model.catalogue import Version, catalogue
 from pipeline.model.declarations import DeclarationSet
 from pipeline.model.models import HF_KEYS, Helseforetak, Kommune, Party, Status
@@ -117,7 +118,7 @@ class Agreement:
     def start(self) -> dt.datetime:
         t = lifecycle.t_of(self.kommune, self.party)
         if t is None:  # excluded by collect(); kept total for the type checker
-            raise ValueError(f"kommune {self.kommune.kommune} has no activation date")
+            raise ValueError(_("kommune {kommune} has no activation date").format(kommune=self.kommune.kommune))
         return start(t)
 
     @property

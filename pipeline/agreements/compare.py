@@ -16,6 +16,7 @@ from typing import Literal
 
 from pipeline.agreements.reading import Certificate, Direction, MessageFunction, Party, Reading
 from pipeline.errors import UsageError
+from pipeline.i18n import _
 
 Aspect = Literal[
     "agreement", "certificate", "function", "process", "role", "service", "action", "endpoint", "namespaces"
@@ -136,7 +137,11 @@ def _party(who: str, ours: Party | None, theirs: Party | None) -> list[Differenc
 def compare(ours: Reading, theirs: Reading) -> tuple[Difference, ...]:
     """Every difference between two readings made as the same party."""
     if ours.her_id != theirs.her_id:
-        raise UsageError(f"compare two agreements as the same party (read as {ours.her_id} and {theirs.her_id})")
+        raise UsageError(
+            _("compare two agreements as the same party (read as {her_id} and {her_id2})").format(
+                her_id=ours.her_id, her_id2=theirs.her_id
+            )
+        )
     out: list[Difference] = []
 
     def agreement(field: str, a: object, b: object) -> None:

@@ -26,6 +26,7 @@ from pipeline import layout
 from pipeline.agreements.agreement import Agreement
 from pipeline.agreements.states import AgreementState
 from pipeline.errors import XmlValidationError
+from pipeline.i18n import _
 from pipeline.model.models import Helseforetak
 from pipeline.render.context import HEADER
 from pipeline.render.xml import safe_parser
@@ -60,8 +61,14 @@ def validate(document: etree._ElementTree, *, what: str) -> None:
     checker = schema()
     if not checker.validate(document):
         entries = [(e.line, e.message) for e in checker.error_log]  # type: ignore[attr-defined]
-        errors = "; ".join(f"line {line}: {message}" for line, message in entries[:5])
-        raise XmlValidationError(f"{what} is not valid against {SCHEMA_FILE}: {errors}")
+        errors = "; ".join(
+            _("line {line}: {message}").format(line=line, message=message) for line, message in entries[:5]
+        )
+        raise XmlValidationError(
+            _("{what} is not valid against {SCHEMA_FILE}: {errors}").format(
+                what=what, SCHEMA_FILE=SCHEMA_FILE, errors=errors
+            )
+        )
 
 
 # One agreement as the index lists it, kept apart from the tree so that an index can be put
@@ -137,7 +144,7 @@ def build(hf: Helseforetak, agreements: Iterable[Agreement]) -> etree._ElementTr
     mine = sorted(agreements, key=entry_order)
     for a in mine:
         if a.hf.key != hf.key:
-            raise ValueError(f"agreement of {a.hf.key} in the index of {hf.key}")
+            raise ValueError(_("agreement of {key} in the index of {key2}").format(key=a.hf.key, key2=hf.key))
     return assemble(hf, [entry(a) for a in mine])
 
 

@@ -47,6 +47,7 @@ from pipeline.agreements.reading import (
     same_name,
 )
 from pipeline.errors import DocumentError
+from pipeline.i18n import _
 from pipeline.render.xml import safe_parser
 from pipeline.render.xsd import SchemaSet
 
@@ -123,8 +124,10 @@ class _Reader:
             self.warn(
                 PACKAGE,
                 binding,
-                f"action binding {_attr(binding, 'id')!r} names package {package_id!r}, which is not in the "
-                "document (or has no CompositeList): the reference client finds no message parts",
+                _(
+                    "action binding {attr!r} names package {package_id!r}, which is not in the "
+                    "document (or has no CompositeList): the reference client finds no message parts"
+                ).format(attr=_attr(binding, "id"), package_id=package_id),
             )
             return None
         constituents = [
@@ -136,7 +139,7 @@ class _Reader:
             idref = _attr(constituent, "idref")
             if idref is None:
                 raise self.fail(
-                    "a Constituent has no tns:idref (the reference client fails on it)", constituent, PACKAGE
+                    _("a Constituent has no tns:idref (the reference client fails on it)"), constituent, PACKAGE
                 )
             low, high = _int(_attr(constituent, "minOccurs"), 0), _int(_attr(constituent, "maxOccurs"), 1)
             for simple in self.root.findall(_q("SimplePart")):
@@ -146,8 +149,10 @@ class _Reader:
                     location = _attr(supported, "location")
                     if location is None:
                         raise self.fail(
-                            f"NamespaceSupported of SimplePart {idref!r} has no tns:location "
-                            "(the reference client fails on it)",
+                            _(
+                                "NamespaceSupported of SimplePart {idref!r} has no tns:location (the reference "
+                                "client fails on it)"
+                            ).format(idref=idref),
                             supported,
                             PACKAGE,
                         )
@@ -157,16 +162,18 @@ class _Reader:
 
     # -- bindings ---------------------------------------------------------------------------------------------
     def endpoint(self, binding: etree._Element, info: etree._Element) -> Endpoint:
-        what = f"action binding {_attr(binding, 'id')!r}"
+        what = _("action binding {attr!r}").format(attr=_attr(binding, "id"))
         channel_node = binding.find(_q("ChannelId"))
         if channel_node is None:
-            raise self.fail(f"{what} has no ChannelId", binding, BINDING)
+            raise self.fail(_("{what} has no ChannelId").format(what=what), binding, BINDING)
         channel_id = _text(channel_node) or ""
         channel = next((c for c in info.findall(_q("DeliveryChannel")) if _attr(c, "channelId") == channel_id), None)
         transport_id = _attr(channel, "transportId") if channel is not None else None
         if transport_id is None:
             raise self.fail(
-                f"{what}: ChannelId {channel_id!r} names no DeliveryChannel with a transportId in the same PartyInfo",
+                _(
+                    "{what}: ChannelId {channel_id!r} names no DeliveryChannel with a transportId in the same PartyInfo"
+                ).format(what=what, channel_id=channel_id),
                 channel_node,
                 BINDING,
             )
@@ -174,8 +181,10 @@ class _Reader:
         receiver = transport.find(_q("TransportReceiver")) if transport is not None else None
         if receiver is None:
             raise self.fail(
-                f"{what}: transport {transport_id!r} of channel {channel_id!r} has no TransportReceiver in the same "
-                "PartyInfo",
+                _(
+                    "{what}: transport {transport_id!r} of channel {channel_id!r} has no "
+                    "TransportReceiver in the same PartyInfo"
+                ).format(what=what, transport_id=transport_id, channel_id=channel_id),
                 channel if channel is not None else binding,
                 BINDING,
             )
@@ -191,10 +200,14 @@ class _Reader:
     def binding(self, can: etree._Element, kind: Direction, info: etree._Element, process: str) -> Binding:
         this = can.find(_q("ThisPartyActionBinding"))
         if this is None:
-            raise self.fail(f"{etree.QName(can).localname} has no ThisPartyActionBinding", can, BINDING)
+            raise self.fail(
+                _("{localname} has no ThisPartyActionBinding").format(localname=etree.QName(can).localname),
+                can,
+                BINDING,
+            )
         action = _attr(this, "action")
         if action is None:
-            raise self.fail("an action binding has no tns:action", this, BINDING)
+            raise self.fail(_("an action binding has no tns:action"), this, BINDING)
         package = _attr(this, "packageId")
         other = can.find(_q("OtherPartyActionBinding"))
         return Binding(
@@ -215,7 +228,7 @@ class _Reader:
         name = _attr(spec, "name") if spec is not None else None
         if spec is None or name is None:
             raise self.fail(
-                "a CollaborationRole has no ProcessSpecification name (the reference client's lookups fail on it)",
+                _("a CollaborationRole has no ProcessSpecification name (the reference client's lookups fail on it)"),
                 element,
                 ROLE,
             )
@@ -266,11 +279,13 @@ class _Reader:
             )
 
         if data is None:
-            problem = "no ds:X509Certificate" + (" (only a ds:KeyName)" if key_name is not None else "")
+            problem = _("no ds:X509Certificate") + (_(" (only a ds:KeyName)") if key_name is not None else "")
             self.warn(
                 CERTIFICATE,
                 element,
-                f"{party}: Certificate {cert_id!r} has {problem}: the reference client cannot load this profile",
+                _(
+                    "{party}: Certificate {cert_id!r} has {problem}: the reference client cannot load this profile"
+                ).format(party=party, cert_id=cert_id, problem=problem),
             )
             return unusable("missing", problem)
         try:
@@ -280,8 +295,12 @@ class _Reader:
             subject, issuer = cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
             key = _key(cert)
         except (binascii.Error, ValueError, UnsupportedAlgorithm) as exc:
-            problem = f"ds:X509Certificate is not a base64 DER certificate ({exc})"
-            self.warn(CERTIFICATE, data, f"{party}: Certificate {cert_id!r}: {problem}")
+            problem = _("ds:X509Certificate is not a base64 DER certificate ({exc})").format(exc=exc)
+            self.warn(
+                CERTIFICATE,
+                data,
+                _("{party}: Certificate {cert_id!r}: {problem}").format(party=party, cert_id=cert_id, problem=problem),
+            )
             return unusable("invalid", problem)
         return Certificate(
             cert_id=cert_id,
@@ -304,16 +323,28 @@ class _Reader:
     def party(self, info: etree._Element) -> Party:
         name = _attr(info, "partyName")
         if name is None:
-            raise self.fail("a PartyInfo has no tns:partyName", info, PARTY)
+            raise self.fail(_("a PartyInfo has no tns:partyName"), info, PARTY)
         ids = tuple(PartyId(_attr(p, "type"), _text(p) or "") for p in info.findall(_q("PartyId")))
         if not ids:
-            raise self.fail(f"PartyInfo {name!r} has no PartyId", info, PARTY)
+            raise self.fail(_("PartyInfo {name!r} has no PartyId").format(name=name), info, PARTY)
         her_id = _int(ids[0].value, 0)
         if her_id == 0:
-            self.warn(PARTY, info, f"PartyInfo {name!r}: first PartyId {ids[0].value!r} is not a HER-id (read as 0)")
+            self.warn(
+                PARTY,
+                info,
+                _("PartyInfo {name!r}: first PartyId {value!r} is not a HER-id (read as 0)").format(
+                    name=name, value=ids[0].value
+                ),
+            )
         if len(ids) > 1:
             listed = ", ".join(f"{i.type} {i.value}" for i in ids)
-            self.warn(PARTY, info, f"PartyInfo {name!r} has {len(ids)} PartyIds ({listed}); NHN's CPAs carry one, HER")
+            self.warn(
+                PARTY,
+                info,
+                _("PartyInfo {name!r} has {n} PartyIds ({listed}); NHN's CPAs carry one, HER").format(
+                    name=name, n=len(ids), listed=listed
+                ),
+            )
         ref = info.find(_q("PartyRef"))
         certificates = tuple(self.certificate(c, name) for c in info.findall(_q("Certificate")))
         party = Party(
@@ -328,7 +359,11 @@ class _Reader:
         for usage, certificate in (("signing", party.signing), ("encryption", party.encryption)):
             if certificate is None:
                 self.warn(
-                    CERTIFICATE, info, f"PartyInfo {name!r} has no {usage} certificate the reference client takes"
+                    CERTIFICATE,
+                    info,
+                    _("PartyInfo {name!r} has no {usage} certificate the reference client takes").format(
+                        name=name, usage=usage
+                    ),
                 )
         return party
 
@@ -380,9 +415,17 @@ def _datetime(reader: _Reader, element: etree._Element | None) -> dt.datetime | 
             text = f"{head}.{digits[:6]}{rest[len(digits) :]}"
         value = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise reader.fail(f"{etree.QName(element).localname} {text!r} is not an xs:dateTime", element, PERIOD) from None
+        raise reader.fail(
+            _("{localname} {text!r} is not an xs:dateTime").format(localname=etree.QName(element).localname, text=text),
+            element,
+            PERIOD,
+        ) from None
     if value.tzinfo is None:
-        raise reader.fail(f"{etree.QName(element).localname} {text!r} has no time zone", element, PERIOD)
+        raise reader.fail(
+            _("{localname} {text!r} has no time zone").format(localname=etree.QName(element).localname, text=text),
+            element,
+            PERIOD,
+        )
     return value
 
 
@@ -405,7 +448,9 @@ def _check_schema(reader: _Reader, tree: etree._Element, mode: Mode, schemas: Sc
     if duplicates and mode == "strict":
         line, value = min(duplicates.items())
         raise DocumentError(
-            f"xs:ID {value!r} is used more than once ({len(duplicates)} reused ids); read it leniently to accept that",
+            _("xs:ID {value!r} is used more than once ({n} reused ids); read it leniently to accept that").format(
+                value=value, n=len(duplicates)
+            ),
             file=reader.file,
             line=line,
             rule=IDS,
@@ -421,7 +466,10 @@ def _check_schema(reader: _Reader, tree: etree._Element, mode: Mode, schemas: Sc
         if "'xs:ID'" in error.message and error.line in duplicates:
             continue  # reported above
         raise DocumentError(
-            f"not valid against {SCHEMA}: {error.message}", file=reader.file, line=error.line, rule=SCHEMA_RULE
+            _("not valid against {SCHEMA}: {message}").format(SCHEMA=SCHEMA, message=error.message),
+            file=reader.file,
+            line=error.line,
+            rule=SCHEMA_RULE,
         )
 
 
@@ -500,38 +548,52 @@ def read(
     try:
         root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as exc:
-        raise DocumentError(f"not well-formed XML: {exc.msg}", file=file, line=exc.lineno, rule=XML) from None
+        raise DocumentError(
+            _("not well-formed XML: {msg}").format(msg=exc.msg), file=file, line=exc.lineno, rule=XML
+        ) from None
     reader = _Reader(root, file)
     name = etree.QName(root)
     kinds: dict[str, Kind] = {"CollaborationProtocolAgreement": "cpa", "CollaborationProtocolProfile": "cpp"}
     if name.namespace != NS or name.localname not in kinds:
-        raise reader.fail(f"root element {{{name.namespace}}}{name.localname} is not a CPPA 2.0 CPA or CPP", root, XML)
+        raise reader.fail(
+            _("root element {{{namespace}}}{localname} is not a CPPA 2.0 CPA or CPP").format(
+                namespace=name.namespace, localname=name.localname
+            ),
+            root,
+            XML,
+        )
     kind = kinds[name.localname]
     _check_schema(reader, root, mode, schemas)
 
     infos = root.findall(_q("PartyInfo"))
     if not infos:
-        raise reader.fail("the document has no PartyInfo", root, PARTY)
+        raise reader.fail(_("the document has no PartyInfo"), root, PARTY)
     me_info: etree._Element | None = None
     if kind == "cpp":
         other = infos[0]
     else:
         if her_id is None:
-            raise reader.fail("a CPA is read as one of its parties: give that party's HER-id", root, COUNTERPARTY)
+            raise reader.fail(_("a CPA is read as one of its parties: give that party's HER-id"), root, COUNTERPARTY)
         mine = str(her_id)
         other_or_none = next((i for i in infos for p in i.findall(_q("PartyId")) if _text(p) != mine), None)
         if other_or_none is None:
             raise reader.fail(
-                f"every PartyId is {mine}: the reference client finds no counterparty", infos[0], COUNTERPARTY
+                _("every PartyId is {mine}: the reference client finds no counterparty").format(mine=mine),
+                infos[0],
+                COUNTERPARTY,
             )
         other = other_or_none
         own_ids = [p for p in other.findall(_q("PartyId")) if _text(p) == mine]
         if own_ids:
             differing = next(p for p in other.findall(_q("PartyId")) if _text(p) != mine)
             raise reader.fail(
-                f"the reference client takes PartyInfo {_attr(other, 'partyName')!r} as the counterparty of {mine}, "
-                f"because its PartyId {_attr(differing, 'type')} {_text(differing)} differs from {mine}; but that "
-                f"PartyInfo is {mine}'s own (NHN's CPAs carry one PartyId, type HER)",
+                _(
+                    "the reference client takes PartyInfo {attr!r} as the counterparty of {mine}, "
+                    "because its PartyId {attr2} {text} differs from {mine}; but that PartyInfo is "
+                    "{mine}'s own (NHN's CPAs carry one PartyId, type HER)"
+                ).format(
+                    attr=_attr(other, "partyName"), mine=mine, attr2=_attr(differing, "type"), text=_text(differing)
+                ),
                 own_ids[0],
                 COUNTERPARTY,
             )
@@ -539,13 +601,19 @@ def read(
             (i for i in infos if i is not other and any(_text(p) == mine for p in i.iter(_q("PartyId")))), None
         )
         if me_info is None:
-            reader.warn(COUNTERPARTY, root, f"HER-id {mine} is the PartyId of no PartyInfo: the agreement is not its")
+            reader.warn(
+                COUNTERPARTY,
+                root,
+                _("HER-id {mine} is the PartyId of no PartyInfo: the agreement is not its").format(mine=mine),
+            )
         cpaid = _attr(root, "cpaid")
         try:
             uuid.UUID(cpaid or "")
         except ValueError:
             raise reader.fail(
-                f"cpaid {cpaid!r} is not a GUID (the reference client parses it as one)", root, XML
+                _("cpaid {cpaid!r} is not a GUID (the reference client parses it as one)").format(cpaid=cpaid),
+                root,
+                XML,
             ) from None
 
     counterparty = reader.party(other)
@@ -582,7 +650,9 @@ def read_file(
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise DocumentError(f"cannot read: {exc.strerror}", file=str(path), line=None, rule=XML) from None
+        raise DocumentError(
+            _("cannot read: {strerror}").format(strerror=exc.strerror), file=str(path), line=None, rule=XML
+        ) from None
     return read(data, file=str(path), her_id=her_id, mode=mode, schemas=schemas)
 
 
@@ -592,9 +662,13 @@ def first_party(path: Path) -> int | None:
     try:
         root = etree.fromstring(path.read_bytes(), safe_parser())
     except OSError as exc:
-        raise DocumentError(f"cannot read: {exc.strerror}", file=str(path), line=None, rule=XML) from None
+        raise DocumentError(
+            _("cannot read: {strerror}").format(strerror=exc.strerror), file=str(path), line=None, rule=XML
+        ) from None
     except etree.XMLSyntaxError as exc:
-        raise DocumentError(f"not well-formed XML: {exc.msg}", file=str(path), line=exc.lineno, rule=XML) from None
+        raise DocumentError(
+            _("not well-formed XML: {msg}").format(msg=exc.msg), file=str(path), line=exc.lineno, rule=XML
+        ) from None
     first = root.find(f"{_q('PartyInfo')}/{_q('PartyId')}")
     her_id = _int(_text(first), 0)
     return her_id or None

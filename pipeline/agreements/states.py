@@ -42,6 +42,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Literal
 
+from pipeline.i18n import _
 from pipeline.model.catalogue import catalogue
 from pipeline.model.models import HF_KEYS, Join, Kommune, Party, Status
 from pipeline.routine import evidence, lifecycle
@@ -92,7 +93,11 @@ def message_state(
     Raises ValueError for a kommune that has no agreement yet (see ``has_agreement``).
     """
     if not has_agreement(k):
-        raise ValueError(f"kommune {k.kommune} is {k.status}: no agreement before the order (K2)")
+        raise ValueError(
+            _("kommune {kommune} is {status}: no agreement before the order (K2)").format(
+                kommune=k.kommune, status=k.status
+            )
+        )
     withdrawn = party.withdrawn is not None and (message_type is None or party.withdrawn_type(message_type))
     if k.status is Status.WITHDRAWN or withdrawn:
         return AgreementState.WITHDRAWN

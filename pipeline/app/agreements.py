@@ -11,6 +11,7 @@ from pipeline.agreements import reader
 from pipeline.agreements.reading import Reading
 from pipeline.app import rendering
 from pipeline.errors import DocumentError, UsageError
+from pipeline.i18n import _
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def show(path: Path, her_id: int | None, *, lenient: bool = False, xsd_dir: Path
         reading = reader.read_file(path, her_id=her_id, mode=mode, schemas=schemas.found)
     except DocumentError as exc:
         if her_id is None and exc.rule == reader.COUNTERPARTY:
-            raise UsageError(f"{exc}: say which party reads it with --as HER-ID") from None
+            raise UsageError(_("{exc}: say which party reads it with --as HER-ID").format(exc=exc)) from None
         raise
     return Shown(reading, schemas.skipped)
 
@@ -47,7 +48,9 @@ def compare(ours: Path, theirs: Path, her_id: int | None, *, xsd_dir: Path | Non
     if her_id is None:
         her_id = reader.first_party(ours)
         if her_id is None:
-            raise UsageError(f"{ours}: its first PartyInfo has no HER-id: say which party to read as with --as")
+            raise UsageError(
+                _("{ours}: its first PartyInfo has no HER-id: say which party to read as with --as").format(ours=ours)
+            )
     a = reader.read_file(ours, her_id=her_id, mode="strict", schemas=schemas.found)
     b = reader.read_file(theirs, her_id=her_id, mode="lenient", schemas=schemas.found)
     return Compared(a, b, comparing.compare(a, b), schemas.skipped)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from pipeline import environment
 from pipeline.errors import UsageError
+from pipeline.i18n import _
 from pipeline.io import atomic
 
 if TYPE_CHECKING:
@@ -60,10 +61,10 @@ def sync(
     environ = os.environ if environ is None else environ
     wanted = sorted({*her_ids, *(declared_her_ids(root) if all_declared else ())})
     if not wanted:
-        raise UsageError("name the HER-ids to sync, or give --all-declared")
+        raise UsageError(_("name the HER-ids to sync, or give --all-declared"))
     url = base_url or environ.get(environment.AR_BASE_URL) or client.DEFAULT_BASE_URL
     if not 0 < timeout <= 600:
-        raise UsageError(f"--timeout must be between 0 and 600 seconds, not {timeout:g}")
+        raise UsageError(_("--timeout must be between 0 and 600 seconds, not {timeout:g}").format(timeout=timeout))
     settings = client.Settings(base_url=url, read_timeout=timeout)  # checked before the token is asked for
     token = auth.token(environ, token_command)
     key_file = environ.get(environment.AR_DPOP_KEY)

@@ -23,6 +23,7 @@ from pipeline.deploy import engine
 from pipeline.deploy.engine import Applied, Drift, Preview, Release, RolledBack
 from pipeline.errors import DeployError, UsageError
 from pipeline.findings import Finding, Severity
+from pipeline.i18n import _
 from pipeline.io import generated_tree, git
 
 _PROBLEM = {
@@ -66,12 +67,16 @@ def expected(root: Path, loaded: loading.Loaded) -> dict[str, str]:
     except (DeployError, UsageError):
         raise
     except Exception as exc:  # a generator bug must stop the deploy, with its message
-        raise DeployError(f"cannot regenerate to check that {layout.GENERATED}/ is fresh: {exc}") from exc
+        raise DeployError(
+            _("cannot regenerate to check that {GENERATED}/ is fresh: {exc}").format(
+                GENERATED=layout.GENERATED, exc=exc
+            )
+        ) from exc
 
 
 def stale(root: Path, loaded: loading.Loaded) -> list[str]:
     """Why generated/ is not what the declarations generate, one line per file (empty: fresh)."""
-    changes, _ = generated_tree.differences(root, expected(root, loaded))
+    changes, __ = generated_tree.differences(root, expected(root, loaded))
     ordered = [c for c in changes if c.kind is not Kind.REMOVED] + [c for c in changes if c.kind is Kind.REMOVED]
     return [f"{layout.printable(layout.in_generated(c.path))}: {_PROBLEM[c.kind]}" for c in ordered]
 
@@ -112,16 +117,18 @@ def deploy(
     if problems:
         listing = "\n  ".join(problems)
         raise DeployError(
-            f"refusing to deploy: {layout.GENERATED}/ is not what the declarations generate "
-            f"(run 'oppkobling build' and commit):\n  {listing}"
+            _(
+                "refusing to deploy: {GENERATED}/ is not what the declarations generate (run "
+                "'oppkobling build' and commit):\n  {listing}"
+            ).format(GENERATED=layout.GENERATED, listing=listing)
         )
     commit, uncommitted, problem = _commit(root)
     dirty = bool(uncommitted) or problem is not None
     notes: list[str] = []
     if dirty:
-        why = problem or f"the work tree has {len(uncommitted)} uncommitted change(s)"
+        why = problem or _("the work tree has {n} uncommitted change(s)").format(n=len(uncommitted))
         if apply and not allow_dirty:
-            raise DeployError(f"refusing to deploy: {why}; commit first, or pass --allow-dirty")
+            raise DeployError(_("refusing to deploy: {why}; commit first, or pass --allow-dirty").format(why=why))
         notes.append(why + ("" if allow_dirty else "; --apply will refuse without --allow-dirty"))
     files, left_out = shippable(loaded, hf, generated_tree.read_hf(root, hf))
     notes.extend(left_out)
@@ -159,7 +166,7 @@ def rollback(
     """Serve the release before the current one again. ``on_note`` hears at once what was done
     before the switch (a lock broken), so it is said even when the rollback then fails."""
     loaded = loading.load(root, today=today)
-    spec, _ = targets.resolve(loaded.declarations, hf, target, root)
+    spec, __ = targets.resolve(loaded.declarations, hf, target, root)
     lock = targets.locking("rollback", hf, target, root, now)
     with targets.opened(spec, access, root) as served:
         if break_lock:
@@ -179,20 +186,24 @@ def drift(
     if hf is not None:
         keys = [hf]
     elif target is not None:
-        raise UsageError("--target names one HF's target: pass --hf KEY with it")
+        raise UsageError(_("--target names one HF's target: pass --hf KEY with it"))
     else:
         keys = targets.declared(decls)
         if not keys:
-            raise UsageError("no helseforetak declares deploy.target: pass --hf KEY --target TARGET")
+            raise UsageError(_("no helseforetak declares deploy.target: pass --hf KEY --target TARGET"))
     generated: dict[str, str] | None = None
     for key in keys:
-        spec, _ = targets.resolve(decls, key, target, root)
+        spec, __ = targets.resolve(decls, key, target, root)
         generated = generated if generated is not None else expected(root, loaded)
         prefix = f"{key}/"
         wanted = {p.removeprefix(prefix): sha for p, sha in generated.items() if p.startswith(prefix)}
         for draft in drafts(decls, key):  # never deployed, so not expected there
             wanted.pop(draft, None)
         if not wanted:
-            raise DeployError(f"nothing generated for {key}: the declarations generate no {layout.in_generated(key)}/")
+            raise DeployError(
+                _("nothing generated for {key}: the declarations generate no {in_generated}/").format(
+                    key=key, in_generated=layout.in_generated(key)
+                )
+            )
         with targets.opened(spec, access, root) as served:
             yield key, engine.drift(served, wanted)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline import environment
 from pipeline.errors import UsageError
+from pipeline.i18n import _
 from pipeline.io import answers
 from pipeline.io.partners import find_root
 from pipeline.model import mistakes
@@ -32,7 +33,7 @@ def today(given: str | None) -> dt.date:
     try:
         return mistakes.day(value)
     except ValueError as exc:
-        raise UsageError(f"--today (or ${TODAY_ENV}): {exc}") from None
+        raise UsageError(_("--today (or ${TODAY_ENV}): {exc}").format(TODAY_ENV=TODAY_ENV, exc=exc)) from None
 
 
 def repository(given: Path | None) -> Path:
@@ -47,5 +48,9 @@ def certificate_margin() -> int:
     if not value:
         return DEFAULT_MARGIN
     if not value.isdigit() or not 0 < int(value) <= 3650:
-        raise UsageError(f"${MARGIN_ENV} must be a number of days (1 to 3650), not {value!r}")
+        raise UsageError(
+            _("${MARGIN_ENV} must be a number of days (1 to 3650), not {value!r}").format(
+                MARGIN_ENV=MARGIN_ENV, value=value
+            )
+        )
     return int(value)

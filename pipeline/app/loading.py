@@ -22,6 +22,7 @@ from pipeline import i18n, layout
 from pipeline.app import inputs
 from pipeline.errors import UsageError
 from pipeline.findings import Finding
+from pipeline.i18n import _
 from pipeline.io import cache, git, partners
 
 if TYPE_CHECKING:
@@ -56,12 +57,12 @@ def base(root: Path, ref: str | None) -> Base | None:
     from pipeline.routine.calendar import OSLO
 
     if not ref.strip() or ref.startswith("-"):
-        raise UsageError(f"{ref!r} is not a git revision")
+        raise UsageError(_("{ref!r} is not a git revision").format(ref=ref))
     try:
         commit = git.commit(root, ref)
         when = git.committed_at(root, commit)
     except git.GitError as exc:
-        raise UsageError(f"cannot read revision '{ref}': {exc.message}") from None
+        raise UsageError(_("cannot read revision '{ref}': {message}").format(ref=ref, message=exc.message)) from None
     tree = git.tree_id(root, commit, layout.PARTNERS) or "-"  # no partners/ there: read as empty
     return Base(ref, commit, tree, when.astimezone(OSLO).date())
 
@@ -138,7 +139,7 @@ def findings(
     if store is None:
         return _loaded(root, today, at)
     if only is not None and at is None:  # a part of the answer: nothing to look up or keep whole
-        found, loaded, _ = _by_parts(root, store, today=today, only=only)
+        found, loaded, __ = _by_parts(root, store, today=today, only=only)
         return found, loaded
     against = "-" if at is None else f"{at.commit}:{at.tree}"
     # The findings' messages are in the person's language: an answer cached in one is never
@@ -196,5 +197,9 @@ def kommune(declarations: DeclarationSet, wanted: str) -> KommuneDecl:
     found = declarations.kommune(wanted.strip())
     if found is None:
         known = ", ".join(f"{k.model.kommune} {k.model.name}" for k in declarations.kommuner)
-        raise UsageError(f"no kommune declaration matches {wanted!r} (declared: {known or 'none'})")
+        raise UsageError(
+            _("no kommune declaration matches {wanted!r} (declared: {value})").format(
+                wanted=wanted, value=known or _("none")
+            )
+        )
     return found

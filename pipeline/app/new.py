@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline import layout
 from pipeline.app.record import existing_declaration
 from pipeline.errors import RepositoryError, UsageError
+from pipeline.i18n import _
 from pipeline.io import atomic
 from pipeline.io.partners import read_tree
 from pipeline.model.kommuner import KommuneEntry, register
@@ -24,18 +25,26 @@ class Scaffolded:
 def new(root: Path, number: str) -> Scaffolded:
     wanted = number.strip()
     if not re.fullmatch(r"[0-9]{4}", wanted):
-        raise UsageError(f"a kommunenummer is 4 digits, not {number!r}")
+        raise UsageError(_("a kommunenummer is 4 digits, not {number!r}").format(number=number))
     entry = register().get(wanted)
     if entry is None:
-        raise UsageError(f"{wanted} is not in the kommune register (pipeline/{layout.KOMMUNE_REGISTER})")
+        raise UsageError(
+            _("{wanted} is not in the kommune register (pipeline/{KOMMUNE_REGISTER})").format(
+                wanted=wanted, KOMMUNE_REGISTER=layout.KOMMUNE_REGISTER
+            )
+        )
     files = read_tree(root).files
     existing = existing_declaration(files, wanted)
     if existing is not None:
-        raise RepositoryError(f"{existing} already declares kommune {wanted}: edit it (oppkobling record) instead")
+        raise RepositoryError(
+            _("{existing} already declares kommune {wanted}: edit it (oppkobling record) instead").format(
+                existing=existing, wanted=wanted
+            )
+        )
     path, text = scaffold(entry)
     target = root / path
     if target.exists():
-        raise RepositoryError(f"{path} already exists")
+        raise RepositoryError(_("{path} already exists").format(path=path))
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic.replace_file(target, text.encode("utf-8"))
     return Scaffolded(path, entry)

@@ -12,6 +12,7 @@ from pipeline import environment, layout
 from pipeline.app import loading
 from pipeline.errors import RepositoryError
 from pipeline.findings import Finding
+from pipeline.i18n import _
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ def order(root: Path, kommune: str, *, today: dt.date, out: Path | None) -> Orde
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     except OSError as exc:
-        raise RepositoryError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise RepositoryError(
+            _("cannot write {target}: {value}").format(target=target, value=exc.strerror or exc)
+        ) from None
     sent = m.order.sent_on if m.order else None
     return Order(m.name, m.kommune, [], target, order_mail.HEMIT.addr_spec, sent)

@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline import layout
 from pipeline.app import loading
 from pipeline.errors import UsageError
+from pipeline.i18n import _
 from pipeline.io import git, settings
 from pipeline.plan import Plan, Rendered, make_plan
 
@@ -25,7 +26,11 @@ def plan(root: Path, *, base_ref: str, today: dt.date) -> Plan:
         gate = git.changed(root, at.commit, layout.GATE)
         ar = git.changed(root, at.commit, (layout.AR_DIR,))
     except git.GitError as exc:
-        raise UsageError(f"cannot compare the work tree with '{base_ref}': {exc.message}") from None
+        raise UsageError(
+            _("cannot compare the work tree with '{base_ref}': {message}").format(
+                base_ref=base_ref, message=exc.message
+            )
+        ) from None
     base = loaded.base if loaded.base is not None else DeclarationSet()
     # Renders for comparison only, streamed to their hashes (and the partner indexes): schema
     # validation is check's and build's job, and a national tree is never held, twice, in memory.

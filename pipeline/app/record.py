@@ -17,6 +17,7 @@ from pathlib import Path
 from pipeline import layout
 from pipeline.errors import EditError, UsageError
 from pipeline.findings import Finding, Severity, sort_findings
+from pipeline.i18n import _
 from pipeline.io import atomic
 from pipeline.io.partners import read_tree
 from pipeline.model import names
@@ -30,7 +31,7 @@ from pipeline.rules import Context, evaluate, s1_well_formed
 def existing_declaration(files: Mapping[str, bytes], number: str) -> str | None:
     """The path of a declaration for ``number``, by file name or by content."""
     for path in sorted(files):
-        directory, _, name = path.rpartition("/")
+        directory, __, name = path.rpartition("/")
         if directory == layout.KOMMUNER_DIR and name.startswith(f"{number}-"):
             return path
     for k in parse(files).kommuner:
@@ -46,11 +47,13 @@ def locate(files: Mapping[str, bytes], wanted: str) -> str:
     if found is not None:
         return found.path
     for path in sorted(files):
-        directory, _, name = path.rpartition("/")
+        directory, __, name = path.rpartition("/")
         match = layout.KOMMUNE_FILE.match(name)
         if directory == layout.KOMMUNER_DIR and match and names.matches(wanted, match["number"], "", layout.stem(path)):
             return path
-    raise UsageError(f"no kommune declaration matches {wanted!r} (give its number, name or file stem)")
+    raise UsageError(
+        _("no kommune declaration matches {wanted!r} (give its number, name or file stem)").format(wanted=wanted)
+    )
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from pipeline import layout
 from pipeline.errors import RepositoryError
 from pipeline.findings import Finding
+from pipeline.i18n import _
 from pipeline.io import atomic, cache, generated_tree, settings
 from pipeline.io.generated_tree import Summary
 
@@ -77,7 +78,9 @@ def judged(loaded: Loaded, blocking: Callable[[list[Finding]], bool]) -> Loaded:
     still be free of what blocks rendering (partners/ may have changed in between)."""
     if blocking(loaded.findings):
         raise RepositoryError(
-            f"{layout.PARTNERS}/ changed while this command ran and now has errors; nothing was written: run it again"
+            _(
+                "{PARTNERS}/ changed while this command ran and now has errors; nothing was written: run it again"
+            ).format(PARTNERS=layout.PARTNERS)
         )
     return loaded
 
@@ -138,7 +141,7 @@ def expected(root: Path, declarations: Declarations, found: SchemaSet | None, *,
         return remembered
     hashes: dict[str, str] = {}
     notes: list[str] = []
-    for _ in _stream(declarations(), found, renders, hashes, notes, settings.generated_language(root)):
+    for __ in _stream(declarations(), found, renders, hashes, notes, settings.generated_language(root)):
         pass
     return Expected(hashes, None, notes, renders)
 

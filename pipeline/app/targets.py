@@ -19,6 +19,7 @@ from pipeline.deploy.engine import Locking
 from pipeline.deploy.lock import LockInfo
 from pipeline.deploy.target import DirSpec, Target, TargetSpec, parse_spec
 from pipeline.errors import DeployError, UsageError
+from pipeline.i18n import _
 from pipeline.io import git
 from pipeline.model.declarations import DeclarationSet
 
@@ -41,13 +42,17 @@ def resolve(decls: DeclarationSet, hf: str, override: str | None, root: Path) ->
     """The target for ``hf`` (``--target`` wins over the declaration) and how many releases to keep."""
     decl = decls.hf(hf)
     if decl is None:
-        known = ", ".join(sorted(h.model.key for h in decls.helseforetak)) or "none"
-        raise UsageError(f"no helseforetak '{hf}' is declared (known: {known})")
+        known = ", ".join(sorted(h.model.key for h in decls.helseforetak)) or _("none")
+        raise UsageError(_("no helseforetak '{hf}' is declared (known: {known})").format(hf=hf, known=known))
     declared = decl.model.deploy
     keep = declared.keep_releases if declared else DEFAULT_KEEP
     text = override if override is not None else (declared.target if declared else None)
     if not text:
-        raise UsageError(f"{decl.path} declares no deploy.target: pass --target dir:PATH or sftp://USER@HOST:PORT/PATH")
+        raise UsageError(
+            _("{path} declares no deploy.target: pass --target dir:PATH or sftp://USER@HOST:PORT/PATH").format(
+                path=decl.path
+            )
+        )
     # A declared relative dir: path is relative to the repository; one on the command line, to the cwd.
     return parse_spec(text, Path.cwd() if override is not None else root), keep
 
@@ -63,9 +68,13 @@ def _secret_file(given: Path | None, env: str, what: str, root: Path) -> Path | 
         return None
     path = raw.expanduser().resolve()
     if path.is_relative_to(root.resolve()):
-        raise DeployError(f"refusing {what} {raw}: it is inside the repository; keep it outside and name it here")
+        raise DeployError(
+            _("refusing {what} {raw}: it is inside the repository; keep it outside and name it here").format(
+                what=what, raw=raw
+            )
+        )
     if not path.is_file():
-        raise DeployError(f"{what} {raw} is not a file")
+        raise DeployError(_("{what} {raw} is not a file").format(what=what, raw=raw))
     return path
 
 
@@ -78,17 +87,27 @@ def opened(spec: TargetSpec, access: Access, root: Path) -> Iterator[Target]:
         try:
             from pipeline.deploy.sftp_target import SftpTarget, connect
         except ImportError:  # paramiko is an optional extra: only this target needs it
-            raise DeployError(f"{spec} needs SFTP support, which is not installed: {SFTP_EXTRA}") from None
+            raise DeployError(
+                _("{spec} needs SFTP support, which is not installed: {SFTP_EXTRA}").format(
+                    spec=spec, SFTP_EXTRA=SFTP_EXTRA
+                )
+            ) from None
         identity = _secret_file(access.identity, ENV_KEY, "SSH key", root)
         if identity is None:
-            raise DeployError(f"{spec} needs a login key: pass --identity FILE or set {ENV_KEY} to its path")
+            raise DeployError(
+                _("{spec} needs a login key: pass --identity FILE or set {ENV_KEY} to its path").format(
+                    spec=spec, ENV_KEY=ENV_KEY
+                )
+            )
         known = _secret_file(access.known_hosts, ENV_KNOWN_HOSTS, "known_hosts file", root)
         if known is None:
             fallback = Path.home() / ".ssh" / "known_hosts"
             if not fallback.is_file():
                 raise DeployError(
-                    f"{spec}: no known_hosts file to check the host key: "
-                    f"pass --known-hosts FILE or set {ENV_KNOWN_HOSTS}"
+                    _(
+                        "{spec}: no known_hosts file to check the host key: pass --known-hosts FILE or "
+                        "set {ENV_KNOWN_HOSTS}"
+                    ).format(spec=spec, ENV_KNOWN_HOSTS=ENV_KNOWN_HOSTS)
                 )
             known = fallback
         client = connect(spec, known_hosts=known, identity=identity, passphrase=os.environ.get(ENV_KEY_PASSPHRASE))

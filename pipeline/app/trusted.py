@@ -12,6 +12,7 @@ from pathlib import Path
 from pipeline import layout
 from pipeline.app import loading
 from pipeline.errors import UsageError
+from pipeline.i18n import _
 from pipeline.io import git, trusted_code
 
 
@@ -56,6 +57,10 @@ def check(
     try:
         changed = git.changed(root, at.commit, layout.GATE)
     except git.GitError as exc:
-        raise UsageError(f"cannot compare the work tree with '{code_ref}': {exc.message}") from None
+        raise UsageError(
+            _("cannot compare the work tree with '{code_ref}': {message}").format(
+                code_ref=code_ref, message=exc.message
+            )
+        ) from None
     ran = trusted_code.run(root, at.commit, argv)
     return Judged(ran.code, ran.out, ran.err, at.commit, changed)

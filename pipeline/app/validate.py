@@ -11,6 +11,7 @@ from pipeline import layout
 from pipeline.app import loading
 from pipeline.errors import UsageError
 from pipeline.findings import Finding
+from pipeline.i18n import _
 from pipeline.io import answers
 
 if TYPE_CHECKING:
@@ -23,9 +24,9 @@ def selected(root: Path, paths: Sequence[Path]) -> list[str]:
     for p in paths:
         absolute = (p if p.is_absolute() else Path.cwd() / p).resolve()
         if not absolute.is_relative_to(root.resolve()):
-            raise UsageError(f"{p} is outside the repository {root}")
+            raise UsageError(_("{p} is outside the repository {root}").format(p=p, root=root))
         if not absolute.exists() and not absolute.is_symlink():
-            raise UsageError(f"{p}: no such file")
+            raise UsageError(_("{p}: no such file").format(p=p))
         chosen.append(absolute.relative_to(root.resolve()).as_posix())
     return chosen
 

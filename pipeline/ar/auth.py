@@ -42,6 +42,7 @@ from collections.abc import Mapping
 
 from pipeline import environment
 from pipeline.errors import ArError
+from pipeline.i18n import _
 from pipeline.io import command as commands
 
 TOKEN_ENV = environment.AR_TOKEN
@@ -72,9 +73,11 @@ class Secret:
 def _checked(value: str, source: str) -> Secret:
     token = value.strip()
     if not token:
-        raise ArError(f"{source} gave an empty token")
+        raise ArError(_("{source} gave an empty token").format(source=source))
     if not _TOKEN.match(token):
-        raise ArError(f"{source} did not give a token (one line of base64url characters, nothing else)")
+        raise ArError(
+            _("{source} did not give a token (one line of base64url characters, nothing else)").format(source=source)
+        )
     return Secret(token)
 
 
@@ -85,12 +88,16 @@ def token(environ: Mapping[str, str], command: str | None = None, *, timeout: fl
         try:
             out = commands.output(command, timeout=timeout)
         except commands.CommandError as exc:
-            raise ArError(f"--token-command {exc.message}") from None
+            raise ArError(_("--token-command {message}").format(message=exc.message)) from None
         try:
             return _checked(out.decode("ascii"), "--token-command")
         except UnicodeDecodeError:
-            raise ArError("--token-command did not give a token (not ASCII)") from None
+            raise ArError(_("--token-command did not give a token (not ASCII)")) from None
     value = environ.get(TOKEN_ENV)
     if value is None:
-        raise ArError(f"no token for NHN's AR API: set ${TOKEN_ENV} or give --token-command (see pipeline/ar/auth.py)")
+        raise ArError(
+            _("no token for NHN's AR API: set ${TOKEN_ENV} or give --token-command (see pipeline/ar/auth.py)").format(
+                TOKEN_ENV=TOKEN_ENV
+            )
+        )
     return _checked(value, f"${TOKEN_ENV}")

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from pipeline.i18n import _
+
 # X.509's names (RFC 5280 4.2.1.3), as message coordinators and NHN's client spell them.
 _KEY_USAGE = {
     "digital_signature": "digitalSignature",
@@ -120,4 +122,4 @@ def parse_certificate(der: bytes) -> ParsedCertificate:
             sha256=hashlib.sha256(der).hexdigest().upper(),
         )
     except ValueError:  # cryptography's way of saying "not DER", also for a malformed extension
-        raise CertificateError("certificateValue is not a DER X.509 certificate") from None
+        raise CertificateError(_("certificateValue is not a DER X.509 certificate")) from None

@@ -49,6 +49,7 @@ from pipeline.ar.dpop import DpopKey
 from pipeline.ar.jsontext import JsonError
 from pipeline.ar.paths import Entry, Kind
 from pipeline.errors import ArError
+from pipeline.i18n import _
 
 DEFAULT_BASE_URL = "https://cpapi.test.grunndata.nhn.no"
 MAX_CONNECTIONS = 16
@@ -73,14 +74,22 @@ class Settings:
 
     def __post_init__(self) -> None:
         if not 1 <= self.connections <= MAX_CONNECTIONS:
-            raise ArError(f"connections must be between 1 and {MAX_CONNECTIONS}, not {self.connections}")
+            raise ArError(
+                _("connections must be between 1 and {MAX_CONNECTIONS}, not {connections}").format(
+                    MAX_CONNECTIONS=MAX_CONNECTIONS, connections=self.connections
+                )
+            )
         if self.attempts < 1 or self.connect_timeout <= 0 or self.read_timeout <= 0 or self.backoff < 0:
-            raise ArError("attempts must be at least 1 and timeouts positive")
+            raise ArError(_("attempts must be at least 1 and timeouts positive"))
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
-            raise ArError(f"AR base URL {self.base_url!r} is not an http(s) URL without query")
+            raise ArError(
+                _("AR base URL {base_url!r} is not an http(s) URL without query").format(base_url=self.base_url)
+            )
         if parts.scheme == "http" and not _loopback(parts.hostname):
-            raise ArError(f"AR base URL {self.base_url!r}: plain http only to this machine; use https")
+            raise ArError(
+                _("AR base URL {base_url!r}: plain http only to this machine; use https").format(base_url=self.base_url)
+            )
 
     def url(self, entry: Entry) -> str:
         return f"{self.base_url.rstrip('/')}/{entry.api_path}"
@@ -151,7 +160,9 @@ class Client:
         wanted = sorted(set(her_ids))
         for her_id in wanted:
             if not paths.valid_her_id(her_id):
-                raise ArError(f"{her_id} is not a HER-id (1 to {paths.HER_ID_MAX})")
+                raise ArError(
+                    _("{her_id} is not a HER-id (1 to {HER_ID_MAX})").format(her_id=her_id, HER_ID_MAX=paths.HER_ID_MAX)
+                )
         if not wanted:
             return []
         stop = threading.Event()
@@ -170,7 +181,7 @@ class Client:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(work, her_id) for her_id in wanted]
             try:
-                done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                done, __ = wait(futures, return_when=FIRST_EXCEPTION)
                 _raise_first(futures, done)
             except BaseException:
                 stop.set()
@@ -195,13 +206,21 @@ class Client:
                 status, body, headers = self._once(url)
             except (http_errors.NewConnectionError, http_errors.SSLError, http_errors.ProxyError) as exc:
                 # Before the timeouts: urllib3's NewConnectionError is a kind of ConnectTimeoutError.
-                failure = f"cannot reach NHN's AR at {s.base_url}: {_reason(exc)}"
+                failure = _("cannot reach NHN's AR at {base_url}: {reason}").format(
+                    base_url=s.base_url, reason=_reason(exc)
+                )
             except http_errors.TimeoutError:
-                failure = f"NHN's AR did not answer GET {url} within {s.read_timeout:g} s"
+                failure = _("NHN's AR did not answer GET {url} within {read_timeout:g} s").format(
+                    url=url, read_timeout=s.read_timeout
+                )
             except http_errors.ProtocolError:
-                failure = f"NHN's AR's answer to GET {url} was cut short (the connection closed mid-answer)"
+                failure = _("NHN's AR's answer to GET {url} was cut short (the connection closed mid-answer)").format(
+                    url=url
+                )
             except http_errors.HTTPError as exc:
-                failure = f"cannot reach NHN's AR at {s.base_url}: {_reason(exc)}"
+                failure = _("cannot reach NHN's AR at {base_url}: {reason}").format(
+                    base_url=s.base_url, reason=_reason(exc)
+                )
             else:
                 if headers.get("DPoP-Nonce"):
                     self._nonce = headers["DPoP-Nonce"]
@@ -214,11 +233,13 @@ class Client:
                     continue
                 if status not in _RETRIED_STATUS:
                     raise ArError(_refusal(status, url))
-                failure = f"NHN's AR answered {status} {_phrase(status)} for GET {url}"
+                failure = _("NHN's AR answered {status} {phrase} for GET {url}").format(
+                    status=status, phrase=_phrase(status), url=url
+                )
                 wait_for = min(s.max_backoff, max(wait_for, _retry_after(headers)))
             if attempt < s.attempts:
                 self._sleep(wait_for)
-        raise ArError(f"{failure} ({s.attempts} {'try' if s.attempts == 1 else 'tries'})")
+        raise ArError(f"{failure} ({s.attempts} {_('try') if s.attempts == 1 else _('tries')})")
 
     def _one(self, her_id: int, stop: threading.Event) -> Fetched:
         party = self.get(Entry(her_id, Kind.PARTY), stop)
@@ -249,12 +270,20 @@ class Client:
         try:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > MAX_BODY:
-                raise ArError(f"NHN's AR's answer to GET {url} is larger than {MAX_BODY} bytes")
+                raise ArError(
+                    _("NHN's AR's answer to GET {url} is larger than {MAX_BODY} bytes").format(
+                        url=url, MAX_BODY=MAX_BODY
+                    )
+                )
             body = bytearray()
             for chunk in response.stream(_CHUNK):
                 body += chunk
                 if len(body) > MAX_BODY:
-                    raise ArError(f"NHN's AR's answer to GET {url} is larger than {MAX_BODY} bytes")
+                    raise ArError(
+                        _("NHN's AR's answer to GET {url} is larger than {MAX_BODY} bytes").format(
+                            url=url, MAX_BODY=MAX_BODY
+                        )
+                    )
             complete = True
             return response.status, bytes(body), response.headers
         finally:
@@ -305,7 +334,11 @@ def _json(url: str, body: bytes) -> Any:
         # Characters that render as something else are escaped when the snapshot is written.
         return jsontext.load(body, check_characters=False).data
     except JsonError as exc:
-        raise ArError(f"NHN's AR's answer to GET {url} is not JSON ({exc.line}:{exc.column}: {exc.message})") from None
+        raise ArError(
+            _("NHN's AR's answer to GET {url} is not JSON ({line}:{column}: {message})").format(
+                url=url, line=exc.line, column=exc.column, message=exc.message
+            )
+        ) from None
 
 
 def _asks_nonce(headers: Mapping[str, str]) -> bool:

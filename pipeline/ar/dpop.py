@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from pipeline.errors import ArError
+from pipeline.i18n import _
 
 _CURVES: dict[str, tuple[str, str, hashes.HashAlgorithm, int]] = {
     "secp256r1": ("P-256", "ES256", hashes.SHA256(), 32),
@@ -48,13 +49,17 @@ class DpopKey:
         self._key = key
         if isinstance(key, ec.EllipticCurvePrivateKey):
             if key.curve.name not in _CURVES:
-                raise ArError(f"DPoP key: curve {key.curve.name} is not one of P-256, P-384, P-521")
+                raise ArError(_("DPoP key: curve {name} is not one of P-256, P-384, P-521").format(name=key.curve.name))
             crv, self.alg, self._hash, self._size = _CURVES[key.curve.name]
             numbers = key.public_key().public_numbers()
             self.jwk = {"kty": "EC", "crv": crv, "x": _int(numbers.x, self._size), "y": _int(numbers.y, self._size)}
         else:
             if key.key_size < 2048:
-                raise ArError(f"DPoP key: an RSA key of {key.key_size} bits is too short (at least 2048)")
+                raise ArError(
+                    _("DPoP key: an RSA key of {key_size} bits is too short (at least 2048)").format(
+                        key_size=key.key_size
+                    )
+                )
             self.alg, self._hash, self._size = "RS256", hashes.SHA256(), 0
             public = key.public_key().public_numbers()
             self.jwk = {"kty": "RSA", "n": _int(public.n, (public.n.bit_length() + 7) // 8), "e": _int(public.e, 3)}
@@ -65,11 +70,11 @@ class DpopKey:
         try:
             key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         except OSError as exc:
-            raise ArError(f"DPoP key {path}: {exc.strerror}") from None
+            raise ArError(_("DPoP key {path}: {strerror}").format(path=path, strerror=exc.strerror)) from None
         except (ValueError, TypeError):
-            raise ArError(f"DPoP key {path} is not an unencrypted PEM private key") from None
+            raise ArError(_("DPoP key {path} is not an unencrypted PEM private key").format(path=path)) from None
         if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
-            raise ArError(f"DPoP key {path}: an EC or RSA key is needed")
+            raise ArError(_("DPoP key {path}: an EC or RSA key is needed").format(path=path))
         return cls(key)
 
     def proof(self, method: str, url: str, token: str, nonce: str | None = None, now: float | None = None) -> str:

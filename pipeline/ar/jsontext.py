@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.i18n import _
+
 MAX_BYTES = 1024 * 1024  # the limit pipeline.source puts on every file under partners/
 
 JsonPath = tuple[str | int, ...]
@@ -62,7 +64,7 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+    raise ValueError(_("{name} is not JSON").format(name=name))
 
 
 @dataclass
@@ -127,35 +129,37 @@ def load(raw: bytes, *, check_characters: bool = True) -> JsonText:
     """``raw`` as strict JSON. ``check_characters=False`` lets through (for an API's answer, which is
     written back in the canonical form, escaped) what only a reviewer of the file must not miss."""
     if len(raw) > MAX_BYTES:
-        raise JsonError(f"file is larger than {MAX_BYTES} bytes (1 MiB)")
+        raise JsonError(_("file is larger than {MAX_BYTES} bytes (1 MiB)").format(MAX_BYTES=MAX_BYTES))
     if raw.startswith(b"\xef\xbb\xbf"):
-        raise JsonError("file starts with a byte order mark; save it as UTF-8 without BOM")
+        raise JsonError(_("file starts with a byte order mark; save it as UTF-8 without BOM"))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
-        message = f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot start or continue a character"
+        message = _("not UTF-8: byte 0x{raw:02x} cannot start or continue a character").format(raw=raw[exc.start])
         raise JsonError(message, line, column) from None
     doc = JsonText(raw, None)
     bad = _REFUSED.search(text) if check_characters else None
     if bad is not None:
         line, column = _line_column(doc._line_starts(text), bad.start())
-        message = f"character U+{ord(bad.group()):04X} is not allowed (it renders differently from what it is)"
+        message = _("character U+{ord:04X} is not allowed (it renders differently from what it is)").format(
+            ord=ord(bad.group())
+        )
         raise JsonError(message, line, column)
     try:
         doc.data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise JsonError(f"not JSON: {exc.msg}", exc.lineno, exc.colno) from None
+        raise JsonError(_("not JSON: {msg}").format(msg=exc.msg), exc.lineno, exc.colno) from None
     except _Duplicate as exc:
         duplicate = doc._scanned(text).duplicate
         line, column = _line_column(doc._line_starts(text), duplicate[0]) if duplicate else (1, 1)
-        raise JsonError(f"key {exc.key!r} appears twice in one object", line, column) from None
+        raise JsonError(_("key {key!r} appears twice in one object").format(key=exc.key), line, column) from None
     except ValueError as exc:  # NaN / Infinity
-        raise JsonError(f"not JSON: {exc}") from None
+        raise JsonError(_("not JSON: {exc}").format(exc=exc)) from None
     except RecursionError:
-        raise JsonError("not JSON: nested too deeply") from None
+        raise JsonError(_("not JSON: nested too deeply")) from None
     return doc
 
 

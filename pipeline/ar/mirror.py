@@ -41,6 +41,7 @@ from pipeline.ar.jsontext import JsonError
 from pipeline.ar.paths import CERTIFICATE_KINDS, Entry, Kind
 from pipeline.ar.snapshot import Problem
 from pipeline.errors import ArError
+from pipeline.i18n import _
 
 STAGING_PREFIX = layout.AR_STAGING_PREFIX
 
@@ -99,7 +100,9 @@ class _Staging:
         for path in sorted(set(scope) | set(desired)):
             target = self.root / path
             if target.is_symlink() or (target.exists() and not target.is_file()):
-                raise ArError(f"{path} is not a plain file; the snapshot is written only over plain files")
+                raise ArError(
+                    _("{path} is not a plain file; the snapshot is written only over plain files").format(path=path)
+                )
             current = target.read_bytes() if target.exists() else None
             if path not in desired:
                 if current is not None:
@@ -169,7 +172,11 @@ def sync(root: Path, her_ids: Iterable[int], client: Client) -> Outcome:
             for problem in item.problems:
                 entry = paths.parse_path(problem.path)
                 url = client.settings.url(entry) if entry else problem.path
-                raise ArError(f"NHN's AR's answer to GET {url} does not fit the API's shape ({problem})")
+                raise ArError(
+                    _("NHN's AR's answer to GET {url} does not fit the API's shape ({problem})").format(
+                        url=url, problem=problem
+                    )
+                )
         changes = _Changes()
         for item in prepared:
             changes.extend(item.changes)
@@ -245,7 +252,7 @@ def _expected_in(directory: Path) -> str:
 
 def _read_directory(directory: Path) -> tuple[dict[str, bytes], list[Problem]]:
     if not directory.is_dir():
-        raise ArError(f"{directory} is not a directory")
+        raise ArError(_("{directory} is not a directory").format(directory=directory))
     files: dict[str, bytes] = {}
     problems: list[Problem] = []
     for dirpath, dirnames, filenames in os.walk(directory, followlinks=False):
@@ -281,11 +288,15 @@ def _existing(root: Path, her_ids: Iterable[int]) -> dict[str, bytes]:
 def _check_root(root: Path) -> None:
     partners = root / layout.PARTNERS
     if not partners.is_dir():
-        raise ArError(f"{root} has no {partners.name}/ directory")
+        raise ArError(_("{root} has no {name}/ directory").format(root=root, name=partners.name))
     real = root.resolve()
     for folder in (partners, root / paths.SNAPSHOT_DIR):
         if folder.is_symlink() or (folder.exists() and not folder.resolve().is_relative_to(real)):
-            raise ArError(f"{folder} is a symbolic link; the snapshot is written only inside the repository")
+            raise ArError(
+                _("{folder} is a symbolic link; the snapshot is written only inside the repository").format(
+                    folder=folder
+                )
+            )
 
 
 def _prune(root: Path, folder: Path) -> None:

@@ -37,6 +37,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 from pydantic.alias_generators import to_camel, to_pascal
 from pydantic_core import PydanticCustomError
 
+from pipeline.i18n import _
+
 OSLO = ZoneInfo("Europe/Oslo")
 
 _DATETIME = re.compile(
@@ -50,10 +52,10 @@ def parse_datetime(value: object) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=OSLO)
     if not isinstance(value, str):
-        raise PydanticCustomError("datetime_type", "expected a date-time string")
+        raise PydanticCustomError("datetime_type", _("expected a date-time string"))
     m = _DATETIME.match(value)
     if m is None:
-        raise PydanticCustomError("datetime_format", "not a date-time (YYYY-MM-DDThh:mm:ss[.fff][Z|+hh:mm])")
+        raise PydanticCustomError("datetime_format", _("not a date-time (YYYY-MM-DDThh:mm:ss[.fff][Z|+hh:mm])"))
     fraction = (m["fraction"] or "")[:6].ljust(6, "0")
     offset = m["offset"]
     try:
@@ -66,12 +68,14 @@ def parse_datetime(value: object) -> dt.datetime:
         sign = -1 if offset[0] == "-" else 1
         return parsed.replace(tzinfo=dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes)))
     except ValueError as exc:
-        raise PydanticCustomError("datetime_value", "not a valid date-time: {reason}", {"reason": str(exc)}) from None
+        raise PydanticCustomError(
+            "datetime_value", _("not a valid date-time: {reason}"), {"reason": str(exc)}
+        ) from None
 
 
 def _not_null(value: object) -> object:
     if value is None:
-        raise PydanticCustomError("not_nullable", "may be left out but not null")
+        raise PydanticCustomError("not_nullable", _("may be left out but not null"))
     return value
 
 
@@ -82,7 +86,7 @@ def _base64(value: object) -> object:
         except (binascii.Error, ValueError):
             canonical = False
         if not canonical:  # b64decode alone lets excess padding and stray bits through
-            raise PydanticCustomError("base64", "not base64 (format: byte)")
+            raise PydanticCustomError("base64", _("not base64 (format: byte)"))
     return value
 
 

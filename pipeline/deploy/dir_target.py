@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pipeline.deploy.target import check_relative, check_release_id
 from pipeline.errors import DeployError
+from pipeline.i18n import _
 from pipeline.layout import CURRENT, RELEASES, release_dir
 
 
@@ -32,7 +33,9 @@ class DirTarget:
         try:
             self.root.mkdir(exist_ok=True)
         except OSError as exc:
-            raise DeployError(f"cannot create {self.root}: {exc.strerror or exc}") from None
+            raise DeployError(
+                _("cannot create {root}: {value}").format(root=self.root, value=exc.strerror or exc)
+            ) from None
 
     def list_dir(self, rel: str) -> list[str]:
         try:
@@ -40,7 +43,9 @@ class DirTarget:
         except FileNotFoundError:
             return []
         except OSError as exc:
-            raise DeployError(f"cannot list {self._path(rel)}: {exc.strerror or exc}") from None
+            raise DeployError(
+                _("cannot list {path}: {value}").format(path=self._path(rel), value=exc.strerror or exc)
+            ) from None
 
     def list_files(self, rel: str) -> list[str]:
         base = self._path(rel)
@@ -57,7 +62,9 @@ class DirTarget:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise DeployError(f"cannot read {self._path(rel)}: {exc.strerror or exc}") from None
+            raise DeployError(
+                _("cannot read {path}: {value}").format(path=self._path(rel), value=exc.strerror or exc)
+            ) from None
 
     def write(self, rel: str, data: bytes) -> None:
         path = self._path(rel)
@@ -68,7 +75,7 @@ class DirTarget:
                 f.flush()
                 os.fsync(f.fileno())
         except OSError as exc:
-            raise DeployError(f"cannot write {path}: {exc.strerror or exc}") from None
+            raise DeployError(_("cannot write {path}: {value}").format(path=path, value=exc.strerror or exc)) from None
 
     def create_exclusive(self, rel: str, data: bytes) -> bool:
         """Write the whole content to a temporary file first, then link it into place, which fails
@@ -89,7 +96,7 @@ class DirTarget:
         except FileExistsError:
             return False
         except OSError as exc:
-            raise DeployError(f"cannot create {path}: {exc.strerror or exc}") from None
+            raise DeployError(_("cannot create {path}: {value}").format(path=path, value=exc.strerror or exc)) from None
         finally:
             with contextlib.suppress(OSError):
                 tmp.unlink()
@@ -99,7 +106,9 @@ class DirTarget:
         try:
             self._path(rel).unlink(missing_ok=True)
         except OSError as exc:
-            raise DeployError(f"cannot remove {self._path(rel)}: {exc.strerror or exc}") from None
+            raise DeployError(
+                _("cannot remove {path}: {value}").format(path=self._path(rel), value=exc.strerror or exc)
+            ) from None
 
     def remove_tree(self, rel: str) -> None:
         path = self._path(rel)
@@ -108,7 +117,7 @@ class DirTarget:
         except FileNotFoundError:
             pass
         except OSError as exc:
-            raise DeployError(f"cannot remove {path}: {exc.strerror or exc}") from None
+            raise DeployError(_("cannot remove {path}: {value}").format(path=path, value=exc.strerror or exc)) from None
 
     def current(self) -> str | None:
         link = self.root / CURRENT
@@ -117,10 +126,14 @@ class DirTarget:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise DeployError(f"{link} is not the symlink oppkobling writes: {exc.strerror or exc}") from None
+            raise DeployError(
+                _("{link} is not the symlink oppkobling writes: {value}").format(link=link, value=exc.strerror or exc)
+            ) from None
         prefix = f"{RELEASES}/"
         if not value.startswith(prefix):
-            raise DeployError(f"{link} points to {value!r}, outside {RELEASES}/")
+            raise DeployError(
+                _("{link} points to {value!r}, outside {RELEASES}/").format(link=link, value=value, RELEASES=RELEASES)
+            )
         return check_release_id(value.removeprefix(prefix), str(link))
 
     def switch(self, release_id: str) -> None:
@@ -128,7 +141,7 @@ class DirTarget:
         tmp = self.root / f".{CURRENT}.{os.getpid()}.tmp"
         try:
             # The new release's directory entries must be durable before anything points at them.
-            for dirpath, _, _ in os.walk(self.root / release_dir(release_id)):
+            for dirpath, __, __ in os.walk(self.root / release_dir(release_id)):
                 _fsync_dir(Path(dirpath))
             _fsync_dir(self.root / RELEASES)
             with contextlib.suppress(FileNotFoundError):
@@ -137,7 +150,9 @@ class DirTarget:
             tmp.replace(self.root / CURRENT)
             _fsync_dir(self.root)
         except OSError as exc:
-            raise DeployError(f"cannot switch {self.root / CURRENT}: {exc.strerror or exc}") from None
+            raise DeployError(
+                _("cannot switch {value}: {value2}").format(value=self.root / CURRENT, value2=exc.strerror or exc)
+            ) from None
 
     def close(self) -> None:
         pass

@@ -29,6 +29,7 @@ from pipeline.changes import Change
 from pipeline.deploy.lock import LockInfo, pid_alive, stale_reason
 from pipeline.deploy.target import RELEASE_ID, Target, check_relative
 from pipeline.errors import DeployError, LockError
+from pipeline.i18n import _
 from pipeline.layout import DEPLOY_LOCK, DEPLOY_RECORD, RELEASES, RESERVED_IN_RELEASE, ROLLED_BACK, release_dir
 
 
@@ -131,7 +132,9 @@ def preview(target: Target, release: Release) -> Preview:
         check_relative(path)
         if path in RESERVED_IN_RELEASE:
             raise DeployError(
-                f"{layout.in_generated(release.hf)}/{path} uses a name reserved for oppkobling's own records"
+                _("{in_generated}/{path} uses a name reserved for oppkobling's own records").format(
+                    in_generated=layout.in_generated(release.hf), path=path
+                )
             )
     now = served(target)
     found, same = changes.diff(digests(now.files), digests(release.files))
@@ -182,7 +185,11 @@ def hold(target: Target, locking: Locking, now: dt.datetime) -> Iterator[None]:
     if not target.create_exclusive(DEPLOY_LOCK, mine):
         data = target.read(DEPLOY_LOCK)
         if data is None:
-            raise LockError(f"{target.description}: the lock was released while taking it; try again")
+            raise LockError(
+                _("{description}: the lock was released while taking it; try again").format(
+                    description=target.description
+                )
+            )
         raise LockError(_lock_message(target, data, locking, now))
     try:
         yield
@@ -197,7 +204,7 @@ def _next_id(existing: list[str], now: dt.datetime) -> str:
     seqs = [int(m["seq"]) for r in existing if (m := RELEASE_ID.match(r))]
     seq = max(seqs, default=0) + 1
     if seq > 999_999:
-        raise DeployError("release numbers are exhausted (999999): archive the target and start afresh")
+        raise DeployError(_("release numbers are exhausted (999999): archive the target and start afresh"))
     return f"r{seq:06d}-{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
 
 
@@ -299,16 +306,22 @@ class RolledBack:
 def rollback(target: Target, *, locking: Locking, now: dt.datetime) -> RolledBack:
     """Switch ``current`` back along the release chain (see above), and mark the release left."""
     if target.current() is None:
-        raise DeployError(f"{target.description} serves nothing yet: nothing to roll back")
+        raise DeployError(
+            _("{description} serves nothing yet: nothing to roll back").format(description=target.description)
+        )
     with hold(target, locking, now):
         current = target.current()
         if current is None:
-            raise DeployError(f"{target.description} serves nothing yet: nothing to roll back")
+            raise DeployError(
+                _("{description} serves nothing yet: nothing to roll back").format(description=target.description)
+            )
         back = chain(target, current, 1)
         if not back:
             raise DeployError(
-                f"{target.description}: no release before {current} is kept that was not rolled back away "
-                "from; cannot roll back (deploy a fixed release instead)"
+                _(
+                    "{description}: no release before {current} is kept that was not rolled back "
+                    "away from; cannot roll back (deploy a fixed release instead)"
+                ).format(description=target.description, current=current)
             )
         mark = {
             "rolled_back_at": now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -337,5 +350,5 @@ def drift(target: Target, wanted: Mapping[str, str]) -> Drift:
     """What the target serves against ``wanted`` (path -> sha256): missing (added), extra
     (removed), changed."""
     now = served(target)
-    found, _ = changes.diff(digests(now.files), wanted)
+    found, __ = changes.diff(digests(now.files), wanted)
     return Drift(target.description, now, tuple(found))

@@ -18,6 +18,7 @@ import paramiko
 
 from pipeline.deploy.target import SftpSpec, check_relative, check_release_id, join
 from pipeline.errors import DeployError
+from pipeline.i18n import _
 from pipeline.layout import CURRENT
 
 TIMEOUT = 30.0
@@ -29,14 +30,20 @@ def connect(spec: SftpSpec, *, known_hosts: Path, identity: Path, passphrase: st
     try:
         client.load_host_keys(str(known_hosts))
     except OSError as exc:
-        raise DeployError(f"cannot read known_hosts file {known_hosts}: {exc.strerror or exc}") from None
+        raise DeployError(
+            _("cannot read known_hosts file {known_hosts}: {value}").format(
+                known_hosts=known_hosts, value=exc.strerror or exc
+            )
+        ) from None
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
     try:
         key = paramiko.PKey.from_path(identity, passphrase)
     except paramiko.PasswordRequiredException:
-        raise DeployError(f"SSH key {identity} is encrypted: set OPPKOBLING_SSH_KEY_PASSPHRASE") from None
+        raise DeployError(
+            _("SSH key {identity} is encrypted: set OPPKOBLING_SSH_KEY_PASSPHRASE").format(identity=identity)
+        ) from None
     except (OSError, paramiko.SSHException, ValueError) as exc:
-        raise DeployError(f"cannot load SSH key {identity}: {exc}") from None
+        raise DeployError(_("cannot load SSH key {identity}: {exc}").format(identity=identity, exc=exc)) from None
     try:
         client.connect(
             spec.host,
@@ -52,16 +59,30 @@ def connect(spec: SftpSpec, *, known_hosts: Path, identity: Path, passphrase: st
     except paramiko.BadHostKeyException as exc:
         client.close()
         raise DeployError(
-            f"host key of {spec.host}:{spec.port} does not match {known_hosts} "
-            f"(got {exc.key.get_name()} {exc.key.fingerprint}): refusing to connect"
+            _(
+                "host key of {host}:{port} does not match {known_hosts} (got {get_name} "
+                "{fingerprint}): refusing to connect"
+            ).format(
+                host=spec.host,
+                port=spec.port,
+                known_hosts=known_hosts,
+                get_name=exc.key.get_name(),
+                fingerprint=exc.key.fingerprint,
+            )
         ) from None
     except paramiko.AuthenticationException as exc:
         client.close()
-        raise DeployError(f"{spec.user}@{spec.host}:{spec.port} refused the key {identity}: {exc}") from None
+        raise DeployError(
+            _("{user}@{host}:{port} refused the key {identity}: {exc}").format(
+                user=spec.user, host=spec.host, port=spec.port, identity=identity, exc=exc
+            )
+        ) from None
     except _ERRORS as exc:
         client.close()
         # RejectPolicy raises a plain SSHException for a host missing from known_hosts.
-        raise DeployError(f"cannot connect to {spec.host}:{spec.port}: {exc}") from None
+        raise DeployError(
+            _("cannot connect to {host}:{port}: {exc}").format(host=spec.host, port=spec.port, exc=exc)
+        ) from None
     return client
 
 
@@ -76,7 +97,7 @@ class SftpTarget:
                 channel.settimeout(TIMEOUT)
         except _ERRORS as exc:
             client.close()
-            raise DeployError(f"{spec}: the server offers no SFTP: {exc}") from None
+            raise DeployError(_("{spec}: the server offers no SFTP: {exc}").format(spec=spec, exc=exc)) from None
         self._made: set[str] = set()
 
     @property
@@ -93,7 +114,11 @@ class SftpTarget:
         except DeployError:
             raise
         except _ERRORS as exc:
-            raise DeployError(f"{self.description}: cannot {what} {rel or '.'}: {exc}") from None
+            raise DeployError(
+                _("{description}: cannot {what} {value}: {exc}").format(
+                    description=self.description, what=what, value=rel or ".", exc=exc
+                )
+            ) from None
 
     def _exists(self, path: str) -> bool:
         try:
@@ -215,7 +240,9 @@ class SftpTarget:
                 self.sftp.posix_rename(self._path(tmp), self._path(CURRENT))
             except OSError as exc:
                 raise DeployError(
-                    f"{self.description}: the server cannot rename atomically (posix-rename@openssh.com): {exc}"
+                    _("{description}: the server cannot rename atomically (posix-rename@openssh.com): {exc}").format(
+                        description=self.description, exc=exc
+                    )
                 ) from None
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from pipeline.errors import DeployError, UsageError
+from pipeline.i18n import _
 from pipeline.layout import is_safe_relative
 
 RELEASE_ID = re.compile(r"^r(?P<seq>[0-9]{6})-(?P<stamp>[0-9]{8}T[0-9]{6}Z)$")
@@ -28,13 +29,15 @@ RELEASE_ID = re.compile(r"^r(?P<seq>[0-9]{6})-(?P<stamp>[0-9]{8}T[0-9]{6}Z)$")
 def check_release_id(value: str, where: str) -> str:
     """Release ids become paths: only accept the ones oppkobling writes."""
     if not RELEASE_ID.match(value):
-        raise DeployError(f"{where} names {value!r}, which is not a release oppkobling wrote")
+        raise DeployError(
+            _("{where} names {value!r}, which is not a release oppkobling wrote").format(where=where, value=value)
+        )
     return value
 
 
 def check_relative(path: str) -> str:
     if not is_safe_relative(path):
-        raise DeployError(f"unsafe path {path!r} for a deploy target")
+        raise DeployError(_("unsafe path {path!r} for a deploy target").format(path=path))
     return path
 
 
@@ -68,26 +71,32 @@ def parse_spec(text: str, base: Path) -> TargetSpec:
     if text.startswith("dir:"):
         raw = text.removeprefix("dir:")
         if not raw:
-            raise UsageError("target 'dir:' needs a path, e.g. dir:/srv/meldingstjener/st-olavs")
+            raise UsageError(_("target 'dir:' needs a path, e.g. dir:/srv/meldingstjener/st-olavs"))
         p = Path(raw).expanduser()
         return DirSpec((p if p.is_absolute() else base / p).resolve())
     if text.startswith("sftp://"):
         url = urlsplit(text)
         if not url.hostname or url.password or url.query or url.fragment:
-            raise UsageError(f"target {text!r}: expected sftp://USER@HOST:PORT/PATH (no password, query or fragment)")
+            raise UsageError(
+                _("target {text!r}: expected sftp://USER@HOST:PORT/PATH (no password, query or fragment)").format(
+                    text=text
+                )
+            )
         try:
             port = url.port or 22
         except ValueError:
-            raise UsageError(f"target {text!r}: the port is not a number from 1 to 65535") from None
+            raise UsageError(_("target {text!r}: the port is not a number from 1 to 65535").format(text=text)) from None
         path = unquote(url.path)
         if path.startswith("/~/"):
             path = path[3:]
         elif path == "/~":
             path = "."
         if not path or path == "/":
-            raise UsageError(f"target {text!r}: give the directory the message server reads, not the root")
+            raise UsageError(
+                _("target {text!r}: give the directory the message server reads, not the root").format(text=text)
+            )
         return SftpSpec(unquote(url.username) if url.username else getpass.getuser(), url.hostname, port, path)
-    raise UsageError(f"unknown target {text!r}: use dir:PATH or sftp://USER@HOST:PORT/PATH")
+    raise UsageError(_("unknown target {text!r}: use dir:PATH or sftp://USER@HOST:PORT/PATH").format(text=text))
 
 
 def join(root: str, rel: str) -> str:

@@ -109,4 +109,4 @@ def parse(value: str) -> str:
         return "nb"
     if code == "en":
         return "en"
-    raise LanguageError(f"unknown language {value!r}: {' or '.join(LANGUAGES)}")
+    raise LanguageError(_("unknown language {value!r}: {choices}").format(value=value, choices=" or ".join(LANGUAGES)))

@@ -20,7 +20,7 @@ def language(arguments: Sequence[str]) -> str | None:
     try:
         return choose(lang_flag(arguments))
     except LanguageError as exc:
-        sys.stderr.write(f"oppkobling: error: {exc}\n")
+        sys.stderr.write(_("oppkobling: error: {message}").format(message=exc) + "\n")
         return None
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from pipeline import environment, layout
 from pipeline.errors import LockError, RepositoryError
+from pipeline.i18n import _
 
 LOCK_WAIT_ENV = environment.LOCK_WAIT
 LOCK_WAIT = 5.0
@@ -64,8 +65,12 @@ def locked(path: Path, *, shared: bool = False, wait: float | None = None) -> It
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise RepositoryError(f"{path} is a symbolic link; refusing to use it as the lock") from None
-        raise RepositoryError(f"cannot open the lock {path}: {exc.strerror}") from None
+            raise RepositoryError(
+                _("{path} is a symbolic link; refusing to use it as the lock").format(path=path)
+            ) from None
+        raise RepositoryError(
+            _("cannot open the lock {path}: {strerror}").format(path=path, strerror=exc.strerror)
+        ) from None
     try:
         deadline = time.monotonic() + (lock_wait() if wait is None else wait)
         mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
@@ -76,9 +81,11 @@ def locked(path: Path, *, shared: bool = False, wait: float | None = None) -> It
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-                    who = f" (process {holder})" if holder.isdigit() else ""
+                    who = _(" (process {holder})").format(holder=holder) if holder.isdigit() else ""
                     raise LockError(
-                        f"another oppkobling run holds {path}{who}; wait for it to finish and try again"
+                        _("another oppkobling run holds {path}{who}; wait for it to finish and try again").format(
+                            path=path, who=who
+                        )
                     ) from None
                 time.sleep(0.05)
         if not shared:
@@ -134,7 +141,9 @@ def replace_file(target: Path, data: bytes) -> None:
         Path(tmp).replace(target)  # os.replace: atomic on POSIX within one directory
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise RepositoryError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise RepositoryError(
+            _("cannot write {target}: {value}").format(target=target, value=exc.strerror or exc)
+        ) from None
     fsync_dir(target.parent)
 
 
@@ -167,7 +176,7 @@ def makedirs(base: Path, rel_dir: str, made: set[str] | None = None) -> None:
         with contextlib.suppress(FileExistsError):
             current.mkdir()
         if current.is_symlink() or not current.is_dir():
-            raise RepositoryError(f"{current} is in the way of a directory")
+            raise RepositoryError(_("{current} is in the way of a directory").format(current=current))
     if made is not None:
         made.add(rel_dir)
 

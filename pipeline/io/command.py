@@ -7,6 +7,8 @@ from __future__ import annotations
 import shlex
 import subprocess
 
+from pipeline.i18n import _
+
 
 class CommandError(Exception):
     """The command could not be run or did not succeed; ``message`` says which, in a few words."""
@@ -21,17 +23,17 @@ def output(command: str, *, timeout: float) -> bytes:
     try:
         argv = shlex.split(command)
     except ValueError as exc:
-        raise CommandError(f"cannot be split into words ({exc})") from None
+        raise CommandError(_("cannot be split into words ({exc})").format(exc=exc)) from None
     if not argv:
-        raise CommandError("is empty")
+        raise CommandError(_("is empty"))
     try:
         done = subprocess.run(argv, capture_output=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL)
     except FileNotFoundError:
-        raise CommandError(f"{argv[0]!r} not found") from None
+        raise CommandError(_("{argv!r} not found").format(argv=argv[0])) from None
     except subprocess.TimeoutExpired:
-        raise CommandError(f"did not finish within {timeout:g} s") from None
+        raise CommandError(_("did not finish within {timeout:g} s").format(timeout=timeout)) from None
     except OSError as exc:
-        raise CommandError(f"could not run: {exc.strerror}") from None
+        raise CommandError(_("could not run: {strerror}").format(strerror=exc.strerror)) from None
     if done.returncode != 0:
-        raise CommandError(f"exited with status {done.returncode}")
+        raise CommandError(_("exited with status {returncode}").format(returncode=done.returncode))
     return done.stdout

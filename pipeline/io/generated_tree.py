@@ -38,6 +38,7 @@ from typing import Protocol
 from pipeline import layout
 from pipeline.changes import Change, Kind
 from pipeline.errors import DeployError, LockError, RepositoryError
+from pipeline.i18n import _
 from pipeline.io import atomic, cache
 
 
@@ -77,13 +78,15 @@ def scan(gen: Path, *, stats: bool = False) -> Scan:
     """generated/ as it is, refusing what could lead outside it."""
     if gen.is_symlink():
         raise RepositoryError(
-            f"{gen} is a symbolic link; oppkobling writes only into a real {layout.GENERATED}/ directory"
+            _("{gen} is a symbolic link; oppkobling writes only into a real {GENERATED}/ directory").format(
+                gen=gen, GENERATED=layout.GENERATED
+            )
         )
     found = Scan()
     if not gen.exists():
         return found
     if not gen.is_dir():
-        raise RepositoryError(f"{gen} is not a directory")
+        raise RepositoryError(_("{gen} is not a directory").format(gen=gen))
     real = gen.resolve()
     # Plain strings, not Path objects: generated/ holds tens of thousands of files at scale.
     base = os.fspath(gen)
@@ -102,8 +105,10 @@ def scan(gen: Path, *, stats: bool = False) -> Scan:
                     inside = False
                 if not inside:
                     raise RepositoryError(
-                        f"{layout.in_generated(rel)} is a symbolic link pointing outside {layout.GENERATED}/ "
-                        "(or a loop); oppkobling never writes through it: remove the link"
+                        _(
+                            "{in_generated} is a symbolic link pointing outside {GENERATED}/ (or a loop); "
+                            "oppkobling never writes through it: remove the link"
+                        ).format(in_generated=layout.in_generated(rel), GENERATED=layout.GENERATED)
                     )
                 found.entries[rel] = _Entry.LINK
             elif stat.S_ISDIR(mode):
@@ -113,7 +118,11 @@ def scan(gen: Path, *, stats: bool = False) -> Scan:
                 if stats:
                     found.stats[rel] = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
             else:
-                raise RepositoryError(f"{layout.in_generated(rel)} is not a regular file, directory or link")
+                raise RepositoryError(
+                    _("{in_generated} is not a regular file, directory or link").format(
+                        in_generated=layout.in_generated(rel)
+                    )
+                )
     return found
 
 
@@ -140,7 +149,7 @@ def vouches(recorded: str, signature: str) -> bool:
     """Whether what was recorded of a file when its content was last shown to be right
     ("size:mtime:ctime:inode|recorded-at") still stands for the file with ``signature`` now: the
     same stat, recorded when its mtime was already settled (see ``pipeline.io.cache``)."""
-    old_signature, _, at = recorded.partition("|")
+    old_signature, __, at = recorded.partition("|")
     if old_signature != signature or not at.isdigit():
         return False
     return int(at) - int(signature.split(":")[1]) >= cache.SETTLED_NS
@@ -253,23 +262,27 @@ def write(
         for path in files:
             layout.check_generated(path)
     if held is not None and held.shared:
-        raise LockError(f"writing {layout.GENERATED}/ needs the exclusive lock")
+        raise LockError(_("writing {GENERATED}/ needs the exclusive lock").format(GENERATED=layout.GENERATED))
     with contextlib.nullcontext(held) if held is not None else atomic.repo_lock(root):
         gen = root / layout.GENERATED
         try:
             atomic.recover(gen)
         except OSError as exc:
             raise RepositoryError(
-                f"cannot clean up after an earlier run ({exc.filename or gen}: {exc.strerror}); "
-                f"{layout.GENERATED}/ is unchanged: make the directory writable, or remove the leftover by hand"
+                _(
+                    "cannot clean up after an earlier run ({value}: {strerror}); {GENERATED}/ is "
+                    "unchanged: make the directory writable, or remove the leftover by hand"
+                ).format(value=exc.filename or gen, strerror=exc.strerror, GENERATED=layout.GENERATED)
             ) from None
         try:
             return _write(root, gen, files, vouched or {}, {} if matched is None else matched)
         except OSError as exc:  # a full disk, a read-only file system, a permission
             where = exc.filename or gen
             raise RepositoryError(
-                f"cannot write {layout.GENERATED}/ ({where}: {exc.strerror}); nothing was changed: "
-                f"{layout.GENERATED}/ is the old tree, whole"
+                _(
+                    "cannot write {GENERATED}/ ({where}: {strerror}); nothing was changed: "
+                    "{GENERATED}/ is the old tree, whole"
+                ).format(GENERATED=layout.GENERATED, where=where, strerror=exc.strerror)
             ) from None
 
 
@@ -337,7 +350,11 @@ def read_hf(root: Path, hf: str) -> dict[str, bytes]:
     """``generated/<hf>/`` as {relative posix path: bytes}; symlinks are refused."""
     base = root / layout.GENERATED / hf
     if not base.is_dir():
-        raise DeployError(f"nothing generated for {hf}: {layout.in_generated(hf)}/ is missing (run 'oppkobling build')")
+        raise DeployError(
+            _("nothing generated for {hf}: {in_generated}/ is missing (run 'oppkobling build')").format(
+                hf=hf, in_generated=layout.in_generated(hf)
+            )
+        )
     files: dict[str, bytes] = {}
     for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
         dirnames.sort()
@@ -345,10 +362,16 @@ def read_hf(root: Path, hf: str) -> dict[str, bytes]:
         for name in (*filenames, *dirnames):
             if stat.S_ISLNK((here / name).lstat().st_mode):
                 raise DeployError(
-                    f"{(here / name).relative_to(root)} is a symlink: {layout.GENERATED}/ never holds one"
+                    _("{relative_to} is a symlink: {GENERATED}/ never holds one").format(
+                        relative_to=(here / name).relative_to(root), GENERATED=layout.GENERATED
+                    )
                 )
         for name in filenames:
             files[(here / name).relative_to(base).as_posix()] = (here / name).read_bytes()
     if not files:
-        raise DeployError(f"nothing generated for {hf}: {layout.in_generated(hf)}/ is empty (run 'oppkobling build')")
+        raise DeployError(
+            _("nothing generated for {hf}: {in_generated}/ is empty (run 'oppkobling build')").format(
+                hf=hf, in_generated=layout.in_generated(hf)
+            )
+        )
     return dict(sorted(files.items()))

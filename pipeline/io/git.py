@@ -10,6 +10,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.i18n import _
+
 TIMEOUT = 60
 
 
@@ -29,7 +31,7 @@ def _run(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     except (OSError, subprocess.SubprocessError) as exc:
         raise GitError(str(exc)) from None
     if done.returncode != 0:
-        raise GitError(done.stderr.decode(errors="replace").strip() or f"git {args[0]} failed")
+        raise GitError(done.stderr.decode(errors="replace").strip() or _("git {args} failed").format(args=args[0]))
     return done.stdout
 
 
@@ -66,7 +68,7 @@ def ls_tree(root: Path, ref: str, path: str) -> list[Entry]:
     for raw in listing.split(b"\0"):
         if not raw:
             continue
-        meta, _, path_bytes = raw.partition(b"\t")
+        meta, __, path_bytes = raw.partition(b"\t")
         mode, kind, sha, size = meta.split()
         entries.append(Entry(mode, kind, sha.decode(), int(size) if size.isdigit() else None, os.fsdecode(path_bytes)))
     return entries
@@ -84,7 +86,7 @@ def blobs(root: Path, shas: list[str]) -> dict[str, bytes]:
         end = out.index(b"\n", at)
         header = out[at:end].split()
         if len(header) != 3 or header[1] != b"blob":
-            raise GitError(f"{sha} is not a blob")
+            raise GitError(_("{sha} is not a blob").format(sha=sha))
         size = int(header[2])
         found[sha] = out[end + 1 : end + 1 + size]
         at = end + 1 + size + 1  # the content, then a newline

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline import layout
 from pipeline.errors import RepositoryError, UsageError
 from pipeline.findings import Location
+from pipeline.i18n import _
 from pipeline.io import git
 
 if TYPE_CHECKING:
@@ -49,7 +50,11 @@ def find_root(start: Path) -> Path:
     for candidate in (here, *here.parents):
         if os.path.lexists(candidate / layout.PARTNERS):
             return candidate
-    raise RepositoryError(f"no '{layout.PARTNERS}/' directory in {start} or above; use --root DIR")
+    raise RepositoryError(
+        _("no '{PARTNERS}/' directory in {start} or above; use --root DIR").format(
+            PARTNERS=layout.PARTNERS, start=start
+        )
+    )
 
 
 # The parsing modules are imported where they are used: find_root is on the quick path of a
@@ -228,13 +233,15 @@ def _scan(root: Path, previous: dict[str, list[Any]] | None = None) -> Partners:
     try:
         top = os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise RepositoryError(f"{root} has no '{layout.PARTNERS}/' directory") from None
+        raise RepositoryError(
+            _("{root} has no '{PARTNERS}/' directory").format(root=root, PARTNERS=layout.PARTNERS)
+        ) from None
     except OSError as exc:
         if base.is_symlink():
             found.refused.append(Refusal(layout.PARTNERS, LINK_REFUSED, by_name=False))
             found.tree[""] = [_Kind.LINK, 0, 0, 0, 0, str(base.readlink()), 0]
             return found
-        raise RepositoryError(f"cannot read {base}: {exc.strerror}") from None
+        raise RepositoryError(_("cannot read {base}: {strerror}").format(base=base, strerror=exc.strerror)) from None
     try:
         holds: dict[str, bool] = {}
         for rel, kind, info, dir_fd in _walk(top, layout.PARTNERS):
@@ -311,7 +318,7 @@ def read_revision(root: Path, ref: str) -> Partners:
                 _refuse(found, e.path, why, by_name=_by_name(e.path, kind))
         content = git.blobs(root, [e.sha for e in wanted])
     except git.GitError as exc:
-        raise UsageError(f"cannot read revision '{ref}': {exc.message}") from None
+        raise UsageError(_("cannot read revision '{ref}': {message}").format(ref=ref, message=exc.message)) from None
     for e in wanted:
         found.files[e.path] = content[e.sha]
     return found

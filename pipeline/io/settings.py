@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipeline import i18n, layout
 from pipeline.errors import RepositoryError
+from pipeline.i18n import _
 
 
 def generated_language(root: Path) -> str:
@@ -20,7 +21,9 @@ def generated_language(root: Path) -> str:
     except FileNotFoundError:
         return i18n.DEFAULT
     except OSError as exc:
-        raise RepositoryError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+        raise RepositoryError(
+            _("{path}: cannot read it: {value}").format(path=path, value=exc.strerror or exc)
+        ) from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -29,7 +32,8 @@ def generated_language(root: Path) -> str:
     value = tool.get("oppkobling", {}).get("language", i18n.DEFAULT) if isinstance(tool, dict) else i18n.DEFAULT
     if value not in i18n.LANGUAGES:
         raise RepositoryError(
-            f'{layout.PYPROJECT}: [tool.oppkobling] language = {value!r}: write "nb" or "en" '
-            f"(the language of {layout.GENERATED}/)"
+            _(
+                '{PYPROJECT}: [tool.oppkobling] language = {value!r}: write "nb" or "en" (the language of {GENERATED}/)'
+            ).format(PYPROJECT=layout.PYPROJECT, value=value, GENERATED=layout.GENERATED)
         )
     return str(value)

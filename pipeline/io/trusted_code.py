@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pipeline import layout
 from pipeline.errors import RepositoryError, UsageError
+from pipeline.i18n import _
 from pipeline.io import git
 
 TIMEOUT = 1800
@@ -40,18 +41,26 @@ def extract(root: Path, commit: str, dest: Path) -> int:
         entries = git.ls_tree(root, commit, layout.PACKAGE)
         content = git.blobs(root, [e.sha for e in entries if e.kind == b"blob" and not e.link])
     except git.GitError as exc:
-        raise UsageError(f"cannot read {layout.PACKAGE}/ at {commit}: {exc.message}") from None
+        raise UsageError(
+            _("cannot read {PACKAGE}/ at {commit}: {message}").format(
+                PACKAGE=layout.PACKAGE, commit=commit, message=exc.message
+            )
+        ) from None
     count = 0
     for e in entries:
         if e.link or e.kind != b"blob" or not layout.is_safe_relative(e.path):
-            raise RepositoryError(f"{e.path} at {commit} is not a plain file; refusing to run that code")
+            raise RepositoryError(
+                _("{path} at {commit} is not a plain file; refusing to run that code").format(
+                    path=e.path, commit=commit
+                )
+            )
         target = dest / e.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content[e.sha])
         target.chmod(stat.S_IRUSR | stat.S_IWUSR)
         count += 1
     if not (dest / layout.PACKAGE / "__init__.py").is_file():
-        raise UsageError(f"{commit} holds no {layout.PACKAGE}/ package to run")
+        raise UsageError(_("{commit} holds no {PACKAGE}/ package to run").format(commit=commit, PACKAGE=layout.PACKAGE))
     return count
 
 
@@ -76,11 +85,15 @@ def run(root: Path, commit: str, argv: list[str]) -> Ran:
             )  # fmt: skip
             if where.returncode != 0 or not Path(where.stdout.strip()).is_relative_to(code_dir):
                 found = where.stdout.strip() or where.stderr.strip()
-                raise RepositoryError(f"the extracted code of {commit} would not be the one imported ({found})")
+                raise RepositoryError(
+                    _("the extracted code of {commit} would not be the one imported ({found})").format(
+                        commit=commit, found=found
+                    )
+                )
             done = subprocess.run(
                 [sys.executable, "-m", "pipeline.cli", *argv],
                 env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False, cwd=tmp,
             )  # fmt: skip
         except (OSError, subprocess.SubprocessError) as exc:
-            raise RepositoryError(f"cannot run the code of {commit}: {exc}") from None
+            raise RepositoryError(_("cannot run the code of {commit}: {exc}").format(commit=commit, exc=exc)) from None
     return Ran(done.returncode, done.stdout, done.stderr)

@@ -36,6 +36,7 @@ from lxml import etree
 
 from pipeline import layout
 from pipeline.errors import SchemaDirError, UsageError
+from pipeline.i18n import _
 from pipeline.io import atomic
 from pipeline.render.xml import safe_parser
 from pipeline.render.xsd import XS, SchemaSet
@@ -111,7 +112,7 @@ class Fetched:
 def _check_url(url: str) -> None:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"only http(s) URLs are fetched, not {url!r}")
+        raise UsageError(_("only http(s) URLs are fetched, not {url!r}").format(url=url))
 
 
 def mirrored(base_url: str, sources: Iterable[Source] = SOURCES) -> tuple[Source, ...]:
@@ -133,7 +134,7 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
     ) -> urllib.request.Request | None:
         _check_url(newurl)
         if req.full_url.startswith("https:") and not newurl.startswith("https:"):
-            raise UsageError(f"refusing a redirect from https to {newurl!r}")
+            raise UsageError(_("refusing a redirect from https to {newurl!r}").format(newurl=newurl))
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -145,12 +146,14 @@ def download(url: str, *, timeout: float = TIMEOUT, limit: int = MAX_BYTES) -> b
         with opener.open(request, timeout=timeout) as resp:
             data: bytes = resp.read(limit + 1)
     except urllib.error.HTTPError as exc:
-        raise SchemaDirError(f"cannot fetch {url}: HTTP {exc.code} {exc.reason}") from None
+        raise SchemaDirError(
+            _("cannot fetch {url}: HTTP {code} {reason}").format(url=url, code=exc.code, reason=exc.reason)
+        ) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise SchemaDirError(f"cannot fetch {url}: {reason}") from None
+        raise SchemaDirError(_("cannot fetch {url}: {reason}").format(url=url, reason=reason)) from None
     if len(data) > limit:
-        raise SchemaDirError(f"{url} is larger than {limit} bytes; refusing it")
+        raise SchemaDirError(_("{url} is larger than {limit} bytes; refusing it").format(url=url, limit=limit))
     return data
 
 
@@ -158,9 +161,13 @@ def _parse(path: str, url: str, data: bytes) -> etree._Element:
     try:
         root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as exc:
-        raise SchemaDirError(f"{url} is not well-formed XML: {exc}") from None
+        raise SchemaDirError(_("{url} is not well-formed XML: {exc}").format(url=url, exc=exc)) from None
     if root.tag != f"{{{XS}}}schema":
-        raise SchemaDirError(f"{url} is not an XML Schema (root element {root.tag!r}), expected for {path}")
+        raise SchemaDirError(
+            _("{url} is not an XML Schema (root element {tag!r}), expected for {path}").format(
+                url=url, tag=root.tag, path=path
+            )
+        )
     return root
 
 
@@ -171,7 +178,11 @@ def _local_target(importer: str, location: str, present: set[str]) -> str:
     if parts.scheme in ("http", "https"):
         name = posixpath.basename(parts.path)
     elif parts.scheme or location.startswith("/"):
-        raise SchemaDirError(f"{importer} imports {location!r}: neither relative nor http(s); refusing it")
+        raise SchemaDirError(
+            _("{importer} imports {location!r}: neither relative nor http(s); refusing it").format(
+                importer=importer, location=location
+            )
+        )
     else:
         resolved = posixpath.normpath(posixpath.join(here, location))
         if resolved in present:
@@ -181,7 +192,11 @@ def _local_target(importer: str, location: str, present: set[str]) -> str:
         candidate = posixpath.join(directory, name)
         if candidate in present:
             return posixpath.relpath(candidate, here or ".")
-    raise SchemaDirError(f"{importer} imports {location!r}, which is not among the fetched schemas")
+    raise SchemaDirError(
+        _("{importer} imports {location!r}, which is not among the fetched schemas").format(
+            importer=importer, location=location
+        )
+    )
 
 
 def localise(path: str, data: bytes, root: etree._Element, present: set[str]) -> tuple[bytes, list[Rewrite]]:
@@ -198,7 +213,9 @@ def localise(path: str, data: bytes, root: etree._Element, present: set[str]) ->
         replacement = rb"\g<1>\g<2>" + target.encode().replace(b"\\", b"\\\\") + rb"\g<2>"
         data, replaced = pattern.subn(replacement, data)
         if not replaced:
-            raise SchemaDirError(f"cannot rewrite schemaLocation {location!r} in {path}")
+            raise SchemaDirError(
+                _("cannot rewrite schemaLocation {location!r} in {path}").format(location=location, path=path)
+            )
         rewrites.append(Rewrite(path, location, target))
     return data, rewrites
 

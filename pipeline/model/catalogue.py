@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Literal
 
 from pipeline import layout
+from pipeline.i18n import _
 from pipeline.model import processes
 from pipeline.model.loader import load_text
 
@@ -96,7 +97,9 @@ def _payload(nhn: processes.Process, v: dict[str, str], envelopes: set[str]) -> 
     package = processes.catalogue().package(nhn.package)
     payload = [n for n in package.namespaces if n.namespace not in envelopes]
     if len(payload) != 1:
-        raise ValueError(f"{nhn.package} carries {len(payload)} payload namespaces, not one")
+        raise ValueError(
+            _("{package} carries {n} payload namespaces, not one").format(package=nhn.package, n=len(payload))
+        )
     if payload[0].namespace == v["namespace"]:
         return v["namespace"], v["xsd"]
     return payload[0].namespace, posixpath.join(posixpath.dirname(v["xsd"]), payload[0].location)
@@ -106,7 +109,11 @@ def _apprec(key: str, number: str, entries: tuple[processes.Process, ...]) -> st
     """The one AppRec version the processes of a message version are answered with."""
     found = {processes.catalogue().package(p.apprec.package).namespaces[0].version for p in entries}
     if len(found) != 1:
-        raise ValueError(f"{key} {number}: its processes are answered with AppRec {sorted(found)}, not one version")
+        raise ValueError(
+            _("{key} {number}: its processes are answered with AppRec {sorted}, not one version").format(
+                key=key, number=number, sorted=sorted(found)
+            )
+        )
     return found.pop()
 
 
@@ -124,7 +131,11 @@ def catalogue() -> Catalogue:
         for number, v in spec["versions"].items():
             entries = nhn.processes(key, number)
             if not entries:
-                raise ValueError(f"{layout.PROCESSES} has no process for {key} {number}")
+                raise ValueError(
+                    _("{PROCESSES} has no process for {key} {number}").format(
+                        PROCESSES=layout.PROCESSES, key=key, number=number
+                    )
+                )
             found = tuple(Process(p, *_payload(p, v, envelopes)) for p in entries)
             versions[number] = Version(
                 number, v["namespace"], v["xsd"], v["wrapping"], _apprec(key, number, entries), found
@@ -135,7 +146,9 @@ def catalogue() -> Catalogue:
     }
     if unknown:
         raise ValueError(
-            f"{layout.PROCESSES} names message versions {sorted(unknown)} that {layout.MESSAGE_TYPES} has not"
+            _("{PROCESSES} names message versions {sorted} that {MESSAGE_TYPES} has not").format(
+                PROCESSES=layout.PROCESSES, sorted=sorted(unknown), MESSAGE_TYPES=layout.MESSAGE_TYPES
+            )
         )
 
     def schemas(section: dict[str, dict[str, str]]) -> dict[str, Schema]:

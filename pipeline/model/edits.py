@@ -15,6 +15,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from pipeline.errors import EditError, UsageError
+from pipeline.i18n import _
 from pipeline.model.models import TYPED_BY_HAND, Status
 
 # The order keys take in a declaration (the models' field order): new keys go where they belong.
@@ -75,7 +76,11 @@ def _date(value: dt.date) -> dt.date:
 def _timestamp(value: dt.datetime) -> str:
     """Quoted ISO 8601 text, as the examples write timestamps (a bare one would be re-typed)."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise UsageError(f"{value.isoformat()}: give the time with its UTC offset, e.g. 2027-03-30T09:00:00+02:00")
+        raise UsageError(
+            _("{value}: give the time with its UTC offset, e.g. 2027-03-30T09:00:00+02:00").format(
+                value=value.isoformat()
+            )
+        )
     text: str = DoubleQuotedScalarString(value.isoformat())
     return text
 
@@ -118,10 +123,12 @@ def _party(doc: CommentedMap, her_id: int) -> CommentedMap:
     for party in _parties(doc):
         if str(party.get("her_id")) == str(her_id):
             return party
-    declared = ", ".join(str(p.get("her_id")) for p in _parties(doc)) or "none"
+    declared = ", ".join(str(p.get("her_id")) for p in _parties(doc)) or _("none")
     raise EditError(
-        f"no communication party with HER-id {her_id} (declared: {declared}); "
-        "add it first with 'oppkobling record KOMMUNE party --her-id ...'"
+        _(
+            "no communication party with HER-id {her_id} (declared: {declared}); add it "
+            "first with 'oppkobling record KOMMUNE party --her-id ...'"
+        ).format(her_id=her_id, declared=declared)
     )
 
 
@@ -133,7 +140,9 @@ def set_party(her_id: int, name: str | None, edi_address: str | None, messages: 
         party = next((p for p in _parties(doc) if str(p.get("her_id")) == str(her_id)), None)
         if party is None:
             if name is None or edi_address is None:
-                raise UsageError(f"a new party {her_id} needs --name and --edi-address (as AR has them)")
+                raise UsageError(
+                    _("a new party {her_id} needs --name and --edi-address (as AR has them)").format(her_id=her_id)
+                )
             if not isinstance(doc.get("parties"), CommentedSeq):
                 _put(doc, "parties", CommentedSeq(), TOP_ORDER)
             party = CommentedMap()
@@ -187,7 +196,11 @@ def _typed_attempt(doc: CommentedMap, hf: str, her_id: int, kind: str, new_attem
     if not new_attempt and isinstance(current, CommentedSeq) and current:
         latest = current[-1]
         if not isinstance(latest, CommentedMap):
-            raise EditError(f"tests.{hf}.{her_id}.{kind}: the latest attempt is not a mapping")
+            raise EditError(
+                _("tests.{hf}.{her_id}.{kind}: the latest attempt is not a mapping").format(
+                    hf=hf, her_id=her_id, kind=kind
+                )
+            )
         return latest
     node = CommentedMap()
     node.fa.set_flow_style()
@@ -205,13 +218,17 @@ def _type_by_hand(node: CommentedMap, key: str, value: Any, order: tuple[str, ..
     if old is not None and str(old) != str(value):
         if str(old) in ("rejected", "ok-with-errors"):
             raise EditError(
-                f"{where}.{key} records {old}: a rejection is never replaced; a re-test is a new attempt "
-                "(--new-attempt)"
+                _(
+                    "{where}.{key} records {old}: a rejection is never replaced; a re-test is a new "
+                    "attempt (--new-attempt)"
+                ).format(where=where, key=key, old=old)
             )
         if isinstance(node.get("receipts"), CommentedSeq) and node["receipts"]:
             raise EditError(
-                f"{where}.{key} = {old} was imported from the receipts (oppkobling receipts import); "
-                "a value typed by hand does not replace it"
+                _(
+                    "{where}.{key} = {old} was imported from the receipts (oppkobling receipts "
+                    "import); a value typed by hand does not replace it"
+                ).format(where=where, key=key, old=old)
             )
     _put(node, key, value, order)
 
@@ -236,7 +253,7 @@ def set_pretest(
 
     def edit(doc: CommentedMap) -> str:
         if sent_on is None and transport is None and apprec is None:
-            raise UsageError("give at least one of --sent-on, --transport, --apprec")
+            raise UsageError(_("give at least one of --sent-on, --transport, --apprec"))
         pretest = _typed_attempt(doc, hf, her_id, "pretest", new_attempt)
         where = f"tests.{hf}.{her_id}.pretest"
         said = []
@@ -263,7 +280,7 @@ def set_dialog(
 
     def edit(doc: CommentedMap) -> str:
         if sent_at is None and answered_at is None:
-            raise UsageError("give --sent-at, --answered-at or both")
+            raise UsageError(_("give --sent-at, --answered-at or both"))
         dialog = _typed_attempt(doc, hf, her_id, "dialog", new_attempt)
         where = f"tests.{hf}.{her_id}.dialog"
         said = []
@@ -301,12 +318,18 @@ def resolve_deviation(index: int, on: dt.date) -> Edit:
         deviations = doc.get("deviations")
         count = len(deviations) if isinstance(deviations, CommentedSeq) else 0
         if not isinstance(deviations, CommentedSeq) or not 1 <= index <= count:
-            raise EditError(f"no deviation number {index} (the declaration lists {count}; the first is 1)")
+            raise EditError(
+                _("no deviation number {index} (the declaration lists {count}; the first is 1)").format(
+                    index=index, count=count
+                )
+            )
         entry = deviations[index - 1]
         if not isinstance(entry, CommentedMap):
-            raise EditError(f"deviation {index} is not a mapping")
+            raise EditError(_("deviation {index} is not a mapping").format(index=index))
         if entry.get("resolved_on") is not None:
-            raise EditError(f"deviation {index} is already resolved (on {entry['resolved_on']})")
+            raise EditError(
+                _("deviation {index} is already resolved (on {entry})").format(index=index, entry=entry["resolved_on"])
+            )
         _put(entry, "resolved_on", _date(on), DEVIATION_ORDER)
         return f"deviation {index} resolved on {on.isoformat()}"
 
@@ -318,14 +341,14 @@ def set_status(new: Status, paused_from: Status | None) -> Edit:
         old = str(doc.get("status"))
         if new is Status.PAUSED:
             if old == Status.PAUSED:
-                raise EditError("the kommune is already paused")
+                raise EditError(_("the kommune is already paused"))
             if paused_from is None and old not in Status.__members__.values():
-                raise EditError(f"the current status {old!r} is not a status; give --paused-from")
+                raise EditError(_("the current status {old!r} is not a status; give --paused-from").format(old=old))
             _put(doc, "status", new.value, TOP_ORDER)
             _put(doc, "paused_from", (paused_from or Status(old)).value, TOP_ORDER)
             return f"status {old} → paused (from {doc['paused_from']})"
         if paused_from is not None:
-            raise UsageError("--paused-from only goes with the status 'paused'")
+            raise UsageError(_("--paused-from only goes with the status 'paused'"))
         _put(doc, "status", new.value, TOP_ORDER)
         if "paused_from" in doc:
             del doc["paused_from"]
@@ -397,10 +420,18 @@ def _attempt_node(entry: CommentedMap, change: AttemptEdit) -> CommentedMap:
     if isinstance(current, CommentedSeq) and change.index is not None and 0 <= change.index < len(current):
         found = current[change.index]
         if not isinstance(found, CommentedMap):
-            raise EditError(f"tests.{change.hf}.{change.her_id}.{change.kind}[{change.index}] is not a mapping")
+            raise EditError(
+                _("tests.{hf}.{her_id}.{kind}[{index}] is not a mapping").format(
+                    hf=change.hf, her_id=change.her_id, kind=change.kind, index=change.index
+                )
+            )
         return found
     if change.index is not None:
-        raise EditError(f"tests.{change.hf}.{change.her_id}.{change.kind} has no attempt {change.index + 1}")
+        raise EditError(
+            _("tests.{hf}.{her_id}.{kind} has no attempt {value}").format(
+                hf=change.hf, her_id=change.her_id, kind=change.kind, value=change.index + 1
+            )
+        )
     attempts = current if isinstance(current, CommentedSeq) else CommentedSeq([] if current is None else [current])
     if attempts is not current:
         _put(entry, change.kind, attempts, ("pretest", "dialog"))
@@ -452,7 +483,7 @@ def _take_trailing(node: Any) -> str:
         token = slot[_slot(container)] if slot else None
         if token is None:
             continue
-        eol, _, rest = str(token.value).partition("\n")
+        eol, __, rest = str(token.value).partition("\n")
         stays, goes = _split(rest, indent)
         if goes:
             taken.append(goes)
@@ -485,7 +516,7 @@ def _take_after_flow(entry: CommentedMap, key: str) -> str:
     token = slot[2] if slot else None
     if token is None:
         return ""
-    eol, _, rest = str(token.value).partition("\n")
+    eol, __, rest = str(token.value).partition("\n")
     if eol.strip():
         token.value = eol + "\n"
     else:

@@ -41,6 +41,8 @@ from ruamel.yaml.events import (
 )
 from ruamel.yaml.nodes import ScalarNode
 
+from pipeline.i18n import _
+
 try:  # libyaml through PyYAML: a C parser for the common case (see load_text)
     from yaml import _yaml as _libyaml
     from yaml import events as _pyyaml_events
@@ -209,16 +211,20 @@ class _Builder:
         line, col = event.start_mark.line + 1, event.start_mark.column + 1
         self.doc.positions[path] = (line, col)
         if len(value) > MAX_SCALAR_CHARS:
-            raise LoadError(f"value longer than {MAX_SCALAR_CHARS} characters", line, col)
+            raise LoadError(
+                _("value longer than {MAX_SCALAR_CHARS} characters").format(MAX_SCALAR_CHARS=MAX_SCALAR_CHARS),
+                line,
+                col,
+            )
         bad = _suspicious(value)
         if bad:
-            raise LoadError(f"{bad} in value", line, col)
+            raise LoadError(_("{bad} in value").format(bad=bad), line, col)
         explicit = getattr(event, "tag", None)
         if explicit == _TAG + "str":
             return value
         tag = self.tag(value, event.implicit)
         if not tag.startswith(_TAG):
-            raise LoadError(f"tag {_shown(tag)} is not allowed", line, col)
+            raise LoadError(_("tag {shown} is not allowed").format(shown=_shown(tag)), line, col)
         kind = tag[len(_TAG) :]
         try:
             if kind == "str":
@@ -232,16 +238,18 @@ class _Builder:
             if kind == "float":
                 number = float(value.replace("_", "").replace(".inf", "inf").replace(".nan", "nan"))
                 if math.isnan(number) or math.isinf(number):
-                    raise LoadError("not-a-number and infinite values are not allowed", line, col)
+                    raise LoadError(_("not-a-number and infinite values are not allowed"), line, col)
                 return number
             if kind == "timestamp":
                 return _timestamp(value)
         except LoadError:
             raise
         except ValueError as exc:
-            what = "date" if kind == "timestamp" else kind
-            raise LoadError(f"{_shown(value)} is not a valid {what}: {exc}", line, col) from None
-        raise LoadError(f"scalar type {kind!r} is not allowed", line, col)
+            what = _("date") if kind == "timestamp" else kind
+            raise LoadError(
+                _("{shown} is not a valid {what}: {exc}").format(shown=_shown(value), what=what, exc=exc), line, col
+            ) from None
+        raise LoadError(_("scalar type {kind!r} is not allowed").format(kind=kind), line, col)
 
     def build(self, events: Iterator[Any]) -> Any:
         # Events of ruamel's parser or of libyaml's (PyYAML): same names and attributes.
@@ -257,16 +265,16 @@ class _Builder:
             if kind is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    raise LoadError("more than one YAML document in the file", line, col)
+                    raise LoadError(_("more than one YAML document in the file"), line, col)
                 if getattr(event, "version", None) or getattr(event, "tags", None):
                     self.unusual()
                 continue
             if kind is AliasEvent:
-                raise LoadError("aliases are not allowed (anchors/aliases are refused)", line, col)
+                raise LoadError(_("aliases are not allowed (anchors/aliases are refused)"), line, col)
             if kind is StreamEndEvent:
                 break
             if kind is MappingEndEvent or kind is SequenceEndEvent:
-                container, _, _ = stack.pop()
+                container, __, __ = stack.pop()
                 if not stack:
                     root, have_root = container, True
                 continue
@@ -274,28 +282,36 @@ class _Builder:
                 continue
             if getattr(event, "anchor", None):
                 anchor = event.anchor if len(event.anchor) <= 40 else f"{event.anchor[:40]}..."
-                raise LoadError(f"anchor &{anchor} is not allowed", line, col)
+                raise LoadError(_("anchor &{anchor} is not allowed").format(anchor=anchor), line, col)
             tag = getattr(event, "tag", None)
             if tag is not None:
                 self.unusual()
             if tag is not None and tag not in ("!",) and not (kind is ScalarEvent and tag == _TAG + "str"):
-                raise LoadError(f"tag {_shown(tag)} is not allowed", line, col)
+                raise LoadError(_("tag {shown} is not allowed").format(shown=_shown(tag)), line, col)
 
             if stack:
                 parent, parent_path, pending = stack[-1]
                 if isinstance(parent, dict) and pending is _NO_KEY:
                     # This event is a mapping key.
                     if kind is not ScalarEvent:
-                        raise LoadError("mapping keys must be plain scalars", line, col)
+                        raise LoadError(_("mapping keys must be plain scalars"), line, col)
                     key = self.scalar(event, (*parent_path, "\0key"))
                     del self.doc.positions[(*parent_path, "\0key")]
                     if not isinstance(key, str | int):
-                        raise LoadError(f"mapping key {_shown(event.value)} must be text", line, col)
+                        raise LoadError(
+                            _("mapping key {shown} must be text").format(shown=_shown(event.value)), line, col
+                        )
                     same = key if key in parent else _spelled_otherwise(key)
                     if same is not None and same in parent:
                         first = self.doc.key_positions[(*parent_path, same)]
-                        spelled = "" if same == key else f" as {same!r}"
-                        raise LoadError(f"duplicate key {_shown(key)} (first at line {first[0]}{spelled})", line, col)
+                        spelled = "" if same == key else _(" as {same!r}").format(same=same)
+                        raise LoadError(
+                            _("duplicate key {shown} (first at line {first}{spelled})").format(
+                                shown=_shown(key), first=first[0], spelled=spelled
+                            ),
+                            line,
+                            col,
+                        )
                     self.doc.key_positions[(*parent_path, key)] = (line, col)
                     stack[-1] = (parent, parent_path, key)
                     continue
@@ -310,7 +326,7 @@ class _Builder:
                     continue
             else:
                 if len(stack) >= MAX_DEPTH:
-                    raise LoadError(f"nesting deeper than {MAX_DEPTH} levels", line, col)
+                    raise LoadError(_("nesting deeper than {MAX_DEPTH} levels").format(MAX_DEPTH=MAX_DEPTH), line, col)
                 self.doc.positions[path] = (line, col)
                 value = {} if kind is MappingStartEvent else []
             if stack:
@@ -373,16 +389,18 @@ _NO_KEY = object()
 def decode(raw: bytes) -> str:
     """Bytes -> text: UTF-8 only (a BOM is accepted), CRLF normalised."""
     if len(raw) > MAX_BYTES:
-        raise LoadError(f"file is {len(raw)} bytes; the limit is {MAX_BYTES} (1 MiB)")
+        raise LoadError(
+            _("file is {n} bytes; the limit is {MAX_BYTES} (1 MiB)").format(n=len(raw), MAX_BYTES=MAX_BYTES)
+        )
     if b"\0" in raw:
         line = raw[: raw.index(b"\0")].count(b"\n") + 1
-        raise LoadError("binary file (NUL byte); declarations are UTF-8 text", line)
+        raise LoadError(_("binary file (NUL byte); declarations are UTF-8 text"), line)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise LoadError("file is not valid UTF-8", line, column) from None
+        raise LoadError(_("file is not valid UTF-8"), line, column) from None
     return text.replace("\r\n", "\n")
 
 
@@ -431,10 +449,10 @@ def _load_reference(text: str) -> Document:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem = exc.problem or exc.context or _("invalid YAML")
         if "'\\t'" in str(problem):
-            problem = "tab characters are not allowed for indentation"
-        raise LoadError(f"YAML syntax error: {problem}", line, col) from None
+            problem = _("tab characters are not allowed for indentation")
+        raise LoadError(_("YAML syntax error: {problem}").format(problem=problem), line, col) from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "mark", None)
         line = getattr(mark, "line", 0) + 1
@@ -443,10 +461,10 @@ def _load_reference(text: str) -> Document:
         if mark is None and isinstance(offset, int):
             line = text.count("\n", 0, offset) + 1
             col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid YAML"
-        raise LoadError(f"YAML error: {first}", line, col) from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else _("invalid YAML")
+        raise LoadError(_("YAML error: {first}").format(first=first), line, col) from None
     except RecursionError:  # pragma: no cover - the depth counter stops this first
-        raise LoadError(f"nesting deeper than {MAX_DEPTH} levels") from None
+        raise LoadError(_("nesting deeper than {MAX_DEPTH} levels").format(MAX_DEPTH=MAX_DEPTH)) from None
     builder.doc.data = data
     return builder.doc
 

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.i18n import _
+
 # Fields whose values are text made of digits and dots, which YAML would read as numbers.
 _TEXT_FIELDS = {"kommune", "org_number"}
 _VERSION_PARENTS = {"messages", "supports"}
@@ -117,4 +119,4 @@ def day(value: str) -> dt.date:
     mistake = _date(text)
     if mistake is not None:
         raise ValueError(mistake.fix)
-    raise ValueError(f"{value!r} is not a date: write YYYY-MM-DD, e.g. 2027-02-02")
+    raise ValueError(_("{value!r} is not a date: write YYYY-MM-DD, e.g. 2027-02-02").format(value=value))

@@ -25,6 +25,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from pipeline.i18n import _
+
 SCHEMA_BASE = "https://oppkobling.example/schemas"
 
 HF_KEYS: tuple[str, ...] = ("st-olavs", "helse-more-og-romsdal", "helse-nord-trondelag")
@@ -49,7 +51,7 @@ def _in_range(value: dt.date) -> dt.date:
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise PydanticCustomError(
             "date_out_of_scope",
-            "{value} is outside the years {first} to {last}, beyond what the routine's dates can be computed from",
+            _("{value} is outside the years {first} to {last}, beyond what the routine's dates can be computed from"),
             {"value": value.isoformat(), "first": FIRST_YEAR, "last": LAST_YEAR},
         )
     return value

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from pipeline import layout
 from pipeline.errors import DocumentError
+from pipeline.i18n import _
 from pipeline.model.loader import LoadError, load_text
 
 DATA_FILE = layout.PROCESSES
@@ -200,8 +201,10 @@ class ProcessCatalogue(_Frozen):
                     for leg in (process.message, process.apprec):
                         if leg.package not in self.packages:
                             raise ValueError(
-                                f"messages.{key}.{number}: process {process.name} names package {leg.package}, "
-                                "which is not under packages"
+                                _(
+                                    "messages.{key}.{number}: process {name} names package {package}, which is not "
+                                    "under packages"
+                                ).format(key=key, number=number, name=process.name, package=leg.package)
                             )
         return self
 
@@ -234,8 +237,8 @@ def load(text: str, *, file: str = DATA_FILE) -> ProcessCatalogue:
     except ValidationError as exc:
         first = exc.errors()[0]
         path: tuple[Any, ...] = tuple(first["loc"])
-        line, _ = document.position(tuple(p for p in path if isinstance(p, str | int)))
-        where = ".".join(str(p) for p in path) or "(top)"
+        line, __ = document.position(tuple(p for p in path if isinstance(p, str | int)))
+        where = ".".join(str(p) for p in path) or _("(top)")
         raise DocumentError(f"{where}: {first['msg']}", file=file, line=line, rule=RULE) from None
 
 

@@ -11,6 +11,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from pipeline.errors import EditError
+from pipeline.i18n import _
 from pipeline.model.loader import decode
 
 
@@ -70,7 +71,7 @@ def load_rt(raw: bytes) -> tuple[CommentedMap, Layout]:
     layout = layout_of(raw)
     doc = _yaml(layout).load(decode(raw))
     if not isinstance(doc, CommentedMap):
-        raise EditError("the declaration is not a YAML mapping")
+        raise EditError(_("the declaration is not a YAML mapping"))
     return doc, layout
 
 

@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pipeline.i18n import _
 from pipeline.receipts.ebxml import Envelope
 from pipeline.receipts.model import AppRecReceipt, Batch, DialogAnswer, Origin, ProblemKind
 
@@ -70,7 +71,7 @@ def _part(head: bytes, body: bytes) -> _Part:
     fields = _fields(head)
     ctype = fields.get(b"content-type")
     text = "" if ctype is None else ctype.decode("latin-1")
-    main, semicolon, _ = text.partition(";")
+    main, semicolon, __ = text.partition(";")
     main = main.strip().lower() or "text/plain"
     params = (
         {m[1].lower(): m[2].replace('\\"', '"') if m[2] is not None else m[3] for m in _PARAM.finditer(text)}
@@ -96,7 +97,7 @@ def _split(data: bytes, *, top: bool) -> _Part:
     end = _header_end(data)
     if end is None:
         if top:
-            raise Malformed("headers without a body: the message is truncated")
+            raise Malformed(_("headers without a body: the message is truncated"))
         return _part(data, b"")
     return _part(data[: end[0]], data[end[1] :])
 
@@ -120,7 +121,7 @@ def _parts(body: bytes, boundary: bytes) -> list[bytes]:
     else:
         first = body.find(b"\n" + delimiter)
         if first < 0:
-            raise Malformed("the multipart's first boundary is missing (truncated, or not the boundary it names)")
+            raise Malformed(_("the multipart's first boundary is missing (truncated, or not the boundary it names)"))
         position = first + 1 + len(delimiter)
     parts: list[bytes] = []
     while True:
@@ -128,11 +129,11 @@ def _parts(body: bytes, boundary: bytes) -> list[bytes]:
             return parts
         line_end = body.find(b"\n", position)
         if line_end < 0 or body[position:line_end].strip():
-            raise Malformed("the multipart's closing boundary is missing: the message is truncated")
+            raise Malformed(_("the multipart's closing boundary is missing: the message is truncated"))
         start = line_end + 1
         following = body.find(b"\n" + delimiter, line_end)
         if following < 0:
-            raise Malformed("the multipart's closing boundary is missing: the message is truncated")
+            raise Malformed(_("the multipart's closing boundary is missing: the message is truncated"))
         end = following - 1 if following > start and body[following - 1 : following] == b"\r" else following
         parts.append(body[start : max(start, end)])
         position = following + 1 + len(delimiter)
@@ -148,10 +149,10 @@ def _decode(part: _Part) -> bytes:
             # the decoded bytes are parsed.
             return binascii.a2b_base64(part.body)
         except binascii.Error as exc:
-            raise Malformed(f"broken base64 ({exc}): the part is truncated or damaged") from None
+            raise Malformed(_("broken base64 ({exc}): the part is truncated or damaged").format(exc=exc)) from None
     if encoding == "quoted-printable":
         return binascii.a2b_qp(part.body)
-    raise Malformed(f"transfer encoding {encoding!r} is not one MIME defines for a part")
+    raise Malformed(_("transfer encoding {encoding!r} is not one MIME defines for a part").format(encoding=encoding))
 
 
 def _leaves(part: _Part, depth: int, out: list[_Part]) -> None:
@@ -160,10 +161,10 @@ def _leaves(part: _Part, depth: int, out: list[_Part]) -> None:
         out.append(part)
         return
     if depth >= MAX_DEPTH:
-        raise Malformed(f"multiparts nested deeper than {MAX_DEPTH}")
+        raise Malformed(_("multiparts nested deeper than {MAX_DEPTH}").format(MAX_DEPTH=MAX_DEPTH))
     boundary = params.get("boundary")
     if not boundary:
-        raise Malformed(f"{main} without a boundary parameter")
+        raise Malformed(_("{main} without a boundary parameter").format(main=main))
     for raw in _parts(part.body, boundary.encode("latin-1")):
         _leaves(_split(raw, top=False), depth + 1, out)
 

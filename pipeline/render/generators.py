@@ -37,6 +37,7 @@ from typing import Any, Protocol
 from pipeline import i18n, layout
 from pipeline.ar import paths as ar_paths
 from pipeline.ar.snapshot import Reading, Snapshot
+from pipeline.i18n import _
 from pipeline.model.declarations import DeclarationSet, HfDecl, KommuneDecl
 from pipeline.render import agreements, calendars, fixtures, parallel, status_page
 from pipeline.render.context import RenderContext
@@ -142,7 +143,7 @@ def render(
     joined = [(g.name, g.part, g.join) for g in GENERATORS if g.part is not None and g.join is not None]
     kommuner = sorted(declarations.kommuner, key=lambda k: k.path) if split or joined else []
     known = [parts.get(declarations, k) if parts is not None else None for k in kommuner]
-    known = [row if row is None or all(name in row[2] for name, _, _ in joined) else None for row in known]
+    known = [row if row is None or all(name in row[2] for name, __, ___ in joined) else None for row in known]
     todo = [i for i, row in enumerate(known) if row is None]
 
     def task(index: int) -> tuple[Produced, list[str], dict[str, Any]]:
@@ -155,26 +156,26 @@ def render(
                 return made, local.notes, {}
             decls = one_kommune(declarations, kommuner[todo[index - 1]])
             made = [(n, path, content) for n, fn in split for path, content in fn(decls, local)]
-            return made, local.notes, {name: fn(decls, local) for name, fn, _ in joined}
+            return made, local.notes, {name: fn(decls, local) for name, fn, __ in joined}
 
     hashes = {} if hashes is None else hashes
 
     def out(name: str, path: str, content: bytes | Kept) -> str:
         layout.check_generated(path)
         if path in hashes or path == layout.MANIFEST:
-            raise ValueError(f"generator {name} produced {path} twice")
+            raise ValueError(_("generator {name} produced {path} twice").format(name=name, path=path))
         sha = content.sha if isinstance(content, Kept) else hashlib.sha256(content).hexdigest()
         hashes[path] = sha
         return sha
 
     count = 1 + len(todo)
     results = parallel.ordered(task, count, parallel.jobs(count))
-    produced, notes, _ = next(results)
+    produced, notes, __ = next(results)
     context.notes.extend(notes)
     for name, path, content in produced:
         out(name, path, content)
         yield path, content
-    collected: dict[str, list[Any]] = {name: [] for name, _, _ in joined}
+    collected: dict[str, list[Any]] = {name: [] for name, __, ___ in joined}
     for k, row in zip(kommuner, known, strict=True):
         if row is not None:
             files, notes, taken = row
@@ -194,7 +195,7 @@ def render(
         for name in collected:
             collected[name].append(taken[name])
     local = dataclasses.replace(context, notes=[])
-    for name, _, join in joined:
+    for name, __, join in joined:
         for path, content in join(declarations.helseforetak, collected[name], local):
             out(name, path, content)
             yield path, content

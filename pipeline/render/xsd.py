@@ -24,6 +24,7 @@ from lxml import etree
 
 from pipeline import environment, layout
 from pipeline.errors import SchemaDirError, XmlValidationError
+from pipeline.i18n import _
 from pipeline.render.xml import safe_parser
 
 ENV = environment.XSD_DIR
@@ -99,16 +100,18 @@ class SchemaSet:
         missing = [m for m in MARKERS if not (root / m).is_file()]
         if missing:
             raise SchemaDirError(
-                f"{root} is not an official schema directory (missing {', '.join(missing)}); "
-                f"point --xsd-dir or ${ENV} at a copy laid out like Sarepta's skjema/, "
-                "or run 'oppkobling schemas fetch'"
+                _(
+                    "{root} is not an official schema directory (missing {join}); point --xsd-dir or "
+                    "${ENV} at a copy laid out like Sarepta's skjema/, or run 'oppkobling schemas "
+                    "fetch'"
+                ).format(root=root, join=", ".join(missing), ENV=ENV)
             )
         return cls(root.resolve())
 
     def path(self, relpath: str) -> Path:
         p = (self.root / relpath).resolve()
         if not p.is_relative_to(self.root) or not p.is_file():
-            raise SchemaDirError(f"schema {relpath} not found in {self.root}")
+            raise SchemaDirError(_("schema {relpath} not found in {root}").format(relpath=relpath, root=self.root))
         return p
 
     def schema(self, *relpaths: str) -> etree.XMLSchema:
@@ -139,7 +142,9 @@ class SchemaSet:
         except (etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
             if contained.refused:
                 raise self._outside(key, contained.refused) from None
-            raise SchemaDirError(f"cannot compile {', '.join(key)} from {self.root}: {exc}") from None
+            raise SchemaDirError(
+                _("cannot compile {join} from {root}: {exc}").format(join=", ".join(key), root=self.root, exc=exc)
+            ) from None
         if contained.refused:
             raise self._outside(key, contained.refused)
         self._compiled[key] = compiled
@@ -157,5 +162,11 @@ class SchemaSet:
         schema = self.schema(*relpaths)
         if not schema.validate(document):
             entries = [(e.line, e.message) for e in schema.error_log]  # type: ignore[attr-defined]
-            errors = "; ".join(f"line {line}: {message}" for line, message in entries[:5])
-            raise XmlValidationError(f"{what} is not valid against {', '.join(relpaths)}: {errors}")
+            errors = "; ".join(
+                _("line {line}: {message}").format(line=line, message=message) for line, message in entries[:5]
+            )
+            raise XmlValidationError(
+                _("{what} is not valid against {join}: {errors}").format(
+                    what=what, join=", ".join(relpaths), errors=errors
+                )
+            )

@@ -9,6 +9,8 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from pipeline.i18n import _
+
 if TYPE_CHECKING:
     from pipeline.agreements.reading import Binding, Certificate, MessageFunction, Party, Reading
     from pipeline.app.agreements import Compared, Shown
@@ -26,18 +28,26 @@ def _plain(value: Any) -> Any:
 
 def _certificate(usage: str, c: Certificate | None) -> str:
     if c is None:
-        return f"{usage} certificate: NONE (a message server cannot {'verify' if usage == 'signing' else 'encrypt'})"
+        return _("{usage} certificate: NONE (a message server cannot {value})").format(
+            usage=usage, value=_("verify") if usage == "signing" else _("encrypt")
+        )
     if c.status != "x509":
-        return f"{usage} certificate: {c.cert_id} {c.status}: {c.problem}"
+        return _("{usage} certificate: {cert_id} {status}: {problem}").format(
+            usage=usage, cert_id=c.cert_id, status=c.status, problem=c.problem
+        )
     until = c.not_after.isoformat() if c.not_after else "?"
-    return f"{usage} certificate: {c.subject}, serial {c.serial}, {c.key}, valid until {until}, SHA-1 {c.sha1}"
+    return _("{usage} certificate: {subject}, serial {serial}, {key}, valid until {until}, SHA-1 {sha1}").format(
+        usage=usage, subject=c.subject, serial=c.serial, key=c.key, until=until, sha1=c.sha1
+    )
 
 
 def _party(title: str, p: Party) -> list[str]:
-    ids = ", ".join(f"{i.type or '(no type)'} {i.value}" for i in p.party_ids)
+    ids = ", ".join(f"{i.type or _('(no type)')} {i.value}" for i in p.party_ids)
     return [
-        f"{title}: {p.name}, HER-id {p.her_id} (PartyId {ids})",
-        f"  PartyRef {p.party_ref or '(none)'}",
+        _("{title}: {name}, HER-id {her_id} (PartyId {ids})").format(
+            title=title, name=p.name, her_id=p.her_id, ids=ids
+        ),
+        _("  PartyRef {value}").format(value=p.party_ref or _("(none)")),
         f"  {_certificate('signing', p.signing)}",
         f"  {_certificate('encryption', p.encryption)}",
     ]
@@ -45,20 +55,33 @@ def _party(title: str, p: Party) -> list[str]:
 
 def _parts(b: Binding) -> str:
     if b.parts is None:
-        return f"package {b.package}: NOT IN THE DOCUMENT (no parts)"
+        return _("package {package}: NOT IN THE DOCUMENT (no parts)").format(package=b.package)
     return "; ".join(f"{x.namespace} ({x.location} {x.version or ''})".replace(" )", ")") for x in b.parts)
 
 
 def _function(f: MessageFunction, repeats: int) -> list[str]:
     p = f.process
     where = f.destination
-    also = f" (in {repeats} roles; the first is what a message server finds)" if repeats > 1 else ""
-    to = f"{where.uri} ({where.protocol} {where.protocol_version})" if where else "(no endpoint of mine)"
+    also = (
+        _(" (in {repeats} roles; the first is what a message server finds)").format(repeats=repeats)
+        if repeats > 1
+        else ""
+    )
+    to = f"{where.uri} ({where.protocol} {where.protocol_version})" if where else _("(no endpoint of mine)")
     return [
-        f"  {f.direction:<7} {f.action:<28} {p.name} {p.version} uuid {p.uuid or '(none)'}{also}",
-        f"          service {f.service}, their role {f.counterparty_role}, mine {f.my_role or '(none)'}",
-        f"          delivered to {to}",
-        f"          parts {_parts(f.binding)}",
+        _("  {direction:<7} {action:<28} {name} {version} uuid {value}{also}").format(
+            direction=f.direction,
+            action=f.action,
+            name=p.name,
+            version=p.version,
+            value=p.uuid or _("(none)"),
+            also=also,
+        ),
+        _("          service {service}, their role {counterparty_role}, mine {value}").format(
+            service=f.service, counterparty_role=f.counterparty_role, value=f.my_role or _("(none)")
+        ),
+        _("          delivered to {to}").format(to=to),
+        _("          parts {parts}").format(parts=_parts(f.binding)),
     ]
 
 
@@ -66,26 +89,42 @@ def _functions(r: Reading) -> list[str]:
     seen: dict[tuple[str, str | None, str | None, str], list[MessageFunction]] = {}
     for f in r.functions:
         seen.setdefault((f.direction, f.process.name, f.process.version, f.action.upper()), []).append(f)
-    lines = [f"message functions ({len(seen)}, seen from {r.her_id}: send = I may send it, receive = it sends me):"]
+    lines = [
+        _("message functions ({n}, seen from {her_id}: send = I may send it, receive = it sends me):").format(
+            n=len(seen), her_id=r.her_id
+        )
+    ]
     for found in seen.values():
         lines += _function(found[0], len(found))
     return lines
 
 
 def _warnings(r: Reading, skipped: str | None) -> list[str]:
-    lines = [f"{r.file}:{w.line}: warning: {w.message} [{w.rule}]" for w in r.warnings]
-    return lines + ([f"warning: {skipped}"] if skipped else [])
+    lines = [
+        _("{file}:{line}: warning: {message} [{rule}]").format(file=r.file, line=w.line, message=w.message, rule=w.rule)
+        for w in r.warnings
+    ]
+    return lines + ([_("warning: {skipped}").format(skipped=skipped)] if skipped else [])
 
 
 def show_text(s: Shown) -> str:
     r = s.reading
-    period = f"{r.start.isoformat() if r.start else '?'} to {r.end.isoformat() if r.end else '?'}"
-    lines = [f"{r.file}: {r.kind.upper()} {r.id}, version {r.version}, status {r.status}, valid {period}"]
+    period = _("{value} to {value2}").format(
+        value=r.start.isoformat() if r.start else "?", value2=r.end.isoformat() if r.end else "?"
+    )
+    lines = [
+        _("{file}: {upper} {id}, version {version}, status {status}, valid {period}").format(
+            file=r.file, upper=r.kind.upper(), id=r.id, version=r.version, status=r.status, period=period
+        )
+    ]
     if r.kind == "cpa":
-        lines.append(f"read as HER-id {r.her_id}" + (f" ({r.me.name})" if r.me else " (not a party of it)"))
+        lines.append(
+            _("read as HER-id {her_id}").format(her_id=r.her_id)
+            + (f" ({r.me.name})" if r.me else _(" (not a party of it)"))
+        )
     lines += _party("counterparty" if r.kind == "cpa" else "party", r.counterparty)
     if r.me is not None:
-        lines += _party("my party", r.me)
+        lines += _party(_("my party"), r.me)
     lines += _functions(r)
     lines += _warnings(r, s.skipped)
     return "\n".join(lines) + "\n"
@@ -96,14 +135,21 @@ def show_json(s: Shown) -> str:
 
 
 def compare_text(c: Compared) -> str:
-    lines = [f"ours {c.ours.file}, theirs {c.theirs.file}, both read as HER-id {c.ours.her_id}:"]
+    lines = [
+        _("ours {file}, theirs {file2}, both read as HER-id {her_id}:").format(
+            file=c.ours.file, file2=c.theirs.file, her_id=c.ours.her_id
+        )
+    ]
     if not c.differences:
         lines.append(
-            "  no differences: the same counterparty, period, status, certificates and message functions "
-            "(process, roles, service, action, endpoint, payload namespaces)"
+            _(
+                "  no differences: the same counterparty, period, status, certificates and "
+                "message functions (process, roles, service, action, endpoint, payload "
+                "namespaces)"
+            )
         )
     else:
-        lines.append(f"  {len(c.differences)} difference(s):")
+        lines.append(_("  {n} difference(s):").format(n=len(c.differences)))
         lines += [f"  {d.aspect}: {d.message}" for d in c.differences]
     lines += _warnings(c.ours, c.skipped) + _warnings(c.theirs, None)
     return "\n".join(lines) + "\n"

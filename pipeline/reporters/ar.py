@@ -7,43 +7,51 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pipeline import layout
+from pipeline.i18n import N_, _
 
 if TYPE_CHECKING:
     from pipeline.ar.mirror import Outcome
 
-NEXT = (
-    f"{layout.AR_DIR}/ changed: run 'oppkobling build' (the agreements carry AR's certificates), "
-    "then open a pull request"
+NEXT = N_(
+    "{ar_dir}/ changed: run 'oppkobling build' (the agreements carry AR's certificates), then open a pull request"
 )
 
 
 def _lines(o: Outcome) -> list[str]:
     from pipeline.ar.paths import Entry, Kind
 
-    lines = [f"wrote {p}" for p in o.written] + [f"removed {p}" for p in o.removed]
+    lines = [_("wrote {p}").format(p=p) for p in o.written] + [_("removed {p}").format(p=p) for p in o.removed]
     for her_id in o.not_in_ar:
         lines.append(
-            f"{Entry(her_id, Kind.PARTY).path}: warning: HER-id {her_id} is not in NHN's AR (404): "
-            "the snapshot holds nothing for it now, and R-K3 reports that"
+            _(
+                "{path}: warning: HER-id {her_id} is not in NHN's AR (404): the snapshot holds "
+                "nothing for it now, and R-K3 reports that"
+            ).format(path=Entry(her_id, Kind.PARTY).path, her_id=her_id)
         )
     for entry in o.without_certificate:
         lines.append(
-            f"{entry.path}: warning: HER-id {entry.her_id} has no {entry.kind} certificate in AR (404): "
-            "its agreements are incomplete drafts until it has"
+            _(
+                "{path}: warning: HER-id {her_id} has no {kind} certificate in AR (404): its "
+                "agreements are incomplete drafts until it has"
+            ).format(path=entry.path, her_id=entry.her_id, kind=entry.kind)
         )
     for problem in o.problems:
-        lines.append(f"{problem}: refused")
+        lines.append(_("{problem}: refused").format(problem=problem))
     return lines
 
 
 def text(o: Outcome, asked: str) -> str:
     lines = [f"{asked}:", *(f"  {line}" for line in _lines(o))]
     if o.problems:
-        lines.append(f"nothing written: {len(o.problems)} file(s) refused")
+        lines.append(_("nothing written: {n} file(s) refused").format(n=len(o.problems)))
     else:
-        lines.append(f"{len(o.written)} written, {len(o.removed)} removed, {len(o.unchanged)} unchanged")
+        lines.append(
+            _("{n} written, {n2} removed, {n3} unchanged").format(
+                n=len(o.written), n2=len(o.removed), n3=len(o.unchanged)
+            )
+        )
         if o.changed:
-            lines.append(NEXT)
+            lines.append(_(NEXT).format(ar_dir=layout.AR_DIR))
     return "\n".join(lines) + "\n"
 
 

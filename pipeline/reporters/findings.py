@@ -77,7 +77,7 @@ def github(findings: Sequence[Finding]) -> str:
     c = count(findings)
     hidden = c["error"] + c["warning"] - shown["error"] - shown["warning"]
     if hidden:
-        lines.append(f"::notice::{hidden} more finding(s) not annotated; see the job summary")
+        lines.append(_("::notice::{hidden} more finding(s) not annotated; see the job summary").format(hidden=hidden))
     lines.append(summary_line(findings))
     return "\n".join(lines) + "\n"
 

@@ -5,25 +5,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pipeline.i18n import _
+
 if TYPE_CHECKING:
     from pipeline.app.build import Built
     from pipeline.app.check import Checked
 
 
 def _said(skipped: str | None, notes: list[str]) -> str:
-    text = f"oppkobling: warning: {skipped}\n" if skipped else ""
-    return text + "".join(f"oppkobling: note: {note}\n" for note in notes)
+    text = _("oppkobling: warning: {skipped}\n").format(skipped=skipped) if skipped else ""
+    return text + "".join(_("oppkobling: note: {note}\n").format(note=note) for note in notes)
 
 
 def checked(c: Checked) -> str:
     from pipeline.app.check import NOT_COMPARED
 
-    return _said(c.skipped, c.notes) + ("" if c.compared else f"oppkobling: {NOT_COMPARED}\n")
+    return _said(c.skipped, c.notes) + (
+        "" if c.compared else _("oppkobling: {NOT_COMPARED}\n").format(NOT_COMPARED=NOT_COMPARED)
+    )
 
 
 def built(b: Built) -> str:
     if b.summary is None:
-        return f"oppkobling: {b.refusal}\n"
+        return _("oppkobling: {refusal}\n").format(refusal=b.refusal)
     return _said(b.skipped, b.notes)
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from pipeline import layout
 from pipeline.findings import count
+from pipeline.i18n import _
 
 if TYPE_CHECKING:
     from pipeline.plan import Plan
@@ -23,7 +24,7 @@ def when(m: Milestone) -> str:
 
     if m.at is not None:
         return describe_day(m)
-    return m.due.isoformat() if m.due else "not set"
+    return m.due.isoformat() if m.due else _("not set")
 
 
 def markdown(plan: Plan, limit: int = COMMENT_LIMIT) -> str:
@@ -37,10 +38,10 @@ def truncate(text: str, limit: int) -> str:
     """Keep within ``limit`` characters, cutting at a line and saying so."""
     if len(text) <= limit:
         return text
-    note = (
-        f"\n\n> **Truncated:** this plan is {len(text):,} characters; GitHub shows at most {limit:,} here. "
-        "Run `oppkobling plan --format json` for all of it.\n"
-    )
+    note = _(
+        "\n\n> **Truncated:** this plan is {n:,} characters; GitHub shows at most "
+        "{limit:,} here. Run `oppkobling plan --format json` for all of it.\n"
+    ).format(n=len(text), limit=limit)
     cut = text.rfind("\n", 0, limit - len(note))
     return text[: max(cut, 0)] + note
 

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from pipeline.i18n import _
 from pipeline.render import escape
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 def _when(moment: dt.datetime | None) -> str:
     if moment is None:
-        return "no time"
+        return _("no time")
     from pipeline.routine.calendar import OSLO
 
     return moment.astimezone(OSLO).strftime("%Y-%m-%d %H:%M")
@@ -27,7 +28,7 @@ def _when(moment: dt.datetime | None) -> str:
 
 def _value(value: Any) -> str:
     if value is None:
-        return "not recorded"
+        return _("not recorded")
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, dt.date):
@@ -37,30 +38,45 @@ def _value(value: Any) -> str:
 
 def _receipt(r: Receipt) -> str:
     errors = f" {','.join(r.errors)}" if r.errors else ""
-    return f"{r.kind} {r.test} {r.result or 'received'}{errors} at {_when(r.at)} (id {r.id or 'none'})"
+    return _("{kind} {test} {value}{errors} at {when} (id {value2})").format(
+        kind=r.kind,
+        test=r.test,
+        value=r.result or _("received"),
+        errors=errors,
+        when=_when(r.at),
+        value2=r.id or _("none"),
+    )
 
 
 def _where(a: Added | ValueChange) -> str:
-    return f"{a.hf} → {a.her_id}, {a.kind} attempt {a.attempt}"
+    return _("{hf} → {her_id}, {kind} attempt {attempt}").format(
+        hf=a.hf, her_id=a.her_id, kind=a.kind, attempt=a.attempt
+    )
 
 
 def verb(result: Imported) -> str:
     if result.refused:
-        return "not recorded"
-    return "would record" if result.dry_run else "recorded"
+        return _("not recorded")
+    return _("would record") if result.dry_run else "recorded"
 
 
 def summary(result: Imported) -> str:
     added = sum(len(k.recording.added) for k in result.kommuner)
     files = sum(k.outcome.after != k.outcome.before for k in result.kommuner)
-    known = f"; {result.known} already recorded" if result.known else ""
+    known = _("; {known} already recorded").format(known=result.known) if result.known else ""
     if result.refused:
         errors = len(result.errors) + sum(len(k.outcome.new_errors) for k in result.kommuner)
-        return f"refused: {errors} error(s); nothing written ({result.receipts_read} receipt(s) read)"
+        return _("refused: {errors} error(s); nothing written ({receipts_read} receipt(s) read)").format(
+            errors=errors, receipts_read=result.receipts_read
+        )
     if not result.changes:
-        return f"nothing new: {result.receipts_read} receipt(s) read{known}; nothing changed"
-    did = "would be recorded" if result.dry_run else "recorded"
-    return f"{added} receipt(s) {did} in {files} declaration(s){known} ({result.receipts_read} read)"
+        return _("nothing new: {receipts_read} receipt(s) read{known}; nothing changed").format(
+            receipts_read=result.receipts_read, known=known
+        )
+    did = _("would be recorded") if result.dry_run else _("recorded")
+    return _("{added} receipt(s) {did} in {files} declaration(s){known} ({receipts_read} read)").format(
+        added=added, did=did, files=files, known=known, receipts_read=result.receipts_read
+    )
 
 
 def _problem_lines(problems: list[Problem], label: str) -> list[str]:
@@ -73,14 +89,18 @@ def as_text(result: Imported) -> str:
         rec, outcome = k.recording, k.outcome
         lines.append(f"{rec.name} ({rec.kommune}), {rec.path}: {verb(result)}")
         for a in rec.added:
-            origin = f" from {a.origin}" if a.origin else ""
+            origin = _(" from {origin}").format(origin=a.origin) if a.origin else ""
             lines.append(f"  + {_where(a)}: {_receipt(a.receipt)}{origin}")
         for c in rec.changed:
             lines.append(f"  ~ {_where(c)}: {c.field} {_value(c.before)} → {_value(c.after)}")
         for f in outcome.new_errors:
-            lines.append(f"  {f.location}: error {f.rule} {f.message}")
+            lines.append(
+                _("  {location}: error {rule} {message}").format(location=f.location, rule=f.rule, message=f.message)
+            )
         for f in outcome.new_warnings:
-            lines.append(f"  {f.location}: warning {f.rule} {f.message}")
+            lines.append(
+                _("  {location}: warning {rule} {message}").format(location=f.location, rule=f.rule, message=f.message)
+            )
     errors = result.errors
     lines += _problem_lines(errors, "error")
     lines += _problem_lines([p for p in result.problems if p not in errors], "note")
@@ -158,12 +178,17 @@ def as_json(result: Imported) -> str:
 
 def as_markdown(result: Imported) -> str:
     cell = escape.markdown_text
-    lines = [f"## oppkobling receipts import ({result.today.isoformat()})", "", f"**{cell(summary(result))}**", ""]
+    lines = [
+        _("## oppkobling receipts import ({today})").format(today=result.today.isoformat()),
+        "",
+        f"**{cell(summary(result))}**",
+        "",
+    ]
     for k in result.kommuner:
         rec = k.recording
         lines += [f"### {cell(rec.name)} ({rec.kommune}): {verb(result)}", ""]
         if rec.added:
-            lines += ["| HF → party | Test | Receipt | Result | Errors | At | Receipt id |", "|---" * 7 + "|"]
+            lines += [_("| HF → party | Test | Receipt | Result | Errors | At | Receipt id |"), "|---" * 7 + "|"]
             for a in rec.added:
                 r = a.receipt
                 row = [
@@ -183,7 +208,7 @@ def as_markdown(result: Imported) -> str:
             lines.append(f"- `{f.location}` {f.severity.value} {f.rule}: {cell(f.message)}")
         lines.append("")
     errors = result.errors
-    for label, problems in (("Errors", errors), ("Notes", [p for p in result.problems if p not in errors])):
+    for label, problems in ((_("Errors"), errors), (_("Notes"), [p for p in result.problems if p not in errors])):
         if problems:
             lines += [f"### {label}", ""] + [f"- {cell(str(p))}" for p in problems] + [""]
     return "\n".join(lines).rstrip("\n") + "\n"

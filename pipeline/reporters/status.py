@@ -42,7 +42,9 @@ def as_text(rows: Sequence[Row], today: dt.date) -> str:
         if r.blocked:
             lines.append(f"{'':5}{said_blocked} {_steps(r.blocked)}")
         for state in r.ar:
-            lines.append(f"{'':5}AR {state.her_id}: {state.describe()}")
+            lines.append(
+                _("{value:5}AR {her_id}: {describe}").format(value="", her_id=state.her_id, describe=state.describe())
+            )
     overdue = sum(len(r.overdue) for r in rows)
     blocked = sum(len(r.blocked) for r in rows)
     lines += ["", _("{overdue} overdue milestone(s), {blocked} blocked").format(overdue=overdue, blocked=blocked)]
@@ -53,7 +55,7 @@ def as_markdown(rows: Sequence[Row], today: dt.date) -> str:
     lines = [
         "# " + _("Onboarding status on {today}").format(today=today.isoformat()),
         "",
-        "| {} | {} | T | {} | {} | {} | AR |".format(
+        _("| {} | {} | T | {} | {} | {} | AR |").format(
             _("Kommune"), _("Status"), _("Next milestone"), _("Overdue"), _("Blocked")
         ),
         "|---|---|---|---|---|---|---|",
