@@ -22,11 +22,15 @@ from pipeline import changes, layout
 from pipeline.agreements import index
 from pipeline.changes import Change, Kind
 from pipeline.findings import Finding, count
+from pipeline.i18n import _
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import TYPED_BY_HAND, Dialog, Kommune, Pretest, Receipt
 from pipeline.routine import timeline
 
 NOT_THERE = "no agreement"
+
+
+MOVED = "moved from "  # how ``change`` says a declaration moved (JSON: never translated)
 
 
 @dataclass(frozen=True)
@@ -42,19 +46,37 @@ class KommuneStateChange:
     message: str = ""
 
     def sentence(self, hf_name: str) -> str:
-        noun = "agreement" if self.count == 1 else "agreements"
+        noun = _("agreement") if self.count == 1 else _("agreements")
         if self.message:
-            what = f"message type {self.message}"
+            what = _("message type {message}").format(message=self.message)
             if self.before == NOT_THERE:
-                return f"{self.name}: {what} added to {self.count} {noun} ({self.after}) at {hf_name}"
+                return _("{name}: {what} added to {count} {noun} ({after}) at {hf_name}").format(
+                    name=self.name, what=what, count=self.count, noun=noun, after=self.after, hf_name=hf_name
+                )
             if self.after == NOT_THERE:
-                return f"{self.name}: {what} removed from {self.count} {noun} (was {self.before}) at {hf_name}"
-            return f"{self.name}: {what} of {self.count} {noun} {self.before} → {self.after} at {hf_name}"
+                return _("{name}: {what} removed from {count} {noun} (was {before}) at {hf_name}").format(
+                    name=self.name, what=what, count=self.count, noun=noun, before=self.before, hf_name=hf_name
+                )
+            return _("{name}: {what} of {count} {noun} {before} → {after} at {hf_name}").format(
+                name=self.name,
+                what=what,
+                count=self.count,
+                noun=noun,
+                before=self.before,
+                after=self.after,
+                hf_name=hf_name,
+            )
         if self.before == NOT_THERE:
-            return f"{self.name}: {self.count} new {noun} ({self.after}) at {hf_name}"
+            return _("{name}: {count} new {noun} ({after}) at {hf_name}").format(
+                name=self.name, count=self.count, noun=noun, after=self.after, hf_name=hf_name
+            )
         if self.after == NOT_THERE:
-            return f"{self.name}: {self.count} {noun} removed (was {self.before}) at {hf_name}"
-        return f"{self.name}: {self.count} {noun} {self.before} → {self.after} at {hf_name}"
+            return _("{name}: {count} {noun} removed (was {before}) at {hf_name}").format(
+                name=self.name, count=self.count, noun=noun, before=self.before, hf_name=hf_name
+            )
+        return _("{name}: {count} {noun} {before} → {after} at {hf_name}").format(
+            name=self.name, count=self.count, noun=noun, before=self.before, after=self.after, hf_name=hf_name
+        )
 
 
 @dataclass
@@ -84,10 +106,14 @@ class EvidenceChange:
     source: str | None = None  # the receipt's own MsgId, or "typed by hand"
 
     def sentence(self) -> str:
-        where = f"{self.hf} → {self.her_id}, {self.test} attempt {self.attempt}"
+        where = _("{hf} → {her_id}, {test} attempt {attempt}").format(
+            hf=self.hf, her_id=self.her_id, test=self.test, attempt=self.attempt
+        )
         if self.field == "receipt":
-            return f"{where}: receipt {self.after} (id {self.source or 'none'})"
-        said = f"{where}: {self.field} {self.before or 'not recorded'} → {self.after or 'removed'}"
+            return _("{where}: receipt {after} (id {value})").format(
+                where=where, after=self.after, value=self.source or _("none")
+            )
+        said = f"{where}: {self.field} {self.before or _('not recorded')} → {self.after or _('removed')}"
         return said + (f" ({self.source})" if self.source else "")
 
     def as_dict(self) -> dict[str, Any]:
@@ -102,6 +128,15 @@ class KommuneTimeline:
     change: str  # added | changed | removed | moved from <path> (or changed, moved from <path>)
     entries: tuple[timeline.Entry, ...]
     evidence: tuple[EvidenceChange, ...] = ()
+
+    def change_text(self) -> str:
+        """``change`` for a person, in the language in force (the JSON keeps ``change`` as is)."""
+        words = {"added": _("added"), "changed": _("changed"), "removed": _("removed")}
+        parts = []
+        for part in self.change.split(", "):
+            moved = part.removeprefix(MOVED)
+            parts.append(_("moved from {path}").format(path=moved) if moved != part else words.get(part, part))
+        return ", ".join(parts)
 
 
 @dataclass
@@ -178,7 +213,7 @@ def _touched(base: DeclarationSet, head: DeclarationSet) -> list[tuple[KommuneDe
         else:
             what = [] if old[number].model == new[number].model else ["changed"]
             if old[number].path != new[number].path:  # judged by what it holds; the move is said
-                what.append(f"moved from {old[number].path}")
+                what.append(f"{MOVED}{old[number].path}")
             if what:
                 touched.append((new[number], ", ".join(what)))
     return touched
@@ -196,7 +231,9 @@ def _hfs_touched(base: DeclarationSet, head: DeclarationSet) -> list[str]:
 
 def _receipt_text(r: Receipt) -> str:
     errors = f" {','.join(r.errors)}" if r.errors else ""
-    return f"{r.kind} {r.test} {r.result or 'received'}{errors}" + (f" at {r.at.isoformat()}" if r.at else "")
+    return f"{r.kind} {r.test} {r.result or _('received')}{errors}" + (
+        _(" at {at}").format(at=r.at.isoformat()) if r.at else ""
+    )
 
 
 def _attempt_changes(
@@ -271,7 +308,7 @@ def make_plan(
     ar: list[str] | None = None,
 ) -> Plan:
     base_render, head_render = _rendered(base_files), _rendered(head_files)
-    diff, _ = changes.diff(base_render.digests, head_render.digests)
+    diff, __ = changes.diff(base_render.digests, head_render.digests)
     files = {kind.value: [c.path for c in changes.of(diff, kind)] for kind in Kind}
     hfs = []
     for hf in sorted(head.helseforetak, key=lambda h: h.model.key):

@@ -185,9 +185,9 @@ def ordered_messages(party: Party) -> tuple[Message, ...]:
 def why_none(k: Kommune, party: Party) -> str | None:
     """Why a kommune past ``planned`` still gets no agreement for a party (rules report the cause)."""
     if lifecycle.t_of(k, party) is None:
-        return "no activation date (K1), so no start of validity"
+        return _("no activation date (K1), so no start of validity")
     if not ordered_messages(party):
-        return "no ordered message type the catalogue knows (R-K2)"
+        return _("no ordered message type the catalogue knows (R-K2)")
     return None
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline import cli, environment, layout
 from pipeline.app import inputs
 from pipeline.app.ar import import_directory, sync
+from pipeline.i18n import _
 from pipeline.reporters import ar as reports
 
 NAME = "ar"
@@ -63,6 +64,6 @@ def run(args: argparse.Namespace) -> int:
         token_command=args.token_command,
         timeout=args.timeout,
     )
-    asked = f"ar sync of {len(done.her_ids)} HER-id(s) from {done.base_url}"
+    asked = _("ar sync of {n} HER-id(s) from {base_url}").format(n=len(done.her_ids), base_url=done.base_url)
     cli.emit(reports.FORMATS[args.format](done.outcome, asked))
     return 0

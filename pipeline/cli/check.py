@@ -11,6 +11,7 @@ from pipeline import cli, layout
 from pipeline.app import inputs
 from pipeline.app.check import check
 from pipeline.findings import has_errors
+from pipeline.i18n import _
 from pipeline.reporters import findings as reports
 from pipeline.reporters import generated as said
 
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             base_ref=args.base,
             xsd_dir=args.xsd_dir,
         )
-        cli.warn(judged.err + f"oppkobling: note: {judged.note}\n")
+        cli.warn(judged.err + _("oppkobling: note: {note}\n").format(note=judged.note))
         cli.emit(judged.out)
         return judged.code
     checked = check(

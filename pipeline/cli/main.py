@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pipeline import __version__, environment, i18n
 from pipeline.cli.commands import COMMANDS, command
 from pipeline.errors import OppkoblingError
-from pipeline.i18n import command_line
+from pipeline.i18n import _, command_line
 from pipeline.io import answers
 from pipeline.layout import printable
 
@@ -19,14 +19,14 @@ from pipeline.layout import printable
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"oppkobling: error: {message}\n")
+        sys.stderr.write(_("oppkobling: error: {message}").format(message=message) + "\n")
         raise SystemExit(2)
 
     def _get_value(self, action: argparse.Action, arg_string: str) -> object:
         # An empty value is never meant (``--base ''`` would silently skip L1-L3): a usage error.
         if action.nargs not in (argparse.PARSER, argparse.REMAINDER) and not arg_string.strip():
             name = "/".join(action.option_strings) or action.metavar or action.dest
-            self.error(f"argument {name}: expected a value, not an empty string")
+            self.error(_("argument {name}: expected a value, not an empty string").format(name=name))
         return super()._get_value(action, arg_string)
 
 
@@ -59,10 +59,10 @@ def _main(arguments: list[str]) -> int:
     except OppkoblingError as exc:
         # A message may quote a file name: every control character escaped, its own lines kept.
         lines = [printable(line) for line in str(exc).split("\n")]
-        sys.stderr.write("oppkobling: error: " + "\n".join(lines) + "\n")
+        sys.stderr.write(_("oppkobling: error: {message}").format(message="\n".join(lines)) + "\n")
         return exc.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("oppkobling: interrupted\n")
+        sys.stderr.write(_("oppkobling: interrupted\n"))
         return 130
     except BrokenPipeError:
         return 1
@@ -72,8 +72,10 @@ def _main(arguments: list[str]) -> int:
         if os.environ.get(environment.DEBUG):
             raise
         sys.stderr.write(
-            f"oppkobling: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in oppkobling; rerun with OPPKOBLING_DEBUG=1 for details and report it.\n"
+            _(
+                "oppkobling: internal error: {name}: {exc}\nThis is a bug in oppkobling; rerun "
+                "with OPPKOBLING_DEBUG=1 for details and report it.\n"
+            ).format(name=type(exc).__name__, exc=exc)
         )
         return 70
     return code

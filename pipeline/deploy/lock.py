@@ -12,6 +12,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pipeline.i18n import _
+
 STALE_AFTER = dt.timedelta(minutes=30)
 
 
@@ -45,7 +47,9 @@ class LockInfo:
 
     def describe(self) -> str:
         when = self.acquired_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        return f"{self.owner} (pid {self.pid} on {self.host}, '{self.command}', since {when})"
+        return _("{owner} (pid {pid} on {host}, '{command}', since {when})").format(
+            owner=self.owner, pid=self.pid, host=self.host, command=self.command, when=when
+        )
 
 
 def pid_alive(pid: int) -> bool:

@@ -109,4 +109,8 @@ def parse(value: str) -> str:
         return "nb"
     if code == "en":
         return "en"
-    raise LanguageError(_("unknown language {value!r}: {choices}").format(value=value, choices=" or ".join(LANGUAGES)))
+    # Said in the language chosen before, else the locale's, else nb (never through current(),
+    # which would ask for this same unknown language again).
+    said = translations(_current.get() or from_locale(os.environ) or DEFAULT)
+    choices = " or ".join(LANGUAGES)
+    raise LanguageError(said.gettext(N_("unknown language {value!r}: {choices}")).format(value=value, choices=choices))

@@ -16,8 +16,8 @@ What reaches a person (the *sinks*):
 An expression is followed through f-strings, ``+``, ``%``, ``.format()``, ``.join()``,
 conditionals, lists and a function's own local variables; a call of any other function is
 trusted (its own literals are scanned where they are made). Help texts (``help=``,
-``description=``) are collected from the parser itself by ``pipeline.i18n.catalog`` and are not
-scanned here.
+``description=``, and any literal that is part of one) are collected from the parser itself by
+``pipeline.i18n.catalog`` and translated there (``pipeline.i18n.command_line``).
 
 ``ALLOWED`` lists, reviewed, the literals that reach a sink but are not text to translate.
 """
@@ -25,6 +25,7 @@ scanned here.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ SAY_FIRST = frozenset({"fail"})
 TEXT_KEYWORDS = frozenset({"message", "reason", "note", "hint", "fix", "detail", "summary", "why"})
 # Errors whose first argument is a code (pydantic's error type), not text.
 ERROR_CODES = frozenset({"PydanticCustomError"})
+# Functions whose name says they return a text for a person (a plan's sentence, a description).
+TEXT_FUNCTION = re.compile(r"sentence|describe\w*|explain\w*|summary\w*|label|reason\w*|why\w*|\w*_text")
 # Exceptions raised only by a bug: their text is for whoever debugs it.
 BUG = frozenset({"AssertionError", "NotImplementedError", "RuntimeError", "TypeError", "KeyError", "SystemExit"})
 # Modules whose every literal is output for a person.
@@ -237,6 +240,8 @@ class _Scan(ast.NodeVisitor):
             return
         self.done.add(id(node))
         value = node.value
+        if self.output and isinstance(value, str) and _in_help(value):
+            return  # part of a help text: collected from the parser, translated there
         if isinstance(value, str) and is_text(value) and value not in self.allowed:
             self.found.append(Untranslated(self.file, node.lineno, node.col_offset + 1, value))
 
@@ -297,6 +302,10 @@ class _Scan(ast.NodeVisitor):
     # -- the sinks ------------------------------------------------------------------------------
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self.assigned.append(self._assignments(node))
+        if TEXT_FUNCTION.fullmatch(node.name):
+            for each in ast.walk(node):
+                if isinstance(each, ast.Return):
+                    self.check(each.value)
         self.generic_visit(node)
         self.assigned.pop()
 
@@ -330,6 +339,21 @@ class _Scan(ast.NodeVisitor):
         if self.output:
             self.check(node)
         self.generic_visit(node)
+
+
+@functools.cache
+def _help_texts() -> tuple[str, ...]:
+    """Every help text of the command line, as written (English), from the parser itself."""
+    from pipeline import i18n
+    from pipeline.cli.main import build_parser
+    from pipeline.i18n.command_line import help_texts
+
+    with i18n.use("en"):
+        return tuple(help_texts(build_parser()))
+
+
+def _in_help(value: str) -> bool:
+    return any(value in text for text in _help_texts())
 
 
 def scan_source(source: str, file: str) -> list[Untranslated]:

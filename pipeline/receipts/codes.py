@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.i18n import _
 from pipeline.model.models import Receipt
 from pipeline.receipts.model import AppRecStatus
 from pipeline.routine import evidence, steps
@@ -311,7 +312,9 @@ EBMS_ERRORS: dict[str, tuple[str, str, str]] = {
 
 def explain_transport(code: str) -> str:
     meaning, advice, step = EBMS_ERRORS.get(code, (f"error code {code}", "read the error's description", K4))
-    return f"{code} ({meaning}): {advice} (routine step {step})"
+    return _("{code} ({meaning}): {advice} (routine step {step})").format(
+        code=code, meaning=meaning, advice=advice, step=step
+    )
 
 
 RECEIPT_NAMES = {"transport": evidence.TRANSPORT_RECEIPT, "apprec": evidence.APPREC, "answer": "answer"}
@@ -322,8 +325,10 @@ def describe_negative(receipt: Receipt) -> list[str]:
     with its meaning, the usual cause and fix and the routine step (none for a positive one)."""
     if receipt.result not in ("rejected", "ok-with-errors"):
         return []
-    head = f"{RECEIPT_NAMES[receipt.kind]} {receipt.result} for the test {receipt.test} ({receipt.message})"
+    head = _("{RECEIPT_NAMES} {result} for the test {test} ({message})").format(
+        RECEIPT_NAMES=RECEIPT_NAMES[receipt.kind], result=receipt.result, test=receipt.test, message=receipt.message
+    )
     if not receipt.errors:
-        return [f"{head}, without an error code"]
+        return [_("{head}, without an error code").format(head=head)]
     explain_one = (lambda c: str(explain(c))) if receipt.kind == "apprec" else explain_transport
     return [f"{head}: {explain_one(code)}" for code in receipt.errors]

@@ -43,6 +43,8 @@ def _pickled_by_fields(cls: type[T]) -> type[T]:
     cls.__reduce__ = reduce  # type: ignore[assignment,method-assign]
     return cls
 
+from pipeline.i18n import _
+
 
 def normalise_id(value: str) -> str:
     """A MsgId as compared: surrounding blanks and a ``cid:``/``<>`` wrapping removed, lower case."""
@@ -137,9 +139,9 @@ class PartyRef:
 
     def describe(self) -> str:
         if self.her_id is not None:
-            return f"HER-id {self.her_id}" + (f" ({self.name})" if self.name else "")
-        named = ", ".join(self.other_ids) or "no identifier"
-        return f"no HER-id ({named})" + (f", {self.name}" if self.name else "")
+            return _("HER-id {her_id}").format(her_id=self.her_id) + (f" ({self.name})" if self.name else "")
+        named = ", ".join(self.other_ids) or _("no identifier")
+        return _("no HER-id ({named})").format(named=named) + (f", {self.name}" if self.name else "")
 
 
 TransportState = Literal["ok", "rejected", "warning"]
@@ -306,10 +308,19 @@ class ExpectedMessage:
         return PartyKey(self.kommune, self.hf, self.receiver_her)
 
     def describe(self) -> str:
-        return (
-            f"the test {self.message_type} {self.version} ({self.action}, {self.step}) from {self.hf} "
-            f"(HER-id {self.sender_her}) to party {self.receiver_her} of kommune {self.kommune}, "
-            f"sent {self.sent_at.isoformat()}"
+        return _(
+            "the test {message_type} {version} ({action}, {step}) from {hf} (HER-id "
+            "{sender_her}) to party {receiver_her} of kommune {kommune}, sent {sent_at}"
+        ).format(
+            message_type=self.message_type,
+            version=self.version,
+            action=self.action,
+            step=self.step,
+            hf=self.hf,
+            sender_her=self.sender_her,
+            receiver_her=self.receiver_her,
+            kommune=self.kommune,
+            sent_at=self.sent_at.isoformat(),
         )
 
 

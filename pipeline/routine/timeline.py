@@ -326,6 +326,8 @@ def describe_day(m: Milestone) -> str:
     """The milestone's day as a person reads it: '2027-03-02 09:00 Europe/Oslo (+01:00)'."""
     if m.at is not None:
         offset = m.at.strftime("%z")
-        return f"{m.at.date().isoformat()} {m.at.strftime('%H:%M')} Europe/Oslo ({offset[:3]}:{offset[3:]})"
+        return _("{date} {strftime} Europe/Oslo ({offset}:{offset2})").format(
+            date=m.at.date().isoformat(), strftime=m.at.strftime("%H:%M"), offset=offset[:3], offset2=offset[3:]
+        )
     day = m.date
     return day.isoformat() if day else _("not set")

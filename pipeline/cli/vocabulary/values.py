@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from pipeline.i18n import _
+
 
 def day(value: str) -> dt.date:
     from pipeline.model import mistakes
@@ -20,9 +22,13 @@ def moment(value: str) -> dt.datetime:
     try:
         found = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 time (2027-03-30T09:00:00+02:00)") from None
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is not an ISO 8601 time (2027-03-30T09:00:00+02:00)").format(value=value)
+        ) from None
     if found.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{value!r} has no UTC offset (write e.g. 2027-03-30T09:00:00+02:00)")
+        raise argparse.ArgumentTypeError(
+            _("{value!r} has no UTC offset (write e.g. 2027-03-30T09:00:00+02:00)").format(value=value)
+        )
     from pipeline.routine.calendar import OSLO
 
     offset, oslo = found.utcoffset(), found.astimezone(OSLO)
@@ -30,8 +36,14 @@ def moment(value: str) -> dt.datetime:
         # Neither UTC nor Oslo's offset that day: +02:00 in February is a summer-time slip.
         meant = found.replace(tzinfo=None).replace(tzinfo=OSLO)
         raise argparse.ArgumentTypeError(
-            f"{value} is {oslo.strftime('%H:%M')} in Oslo, whose offset on {oslo.date().isoformat()} is "
-            f"{oslo.strftime('%z')[:3]}:{oslo.strftime('%z')[3:]}: write {meant.isoformat()}"
+            _("{value} is {strftime} in Oslo, whose offset on {date} is {strftime2}:{strftime3}: write {meant}").format(
+                value=value,
+                strftime=oslo.strftime("%H:%M"),
+                date=oslo.date().isoformat(),
+                strftime2=oslo.strftime("%z")[:3],
+                strftime3=oslo.strftime("%z")[3:],
+                meant=meant.isoformat(),
+            )
         )
     return found
 
@@ -39,11 +51,13 @@ def moment(value: str) -> dt.datetime:
 def message_version(value: str) -> tuple[str, str]:
     mtype, sep, version = value.partition("=")
     if not sep or not mtype.strip() or not version.strip():
-        raise argparse.ArgumentTypeError(f"{value!r} is not TYPE=VERSION (e.g. dialogmelding=1.1)")
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is not TYPE=VERSION (e.g. dialogmelding=1.1)").format(value=value)
+        )
     return mtype.strip(), version.strip()
 
 
 def her_id(value: str) -> int:
     if not value.isdigit():
-        raise argparse.ArgumentTypeError(f"{value!r} is not a HER-id (a positive number)")
+        raise argparse.ArgumentTypeError(_("{value!r} is not a HER-id (a positive number)").format(value=value))
     return int(value)
