@@ -22,12 +22,12 @@ from pipeline import changes, layout
 from pipeline.agreements import index
 from pipeline.changes import Change, Kind
 from pipeline.findings import Finding, count
-from pipeline.i18n import _
+from pipeline.i18n import N_, _
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import TYPED_BY_HAND, Dialog, Kommune, Pretest, Receipt
 from pipeline.routine import timeline
 
-NOT_THERE = "no agreement"
+NOT_THERE = N_("no agreement")  # a state in the sentences (translated there), and in the JSON as is
 
 
 MOVED = "moved from "  # how ``change`` says a declaration moved (JSON: never translated)
@@ -51,31 +51,31 @@ class KommuneStateChange:
             what = _("message type {message}").format(message=self.message)
             if self.before == NOT_THERE:
                 return _("{name}: {what} added to {count} {noun} ({after}) at {hf_name}").format(
-                    name=self.name, what=what, count=self.count, noun=noun, after=self.after, hf_name=hf_name
+                    name=self.name, what=what, count=self.count, noun=noun, after=_(self.after), hf_name=hf_name
                 )
             if self.after == NOT_THERE:
                 return _("{name}: {what} removed from {count} {noun} (was {before}) at {hf_name}").format(
-                    name=self.name, what=what, count=self.count, noun=noun, before=self.before, hf_name=hf_name
+                    name=self.name, what=what, count=self.count, noun=noun, before=_(self.before), hf_name=hf_name
                 )
             return _("{name}: {what} of {count} {noun} {before} → {after} at {hf_name}").format(
                 name=self.name,
                 what=what,
                 count=self.count,
                 noun=noun,
-                before=self.before,
-                after=self.after,
+                before=_(self.before),
+                after=_(self.after),
                 hf_name=hf_name,
             )
         if self.before == NOT_THERE:
             return _("{name}: {count} new {noun} ({after}) at {hf_name}").format(
-                name=self.name, count=self.count, noun=noun, after=self.after, hf_name=hf_name
+                name=self.name, count=self.count, noun=noun, after=_(self.after), hf_name=hf_name
             )
         if self.after == NOT_THERE:
             return _("{name}: {count} {noun} removed (was {before}) at {hf_name}").format(
-                name=self.name, count=self.count, noun=noun, before=self.before, hf_name=hf_name
+                name=self.name, count=self.count, noun=noun, before=_(self.before), hf_name=hf_name
             )
         return _("{name}: {count} {noun} {before} → {after} at {hf_name}").format(
-            name=self.name, count=self.count, noun=noun, before=self.before, after=self.after, hf_name=hf_name
+            name=self.name, count=self.count, noun=noun, before=self.before, after=_(self.after), hf_name=hf_name
         )
 
 

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pipeline.agreements.reading import Certificate, Direction, MessageFunction, Party, Reading
 from pipeline.errors import UsageError
-from pipeline.i18n import _
+from pipeline.i18n import N_, _
 
 Aspect = Literal[
     "agreement", "certificate", "function", "process", "role", "service", "action", "endpoint", "namespaces"
@@ -46,11 +46,13 @@ class Difference:
     @property
     def message(self) -> str:
         where = f"{self.function}: " if self.function else ""
-        return f"{where}{self.field}: ours {_show(self.ours)}, theirs {_show(self.theirs)}"
+        return where + _("{field}: ours {ours}, theirs {theirs}").format(
+            field=_(self.field), ours=_show(self.ours), theirs=_show(self.theirs)
+        )
 
 
 def _show(value: str | None) -> str:
-    return "(none)" if value is None else repr(value)
+    return _("(none)") if value is None else repr(value)
 
 
 def _key(f: MessageFunction) -> FunctionKey:
@@ -80,24 +82,24 @@ def _namespaces(f: MessageFunction) -> str | None:
 
 # (aspect, field, value) for every compared property of a matched function, in report order.
 _FIELDS: tuple[tuple[Aspect, str, Callable[[MessageFunction], str | None]], ...] = (
-    ("process", "process version", lambda f: f.process.version),
-    ("process", "process uuid", lambda f: _uuid(f.process.uuid)),
-    ("process", "process href", lambda f: f.process.href),
-    ("role", "counterparty role", lambda f: f.counterparty_role),
-    ("role", "my role", lambda f: f.my_role),
-    ("service", "service", lambda f: f.service),
-    ("service", "service type", lambda f: f.service_type),
-    ("action", "action", lambda f: f.action),
-    ("endpoint", "endpoint", lambda f: f.destination.uri if f.destination else None),
-    ("endpoint", "transport protocol", lambda f: f.destination.protocol if f.destination else None),
-    ("namespaces", "payload namespaces", _namespaces),
+    ("process", N_("process version"), lambda f: f.process.version),
+    ("process", N_("process uuid"), lambda f: _uuid(f.process.uuid)),
+    ("process", N_("process href"), lambda f: f.process.href),
+    ("role", N_("counterparty role"), lambda f: f.counterparty_role),
+    ("role", N_("my role"), lambda f: f.my_role),
+    ("service", N_("service"), lambda f: f.service),
+    ("service", N_("service type"), lambda f: f.service_type),
+    ("action", N_("action"), lambda f: f.action),
+    ("endpoint", N_("endpoint"), lambda f: f.destination.uri if f.destination else None),
+    ("endpoint", N_("transport protocol"), lambda f: f.destination.protocol if f.destination else None),
+    ("namespaces", N_("payload namespaces"), _namespaces),
 )
 
 
 def _compare_function(key: FunctionKey, ours: MessageFunction, theirs: MessageFunction) -> list[Difference]:
     out = []
     if ours.process.name != theirs.process.name:
-        out.append(Difference("process", key, "process name", ours.process.name, theirs.process.name))
+        out.append(Difference("process", key, N_("process name"), ours.process.name, theirs.process.name))
     for aspect, field, value in _FIELDS:
         a, b = value(ours), value(theirs)
         if a != b:

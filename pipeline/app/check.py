@@ -10,9 +10,10 @@ from pathlib import Path
 from pipeline import layout
 from pipeline.app import loading, rendering
 from pipeline.findings import Finding, sort_findings
+from pipeline.i18n import N_
 from pipeline.io import answers, atomic, generated_tree
 
-NOT_COMPARED = f"{layout.GENERATED}/ was not compared (L4): fix the declaration errors first"
+NOT_COMPARED = N_("{generated}/ was not compared (L4): fix the declaration errors first")
 
 
 @dataclass

@@ -23,13 +23,13 @@ from pipeline.deploy import engine
 from pipeline.deploy.engine import Applied, Drift, Preview, Release, RolledBack
 from pipeline.errors import DeployError, UsageError
 from pipeline.findings import Finding, Severity
-from pipeline.i18n import _
+from pipeline.i18n import N_, _
 from pipeline.io import generated_tree, git
 
 _PROBLEM = {
-    Kind.ADDED: "missing",
-    Kind.CHANGED: "differs from what the declarations generate",
-    Kind.REMOVED: "not written by the pipeline",
+    Kind.ADDED: N_("missing"),
+    Kind.CHANGED: N_("differs from what the declarations generate"),
+    Kind.REMOVED: N_("not written by the pipeline"),
 }
 
 
@@ -78,7 +78,7 @@ def stale(root: Path, loaded: loading.Loaded) -> list[str]:
     """Why generated/ is not what the declarations generate, one line per file (empty: fresh)."""
     changes, __ = generated_tree.differences(root, expected(root, loaded))
     ordered = [c for c in changes if c.kind is not Kind.REMOVED] + [c for c in changes if c.kind is Kind.REMOVED]
-    return [f"{layout.printable(layout.in_generated(c.path))}: {_PROBLEM[c.kind]}" for c in ordered]
+    return [f"{layout.printable(layout.in_generated(c.path))}: {_(_PROBLEM[c.kind])}" for c in ordered]
 
 
 def shippable(loaded: loading.Loaded, hf: str, files: dict[str, bytes]) -> tuple[dict[str, bytes], list[str]]:

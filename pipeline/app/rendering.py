@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from pipeline import layout
 from pipeline.errors import RepositoryError
 from pipeline.findings import Finding
-from pipeline.i18n import _
+from pipeline.i18n import N_, _
 from pipeline.io import atomic, cache, generated_tree, settings
 from pipeline.io.generated_tree import Summary
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 Declarations = Callable[[], "Loaded"]  # the loaded declarations, loaded only when needed
 
-SKIPPED = (
+SKIPPED = N_(
     "XML schema validation was SKIPPED: no official XSDs found, so generated XML is not checked "
     "against them (looked in: {looked}). Turn it on with --xsd-dir DIR or ${env}=DIR (a copy laid out like "
     "Sarepta's skjema/), or run 'oppkobling schemas fetch' once to fill {cache}."
@@ -54,7 +54,7 @@ def schemas(xsd_dir: Path | None, root: Path | None = None) -> Schemas:
         return Schemas(found)
     looked = "; ".join(xsd.looked_in(root))
     return Schemas(
-        None, SKIPPED.replace("{env}", xsd.ENV).replace("{cache}", str(xsd.user_cache())).replace("{looked}", looked)
+        None, _(SKIPPED).replace("{env}", xsd.ENV).replace("{cache}", str(xsd.user_cache())).replace("{looked}", looked)
     )
 
 

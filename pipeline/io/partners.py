@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline import layout
 from pipeline.errors import RepositoryError, UsageError
 from pipeline.findings import Location
-from pipeline.i18n import _
+from pipeline.i18n import N_, _
 from pipeline.io import git
 
 if TYPE_CHECKING:
@@ -96,23 +96,23 @@ class _Kind:
     OTHER = "o"  # FIFO, device, socket; in a revision a submodule
 
 
-LINK_REFUSED = "symbolic link is refused, wherever it points: declarations are plain files"
-OTHER_REFUSED = "not a regular file (a FIFO, device, socket or submodule) is refused"
-DIR_REFUSED = f"unexpected directory; {layout.PARTNERS}/ holds only the directories of its inputs"
-TOO_LARGE = f"file is larger than {layout.MAX_INPUT_BYTES} bytes (1 MiB) and is refused unread"
+LINK_REFUSED = N_("symbolic link is refused, wherever it points: declarations are plain files")
+OTHER_REFUSED = N_("not a regular file (a FIFO, device, socket or submodule) is refused")
+DIR_REFUSED = N_("unexpected directory; {partners}/ holds only the directories of its inputs")
+TOO_LARGE = N_("file is larger than {max_bytes} bytes (1 MiB) and is refused unread")
 
 
 def _judge(rel: str, kind: str, size: int | None) -> str | None:
     """The one policy: why the entry at ``rel`` is refused, or None when it is an input to read."""
     if kind == _Kind.LINK:
-        return LINK_REFUSED
+        return _(LINK_REFUSED)
     if kind != _Kind.FILE:
-        return OTHER_REFUSED
+        return _(OTHER_REFUSED)
     what = layout.classify(rel)
     if isinstance(what, str):
         return what
     if size is not None and size > layout.MAX_INPUT_BYTES:
-        return TOO_LARGE
+        return _(TOO_LARGE).format(max_bytes=layout.MAX_INPUT_BYTES)
     return None
 
 
@@ -196,13 +196,13 @@ def _read_entry(found: Partners, tree_rel: str, rel: str, dir_fd: int) -> None:
         fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
     except OSError as exc:
         # ELOOP: swapped for a link since it was listed.
-        _refuse(found, rel, LINK_REFUSED if exc.errno == errno.ELOOP else f"cannot be read: {exc.strerror}")
+        _refuse(found, rel, _(LINK_REFUSED) if exc.errno == errno.ELOOP else f"cannot be read: {exc.strerror}")
         found.tree[tree_rel] = [_Kind.FILE, -1, 0, 0, 0, f"unreadable:{exc.errno}", 0]
         return
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            _refuse(found, rel, OTHER_REFUSED)
+            _refuse(found, rel, _(OTHER_REFUSED))
             found.tree[tree_rel] = [_kind(info.st_mode), info.st_size, 0, 0, info.st_ino, "", 0]
             return
         try:
@@ -219,7 +219,7 @@ def _read_entry(found: Partners, tree_rel: str, rel: str, dir_fd: int) -> None:
     settled = recorded if _signature(before) == _signature(after) else 0
     found.tree[tree_rel] = [*_signature(after), digest_bytes(data), settled]
     if len(data) > layout.MAX_INPUT_BYTES:
-        _refuse(found, rel, TOO_LARGE)
+        _refuse(found, rel, _(TOO_LARGE).format(max_bytes=layout.MAX_INPUT_BYTES))
         return
     found.files[rel] = data
 
@@ -238,7 +238,7 @@ def _scan(root: Path, previous: dict[str, list[Any]] | None = None) -> Partners:
         ) from None
     except OSError as exc:
         if base.is_symlink():
-            found.refused.append(Refusal(layout.PARTNERS, LINK_REFUSED, by_name=False))
+            found.refused.append(Refusal(layout.PARTNERS, _(LINK_REFUSED), by_name=False))
             found.tree[""] = [_Kind.LINK, 0, 0, 0, 0, str(base.readlink()), 0]
             return found
         raise RepositoryError(_("cannot read {base}: {strerror}").format(base=base, strerror=exc.strerror)) from None
@@ -269,7 +269,7 @@ def _scan(root: Path, previous: dict[str, list[Any]] | None = None) -> Partners:
             found.tree[tree_rel] = [kind, 0, 0, 0, 0, content, 0]
         for directory, nonempty in sorted(holds.items()):
             if not nonempty and not layout.allowed_directory(directory):
-                _refuse(found, directory + "/", DIR_REFUSED, by_name=True)
+                _refuse(found, directory + "/", _(DIR_REFUSED).format(partners=layout.PARTNERS), by_name=True)
     finally:
         os.close(top)
     return found
@@ -309,7 +309,7 @@ def read_revision(root: Path, ref: str) -> Partners:
         for e in sorted(entries, key=lambda e: e.path):
             kind = _git_kind(e)
             if e.path == layout.PARTNERS:  # partners itself is a link or a submodule
-                found.refused.append(Refusal(layout.PARTNERS, LINK_REFUSED if e.link else OTHER_REFUSED, False))
+                found.refused.append(Refusal(layout.PARTNERS, _(LINK_REFUSED) if e.link else _(OTHER_REFUSED), False))
                 continue
             why = _judge(e.path, kind, e.size)
             if why is None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.i18n import N_, _
 from pipeline.receipts import recognise
 from pipeline.receipts.model import Batch, Origin, ProblemKind
 from pipeline.render import parallel
@@ -98,7 +99,7 @@ def _read_item(item: _Item, batch: Batch) -> None:
     try:
         data = _read(item.file, mbox=not item.maildir)
     except _TooLarge:
-        batch.problem(ProblemKind.UNSAFE, item.origin, _TOO_LARGE)
+        batch.problem(ProblemKind.UNSAFE, item.origin, _(_TOO_LARGE).format(mib=MAX_FILE // (1 << 20)))
         return
     except OSError as exc:
         batch.problem(ProblemKind.MALFORMED, item.origin, f"cannot read: {exc.strerror or exc}")
@@ -135,7 +136,7 @@ class _TooLarge(Exception):
     """A file over ``MAX_FILE`` bytes (reported, never read whole)."""
 
 
-_TOO_LARGE = f"over {MAX_FILE // (1 << 20)} MiB: no receipt is that large, not read"
+_TOO_LARGE = N_("over {mib} MiB: no receipt is that large, not read")
 
 
 def maildir_messages(path: Path) -> list[tuple[str, str]]:

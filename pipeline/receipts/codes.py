@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.i18n import _
+from pipeline.i18n import N_, _
 from pipeline.model.models import Receipt
 from pipeline.receipts.model import AppRecStatus
 from pipeline.routine import evidence, steps
@@ -55,17 +55,15 @@ class Explanation:
     listed: bool = True  # False: not in the list above, explained by its letter
 
     def __str__(self) -> str:
-        return f"{self.code} {self.meaning}: {self.cause} Fix: {self.fix} (routine step {self.step})"
+        # cause and fix are msgids (N_ in the tables below): said in the language in force.
+        return _("{code} {meaning}: {cause} Fix: {fix} (routine step {step})").format(
+            code=self.code, meaning=self.meaning, cause=_(self.cause), fix=_(self.fix), step=self.step
+        )
 
 
 def _e(code: str, meaning: str, cause: str, fix: str, step: str) -> Explanation:
     return Explanation(code, meaning, cause, fix, step)
 
-
-_PATIENT_FIX = (
-    "the receiving system must accept the synthetic test patient (Skatteetaten's synthetic range, "
-    "month + 80) in test messages; agree this with the kommune's EPJ vendor before the test day"
-)
 
 CODES_8221: dict[str, Explanation] = {
     e.code: e
@@ -73,148 +71,198 @@ CODES_8221: dict[str, Explanation] = {
         _e(
             "E10",
             "Ugyldig meldingsidentifikator",
-            "the receiving system refused the test message's MsgId: not a valid id, or one it has already "
-            "received (a re-test resent with the old MsgId).",
-            "re-test with new test messages: oppkobling gives new MsgIds when T or the ordered version changes.",
+            N_(
+                "the receiving system refused the test message's MsgId: not a valid id, or one "
+                "it has already received (a re-test resent with the old MsgId)."
+            ),
+            N_("re-test with new test messages: oppkobling gives new MsgIds when T or the ordered version changes."),
             K5,
         ),
         _e(
             "E20",
             "Lege finnes ikke",
-            "the person or unit the test message was addressed to is unknown to the receiving system: the "
-            "party's HER-id in AR names a unit the kommune's EPJ is not set up for.",
-            "check the party's registration in AR (which HER-id, which unit) and that the kommune's system "
-            "receives for that HER-id.",
+            N_(
+                "the person or unit the test message was addressed to is unknown to the "
+                "receiving system: the party's HER-id in AR names a unit the kommune's EPJ is "
+                "not set up for."
+            ),
+            N_(
+                "check the party's registration in AR (which HER-id, which unit) and that the "
+                "kommune's system receives for that HER-id."
+            ),
             K3,
         ),
         _e(
             "E21",
             "Mottaker finnes ikke",
-            "the receiving system does not know the receiving communication party: its HER-id or EDI address "
-            "in AR is not the one the kommune's system (or message server) is set up for.",
-            "check the party's AR registration and EDI address (K3) and the kommune system's HER-id "
-            "configuration, then re-test.",
+            N_(
+                "the receiving system does not know the receiving communication party: its "
+                "HER-id or EDI address in AR is not the one the kommune's system (or message "
+                "server) is set up for."
+            ),
+            N_(
+                "check the party's AR registration and EDI address (K3) and the kommune system's "
+                "HER-id configuration, then re-test."
+            ),
             K3,
         ),
         _e(
             "E30",
             "Pasientens fødselsnummer mangler",
-            "the receiving system found no identity number for the test patient where it expects one.",
-            "check the test patient in the message version ordered in K2; " + _PATIENT_FIX + ".",
+            N_("the receiving system found no identity number for the test patient where it expects one."),
+            N_(
+                "check the test patient in the message version ordered in K2; the receiving "
+                "system must accept the synthetic test patient (Skatteetaten's synthetic range, "
+                "month + 80) in test messages; agree this with the kommune's EPJ vendor before "
+                "the test day."
+            ),
             K5,
         ),
         _e(
             "E31",
             "Pasientens fødselsnummer er feil",
-            "the receiving system rejects the test patient's synthetic identity number (it checks the month "
-            "or does not accept synthetic numbers).",
-            _PATIENT_FIX + ".",
+            N_(
+                "the receiving system rejects the test patient's synthetic identity number (it "
+                "checks the month or does not accept synthetic numbers)."
+            ),
+            N_(
+                "the receiving system must accept the synthetic test patient (Skatteetaten's "
+                "synthetic range, month + 80) in test messages; agree this with the kommune's "
+                "EPJ vendor before the test day."
+            ),
             K5,
         ),
         _e(
             "E32",
             "Pasientens navn mangler",
-            "the receiving system found no name for the test patient.",
-            "check the test patient's name in the message version ordered in K2.",
+            N_("the receiving system found no name for the test patient."),
+            N_("check the test patient's name in the message version ordered in K2."),
             K5,
         ),
         _e(
             "E35",
             "Pasienten finnes ikke i mottakersystemet",
-            "the receiving system only accepts messages about patients it already has, and the test patient "
-            "is not registered there.",
-            "the kommune registers the test patient in its system before the test day, or lets test messages "
-            "through for unknown patients.",
+            N_(
+                "the receiving system only accepts messages about patients it already has, and "
+                "the test patient is not registered there."
+            ),
+            N_(
+                "the kommune registers the test patient in its system before the test day, or "
+                "lets test messages through for unknown patients."
+            ),
             K5,
         ),
         _e(
             "E36",
             "Pasientopplysninger er utilstrekkelige",
-            "the receiving system could not identify the test patient from what the message carries.",
-            "check the test patient's data in the message version ordered in K2; " + _PATIENT_FIX + ".",
+            N_("the receiving system could not identify the test patient from what the message carries."),
+            N_(
+                "check the test patient's data in the message version ordered in K2; the "
+                "receiving system must accept the synthetic test patient (Skatteetaten's "
+                "synthetic range, month + 80) in test messages; agree this with the kommune's "
+                "EPJ vendor before the test day."
+            ),
             K5,
         ),
         _e(
             "E53",
             "Pasientens fødselsnummer eller D-nummer finnes ikke registrert i Folkeregisteret.",
-            "the receiving system looked the synthetic test patient up in Folkeregisteret, where synthetic "
-            "numbers do not exist.",
-            _PATIENT_FIX + " without a Folkeregisteret lookup.",
+            N_(
+                "the receiving system looked the synthetic test patient up in Folkeregisteret, "
+                "where synthetic numbers do not exist."
+            ),
+            N_(
+                "the receiving system must accept the synthetic test patient (Skatteetaten's "
+                "synthetic range, month + 80) in test messages; agree this with the kommune's "
+                "EPJ vendor before the test day without a Folkeregisteret lookup."
+            ),
             K5,
         ),
         _e(
             "E54",
             "Pasientens fødselsnummer er ikke registrert i mottagersystemet",
-            "the test patient is not registered in the receiving system.",
-            "the kommune registers the test patient in its system before the test day.",
+            N_("the test patient is not registered in the receiving system."),
+            N_("the kommune registers the test patient in its system before the test day."),
             K5,
         ),
         _e(
             "S01",
             "Feil på signatur",
-            "the message's signature did not verify: the signing certificate the receiver holds (from AR or "
-            "the partner agreement) is not the one the sender signed with.",
-            "compare the signing certificates in AR with those in the partner agreements (K4); publish the "
-            "right one in AR and regenerate the agreements.",
+            N_(
+                "the message's signature did not verify: the signing certificate the receiver "
+                "holds (from AR or the partner agreement) is not the one the sender signed with."
+            ),
+            N_(
+                "compare the signing certificates in AR with those in the partner agreements "
+                "(K4); publish the right one in AR and regenerate the agreements."
+            ),
             K3,
         ),
         _e(
             "S02",
             "Ugyldig sertifikat",
-            "a certificate is expired, not yet valid or used for the wrong purpose (signing vs encryption).",
-            "publish valid certificates for the party in AR (K3) and regenerate the partner agreements (K4).",
+            N_("a certificate is expired, not yet valid or used for the wrong purpose (signing vs encryption)."),
+            N_("publish valid certificates for the party in AR (K3) and regenerate the partner agreements (K4)."),
             K3,
         ),
         _e(
             "S03",
             "Tilbaketrukket sertifikat",
-            "a certificate has been revoked.",
-            "order a new enterprise certificate, publish it in AR (K3) and regenerate the partner agreements.",
+            N_("a certificate has been revoked."),
+            N_("order a new enterprise certificate, publish it in AR (K3) and regenerate the partner agreements."),
             K3,
         ),
         _e(
             "S99",
             "Annen feil på signatur eller sertifikat",
-            "another signature or certificate error (read the error's text).",
-            "check the party's certificates in AR (K3) and in the partner agreements (K4).",
+            N_("another signature or certificate error (read the error's text)."),
+            N_("check the party's certificates in AR (K3) and in the partner agreements (K4)."),
             K3,
         ),
         _e(
             "T01",
             "Ikke XML / ikke 'well formed' / uleselig",
-            "the payload could not be read: usually decryption failed (the encryption certificate in AR is "
-            "not the one the receiving system holds the key for), or the message was damaged.",
-            "check the party's encryption certificate in AR (K3) and the partner agreement (K4), then re-test.",
+            N_(
+                "the payload could not be read: usually decryption failed (the encryption "
+                "certificate in AR is not the one the receiving system holds the key for), or "
+                "the message was damaged."
+            ),
+            N_("check the party's encryption certificate in AR (K3) and the partner agreement (K4), then re-test."),
             K3,
         ),
         _e(
             "T02",
             "XML validerer ikke",
-            "the receiving system validates against another version of the message than the one sent: the "
-            "version ordered in K2 is not the one the kommune's system supports.",
-            "check the message type and version ordered in K2 against what the kommune's system supports; "
-            "correct the declaration, regenerate and re-test.",
+            N_(
+                "the receiving system validates against another version of the message than the "
+                "one sent: the version ordered in K2 is not the one the kommune's system "
+                "supports."
+            ),
+            N_(
+                "check the message type and version ordered in K2 against what the kommune's "
+                "system supports; correct the declaration, regenerate and re-test."
+            ),
             K2,
         ),
         _e(
             "T10",
             "Støtter ikke meldingsformatet",
-            "the receiving system does not support this message type or version.",
-            "order the version the kommune's system supports (K2), regenerate and re-test.",
+            N_("the receiving system does not support this message type or version."),
+            N_("order the version the kommune's system supports (K2), regenerate and re-test."),
             K2,
         ),
         _e(
             "T99",
             "Annen feil på format",
-            "another format error (read the error's text).",
-            "check the message version ordered in K2.",
+            N_("another format error (read the error's text)."),
+            N_("check the message version ordered in K2."),
             K2,
         ),
         _e(
             "X99",
             "Annen feil",
-            "an error the code list has no code for: the error's text (DN) and detail (OT) say which.",
-            "read the error text; Hemit contacts the kommune's meldingsansvarlig (H3).",
+            N_("an error the code list has no code for: the error's text (DN) and detail (OT) say which."),
+            N_("read the error text; Hemit contacts the kommune's meldingsansvarlig (H3)."),
             H3,
         ),
     )
@@ -222,17 +270,17 @@ CODES_8221: dict[str, Explanation] = {
 
 _BY_LETTER = {
     "E": (
-        "an error in the message's content (receiver or patient data)",
-        "check the party in AR (K3) and the test patient",
+        N_("an error in the message's content (receiver or patient data)"),
+        N_("check the party in AR (K3) and the test patient"),
         K3,
     ),
     "S": (
-        "a signature or certificate error",
-        "check the party's certificates in AR (K3) and the partner agreements (K4)",
+        N_("a signature or certificate error"),
+        N_("check the party's certificates in AR (K3) and the partner agreements (K4)"),
         K3,
     ),
-    "T": ("a format error", "check the message type and version ordered in K2", K2),
-    "X": ("another error", "read the error text; Hemit contacts the kommune's meldingsansvarlig (H3)", H3),
+    "T": (N_("a format error"), N_("check the message type and version ordered in K2"), K2),
+    "X": (N_("another error"), N_("read the error text; Hemit contacts the kommune's meldingsansvarlig (H3)"), H3),
 }
 
 
@@ -243,9 +291,9 @@ def explain(code: str, system: str | None = None, text: str | None = None) -> Ex
     if system and system.strip() != OID_8221:
         return Explanation(
             key,
-            text.strip() if text else f"code {key} of kodeverk {system.strip()}",
-            f"an error from another code list ({system.strip()}), not kodeverk 8221.",
-            "read that code list; the receiving system reported a problem with part of the message.",
+            text.strip() if text else _("code {key} of kodeverk {system}").format(key=key, system=system.strip()),
+            _("an error from another code list ({system}), not kodeverk 8221.").format(system=system.strip()),
+            _("read that code list; the receiving system reported a problem with part of the message."),
             K5,
             listed=False,
         )
@@ -253,8 +301,10 @@ def explain(code: str, system: str | None = None, text: str | None = None) -> Ex
     if known is not None:
         return known
     cause, fix, step = _BY_LETTER.get(key[:1], _BY_LETTER["X"])
-    meaning = text.strip() if text else f"{key} (not in oppkobling's copy of kodeverk 8221; see volven.no)"
-    return Explanation(key, meaning, f"{cause}.", f"{fix}.", step, listed=False)
+    meaning = (
+        text.strip() if text else _("{key} (not in oppkobling's copy of kodeverk 8221; see volven.no)").format(key=key)
+    )
+    return Explanation(key, meaning, _(cause) + ".", _(fix) + ".", step, listed=False)
 
 
 # Kodeverk 8258: code -> (the declaration's word, the official text).
@@ -272,48 +322,59 @@ EDI2_DELIVERY_STATE: dict[str, str | None] = {"Acknowledged": "ok", "Rejected": 
 # ebMS 2.0 section 4.2.3.4.1: errorCode -> (short meaning, cause and fix in the routine's terms, step).
 EBMS_ERRORS: dict[str, tuple[str, str, str]] = {
     "ValueNotRecognized": (
-        "element content or attribute value not recognised",
-        "the receiving message server does not recognise a header value (party, service, action): check "
-        "the partner agreement (K4) and the party's AR registration (K3)",
+        N_("element content or attribute value not recognised"),
+        N_(
+            "the receiving message server does not recognise a header value (party, service, "
+            "action): check the partner agreement (K4) and the party's AR registration (K3)"
+        ),
         K4,
     ),
     "NotSupported": (
-        "element or attribute not supported",
-        "the receiving message server does not support what the header asks for: check the partner agreement (K4)",
+        N_("element or attribute not supported"),
+        N_("the receiving message server does not support what the header asks for: check the partner agreement (K4)"),
         K4,
     ),
     "Inconsistent": (
-        "element content or attribute value inconsistent with other elements or attributes",
-        "the header contradicts the partner agreement (CPA id, roles, service, action): regenerate and deploy the "
-        "agreements (K4)",
+        N_("element content or attribute value inconsistent with other elements or attributes"),
+        N_(
+            "the header contradicts the partner agreement (CPA id, roles, service, action): "
+            "regenerate and deploy the agreements (K4)"
+        ),
         K4,
     ),
-    "OtherXml": ("other error in an element content or attribute value", "read the error's description", K4),
+    "OtherXml": (N_("other error in an element content or attribute value"), N_("read the error's description"), K4),
     "DeliveryFailure": (
-        "message delivery failure",
-        "the receiving message server could not deliver the message to the party's system: the party's EDI "
-        "address or the receiving side's set-up (K3)",
+        N_("message delivery failure"),
+        N_(
+            "the receiving message server could not deliver the message to the party's "
+            "system: the party's EDI address or the receiving side's set-up (K3)"
+        ),
         K3,
     ),
     "TimeToLiveExpired": (
-        "message time to live expired",
-        "the message was not delivered in time; resend it (a new test attempt)",
+        N_("message time to live expired"),
+        N_("the message was not delivered in time; resend it (a new test attempt)"),
         K5,
     ),
     "SecurityFailure": (
-        "message security checks failed",
-        "signature or certificate: compare the certificates in AR (K3) with those in the partner agreement (K4)",
+        N_("message security checks failed"),
+        N_("signature or certificate: compare the certificates in AR (K3) with those in the partner agreement (K4)"),
         K3,
     ),
-    "MimeProblem": ("URI resolve error", "the MIME packaging of the message is broken: the sending message server", K4),
-    "Unknown": ("unknown error", "read the error's description", K4),
+    "MimeProblem": (
+        N_("URI resolve error"),
+        N_("the MIME packaging of the message is broken: the sending message server"),
+        K4,
+    ),
+    "Unknown": (N_("unknown error"), N_("read the error's description"), K4),
 }
 
 
 def explain_transport(code: str) -> str:
-    meaning, advice, step = EBMS_ERRORS.get(code, (f"error code {code}", "read the error's description", K4))
+    default = (_("error code {code}").format(code=code), N_("read the error's description"), K4)
+    meaning, advice, step = EBMS_ERRORS.get(code, default)
     return _("{code} ({meaning}): {advice} (routine step {step})").format(
-        code=code, meaning=meaning, advice=advice, step=step
+        code=code, meaning=_(meaning), advice=_(advice), step=step
     )
 
 

@@ -12,6 +12,7 @@ import re
 
 from lxml import etree
 
+from pipeline.i18n import N_, _
 from pipeline.receipts.model import Batch, Origin, ProblemKind
 from pipeline.render.xml import safe_parser
 
@@ -41,7 +42,7 @@ def parse(data: bytes, origin: Origin, batch: Batch, *, line_offset: int = 0) ->
         root_start = _ROOT_START.search(data)
         if root_start is None or doctype < root_start.start():
             line = data.count(b"\n", 0, doctype) + 1 + line_offset
-            batch.problem(ProblemKind.UNSAFE, origin.at(line), _NO_DTD)
+            batch.problem(ProblemKind.UNSAFE, origin.at(line), _(_NO_DTD))
             return None
     try:
         root = etree.fromstring(data, safe_parser())
@@ -58,12 +59,12 @@ def parse(data: bytes, origin: Origin, batch: Batch, *, line_offset: int = 0) ->
     if data[:1] != b"<" or data[1:2] == b"\x00":
         docinfo = root.getroottree().docinfo
         if docinfo.internalDTD is not None:  # lxml sets it for any <!DOCTYPE>, internal subset or not
-            batch.problem(ProblemKind.UNSAFE, origin, _NO_DTD)
+            batch.problem(ProblemKind.UNSAFE, origin, _(_NO_DTD))
             return None
     return root
 
 
-_NO_DTD = (
+_NO_DTD = N_(
     "a document type declaration (<!DOCTYPE ...>) is not accepted in a receipt: its entity declarations "
     "could expand without limit or read other files"
 )

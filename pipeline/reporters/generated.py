@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pipeline import layout
 from pipeline.i18n import _
 
 if TYPE_CHECKING:
@@ -21,7 +22,9 @@ def checked(c: Checked) -> str:
     from pipeline.app.check import NOT_COMPARED
 
     return _said(c.skipped, c.notes) + (
-        "" if c.compared else _("oppkobling: {NOT_COMPARED}\n").format(NOT_COMPARED=NOT_COMPARED)
+        ""
+        if c.compared
+        else _("oppkobling: {NOT_COMPARED}\n").format(NOT_COMPARED=_(NOT_COMPARED).format(generated=layout.GENERATED))
     )
 
 
