@@ -132,13 +132,13 @@ def classify(path: str) -> Input | str:
             return what
         if directory.startswith(base + "/"):
             return f"unexpected subdirectory in {base}/: declarations are files directly in it"
-    known = ", ".join(f"{base}/" for base, __, __ in PARTNERS_INPUTS)
+    known = ", ".join(f"{base}/" for base, _what, _deep in PARTNERS_INPUTS)
     return f"unexpected file; {PARTNERS}/ holds only {known}"
 
 
 def allowed_directory(path: str) -> bool:
     """A directory (repository-relative) that may exist under partners/."""
-    if path in (PARTNERS, *(base for base, __, __ in PARTNERS_INPUTS)):
+    if path in (PARTNERS, *(base for base, _what, _deep in PARTNERS_INPUTS)):
         return True
     return any(deep and path.startswith(base + "/") for base, deep, __ in PARTNERS_INPUTS)
 

@@ -202,7 +202,11 @@ def collect(declarations: DeclarationSet, notes: list[str] | None = None) -> lis
             reason = why_none(k.model, party)
             if reason:
                 if notes is not None:
-                    notes.append(f"no agreement for party {party.her_id} of kommune {k.model.kommune}: {reason}")
+                    notes.append(
+                        _("no agreement for party {her_id} of kommune {kommune}: {reason}").format(
+                            her_id=party.her_id, kommune=k.model.kommune, reason=reason
+                        )
+                    )
                 continue
             mine = certificates(declarations.ar.snapshot, party.her_id, f"party {party.her_id}")
             for hf in declarations.helseforetak:

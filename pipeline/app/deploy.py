@@ -87,7 +87,10 @@ def shippable(loaded: loading.Loaded, hf: str, files: dict[str, bytes]) -> tuple
     from pipeline.agreements.agreement import drafts
 
     left_out = drafts(loaded.declarations, hf)
-    notes = [f"not shipped: {path} is an incomplete draft ({'; '.join(why)})" for path, why in left_out.items()]
+    notes = [
+        _("not shipped: {path} is an incomplete draft ({join})").format(path=path, join="; ".join(why))
+        for path, why in left_out.items()
+    ]
     return {p: b for p, b in files.items() if p not in left_out}, notes
 
 
@@ -129,14 +132,14 @@ def deploy(
         why = problem or _("the work tree has {n} uncommitted change(s)").format(n=len(uncommitted))
         if apply and not allow_dirty:
             raise DeployError(_("refusing to deploy: {why}; commit first, or pass --allow-dirty").format(why=why))
-        notes.append(why + ("" if allow_dirty else "; --apply will refuse without --allow-dirty"))
+        notes.append(why + ("" if allow_dirty else _("; --apply will refuse without --allow-dirty")))
     files, left_out = shippable(loaded, hf, generated_tree.read_hf(root, hf))
     notes.extend(left_out)
     release = Release(hf, files, commit, dirty)
     lock = targets.locking("deploy", hf, target, root, now)
     with targets.opened(spec, access, root) as served:
         if break_lock:
-            notes.append(engine.break_lock(served) or "no lock to break")
+            notes.append(engine.break_lock(served) or _("no lock to break"))
         if apply:
             done = engine.apply(served, release, keep=keep, who=lock.info.owner, locking=lock, now=now)
             return Deployed(release, notes, applied=done)

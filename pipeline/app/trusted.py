@@ -26,7 +26,9 @@ class Judged:
 
     @property
     def note(self) -> str:
-        said = f"judged by the code of {self.commit[:12]} (--trusted-code), not by this work tree's"
+        said = _("judged by the code of {commit} (--trusted-code), not by this work tree's").format(
+            commit=self.commit[:12]
+        )
         if not self.gate_changed:
             return said
         return (

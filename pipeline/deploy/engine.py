@@ -255,7 +255,7 @@ def apply(
             if r != current and read_record(target, r) is None:
                 target.remove_tree(release_dir(r))
                 removed.append(r)
-                notes.append(f"removed incomplete release {r} (left by an interrupted deploy)")
+                notes.append(_("removed incomplete release {r} (left by an interrupted deploy)").format(r=r))
         new = _next_id(existing, now)
         base = release_dir(new)
         for path in sorted(release.files):

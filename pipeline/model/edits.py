@@ -148,9 +148,9 @@ def set_party(her_id: int, name: str | None, edi_address: str | None, messages: 
             party = CommentedMap()
             party["her_id"] = her_id
             doc["parties"].append(party)
-            said = f"party {her_id} added"
+            said = _("party {her_id} added").format(her_id=her_id)
         else:
-            said = f"party {her_id} changed"
+            said = _("party {her_id} changed").format(her_id=her_id)
         if name is not None:
             _put(party, "name", name, PARTY_ORDER)
         if edi_address is not None:
@@ -573,7 +573,7 @@ def record_attempts(changes: tuple[AttemptEdit, ...]) -> Edit:
                                 _put(listed[at], key, flow[key], RECEIPT_ORDER)
             _put_trailing(entry[change.kind], after_flow)
             _put_trailing(scope, trailing)
-            number = "new attempt" if change.index is None else f"attempt {change.index + 1}"
+            number = _("new attempt") if change.index is None else _("attempt {value}").format(value=change.index + 1)
             said.append(f"tests.{change.hf}.{change.her_id}.{change.kind} ({number})")
         return "; ".join(said)
 

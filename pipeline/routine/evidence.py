@@ -28,6 +28,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from pipeline.i18n import N_, _
 from pipeline.model.catalogue import catalogue
 from pipeline.model.models import (
     AttemptT,
@@ -438,7 +439,7 @@ def of_agreement(k: Kommune, hf: str, party: Party, now: dt.datetime | None = No
 
 # -- how the receipts of a pretest are described (findings and the timeline) -----------------
 
-TRANSPORT_RECEIPT = "transport receipt"
+TRANSPORT_RECEIPT = N_("transport receipt")  # said through _()
 APPREC = "AppRec"
 
 
@@ -449,4 +450,6 @@ def receipts(pre: Pretest, *, transport: str = "transport") -> str:
 
 def missing_receipts(pre: Pretest) -> list[str]:
     """The receipts not recorded yet: ``["transport receipt", "AppRec"]``."""
-    return [name for name, value in ((TRANSPORT_RECEIPT, pre.transport_receipt), (APPREC, pre.apprec)) if value is None]
+    return [
+        name for name, value in ((_(TRANSPORT_RECEIPT), pre.transport_receipt), (APPREC, pre.apprec)) if value is None
+    ]

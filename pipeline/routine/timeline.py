@@ -173,7 +173,8 @@ def dialog_lines(k: Kommune) -> tuple[str, ...]:
 def _sources(k: Kommune, attempt: Pretest | Dialog, party: Party) -> str:
     by_hand = evidence.hand_typed(k, attempt, party)
     said = [
-        f"{r.kind} {r.test} {r.result or 'received'}{' ' + ','.join(r.errors) if r.errors else ''} {r.id or '(no id)'}"
+        f"{r.kind} {r.test} {r.result or _('received')}{' ' + ','.join(r.errors) if r.errors else ''} "
+        f"{r.id or _('(no id)')}"
         for r in attempt.receipts
     ]
     text = f"; receipts: {'; '.join(said)}" if said else ""

@@ -99,7 +99,7 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
                 why = _("no pretest recorded")
                 location = k.at("status")
             else:
-                why = evidence.receipts(found[1], transport=evidence.TRANSPORT_RECEIPT)
+                why = evidence.receipts(found[1], transport=_(evidence.TRANSPORT_RECEIPT))
                 location = k.at(*found[2])
             yield r.error(
                 location,
