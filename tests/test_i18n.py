@@ -65,13 +65,18 @@ def test_the_language_is_the_flag_then_the_environment_then_the_locale_then_nb()
     assert i18n.choose(None, {"LC_ALL": "nn_NO.UTF-8", "LANG": "en_US.UTF-8"}) == "nb"
     assert i18n.choose(None, {"LANG": "C.UTF-8"}) == "nb"
     assert i18n.choose(None, {}) == "nb"
-    with pytest.raises(i18n.LanguageError, match="unknown language"):
+    with i18n.use("en"), pytest.raises(i18n.LanguageError, match="unknown language"):
+        i18n.choose("de", {})
+    with i18n.use("nb"), pytest.raises(i18n.LanguageError, match="ukjent språk"):
         i18n.choose("de", {})
 
 
 def test_an_unknown_language_is_a_usage_error(repo: Repo) -> None:
-    result = repo.run("validate", env={"OPPKOBLING_LANG": "klingon"})
+    # Said in the locale's language, else Norwegian (the one asked for is unknown).
+    result = repo.run("validate", env={"OPPKOBLING_LANG": "klingon", "LC_ALL": "", "LANG": "en_GB.UTF-8"})
     assert result.code == 2 and "unknown language 'klingon'" in result.err and "Traceback" not in result.err
+    result = repo.run("validate", env={"OPPKOBLING_LANG": "klingon", "LC_ALL": "", "LANG": "C.UTF-8"})
+    assert result.code == 2 and "oppkobling: feil: ukjent språk 'klingon'" in result.err
 
 
 def test_the_catalog_is_complete_and_compiled() -> None:

@@ -1,0 +1,83 @@
+"""A text a person reads that is not in the catalog fails (issue 17, Norwegian first): the scan
+of ``pipeline/`` (``pipeline.i18n.coverage``) finds every literal that reaches a finding, an error,
+a reporter, a command's output or a print without ``_()``; the catalog holds every marked
+message with Norwegian (``pipeline.i18n.catalog``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.i18n import catalog, coverage
+
+
+def test_every_text_a_person_reads_goes_through_the_catalog() -> None:
+    found = coverage.untranslated()
+    assert [str(u) for u in found] == []
+
+
+def test_the_allow_list_is_small_and_every_entry_is_still_needed() -> None:
+    assert coverage.unused_allowances() == []
+    assert sum(len(texts) for texts in coverage.ALLOWED.values()) <= 40
+
+
+def test_every_marked_message_has_norwegian_and_the_mo_is_compiled() -> None:
+    assert catalog.problems() == []
+
+
+def _scan(tmp_path: Path, name: str, source: str) -> list[str]:
+    package = tmp_path / "pipeline"
+    (package / name).parent.mkdir(parents=True, exist_ok=True)
+    (package / name).write_text(source, "utf-8")
+    return [u.text for u in coverage.untranslated(package)]
+
+
+RULE = '''
+from pipeline.i18n import _
+
+def check(r, ctx):
+    for k in ctx.declarations.kommuner:
+        yield r.error(k.at("status"), f"status {k.model.status} is not allowed here")
+        yield r.warning(k.at("name"), _("name {name} is odd").format(name=k.model.name))
+'''
+
+
+def test_an_unmarked_f_string_in_a_finding_is_caught(tmp_path: Path) -> None:
+    assert _scan(tmp_path, "rules/x1_example.py", RULE) == [" is not allowed here", "status "]
+
+
+@pytest.mark.parametrize(
+    ("name", "source", "caught"),
+    [
+        # An error raised to the person, through a local variable.
+        (
+            "io/example.py",
+            "from pipeline.errors import RepositoryError\n"
+            "def read(p):\n    why = 'cannot read it'\n    message = f'{p}: {why}'\n"
+            "    raise RepositoryError(message)\n",
+            ["cannot read it"],
+        ),
+        # A reporter's line, and a module constant said in another module.
+        ("reporters/example.py", "def text(n):\n    return f'{n} agreement(s) changed'\n", [" agreement(s) changed"]),
+        ("app/example.py", "NOTE = 'the target serves nothing yet'\n", ["the target serves nothing yet"]),
+        # What is printed, and a text function's return.
+        ("app/other.py", "import sys\ndef f():\n    sys.stderr.write('no such target\\n')\n", ["no such target\n"]),
+        ("plan2.py", "def sentence(n):\n    return 'new agreement' if n else 'none'\n", ["new agreement", "none"]),
+    ],
+)
+def test_every_kind_of_sink_is_scanned(tmp_path: Path, name: str, source: str, caught: list[str]) -> None:
+    assert sorted(_scan(tmp_path, name, source)) == sorted(caught)
+
+
+def test_marked_texts_code_and_norwegian_quotes_pass(tmp_path: Path) -> None:
+    source = (
+        "from pipeline.i18n import N_, _\n"
+        "ROUTINE = 'Kommunen sender bestilling til Hemit på e-post'\n"  # Norwegian in both languages
+        "WORDS = {'added': N_('added')}\n"
+        "def f(r, k, data):\n"
+        "    yield r.error(k.at('status'), _('no activation date: agree T with Hemit'))\n"
+        "    yield r.error(k.at('status'), _(WORDS['added']) + ': ' + data.get('json key'))\n"
+        "    raise AssertionError(f'a bug: {data}')\n"
+    )
+    assert _scan(tmp_path, "rules/x2_example.py", source) == []
