@@ -33,14 +33,14 @@ def _scan(tmp_path: Path, name: str, source: str) -> list[str]:
     return [u.text for u in coverage.untranslated(package)]
 
 
-RULE = '''
+RULE = """
 from pipeline.i18n import _
 
 def check(r, ctx):
     for k in ctx.declarations.kommuner:
         yield r.error(k.at("status"), f"status {k.model.status} is not allowed here")
         yield r.warning(k.at("name"), _("name {name} is odd").format(name=k.model.name))
-'''
+"""
 
 
 def test_an_unmarked_f_string_in_a_finding_is_caught(tmp_path: Path) -> None:

@@ -71,11 +71,9 @@ def _main(arguments: list[str]) -> int:
         # so in one line; the traceback is for whoever debugs it, on request.
         if os.environ.get(environment.DEBUG):
             raise
-        sys.stderr.write(
-            _(
-                "oppkobling: internal error: {name}: {exc}\nThis is a bug in oppkobling; rerun "
-                "with OPPKOBLING_DEBUG=1 for details and report it.\n"
-            ).format(name=type(exc).__name__, exc=exc)
+        bug = _(
+            "oppkobling: internal error: {name}: {exc}\nThis is a bug in oppkobling; rerun with OPPKOBLING_DEBUG=1 for details and report it.\n"  # noqa: E501
         )
+        sys.stderr.write(bug.format(name=type(exc).__name__, exc=exc))
         return 70
     return code
