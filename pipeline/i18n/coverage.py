@@ -46,9 +46,9 @@ TEXT_KEYWORDS = frozenset({"message", "reason", "note", "hint", "fix", "detail",
 # Errors whose first argument is a code (pydantic's error type), not text.
 ERROR_CODES = frozenset({"PydanticCustomError"})
 # Functions whose name says they return a text for a person (a plan's sentence, a description).
-TEXT_FUNCTION = re.compile(r"sentence|message|describe\w*|explain\w*|summary\w*|label|reason\w*|why\w*|\w*_text")
+TEXT_FUNCTION = re.compile(r"sentence|message|line|describe\w*|explain\w*|summary\w*|label|reason\w*|why\w*|\w*_text")
 # Variables that hold a text for a person, wherever they are assigned (or appended to).
-TEXT_NAMES = frozenset({"said", "note", "notes", "why", "reason", "reasons", "hint", "fix", "label", "title"})
+TEXT_NAMES = frozenset({"verb", "said", "note", "notes", "why", "reason", "reasons", "hint", "fix", "label", "title"})
 # Exceptions raised only by a bug: their text is for whoever debugs it.
 BUG = frozenset({"AssertionError", "NotImplementedError", "RuntimeError", "TypeError", "KeyError", "SystemExit"})
 # Modules outside cli/ that hold help texts (collected from the parser).

@@ -51,9 +51,12 @@ class Summary:
         return sum(1 for c in self.changes if c.kind is kind)
 
     def line(self) -> str:
-        counts = ", ".join(f"{self.count(k)} {k.value}" for k in Kind)
-        verb = "written" if self.changes else "already up to date"
-        return f"{layout.GENERATED}/ {verb}: {counts}, {self.unchanged} unchanged"
+        # Kind's values (added, changed, removed) are msgids too (pipeline.plan's N_ words).
+        counts = ", ".join(f"{self.count(k)} {_(k.value)}" for k in Kind)
+        verb = _("written") if self.changes else _("already up to date")
+        return _("{generated}/ {verb}: {counts}, {unchanged} unchanged").format(
+            generated=layout.GENERATED, verb=verb, counts=counts, unchanged=self.unchanged
+        )
 
 
 # -- what is on disk -----------------------------------------------------------------------------
