@@ -22,6 +22,8 @@ import operator
 from dataclasses import dataclass, field, fields
 from typing import ClassVar, Literal, TypeVar
 
+from pipeline.i18n import _
+
 T = TypeVar("T")
 
 
@@ -42,8 +44,6 @@ def _pickled_by_fields(cls: type[T]) -> type[T]:
 
     cls.__reduce__ = reduce  # type: ignore[assignment,method-assign]
     return cls
-
-from pipeline.i18n import _
 
 
 def normalise_id(value: str) -> str:

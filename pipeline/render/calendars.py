@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from pipeline import __version__, layout
+from pipeline.i18n import N_, _
 from pipeline.model.declarations import DeclarationSet, HfDecl, KommuneDecl
 from pipeline.model.models import Status
 from pipeline.render.context import HEADER, RenderContext
@@ -175,14 +176,14 @@ def assemble(name: str, parts: Iterable[tuple[bytes, list[int]]]) -> bytes:
     cal.add("x-wr-timezone", TZID)
     cal.add("description", HEADER)
     parts = list(parts)
-    years = [y for _, ys in parts for y in ys]
+    years = [y for __, ys in parts for y in ys]
     first = min(years, default=SCOPE_START.year)
     last = max(years, default=SCOPE_START.year)
     cal.add_component(vtimezone(first, last))
     head: bytes = cal.to_ical()
     if not head.endswith(END):
-        raise ValueError("icalendar did not end the calendar with END:VCALENDAR")
-    return head[: -len(END)] + b"".join(text for text, _ in parts) + END
+        raise ValueError(_("icalendar did not end the calendar with END:VCALENDAR"))
+    return head[: -len(END)] + b"".join(text for text, __ in parts) + END
 
 
 def calendar(kommuner: Sequence[KommuneDecl], name: str) -> bytes:
@@ -193,11 +194,11 @@ def _ordered(kommuner: Iterable[KommuneDecl]) -> list[KommuneDecl]:
     return sorted(kommuner, key=lambda k: (k.model.kommune, k.path))
 
 
-COMBINED = "Oppkobling: alle kommuner"
+COMBINED = N_("Oppkobling: all kommuner")
 
 
 def combined(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
-    yield layout.CALENDAR, calendar(_ordered(declarations.kommuner), COMBINED)
+    yield layout.CALENDAR, calendar(_ordered(declarations.kommuner), _(COMBINED))
 
 
 def part(declarations: DeclarationSet, context: RenderContext) -> list[Any]:
@@ -212,7 +213,7 @@ def part(declarations: DeclarationSet, context: RenderContext) -> list[Any]:
 
 def join(helseforetak: Sequence[HfDecl], parts: Sequence[Any], context: RenderContext) -> Iterator[tuple[str, bytes]]:
     rows = sorted((row for p in parts for row in p), key=lambda row: (row[0], row[1]))
-    yield layout.CALENDAR, assemble(COMBINED, [(str(row[2]).encode("utf-8"), list(row[3])) for row in rows])
+    yield layout.CALENDAR, assemble(_(COMBINED), [(str(row[2]).encode("utf-8"), list(row[3])) for row in rows])
 
 
 def per_kommune(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:

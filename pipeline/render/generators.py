@@ -195,8 +195,12 @@ def render(
         for name in collected:
             collected[name].append(taken[name])
     local = dataclasses.replace(context, notes=[])
-    for name, __, join in joined:
-        for path, content in join(declarations.helseforetak, collected[name], local):
+    for name, _part, join in joined:
+        # The repository's language, whatever the person's; joined whole before the first yield,
+        # so that the language in force never leaks to the code consuming these files.
+        with i18n.use(context.language):
+            done = list(join(declarations.helseforetak, collected[name], local))
+        for path, content in done:
             out(name, path, content)
             yield path, content
     context.notes.extend(local.notes)
