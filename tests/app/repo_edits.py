@@ -10,8 +10,10 @@ import os
 import random
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import pytest
 
 from benchmarks import synth
 
@@ -30,6 +32,24 @@ def restore(pristine: Path, work: Path) -> None:
     """``work``'s partners/ made the pristine one again (its cache and generated/ kept)."""
     shutil.rmtree(work / "partners", ignore_errors=True)
     shutil.copytree(pristine / "partners", work / "partners")
+
+
+def fixtures() -> tuple[Callable[..., Path], Callable[..., Iterator[Path]]]:
+    """The module-scoped fixtures ``pristine`` (the 30-kommune repository the edits start from,
+    generated once) and ``work`` (a copy of it to edit), for a test module to take as
+    ``pristine, work = repo_edits.fixtures()``."""
+
+    @pytest.fixture(scope="module")
+    def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+        return make(tmp_path_factory.mktemp("synthetic"), kommuner=30, parties=1)
+
+    @pytest.fixture(scope="module")
+    def work(tmp_path_factory: pytest.TempPathFactory, pristine: Path) -> Iterator[Path]:
+        root = tmp_path_factory.mktemp("work")
+        restore(pristine, root)
+        yield root
+
+    return pristine, work
 
 
 def _files(root: Path, where: str) -> list[Path]:

@@ -5,7 +5,6 @@ random edits, the findings from the parts kept in the cache are the findings of 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,17 +20,7 @@ TODAY = dt.date(2026, 11, 26)
 EDIT_SEQUENCES = st.lists(st.tuples(st.sampled_from(sorted(repo_edits.EDITS)), st.integers(0, 2**32)), max_size=4)
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 30-kommune repository the edits start from, generated once."""
-    return repo_edits.make(tmp_path_factory.mktemp("synthetic"), kommuner=30, parties=1)
-
-
-@pytest.fixture(scope="module")
-def work(tmp_path_factory: pytest.TempPathFactory, pristine: Path) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("work")
-    repo_edits.restore(pristine, root)
-    yield root
+pristine, work = repo_edits.fixtures()
 
 
 def by_parts(root: Path, only: set[str] | None = None) -> list[object]:

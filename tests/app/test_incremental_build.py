@@ -2,7 +2,7 @@
 that re-renders only the kommuner whose inputs changed leaves generated/ byte-identical to a cold
 render of the same declarations.
 
-The repository is generated once (tests/app/conftest.py) and restored before each sequence, so
+The repository is generated once (``repo_edits.fixtures``) and restored before each sequence, so
 the cache is warm from the previous one, as a coordinator's is. XML schema validation is left
 out (it checks bytes, it does not make them) to keep 50 sequences quick."""
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,17 +29,7 @@ EDIT_SEQUENCES = st.lists(
 )
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 30-kommune repository the edits start from, generated once."""
-    return repo_edits.make(tmp_path_factory.mktemp("synthetic"), kommuner=30, parties=1)
-
-
-@pytest.fixture(scope="module")
-def work(tmp_path_factory: pytest.TempPathFactory, pristine: Path) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("work")
-    repo_edits.restore(pristine, root)
-    yield root
+pristine, work = repo_edits.fixtures()
 
 
 @pytest.fixture(autouse=True)
