@@ -8,6 +8,7 @@ merge queue."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -255,12 +256,24 @@ def test_an_hf_dropping_a_version_an_active_agreement_uses_is_refused_where_it_d
 # -- L4 and deploy agree ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("damage", ["hand-made-cpa", "truncated-manifest", "untracked-leftover"])
+@pytest.mark.parametrize("damage", ["hand-made-cpa", "truncated-manifest", "untracked-leftover", "same-stat-cpa"])
 def test_generated_holds_exactly_what_the_declarations_generate(h: History, damage: str) -> None:
     """A file nobody generated (committed or only on disk) and a damaged MANIFEST.json fail L4
-    with the path; deploy refuses the same tree; build puts it right."""
+    with the path; deploy refuses the same tree; build puts it right. ``same-stat-cpa``: an
+    agreement edited by hand after a build and a check had vouched for its stat, with the same
+    size and its mtime put back (what the writer and check trust), then committed."""
     h.branch(f"pr-{damage}")
-    if damage == "hand-made-cpa":
+    if damage == "same-stat-cpa":
+        assert h.build().code == 0 and h.errors() == []  # the cache now vouches for every file's stat
+        wrong = sorted(p.relative_to(h.root).as_posix() for p in (h.root / "generated/st-olavs/cpa").glob("*.xml"))[0]
+        cpa = h.root / wrong
+        before = cpa.stat()
+        data = cpa.read_bytes()
+        assert b"Generated" in data
+        cpa.write_bytes(data.replace(b"Generated", b"Generatex", 1))
+        os.utime(cpa, ns=(before.st_atime_ns, before.st_mtime_ns))
+        h.commit("an agreement edited by hand, size and mtime kept")
+    elif damage == "hand-made-cpa":
         wrong = "generated/st-olavs/cpa/5021-8190001.xml"
         (h.root / wrong).write_text("<CollaborationProtocolAgreement/>\n", "utf-8")
         h.commit("a CPA by hand")
