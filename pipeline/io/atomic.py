@@ -11,6 +11,12 @@ between those two renames leaves no ``<name>/`` for a moment; the next run (``re
 the lock) renames ``.<name>.old/`` back. ``recover`` also deletes a ``.<name>.new/`` left by a
 crash: it is an unfinished new tree or an old tree already swapped out, never the only copy.
 
+The spare. The tree a swap takes out is not deleted: it waits in ``.<name>.spare/tree/`` to be the
+next swap's staging tree (``exchange``), brought up to date file by file by its caller instead of
+made anew (``pipeline.io.generated_tree``). ``.<name>.spare/`` holds a ``.gitignore`` of ``*`` so
+that git never lists it, whatever the repository's own ignores say. It is never a reader's copy:
+nothing reads it but the writer, and the writer trusts none of its files by themselves.
+
 The lock (``flock`` on ``.oppkobling.lock`` at the repository root) serialises runs: writers
 take it exclusively, ``check`` shared.
 """
@@ -23,6 +29,7 @@ import errno
 import fcntl
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -206,6 +213,27 @@ def _previous(target: Path) -> Path:
     return target.with_name(f".{target.name}.old")
 
 
+def spare(target: Path) -> Path:
+    return target.with_name(f".{target.name}.spare") / "tree"
+
+
+def spare_home(target: Path) -> Path:
+    """``spare(target)``'s parent as a real directory that git ignores; whatever else is there is
+    removed (a link is unlinked, never followed)."""
+    home = spare(target).parent
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISDIR(home.lstat().st_mode):
+            remove(home)
+    with contextlib.suppress(FileExistsError):
+        home.mkdir()
+    ignore = home / ".gitignore"
+    if not (ignore.is_file() and not ignore.is_symlink()):
+        if os.path.lexists(ignore):
+            remove(ignore)
+        write_file(ignore, b"# the writer's spare staging tree (pipeline.io.atomic)\n*\n")
+    return home
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically exchange two directories with renameat2(RENAME_EXCHANGE); False when the system
     or file system cannot, so the caller falls back."""
@@ -234,6 +262,24 @@ def recover(target: Path) -> None:
         if os.path.lexists(leftover):
             remove(leftover)
     fsync_dir(target.parent)
+
+
+def exchange(target: Path, other: Path) -> None:
+    """Make the complete, durable tree at ``other`` appear at ``target`` atomically; the old tree
+    ends at ``other`` (call with the lock held, after ``recover``). Without renameat2 the fallback's
+    three renames go through ``.<name>.old/``: a crash after the first leaves ``<name>/`` missing,
+    which ``recover`` undoes; after the second, ``recover`` removes the old tree."""
+    previous = _previous(target)
+    if not _exchange(other, target):
+        target.rename(previous)
+        try:
+            other.rename(target)
+        except BaseException:
+            previous.rename(target)
+            raise
+        previous.rename(other)
+    fsync_dir(target.parent)
+    fsync_dir(other.parent)
 
 
 def swap_in(target: Path) -> None:

@@ -91,19 +91,21 @@ def scan(gen: Path, *, stats: bool = False) -> Scan:
     if not gen.is_dir():
         raise RepositoryError(_("{gen} is not a directory").format(gen=gen))
     real = gen.resolve()
-    # Plain strings, not Path objects: generated/ holds tens of thousands of files at scale.
+    # Plain strings, not Path objects, one scandir per directory: generated/ holds tens of
+    # thousands of files at scale.
     base = os.fspath(gen)
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        for name in sorted([*dirnames, *filenames]):
-            full = f"{dirpath}{os.sep}{name}"
-            rel = prefix + name
-            info = os.lstat(full)
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        with os.scandir(f"{base}/{rel_dir}" if rel_dir else base) as it:
+            listed = list(it)
+        for entry in listed:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            info = entry.stat(follow_symlinks=False)
             mode = info.st_mode
             if stat.S_ISLNK(mode):
                 try:
-                    inside = Path(full).resolve().is_relative_to(real)
+                    inside = Path(entry.path).resolve().is_relative_to(real)
                 except (RuntimeError, OSError):  # a link loop
                     inside = False
                 if not inside:
@@ -116,6 +118,7 @@ def scan(gen: Path, *, stats: bool = False) -> Scan:
                 found.entries[rel] = _Entry.LINK
             elif stat.S_ISDIR(mode):
                 found.entries[rel] = _Entry.DIR
+                stack.append(rel)
             elif stat.S_ISREG(mode):
                 found.entries[rel] = _Entry.FILE
                 if stats:
@@ -228,16 +231,207 @@ def _same(gen: Path, path: str, content: bytes | Remembered, signature: str | No
     return cache.sha_file(gen / path) == content.sha
 
 
-def _keep(gen: Path, new: Path, rel: str, made: set[str]) -> None:
-    """An unchanged file into the new tree: a hard link to the old one (its bytes are already on
-    disk and synced), or a copy where links are impossible."""
-    atomic.makedirs(new, posixpath.dirname(rel), made)
-    # Plain strings, not Path objects: at national scale this runs for tens of thousands of files.
-    source, target = f"{os.fspath(gen)}/{rel}", f"{os.fspath(new)}/{rel}"
+def _inode(signature: str) -> int:
+    return int(signature.rsplit(":", 1)[1])
+
+
+class _Staging:
+    """Where the next generated/ is made before it is swapped in.
+
+    With a spare (``atomic.spare``: the tree the last write swapped out) and generated/ in place,
+    the spare is brought up to date and exchanged with generated/, so a write costs what changed,
+    not the whole tree. Nothing in the spare is trusted by itself: a file is kept there only when
+    it is the very inode generated/ holds at that path (the same file, whose content the writer
+    has just judged), every other one is replaced (a changed file written, an unchanged one hard
+    linked from generated/), everything else removed, and only real directories are entered (a
+    link is unlinked, never followed). Otherwise a new tree is made in ``atomic.staging`` (new
+    files written, unchanged ones hard linked); the tree it replaces becomes the spare, and a
+    tree written from nothing leaves a mirror of itself (hard links) as the next spare."""
+
+    def __init__(self, gen: Path, on_disk: Scan) -> None:
+        self.gen = gen
+        self.on_disk = on_disk
+        self.spare = atomic.spare(gen)
+        self.dir = atomic.staging(gen)
+        self.reusing = False
+        self.found: dict[str, tuple[_Entry | None, int]] = {}  # the spare as found: kind, inode
+        self.made: set[str] = set()
+        self.touched: set[str] = set()  # written or linked into the spare
+        self.opened = False
+
+    def _spare_found(self) -> dict[str, tuple[_Entry | None, int]] | None:
+        """Every entry of the spare (links not followed), with its kind and inode as the directory
+        lists them (no stat per file: d_type and d_ino, which POSIX makes the file's serial number;
+        a file system where one file's d_ino is not its st_ino gets no spare), or None when it
+        cannot serve."""
+        try:
+            home, info, live = self.spare.parent.lstat(), self.spare.lstat(), self.gen.lstat()
+        except OSError:
+            return None
+        if not (stat.S_ISDIR(home.st_mode) and stat.S_ISDIR(info.st_mode) and info.st_dev == live.st_dev):
+            return None
+        found: dict[str, tuple[_Entry | None, int]] = {}
+        base = os.fspath(self.spare)
+        stack = [""]
+        while stack:
+            rel_dir = stack.pop()
+            with os.scandir(f"{base}/{rel_dir}" if rel_dir else base) as entries:
+                for entry in entries:
+                    rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(rel)
+                        found[rel] = (_Entry.DIR, entry.inode())
+                    else:
+                        found[rel] = (_Entry.FILE if entry.is_file(follow_symlinks=False) else None, entry.inode())
+        sample = next((rel for rel, (kind, __) in found.items() if kind is _Entry.FILE), None)
+        if sample is not None and os.lstat(f"{base}/{sample}").st_ino != found[sample][1]:
+            return None
+        return found
+
+    def open(self) -> None:
+        self.opened = True
+        if self.on_disk.entries or self.gen.is_dir():
+            found = self._spare_found()
+            if found is not None:
+                self.found, self.dir, self.reusing = found, self.spare, True
+                return
+        self.dir.mkdir()
+
+    def _dirs(self, rel_dir: str) -> None:
+        """``rel_dir`` in the spare as real directories: whatever else is in the way is removed."""
+        if rel_dir in self.made:
+            return
+        current = ""
+        for part in rel_dir.split("/") if rel_dir else ():
+            current = f"{current}/{part}" if current else part
+            if current in self.made:
+                continue
+            path = self.dir / current
+            try:
+                if not stat.S_ISDIR(path.lstat().st_mode):
+                    path.unlink()
+                    path.mkdir()
+            except FileNotFoundError:
+                path.mkdir()
+            self.made.add(current)
+
+    def _into_place(self, rel: str, fill: Callable[[Path], None]) -> None:
+        """``rel`` in the spare made by ``fill`` at a temporary name and renamed over what was there."""
+        self._dirs(posixpath.dirname(rel))
+        target = self.dir / rel
+        if target.is_dir() and not target.is_symlink():
+            atomic.remove(target)
+        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        if os.path.lexists(temp):
+            temp.unlink()
+        fill(temp)
+        temp.rename(target)  # over what was there: atomic within the directory
+        self.touched.add(rel)
+
+    def put(self, rel: str, content: bytes) -> None:
+        if self.reusing:
+            self._into_place(rel, lambda temp: atomic.write_file(temp, content, sync=False))
+            return
+        atomic.makedirs(self.dir, posixpath.dirname(rel), self.made)
+        # Not fsynced one by one: the whole staging tree is flushed with one syncfs() before it is
+        # swapped in (tens of thousands of fsyncs took most of a national build).
+        atomic.write_file(self.dir / rel, content, sync=False)
+
+    def keep(self, rel: str) -> None:
+        """An unchanged file into the new tree: the inode generated/ holds (its bytes are already
+        on disk and synced), or a copy where links are impossible."""
+        if self.reusing:
+            kind, inode = self.found.get(rel, (None, -1))
+            if kind is _Entry.FILE and inode == _inode(self.on_disk.stats[rel]) and rel not in self.touched:
+                return  # the very file generated/ holds
+            self._into_place(rel, lambda temp: _link(self.gen / rel, temp))
+            return
+        atomic.makedirs(self.dir, posixpath.dirname(rel), self.made)
+        _link(self.gen / rel, self.dir / rel)
+
+    def finish(self, produced: set[str]) -> None:
+        """Remove from the spare everything the new tree does not hold."""
+        if not self.reusing:
+            return
+        needed: set[str] = set()
+        for rel_dir in {posixpath.dirname(rel) for rel in produced}:
+            while rel_dir and rel_dir not in needed:
+                needed.add(rel_dir)
+                rel_dir = posixpath.dirname(rel_dir)
+        for rel, (kind, __) in sorted(self.found.items()):
+            if rel in produced or (kind is _Entry.DIR and rel in needed):
+                continue  # what it should be, or replaced already
+            path = self.dir / rel
+            if os.path.lexists(path) and rel not in self.made:
+                atomic.remove(path)
+
+    def swap_in(self, produced: Iterable[str]) -> None:
+        if self.reusing:
+            atomic.exchange(self.gen, self.dir)
+            return
+        if not os.path.lexists(self.gen):
+            self.dir.rename(self.gen)
+            atomic.fsync_dir(self.gen.parent)
+            self._mirror(produced)
+            return
+        atomic.exchange(self.gen, self.dir)  # the old tree is now at atomic.staging: the next spare
+        atomic.spare_home(self.gen)
+        if os.path.lexists(self.spare):
+            atomic.remove(self.spare)
+        self.dir.rename(self.spare)
+
+    def _mirror(self, produced: Iterable[str]) -> None:
+        """The next spare for a tree written from nothing: a hard link of each of its files (made
+        at a temporary name and renamed in, so a crash leaves no half mirror; best effort: a write
+        without a spare only costs more)."""
+        home = atomic.spare_home(self.gen)
+        temp = home / f".tree.{os.getpid()}.tmp"
+        try:
+            if os.path.lexists(temp):
+                atomic.remove(temp)
+            base, made = os.fspath(self.gen), set[str]()
+            temp.mkdir()
+            for rel in sorted(produced):
+                atomic.makedirs(temp, posixpath.dirname(rel), made)
+                os.link(f"{base}/{rel}", f"{os.fspath(temp)}/{rel}", follow_symlinks=False)
+            if os.path.lexists(self.spare):
+                atomic.remove(self.spare)
+            temp.rename(self.spare)
+        except OSError:
+            with contextlib.suppress(OSError):
+                atomic.remove(temp)
+
+    def vouched_after(self, produced: Iterable[str], at: int) -> dict[str, str]:
+        """What vouches for each file of the tree now in place: the stat of the files that were
+        not touched is the one judged at the start (the same inodes); the others are looked at."""
+        if not self.reusing:
+            # Linking changed every kept file's ctime: what vouches for the tree is its stat now.
+            stats = scan(self.gen, stats=True).stats
+            return {path: f"{stats[path]}|{at}" for path in produced if path in stats}
+        vouched: dict[str, str] = {}
+        base = os.fspath(self.gen)
+        for path in produced:
+            if path in self.touched:
+                info = os.lstat(f"{base}/{path}")
+                signature = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
+            else:
+                signature = self.on_disk.stats[path]
+            vouched[path] = f"{signature}|{at}"
+        return vouched
+
+    def cleanup(self) -> None:
+        staging = atomic.staging(self.gen)
+        if os.path.lexists(staging):
+            with contextlib.suppress(OSError):  # the next run removes what is left (recover)
+                atomic.remove(staging)
+
+
+def _link(source: Path, target: Path) -> None:
+    # Plain os calls: at national scale this runs for tens of thousands of files.
     try:
         os.link(source, target, follow_symlinks=False)
     except OSError:
-        atomic.write_file(Path(target), Path(source).read_bytes())
+        atomic.write_file(target, source.read_bytes(), sync=False)
 
 
 def write(
@@ -293,11 +487,10 @@ def _write(root: Path, gen: Path, files: Files, vouched: Vouched, matched: dict[
     """The body of ``write``, the lock held and leftovers recovered."""
     on_disk = scan(gen, stats=True)
     now = time.time_ns()
-    new = atomic.staging(gen)
+    stage = _Staging(gen, on_disk)
     produced: set[str] = set()
     unchanged: list[str] = []
     changes: list[Change] = []
-    made: set[str] = set()
     try:
         for path, content in _pairs(files):
             layout.check_generated(path)
@@ -312,12 +505,9 @@ def _write(root: Path, gen: Path, files: Files, vouched: Vouched, matched: dict[
             if not isinstance(content, bytes):
                 raise NotAsRemembered(path)
             if not changes:
-                new.mkdir()
+                stage.open()
             changes.append(Change(path, kind))
-            atomic.makedirs(new, posixpath.dirname(path), made)
-            # Not fsynced one by one: the whole staging tree is flushed with one syncfs()
-            # before it is swapped in (tens of thousands of fsyncs took most of a national build).
-            atomic.write_file(new / path, content, sync=False)
+            stage.put(path, content)
         started = bool(changes)
         changes = sorted([*changes, *extras(on_disk, produced)])
         summary = Summary(tuple(changes), len(unchanged))
@@ -325,24 +515,19 @@ def _write(root: Path, gen: Path, files: Files, vouched: Vouched, matched: dict[
             return summary
         matched.clear()
         if not started:
-            new.mkdir()
+            stage.open()
         for rel in unchanged:
-            _keep(gen, new, rel, made)
+            stage.keep(rel)
+        stage.finish(produced)
         # Every file written above in one call; on Linux that covers every directory too (an fsync
         # of each of the thousands of directories took a third of a build after one edit).
-        if not atomic.sync_filesystem(new):
-            atomic.fsync_tree(new)
-        atomic.swap_in(gen)
-        # Linking changed every kept file's ctime: what vouches for the tree is its stat now
-        # (written files are too fresh to be vouched for: they are read next time).
-        after = time.time_ns()
-        matched.update(
-            (path, f"{sig}|{after}") for path, sig in scan(gen, stats=True).stats.items() if path in produced
-        )
+        if not atomic.sync_filesystem(stage.dir):
+            atomic.fsync_tree(stage.dir)
+        stage.swap_in(produced)
+        # Written files are too fresh to be vouched for (``vouches``): they are read next time.
+        matched.update(stage.vouched_after(produced, time.time_ns()))
     finally:
-        if os.path.lexists(new):
-            with contextlib.suppress(OSError):  # the next run removes what is left (recover)
-                atomic.remove(new)
+        stage.cleanup()
     return summary
 
 

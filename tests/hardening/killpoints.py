@@ -12,7 +12,9 @@ performed, here or in the parent): a killed process loses nothing from the page 
 skipping the flushes keeps hundreds of runs fast. The real-fsync path is exercised by the random kills of test_crash.py.
 
 Config: {"root", "old" (a copy of the old generated/), "new" (the new tree, as files), "mode"
-("exchange" or "fallback"), "max_points"}. Prints one JSON object: the operations of a full run
+("exchange" or "fallback"), "spare" (true: the old tree is restored with its mirror as the spare,
+so the write brings the spare up to date and exchanges it; false: no spare, so the write makes a
+staging tree), "max_points"}. Prints one JSON object: the operations of a full run
 and, per kill point, the tree after the kill and after the next run.
 """
 
@@ -83,12 +85,15 @@ def install(kill_at: int | None, fallback: bool, log: list[str]) -> None:
     atomic._exchange = counted_exchange  # type: ignore[assignment]
 
 
-def restore(root: Path, old: Path) -> None:
-    for name in DIRS:
+def restore(root: Path, old: Path, spare: bool) -> None:
+    for name in (*DIRS, atomic.spare(root / "generated").parent.name):
         path = root / name
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
     shutil.copytree(old, root / "generated", symlinks=True)
+    if spare:  # what a write from nothing leaves: a hard link of each file
+        atomic.spare_home(root / "generated")
+        shutil.copytree(root / "generated", atomic.spare(root / "generated"), copy_function=os.link)
 
 
 def run(config: dict[str, Any]) -> dict[str, Any]:
@@ -96,6 +101,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
     root, old, new_dir = Path(config["root"]), Path(config["old"]), Path(config["new"])
     new = {p.relative_to(new_dir).as_posix(): p.read_bytes() for p in sorted(new_dir.rglob("*")) if p.is_file()}
     fallback = config["mode"] == "fallback"
+    spare = bool(config["spare"])
     log_path = root.parent / "ops.json"
 
     def child(kill_at: int | None) -> int:
@@ -114,7 +120,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
         return os.waitstatus_to_exitcode(status)
 
     # A full run first: the operations, in order, that the kill points are chosen from.
-    restore(root, old)
+    restore(root, old, spare)
     assert child(None) == 0, "the write failed without being killed"
     ops: list[str] = json.loads(log_path.read_text())
     first_swap = next(i for i, op in enumerate(ops) if op in ("exchange", "rename"))
@@ -126,7 +132,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
     head = sorted({1 + (i * first_swap) // room for i in range(room)})
     results = []
     for point in [*head, *tail]:
-        restore(root, old)
+        restore(root, old, spare)
         code = child(point)
         killed = state(root)
         generated_tree.write(root, new)  # the next run, unpatched

@@ -7,10 +7,12 @@ write); then one declaration changes (its agreements change), one is removed (it
 go) and one is added (new files), and ``generate`` is run -- and killed.
 
 - ``test_random_kills_*``: the real command, SIGKILLed after a random delay (half of the runs
-  from the start, half from the moment its staging directory appears), with real fsyncs.
+  from the start, half from the moment its staging directory appears; a quarter of them with a
+  spare, which the write brings up to date in place), with real fsyncs.
 - ``test_kill_at_every_step_*``: ``generated_tree.write`` killed just before each of its file-system
   operations from the first rename on, and a sample of those before, with the renameat2
-  exchange and with the two-rename fallback (``killpoints.py``).
+  exchange and with the fallback's renames, making a staging tree or bringing the spare up to
+  date (``killpoints.py``).
 
 Must show (issue 8): random kills during generate never leave a mixed tree.
 """
@@ -54,12 +56,17 @@ class Scenario:
     new: dict[str, str]  # ... and the new one
     env: dict[str, str]
 
-    def restore(self) -> None:
-        for name in ("generated", ".generated.new", ".generated.old"):
+    def restore(self, *, spare: bool = False) -> None:
+        """generated/ as the old declarations made it; ``spare``: with its mirror as the spare (a
+        write then brings the spare up to date and exchanges it), else with no spare."""
+        for name in ("generated", ".generated.new", ".generated.old", ".generated.spare"):
             path = self.root / name
             if path.exists():
                 shutil.rmtree(path)
         shutil.copytree(self.old_generated, self.root / "generated", symlinks=True)
+        if spare:
+            atomic.spare_home(self.root / "generated")
+            shutil.copytree(self.root / "generated", atomic.spare(self.root / "generated"), copy_function=os.link)
 
     def leftovers(self) -> list[str]:
         return [n for n in (".generated.new", ".generated.old") if os.path.lexists(self.root / n)]
@@ -127,7 +134,7 @@ def test_random_kills_during_generate_never_leave_a_mixed_tree(scenario: Scenari
     outcomes = {"old": 0, "old, staging left": 0, "new": 0, "new, old tree left": 0}
     for i in range(ITERATIONS):
         rng = random.Random(i)  # reproducible: the seed is the iteration
-        scenario.restore()
+        scenario.restore(spare=i % 4 == 2)  # the spare is brought up to date in place: no staging to wait for
         if i % 2:
             kill: dict[str, object] = {"when": str(scenario.root / ".generated.new"), "after": rng.uniform(0, full / 2)}
         else:
@@ -160,8 +167,9 @@ def scratch(tmp_path: Path) -> Iterator[Path]:
         yield Path(path)
 
 
+@pytest.mark.parametrize("spare", [False, True], ids=["staging", "spare"])
 @pytest.mark.parametrize("mode", ["exchange", "fallback"])
-def test_kill_at_every_step_of_the_swap(scenario: Scenario, mode: str, scratch: Path) -> None:
+def test_kill_at_every_step_of_the_swap(scenario: Scenario, mode: str, spare: bool, scratch: Path) -> None:
     tmp_path = scratch
     new_dir = tmp_path / "new"
     for rel, content in scenario.new_files.items():
@@ -170,7 +178,7 @@ def test_kill_at_every_step_of_the_swap(scenario: Scenario, mode: str, scratch: 
     root, old = tmp_path / "repo", tmp_path / "old"
     shutil.copytree(scenario.root / "partners", root / "partners")
     shutil.copytree(scenario.old_generated, old)
-    config = {"root": str(root), "old": str(old), "new": str(new_dir), "mode": mode}
+    config = {"root": str(root), "old": str(old), "new": str(new_dir), "mode": mode, "spare": spare}
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).with_name("killpoints.py")), json.dumps({**config, "max_points": 80})],
         capture_output=True,

@@ -333,6 +333,121 @@ def test_shared_lock_cannot_write(root: Path) -> None:
         write(root, V1, held=lock)
 
 
+# -- the spare: a write costs what changed -----------------------------------------------------------
+
+
+def spare(root: Path) -> Path:
+    return atomic.spare(gen(root))
+
+
+def inodes(directory: Path) -> dict[str, tuple[int, int]]:
+    """Each file's inode and mtime."""
+    return {
+        p.relative_to(directory).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in directory.rglob("*")
+        if p.is_file()
+    }
+
+
+V3 = tree({"hf-a/cpa/1.xml": b"<one changed again/>\n", "hf-b/index.xml": b"<index/>\n", "hf-c/new.xml": b"<new/>\n"})
+
+
+def test_unchanged_files_are_the_same_inodes_and_only_what_changed_is_linked_or_written(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tree written from nothing leaves its mirror as the spare; each later write brings the
+    spare up to date and exchanges it with generated/: a file that did not change is the very
+    inode it was (never rewritten, never relinked), and the only files linked are those the write
+    before changed (the spare still holds their older version)."""
+    write(root, V1)
+    assert inodes(spare(root)) == inodes(gen(root))  # the mirror: the same inodes
+    links: list[str] = []
+    real = os.link
+
+    def counting(src: str, dst: str, *, follow_symlinks: bool = True) -> None:
+        links.append(Path(src).relative_to(gen(root)).as_posix())
+        real(src, dst, follow_symlinks=follow_symlinks)
+
+    monkeypatch.setattr(os, "link", counting)
+    before = inodes(gen(root))
+    write(root, V2)
+    after = inodes(gen(root))
+    assert after["hf-b/index.xml"] == before["hf-b/index.xml"]
+    assert after["hf-a/cpa/1.xml"] != before["hf-a/cpa/1.xml"] and after[MANIFEST] != before[MANIFEST]
+    assert links == []  # the spare was the mirror: nothing to link
+    assert {k: v for k, v in snapshot(gen(root)).items() if v != "<dir>"} == V2
+    assert {k: v for k, v in snapshot(spare(root)).items() if v != "<dir>"} == V1  # the tree swapped out
+    write(root, V3)
+    # The spare held V1: hf-c/new.xml, changed by the last write and unchanged by this one, is
+    # linked from generated/; hf-b/index.xml is the same inode in both trees: left alone.
+    assert links == ["hf-c/new.xml"]
+    assert inodes(gen(root))["hf-b/index.xml"] == before["hf-b/index.xml"]
+    assert inodes(gen(root))["hf-c/new.xml"] == after["hf-c/new.xml"]
+    assert {k: v for k, v in snapshot(gen(root)).items() if v != "<dir>"} == V3
+    assert diff(root, V3) == []
+    assert not (root / ".generated.new").exists() and not (root / ".generated.old").exists()
+
+
+def test_nothing_in_the_spare_is_trusted(root: Path, tmp_path: Path) -> None:
+    """A spare tampered with (a file with other bytes at an unchanged path, same size; a link to a
+    file outside; a link where a directory goes; a directory where a file goes; strays) never
+    reaches generated/, and nothing outside is written through it."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim.xml").write_bytes(b"keep me")
+    write(root, V1)
+    write(root, V2)  # generated/ is V2, the spare V1
+    s = spare(root)
+    (s / "hf-b" / "index.xml").unlink()
+    (s / "hf-b" / "index.xml").write_bytes(b"<INDEX/>\n")  # same size, other bytes, other inode
+    (s / "hf-c").symlink_to(outside)  # hf-c/new.xml must be linked in below it
+    (s / "hf-a" / "cpa" / "1.xml").unlink()
+    (s / "hf-a" / "cpa" / "1.xml").mkdir()
+    (s / "hf-a" / "cpa" / "1.xml" / "inner.xml").write_bytes(b"x")
+    (s / "stray.xml").symlink_to(outside / "victim.xml")
+    (s / "strays").mkdir()
+    (s / "strays" / "a.xml").write_bytes(b"a")
+    write(root, V3)
+    assert {k: v for k, v in snapshot(gen(root)).items() if v != "<dir>"} == V3
+    assert snapshot(outside) == {"victim.xml": b"keep me"}
+    assert diff(root, V3) == []
+
+
+def test_an_edit_in_place_of_a_file_both_trees_share_is_repaired(root: Path) -> None:
+    """generated/ and the spare share the inode of an unchanged file: an edit in place changes
+    both; the writer finds it in generated/ by its content and writes a new file into each."""
+    write(root, V1)
+    write(root, V2)
+    index = gen(root) / "hf-b" / "index.xml"
+    assert index.stat().st_ino == (spare(root) / "hf-b" / "index.xml").stat().st_ino
+    with index.open("r+b") as handle:
+        handle.write(b"<INDEX")
+    write(root, V3)
+    assert index.read_bytes() == b"<index/>\n"
+    assert diff(root, V3) == []
+
+
+def test_the_spare_works_without_the_exchange(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
+    for version in (V1, V2, V3, V1):
+        write(root, version)
+        assert {k: v for k, v in snapshot(gen(root)).items() if v != "<dir>"} == version
+    assert {k: v for k, v in snapshot(spare(root)).items() if v != "<dir>"} == V3
+    assert not (root / ".generated.old").exists() and not (root / ".generated.new").exists()
+
+
+def test_git_does_not_list_the_spare(root: Path) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    write(root, V1)
+    write(root, V2)
+    status = subprocess.run(["git", "status", "--porcelain", "-uall"], cwd=root, check=True, capture_output=True)
+    listed = status.stdout.decode().splitlines()
+    assert "?? generated/hf-c/new.xml" in listed  # git does list untracked files here ...
+    assert not [line for line in listed if ".generated" in line], listed  # ... but not the spare
+
+
 # -- one judgement for every command ---------------------------------------------------------------
 
 
