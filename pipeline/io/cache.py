@@ -50,6 +50,7 @@ ENV = environment.CACHE
 FORMAT = 1
 KEEP = {"render": 2}  # entries kept per kind (oldest removed first): renders are large at scale
 KEEP_DEFAULT = 8
+_LARGE = 1 << 22  # bytes: an entry parsed by orjson (its import is not worth it for the quick path's small ones)
 SETTLED_NS = 2_000_000_000  # a file older than this when recorded may be trusted by its stat
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -206,8 +207,12 @@ class Cache:
         if not hmac.compare_digest(mac.decode("ascii", "replace"), self._mac(kind, name, payload)):
             return None
         try:
+            if len(payload) > _LARGE:  # the render entries at scale (tens of MB): orjson parses them faster
+                import orjson
+
+                return orjson.loads(payload)
             return json.loads(payload)
-        except ValueError:
+        except ValueError:  # orjson.JSONDecodeError is one
             return None
 
     def put(self, kind: str, name: str, value: Any) -> None:

@@ -358,7 +358,7 @@ class _Staging:
             while rel_dir and rel_dir not in needed:
                 needed.add(rel_dir)
                 rel_dir = posixpath.dirname(rel_dir)
-        for rel, (kind, __) in sorted(self.found.items()):
+        for rel, (kind, __) in self.found.items():  # any order: what a removed directory held is gone
             if rel in produced or (kind is _Entry.DIR and rel in needed):
                 continue  # what it should be, or replaced already
             path = self.dir / rel

@@ -90,3 +90,20 @@ def test_keeping_the_newest_renders_never_drops_another_kind(tmp_path: Path, mon
     assert store.get("render-parts", "a" * 32) == {"parts": 1}
     kept = [i for i in range(4) if store.get("render", f"{i:032d}") == {"hashes": i}]
     assert len(kept) == 2  # the newest two
+
+
+@pytest.mark.parametrize("size", [10, 5 << 20], ids=["small", "large"])
+def test_an_entry_is_read_back_as_written_and_a_tampered_one_is_a_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    """Small entries are parsed by the standard library, large ones (a national render) by
+    orjson: the same value either way, and an entry whose bytes changed is not believed."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    store = cache.Cache.open(small_repo(tmp_path))
+    assert store is not None
+    value = {"files": "x" * size, "notes": ["ø", 1, None, 2.5], "nested": {"a": [True, False]}}
+    store.put("render", "b" * 32, value)
+    assert store.get("render", "b" * 32) == value
+    entry = next(store.directory.glob("render-*.json"))
+    entry.write_bytes(entry.read_bytes().replace(b'"x', b'"y', 1))
+    assert store.get("render", "b" * 32) is None
