@@ -257,7 +257,6 @@ class _Staging:
         self.found: dict[str, tuple[_Entry | None, int]] = {}  # the spare as found: kind, inode
         self.made: set[str] = set()
         self.touched: set[str] = set()  # written or linked into the spare
-        self.opened = False
 
     def _spare_found(self) -> dict[str, tuple[_Entry | None, int]] | None:
         """Every entry of the spare (links not followed), with its kind and inode as the directory
@@ -289,7 +288,6 @@ class _Staging:
         return found
 
     def open(self) -> None:
-        self.opened = True
         if self.on_disk.entries or self.gen.is_dir():
             found = self._spare_found()
             if found is not None:
