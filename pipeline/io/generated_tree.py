@@ -77,6 +77,11 @@ class Scan:
     stats: dict[str, str] = field(default_factory=dict)
 
 
+def stat_signature(info: os.stat_result) -> str:
+    """What stands for a file's content while it is unchanged (``Scan.stats``)."""
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
+
+
 def scan(gen: Path, *, stats: bool = False) -> Scan:
     """generated/ as it is, refusing what could lead outside it."""
     if gen.is_symlink():
@@ -122,7 +127,7 @@ def scan(gen: Path, *, stats: bool = False) -> Scan:
             elif stat.S_ISREG(mode):
                 found.entries[rel] = _Entry.FILE
                 if stats:
-                    found.stats[rel] = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
+                    found.stats[rel] = stat_signature(info)
             else:
                 raise RepositoryError(
                     _("{in_generated} is not a regular file, directory or link").format(
@@ -231,8 +236,8 @@ def _same(gen: Path, path: str, content: bytes | Remembered, signature: str | No
     return cache.sha_file(gen / path) == content.sha
 
 
-def _inode(signature: str) -> int:
-    return int(signature.rsplit(":", 1)[1])
+def _inode(stats: str) -> int:
+    return int(stats.rsplit(":", 1)[1])  # the last field of ``stat_signature``
 
 
 class _Staging:
@@ -409,12 +414,8 @@ class _Staging:
         vouched: dict[str, str] = {}
         base = os.fspath(self.gen)
         for path in produced:
-            if path in self.touched:
-                info = os.lstat(f"{base}/{path}")
-                signature = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
-            else:
-                signature = self.on_disk.stats[path]
-            vouched[path] = f"{signature}|{at}"
+            now = stat_signature(os.lstat(f"{base}/{path}")) if path in self.touched else self.on_disk.stats[path]
+            vouched[path] = f"{now}|{at}"
         return vouched
 
     def cleanup(self) -> None:
