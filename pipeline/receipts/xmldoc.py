@@ -9,6 +9,7 @@ and reaches no network; libxml2's depth and size limits stay on (``huge_tree`` o
 from __future__ import annotations
 
 import re
+import threading
 
 from lxml import etree
 
@@ -18,6 +19,19 @@ from pipeline.render.xml import safe_parser
 
 MAX_BYTES = 40 * 1024 * 1024  # EDI 2.0 takes 35 MB per message; nothing a receipt carries is bigger
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
+
+
+_LOCAL = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """The safe parser of this thread, made once: making a parser costs about as much as parsing
+    a small AppRec, and a Maildir holds two documents a message. One per thread, as lxml keeps
+    a parser's state between calls."""
+    parser: etree.XMLParser | None = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _LOCAL.parser = safe_parser()
+    return parser
 
 
 def qname(element: etree._Element) -> tuple[str | None, str]:
@@ -45,7 +59,7 @@ def parse(data: bytes, origin: Origin, batch: Batch, *, line_offset: int = 0) ->
             batch.problem(ProblemKind.UNSAFE, origin.at(line), _(_NO_DTD))
             return None
     try:
-        root = etree.fromstring(data, safe_parser())
+        root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         line, column = exc.position
         message = exc.msg or "not well-formed"
