@@ -10,9 +10,11 @@ content. Nothing is skipped: a file that is no receipt is reported. Each file is
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import mailbox
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,10 +69,26 @@ def read_paths(paths: Iterable[Path], *, base: Path | None = None) -> Batch:
             _read_item(item, part)
         return part
 
-    for part in parallel.ordered(task, len(chunks), parallel.jobs(len(chunks))):
-        batch.receipts.extend(part.receipts)
-        batch.problems.extend(part.problems)
+    with _collector_paused():
+        for part in parallel.ordered(task, len(chunks), parallel.jobs(len(chunks))):
+            batch.receipts.extend(part.receipts)
+            batch.problems.extend(part.problems)
     return batch
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while reading (the forked workers inherit the pause). Reading
+    makes no reference cycles -- every tree, part and string is freed by its reference count --
+    but it keeps what it reads, and the collections that growing batch triggers were a fifth of
+    the time a Maildir took (issue 18)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _list(path: Path, items: list[_Item], batch: Batch, base: Path | None) -> None:
