@@ -33,8 +33,8 @@ def versions() -> dict[str, str]:
 
 def her_id(text: str | None) -> int | None:
     value = (text or "").strip()
-    if value.isascii() and value.isdigit() and 0 < int(value) <= HER_MAX:
-        return int(value)
+    if value.isascii() and value.isdigit() and 0 < (number := int(value)) <= HER_MAX:
+        return number
     return None
 
 
@@ -113,7 +113,9 @@ def _party(side: etree._Element | None, t: _Tags) -> PartyRef:
     found: list[int] = []
     names: list[str] = []
     others: list[str] = []
-    for hcp in () if side is None else side.iterchildren(t.hcp):
+    for hcp in () if side is None else side:  # a plain walk: a tag filter costs more than it saves here
+        if hcp.tag != t.hcp:
+            continue
         for unit in hcp:
             if unit.tag in t.hcp_units:
                 _unit(unit, t, found, names, others)
@@ -156,9 +158,9 @@ def read(root: etree._Element, origin: Origin, batch: Batch) -> None:
             sender = child
         else:
             receiver = child
-    named = {"GenDate": gen_date, "Id": own_id, "Status": code, "OriginalMsgId": original}
-    missing = [name for name, value in named.items() if value is None]
-    if missing:
+    if gen_date is None or own_id is None or code is None or original is None:
+        named = {"GenDate": gen_date, "Id": own_id, "Status": code, "OriginalMsgId": original}
+        missing = [name for name, value in named.items() if value is None]
         batch.problem(ProblemKind.INCOMPLETE, origin, f"AppRec {version} without {', '.join(missing)}")
         return
     at = kith_time(gen_date)

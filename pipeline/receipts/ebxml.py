@@ -60,11 +60,14 @@ def _party(side: etree._Element | None) -> PartyRef:
         return PartyRef(None)
     found: int | None = None
     others: list[str] = []
-    for pid in side.iterchildren(_PARTY_ID):
+    for pid in side:  # a plain walk over the children: a tag filter costs more than it saves here
+        if pid.tag != _PARTY_ID:
+            continue
         kind = (pid.get(_TYPE) or pid.get("type") or "").strip()
         value = (pid.text or "").strip()
-        if kind.upper() == "HER" and her_id(value) is not None and found is None:
-            found = her_id(value)
+        number = her_id(value) if found is None and kind.upper() == "HER" else None
+        if number is not None:
+            found = number
         elif value:
             others.append(f"{kind or '?'} {value}")
     return PartyRef(found, None, () if found is not None else tuple(others))

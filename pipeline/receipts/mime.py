@@ -43,7 +43,7 @@ class Malformed(Exception):
     """Why a message cannot be read (the part is named by the caller)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: never leaves this module, and three are made a message
 class _Part:
     content_type: str  # lower case, "text/plain" when absent (RFC 2045 5.2)
     params: dict[str, str]
@@ -198,7 +198,7 @@ def read(data: bytes, origin: Origin, batch: Batch, read_xml: ReadXml) -> None:
         except Malformed as exc:
             batch.problem(ProblemKind.MALFORMED, where, str(exc))
             return
-        if body.lstrip()[:1] == b"<":
+        if body[:1] == b"<" or body.lstrip()[:1] == b"<":  # the copy lstrip makes only when it is needed
             parts.append((where, body))
     if not parts:
         batch.problem(

@@ -99,7 +99,7 @@ def read_payload(data: bytes, origin: Origin, batch: Batch) -> None:
 
 def read_bytes(data: bytes, origin: Origin, batch: Batch) -> None:
     """Whatever ``data`` is, by its content."""
-    start = data.lstrip(_BLANKS)
+    start = data if data[:1] not in _BLANKS else data.lstrip(_BLANKS)  # a copy only when blanks lead (or empty)
     if not start:
         batch.problem(ProblemKind.MALFORMED, origin, "empty: no receipt in it")
     elif start[:1] == b"<" or data.startswith(_BOMS):
@@ -108,7 +108,7 @@ def read_bytes(data: bytes, origin: Origin, batch: Batch) -> None:
             batch.problem(ProblemKind.NOT_A_RECEIPT, origin, _no_receipt(envelope))
     elif start[:1] in (b"{", b"["):
         read_json(data, origin, batch)
-    elif _HEADER.match(data) and b"\x00" not in data[:1024]:
+    elif _HEADER.match(data) and data.find(b"\x00", 0, 1024) < 0:
         mime.read(data, origin, batch, read_xml)
     elif b"\x00" in data[:4096] or not _is_text(data[:4096]):
         batch.problem(ProblemKind.MALFORMED, origin, "binary data: not XML, JSON or a MIME message")
