@@ -19,7 +19,7 @@ from lxml import etree
 from pipeline.model.catalogue import catalogue
 from pipeline.receipts import xmldoc
 from pipeline.receipts.codes import STATUS_8258
-from pipeline.receipts.model import AppRecError, AppRecReceipt, Batch, Origin, PartyRef, ProblemKind
+from pipeline.receipts.model import AppRecError, AppRecReceipt, Batch, Origin, PartyRef, ProblemKind, party
 from pipeline.receipts.times import kith_time
 
 HER_MAX = 2_147_483_647
@@ -120,8 +120,8 @@ def _party(side: etree._Element | None, t: _Tags) -> PartyRef:
             if unit.tag in t.hcp_units:
                 _unit(unit, t, found, names, others)
     if found:
-        return PartyRef(found[-1], " / ".join(names) or None)
-    return PartyRef(None, " / ".join(names) or None, tuple(others))
+        return party(found[-1], " / ".join(names) or None)
+    return party(None, " / ".join(names) or None, tuple(others))
 
 
 def read(root: etree._Element, origin: Origin, batch: Batch) -> None:

@@ -24,6 +24,7 @@ from pipeline.receipts.model import (
     TransportError,
     TransportReceipt,
     TransportState,
+    party,
 )
 from pipeline.receipts.times import ebxml_time
 
@@ -70,7 +71,7 @@ def _party(side: etree._Element | None) -> PartyRef:
             found = number
         elif value:
             others.append(f"{kind or '?'} {value}")
-    return PartyRef(found, None, () if found is not None else tuple(others))
+    return party(found, None, () if found is not None else tuple(others))
 
 
 def _attr(element: etree._Element, name: str) -> str | None:
@@ -79,11 +80,8 @@ def _attr(element: etree._Element, name: str) -> str | None:
 
 
 def _children(parent: etree._Element | None) -> dict[object, etree._Element]:
-    """The first child of each tag (one pass over the children)."""
-    found: dict[object, etree._Element] = {}
-    for child in () if parent is None else parent:
-        found.setdefault(child.tag, child)
-    return found
+    """The first child of each tag (one pass over the children, last to first)."""
+    return {} if parent is None else {child.tag: child for child in reversed(parent)}
 
 
 def read(root: etree._Element, origin: Origin, batch: Batch) -> Envelope:

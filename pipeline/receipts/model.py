@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import operator
 from dataclasses import dataclass, field, fields
 from typing import ClassVar, Literal, TypeVar
@@ -142,6 +143,12 @@ class PartyRef:
             return _("HER-id {her_id}").format(her_id=self.her_id) + (f" ({self.name})" if self.name else "")
         named = ", ".join(self.other_ids) or _("no identifier")
         return _("no HER-id ({named})").format(named=named) + (f", {self.name}" if self.name else "")
+
+
+# PartyRef(her_id, name, other_ids), one value per distinct party in a process: a mailbox names the
+# same few parties over and over, and a value shared by many receipts is pickled once per batch a
+# reading worker hands back (values are frozen, so sharing them is safe).
+party = functools.lru_cache(maxsize=4096)(PartyRef)
 
 
 TransportState = Literal["ok", "rejected", "warning"]
