@@ -80,8 +80,11 @@ def _attr(element: etree._Element, name: str) -> str | None:
 
 
 def _children(parent: etree._Element | None) -> dict[object, etree._Element]:
-    """The first child of each tag (one pass over the children, last to first)."""
-    return {} if parent is None else {child.tag: child for child in reversed(parent)}
+    """The first child of each tag (one pass over the children)."""
+    found: dict[object, etree._Element] = {}
+    for child in () if parent is None else parent:
+        found.setdefault(child.tag, child)
+    return found
 
 
 def read(root: etree._Element, origin: Origin, batch: Batch) -> Envelope:
