@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from pipeline import i18n, layout
@@ -69,12 +69,48 @@ def _indexed(decls: DeclarationSet) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _part_key(path: str, shas: Mapping[str, str], hfs: list[str], her_ids: list[int]) -> str:
-    """A kommune's part: its file, the HF declarations, the AR files of its and the HFs' HER-ids."""
+def _ar_files(her_ids: list[int]) -> list[str]:
     from pipeline.ar import paths
 
-    ar = sorted({e.path for h in her_ids for e in paths.entries(h)})
+    return sorted({e.path for h in her_ids for e in paths.entries(h)})
+
+
+def _part_key(path: str, shas: Mapping[str, str], hfs: list[str], her_ids: list[int]) -> str:
+    """A kommune's part: its file, the HF declarations, the AR files of its and the HFs' HER-ids."""
+    ar = _ar_files(her_ids)
     return cache.digest(path, shas[path], *(f"{h}:{shas[h]}" for h in hfs), *(f"{a}:{shas.get(a, '-')}" for a in ar))
+
+
+class _Inputs:
+    """The bytes and sha256 of what the parts are computed from: all of partners/ as read, or
+    (``validate FILE``) the declarations' shas with only some bytes, the rest read on demand
+    through ``more`` (a file it does not return is absent, as the whole tree's reader leaves it out)."""
+
+    def __init__(
+        self,
+        files: Mapping[str, bytes],
+        shas: Mapping[str, str] | None,
+        more: Callable[[list[str]], Mapping[str, bytes]] | None,
+    ) -> None:
+        self.files = dict(files)
+        self.shas = (
+            dict(shas) if shas is not None else {rel: hashlib.sha256(raw).hexdigest() for rel, raw in files.items()}
+        )
+        self.more = more
+        self.asked: set[str] = set(files)
+
+    def need(self, paths: Collection[str]) -> None:
+        missing = sorted(p for p in paths if p not in self.asked)
+        if not missing or self.more is None:
+            return
+        self.asked.update(missing)
+        for rel, raw in self.more(missing).items():
+            self.files[rel] = raw
+            self.shas[rel] = hashlib.sha256(raw).hexdigest()
+
+    def some(self, paths: Collection[str]) -> dict[str, bytes]:
+        self.need(paths)
+        return {p: self.files[p] for p in paths if p in self.files}
 
 
 def findings(
@@ -85,13 +121,19 @@ def findings(
     today: dt.date,
     certificate_margin: int,
     only: Collection[str] | None = None,
+    shas: Mapping[str, str] | None = None,
+    more: Callable[[list[str]], Mapping[str, bytes]] | None = None,
 ) -> tuple[list[Finding], DeclarationSet | None]:
     """Every finding about ``files`` (all of partners/ as read, and the entries refused), or with
     ``only``, every finding about those kommune files; and the declarations when it had to parse
-    them all (None otherwise)."""
-    shas = {rel: hashlib.sha256(raw).hexdigest() for rel, raw in files.items()}
-    kommuner = sorted(rel for rel in files if layout.classify(rel) is layout.Input.KOMMUNE)
-    hfs = sorted(rel for rel in files if layout.classify(rel) is layout.Input.HF)
+    them all (None otherwise). With ``only``, ``shas`` may give the content of every declaration
+    while ``files`` holds the bytes of some (``pipeline.io.partners.read_declarations``), and
+    ``more`` reads what else is needed: then only the named files, the HF declarations, the AR
+    files of their HER-ids and any declaration the index does not know yet are read."""
+    inputs = _Inputs(files, shas, more if only is not None else None)
+    shas = inputs.shas
+    kommuner = sorted(rel for rel in shas if layout.classify(rel) is layout.Input.KOMMUNE)
+    hfs = sorted(rel for rel in shas if layout.classify(rel) is layout.Input.HF)
     # The findings' messages are in the person's language: never served in the other one.
     name = cache.named(KIND, [today.isoformat(), str(certificate_margin), i18n.current()])
     old = store.get(KIND, name)
@@ -107,7 +149,7 @@ def findings(
     changed = bool(unknown)
     reuse: Parsed = {}  # each file parsed once, whichever of the parses below meets it first
     if unknown:
-        parsed = _indexed(parse({rel: files[rel] for rel in unknown}, reuse=reuse))
+        parsed = _indexed(parse(inputs.some(unknown), reuse=reuse))
         for rel in unknown:
             known_ids[id_keys[rel]] = parsed.get(rel)
     for rel in [*kommuner, *hfs]:
@@ -118,16 +160,20 @@ def findings(
         doc = index[rel]
         return [*hf_her_ids, *(int(h[0]) for h in doc["her_ids"])] if doc else hf_her_ids
 
-    part_keys = {rel: _part_key(rel, shas, hfs, her_ids(rel)) for rel in kommuner}
-    rest_key = cache.digest(
-        *(f"{rel}:{shas[rel]}" for rel in sorted(files) if rel not in part_keys),
-        *(f"{p.location}:{p.message}" for p in refused),
-        *(f"{rel}:{json.dumps(index[rel], sort_keys=True)}" for rel in kommuner),
-    )
     wanted = [rel for rel in kommuner if only is None or rel in only]
+    for rel in wanted:
+        inputs.need(_ar_files(her_ids(rel)))
+    part_keys = {rel: _part_key(rel, shas, hfs, her_ids(rel)) for rel in wanted}
     full: DeclarationSet | None = None
     parts: dict[str, list[Any]] = {}
-    rest: list[Any] | None = known_rest.get(rest_key) if only is None else []
+    rest: list[Any] | None = []
+    if only is None:
+        rest_key = cache.digest(
+            *(f"{rel}:{shas[rel]}" for rel in sorted(files) if rel not in part_keys),
+            *(f"{p.location}:{p.message}" for p in refused),
+            *(f"{rel}:{json.dumps(index[rel], sort_keys=True)}" for rel in kommuner),
+        )
+        rest = known_rest.get(rest_key)
     if rest is None:
         changed = True
         # The rest is stale: parse and evaluate everything, and keep every part it gives.
@@ -148,26 +194,38 @@ def findings(
             continue
         changed = True
         # One kommune: its file, the HFs and the AR files of their HER-ids, evaluated alone.
-        from pipeline.ar import paths
-
-        ar = {e.path for h in her_ids(rel) for e in paths.entries(h)}
-        alone = parse({p: files[p] for p in [rel, *hfs, *ar] if p in files}, reuse=reuse)
+        alone = parse(inputs.some([rel, *hfs, *_ar_files(her_ids(rel))]), reuse=reuse)
         made = evaluate(Context(alone, today, certificate_margin=certificate_margin), across_files=False)
         parts[key] = [f.as_dict() for f in made if f.file == rel]
     identities = [_load(doc) for rel in [*hfs, *kommuner] if (doc := index[rel]) is not None]
     result = [Finding.from_dict(row) for rel in wanted for row in parts[part_keys[rel]]]
     result += [Finding.from_dict(row) for row in rest] + across(identities)
+    if only is not None:
+        result += _refused_findings([p for p in refused if p.location.file in only], today, certificate_margin)
     if not changed:
         return sort_findings(result), full
     live_ids = set(id_keys.values())
-    live_parts = set(part_keys.values())
+    # Which part each kommune's file had: with ``only``, the other files' parts stay as they were.
+    part_of: dict[str, str] = dict(part_keys) if only is None else {**old.get("part_of", {}), **part_keys}
+    live_parts = set(part_of.values())
     store.put(
         KIND,
         name,
         {
             "identities": {key: doc for key, doc in known_ids.items() if key in live_ids},
             "parts": {k: v for k, v in {**known_parts, **parts}.items() if k in live_parts},
+            "part_of": {rel: key for rel, key in part_of.items() if rel in id_keys},
             "rest": known_rest if only is None else old.get("rest", {}),
         },
     )
     return sort_findings(result), full
+
+
+def _refused_findings(refused: list[LoadProblem], today: dt.date, certificate_margin: int) -> list[Finding]:
+    """What S1 and S2 say of named files the reader refused (too large, a link, unreadable): a
+    file ``validate FILE`` names is judged even when it is no input."""
+    if not refused:
+        return []
+    made = evaluate(Context(parse({}, refused), today, certificate_margin=certificate_margin), across_files=False)
+    named = {p.location.file for p in refused}
+    return [f for f in made if f.file in named]

@@ -23,7 +23,7 @@ from pipeline.app import inputs
 from pipeline.errors import UsageError
 from pipeline.findings import Finding
 from pipeline.i18n import _
-from pipeline.io import cache, git, partners
+from pipeline.io import answers, cache, git, partners
 
 if TYPE_CHECKING:
     from pipeline.model.declarations import DeclarationSet, KommuneDecl
@@ -104,6 +104,15 @@ def _revision(root: Path, at: Base | None) -> DeclarationSet | None:
     return parse(partners.read_revision(root, at.commit).files)
 
 
+RECORD = "declarations-read"  # how partners/'s declaration directories looked when last read
+
+
+def _remember_declarations(store: cache.Cache, tree: dict[str, list[Any]], before: object) -> None:
+    record = partners.declarations_record(tree)
+    if record != before:
+        store.put(RECORD, cache.named(RECORD, []), record)
+
+
 def _by_parts(
     root: Path, store: cache.Cache, *, today: dt.date, only: Collection[str] | None
 ) -> tuple[list[Finding], Loaded | None, dict[str, list[Any]]]:
@@ -116,7 +125,53 @@ def _by_parts(
     found, decls = incremental.findings(
         read.files, read.problems(), store, today=today, certificate_margin=inputs.certificate_margin(), only=only
     )
+    _remember_declarations(store, read.tree, store.get(RECORD, cache.named(RECORD, [])))
     return found, None if decls is None else Loaded(root, decls, found, None, read.tree), read.tree
+
+
+def _with_parents(root: Path, rels: Collection[str]) -> list[Path]:
+    """These files and every directory above them up to partners/: a replayed answer looks at
+    each, so a directory swapped for a link is a change."""
+    found = {root / layout.PARTNERS}
+    for rel in rels:
+        path = root / rel
+        found.add(path)
+        found.update(p for p in path.parents if p.is_relative_to(root / layout.PARTNERS))
+    return sorted(found)
+
+
+def _about(root: Path, store: cache.Cache, *, today: dt.date, only: Collection[str]) -> list[Finding]:
+    """The findings about the named kommune files (``validate FILE``), reading only what they
+    depend on: the declaration directories (files whose recorded stat vouches for their content
+    are not read again: their identities are in the cache's index), the named files, the HF
+    declarations and the AR files of their HER-ids. What it reads is what the answer depends
+    on (``pipeline.io.answers``)."""
+    from pipeline.app import incremental
+
+    before = store.get(RECORD, cache.named(RECORD, []))
+    answers.reads(root / layout.KOMMUNER_DIR, root / layout.HF_DIR, files=_with_parents(root, []))
+    read = partners.read_declarations(root, before if isinstance(before, dict) else None, only)
+    if read is None:
+        answers.reads(root / layout.PARTNERS)
+        return _by_parts(root, store, today=today, only=only)[0]
+    assert read.tree is not None
+
+    def more(paths: list[str]) -> dict[str, bytes]:
+        answers.reads(files=_with_parents(root, paths))
+        return partners.read_files(root, paths).files
+
+    found, __ = incremental.findings(
+        read.files,
+        read.problems(),
+        store,
+        today=today,
+        certificate_margin=inputs.certificate_margin(),
+        only=only,
+        shas=read.shas,
+        more=more,
+    )
+    _remember_declarations(store, read.tree, before)
+    return found
 
 
 def findings(
@@ -137,10 +192,11 @@ def findings(
     at = base(root, base_ref)
     store = cache.Cache.open(root)
     if store is None:
+        if only is not None and at is None:
+            answers.reads(root / layout.PARTNERS)
         return _loaded(root, today, at)
     if only is not None and at is None:  # a part of the answer: nothing to look up or keep whole
-        found, loaded, __ = _by_parts(root, store, today=today, only=only)
-        return found, loaded
+        return _about(root, store, today=today, only=only), None
     against = "-" if at is None else f"{at.commit}:{at.tree}"
     # The findings' messages are in the person's language: an answer cached in one is never
     # shown in the other.

@@ -63,16 +63,17 @@ def validate(
     """The findings about partners/ (cross-file rules see every file), reported for ``only``: those
     in the named files, and for a named AR snapshot file those that name it (R-K3 reports what AR
     says at the declaration's line, and names the snapshot file it read)."""
-    partners = root / layout.PARTNERS
-    if base_ref is None:
-        answers.reads(partners)
-    else:
-        answers.not_replayable()  # a revision's tree is looked up with git: not on the quick path
     wanted = set(selected(root, only))
     kommuner_only = bool(wanted) and all(layout.classify(w) is layout.Input.KOMMUNE for w in wanted)
+    if base_ref is not None:
+        answers.not_replayable()  # a revision's tree is looked up with git: not on the quick path
+    elif not kommuner_only:
+        answers.reads(root / layout.PARTNERS)
+    # Named kommune files: the loading says what it reads, and reads only what they depend on.
     findings, loaded = loading.findings(root, today=today, base_ref=base_ref, only=wanted if kommuner_only else None)
     if only:
-        _answer_depends_on(root, wanted, loaded.declarations if loaded else None)
+        if not kommuner_only or base_ref is not None:
+            _answer_depends_on(root, wanted, loaded.declarations if loaded else None)
         snapshot = [w for w in wanted if w.startswith(layout.AR_DIR + "/")]
         findings = [f for f in findings if f.file in wanted or any(w in f.message for w in snapshot)]
     return findings

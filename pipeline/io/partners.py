@@ -29,7 +29,7 @@ import errno
 import os
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,6 +84,8 @@ class Partners:
     files: dict[str, bytes] = field(default_factory=dict)
     refused: list[Refusal] = field(default_factory=list)
     tree: dict[str, list[Any]] | None = None
+    # The sha256 of every input, read or vouched for by a recorded stat (``read_declarations``).
+    shas: dict[str, str] = field(default_factory=dict)
 
     def problems(self) -> list[LoadProblem]:
         return [r.problem() for r in self.refused]
@@ -222,6 +224,63 @@ def _read_entry(found: Partners, tree_rel: str, rel: str, dir_fd: int) -> None:
         _refuse(found, rel, _(TOO_LARGE).format(max_bytes=layout.MAX_INPUT_BYTES))
         return
     found.files[rel] = data
+    found.shas[rel] = found.tree[tree_rel][5]
+
+
+def _open_partners(root: Path) -> int | None:
+    """A descriptor of partners/ itself, or None when it is a link (refused: ``_scan`` says so)."""
+    base = root / layout.PARTNERS
+    try:
+        return os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise RepositoryError(
+            _("{root} has no '{PARTNERS}/' directory").format(root=root, PARTNERS=layout.PARTNERS)
+        ) from None
+    except OSError as exc:
+        if base.is_symlink():
+            return None
+        raise RepositoryError(_("cannot read {base}: {strerror}").format(base=base, strerror=exc.strerror)) from None
+
+
+class _Entries:
+    """Judging the entries of a walk one by one: what ``_scan`` and ``read_declarations`` share.
+    ``previous`` vouches for files (not read again) except those ``must_read`` names."""
+
+    def __init__(self, found: Partners, previous: dict[str, list[Any]] | None, must_read: Callable[[str], bool]):
+        self.found, self.previous, self.must_read = found, previous, must_read
+        self.holds: dict[str, bool] = {}
+
+    def judge(self, rel: str, kind: str, info: os.stat_result, dir_fd: int) -> None:
+        found = self.found
+        assert found.tree is not None
+        self.holds[rel.rpartition("/")[0]] = True
+        tree_rel = rel.removeprefix(f"{layout.PARTNERS}/")
+        if kind.startswith("error:"):
+            _refuse(found, rel, f"directory cannot be read: {kind.removeprefix('error:')}")
+            found.tree[tree_rel] = [_Kind.DIR, 0, 0, 0, 0, kind, 0]
+            return
+        if kind == _Kind.DIR:
+            self.holds.setdefault(rel, False)
+            found.tree[tree_rel] = [_Kind.DIR, 0, 0, 0, info.st_ino, "", 0]
+            return
+        why = _judge(rel, kind, info.st_size)
+        if why is None:
+            old = None if self.must_read(rel) else _vouched(self.previous, tree_rel, info)
+            if old is not None:
+                found.tree[tree_rel] = old
+                found.shas[rel] = str(old[5])
+            else:
+                _read_entry(found, tree_rel, rel, dir_fd)
+            return
+        _refuse(found, rel, why, by_name=_by_name(rel, kind))
+        # Refused unopened: what it holds does not matter, only what and where it is.
+        content = os.readlink(rel.rpartition("/")[2], dir_fd=dir_fd) if kind == _Kind.LINK else "-"
+        found.tree[tree_rel] = [kind, 0, 0, 0, 0, content, 0]
+
+    def empty_directories(self) -> None:
+        for directory, nonempty in sorted(self.holds.items()):
+            if not nonempty and not layout.allowed_directory(directory):
+                _refuse(self.found, directory + "/", _(DIR_REFUSED).format(partners=layout.PARTNERS), by_name=True)
 
 
 def _scan(root: Path, previous: dict[str, list[Any]] | None = None) -> Partners:
@@ -229,47 +288,97 @@ def _scan(root: Path, previous: dict[str, list[Any]] | None = None) -> Partners:
     it vouches for is not read again: only the tree is wanted then, not the bytes."""
     found = Partners(tree={})
     assert found.tree is not None
-    base = root / layout.PARTNERS
+    top = _open_partners(root)
+    if top is None:
+        found.refused.append(Refusal(layout.PARTNERS, _(LINK_REFUSED), by_name=False))
+        found.tree[""] = [_Kind.LINK, 0, 0, 0, 0, str((root / layout.PARTNERS).readlink()), 0]
+        return found
+    entries = _Entries(found, previous, lambda rel: False)
     try:
-        top = os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise RepositoryError(
-            _("{root} has no '{PARTNERS}/' directory").format(root=root, PARTNERS=layout.PARTNERS)
-        ) from None
-    except OSError as exc:
-        if base.is_symlink():
-            found.refused.append(Refusal(layout.PARTNERS, _(LINK_REFUSED), by_name=False))
-            found.tree[""] = [_Kind.LINK, 0, 0, 0, 0, str(base.readlink()), 0]
-            return found
-        raise RepositoryError(_("cannot read {base}: {strerror}").format(base=base, strerror=exc.strerror)) from None
-    try:
-        holds: dict[str, bool] = {}
         for rel, kind, info, dir_fd in _walk(top, layout.PARTNERS):
-            holds[rel.rpartition("/")[0]] = True
-            tree_rel = rel.removeprefix(f"{layout.PARTNERS}/")
-            if kind.startswith("error:"):
-                _refuse(found, rel, f"directory cannot be read: {kind.removeprefix('error:')}")
-                found.tree[tree_rel] = [_Kind.DIR, 0, 0, 0, 0, kind, 0]
+            entries.judge(rel, kind, info, dir_fd)
+        entries.empty_directories()
+    finally:
+        os.close(top)
+    return found
+
+
+DECLARATION_DIRS = (layout.KOMMUNER_DIR, layout.HF_DIR)
+
+
+def declarations_record(tree: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The part of a partners/ record (``Partners.tree``) that ``read_declarations`` reads."""
+    prefixes = tuple(d.removeprefix(f"{layout.PARTNERS}/") for d in DECLARATION_DIRS)
+    return {
+        rel: row for rel, row in tree.items() if rel in prefixes or rel.startswith(tuple(p + "/" for p in prefixes))
+    }
+
+
+def read_declarations(root: Path, previous: dict[str, list[Any]] | None, wanted: Collection[str]) -> Partners | None:
+    """Only the declaration directories (kommuner/, helseforetak/), every entry judged as
+    ``read_tree`` judges it: the content of every input in ``shas``, the bytes in ``files`` of
+    the ``wanted`` files, of the HF declarations and of every file ``previous`` does not vouch
+    for. None when partners/ or one of these directories is no plain directory (a link, a file):
+    read all of partners/ then, which refuses it."""
+    found = Partners(tree={})
+    top = _open_partners(root)
+    if top is None:
+        return None
+    hf_prefix = layout.HF_DIR + "/"
+    entries = _Entries(found, previous, lambda rel: rel in wanted or rel.startswith(hf_prefix))
+    try:
+        for directory in DECLARATION_DIRS:
+            name = directory.removeprefix(f"{layout.PARTNERS}/")
+            try:
+                info = os.stat(name, dir_fd=top, follow_symlinks=False)
+            except FileNotFoundError:
                 continue
-            if kind == _Kind.DIR:
-                holds.setdefault(rel, False)
-                found.tree[tree_rel] = [_Kind.DIR, 0, 0, 0, info.st_ino, "", 0]
+            if not stat.S_ISDIR(info.st_mode):
+                return None
+            try:
+                sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=top)
+            except OSError:
+                return None
+            try:
+                entries.judge(directory, _Kind.DIR, info, top)
+                for rel, kind, entry_info, dir_fd in _walk(sub, directory):
+                    entries.judge(rel, kind, entry_info, dir_fd)
+            finally:
+                os.close(sub)
+        entries.empty_directories()
+    finally:
+        os.close(top)
+    return found
+
+
+def read_files(root: Path, paths: Iterable[str]) -> Partners:
+    """These files (repository paths below partners/), each judged as ``read_tree`` judges it and
+    reached one directory at a time without following a link: what ``read_tree`` would have
+    read of them. A file that is absent, or below a directory that is a link or cannot be
+    opened, is left out, as the walk of the whole tree leaves it out."""
+    found = Partners(tree={})
+    top = _open_partners(root)
+    if top is None:
+        return found
+    try:
+        for rel in sorted(set(paths)):
+            parts = rel.split("/")
+            if parts[0] != layout.PARTNERS or len(parts) < 3:
                 continue
-            why = _judge(rel, kind, info.st_size)
-            if why is None:
-                old = _vouched(previous, tree_rel, info)
-                if old is not None:
-                    found.tree[tree_rel] = old
-                else:
-                    _read_entry(found, tree_rel, rel, dir_fd)
+            fds: list[int] = []
+            try:
+                fd = top
+                for part in parts[1:-1]:
+                    fd = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+                    fds.append(fd)
+                info = os.stat(parts[-1], dir_fd=fd, follow_symlinks=False)
+            except OSError:
                 continue
-            _refuse(found, rel, why, by_name=_by_name(rel, kind))
-            # Refused unopened: what it holds does not matter, only what and where it is.
-            content = os.readlink(rel.rpartition("/")[2], dir_fd=dir_fd) if kind == _Kind.LINK else "-"
-            found.tree[tree_rel] = [kind, 0, 0, 0, 0, content, 0]
-        for directory, nonempty in sorted(holds.items()):
-            if not nonempty and not layout.allowed_directory(directory):
-                _refuse(found, directory + "/", _(DIR_REFUSED).format(partners=layout.PARTNERS), by_name=True)
+            else:
+                _Entries(found, None, lambda _rel: True).judge(rel, _kind(info.st_mode), info, fd)
+            finally:
+                for opened in fds:
+                    os.close(opened)
     finally:
         os.close(top)
     return found
