@@ -57,8 +57,8 @@ class RenderParts:
             lines = str(row["files"]).split("\n") if row["files"] else []
             files = [(name, path, sha) for name, path, sha in (line.split("\t") for line in lines)]
             joined = row["joined"]
-            if not isinstance(joined, dict):
-                return None
+            if not isinstance(joined, dict) or not all(isinstance(text, str) for text in joined.values()):
+                return None  # each generator's part is kept as its JSON text
             return files, [str(n) for n in row["notes"]], joined
         except (KeyError, TypeError, ValueError):
             return None

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -111,7 +112,30 @@ class Kept:
     sha: str
 
 
-Remembered = tuple[list[tuple[str, str, str]], list[str], dict[str, Any]]
+# A part as it is kept until the join: its JSON text. The parent holds one string per kommune
+# and generator instead of the part's objects (at 1x, millions of small ones), and a worker
+# sends it back as one string; the join decodes each part when it comes to it.
+Remembered = tuple[list[tuple[str, str, str]], list[str], dict[str, str]]
+
+
+def packed(part: Any) -> str:
+    return json.dumps(part, ensure_ascii=False, separators=(",", ":"))
+
+
+class Unpacked(Sequence[Any]):
+    """Packed parts as the join reads them: each decoded when it is reached, none held."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._texts = texts
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __getitem__(self, index: int) -> Any:  # type: ignore[override]
+        return json.loads(self._texts[index])
+
+    def __iter__(self) -> Iterator[Any]:
+        return (json.loads(text) for text in self._texts)
 
 
 class Parts(Protocol):
@@ -146,7 +170,7 @@ def render(
     known = [row if row is None or all(name in row[2] for name, __, ___ in joined) else None for row in known]
     todo = [i for i, row in enumerate(known) if row is None]
 
-    def task(index: int) -> tuple[Produced, list[str], dict[str, Any]]:
+    def task(index: int) -> tuple[Produced, list[str], dict[str, str]]:
         """Task 0: the generators that need the whole set; task i: the i-th kommune to render."""
         local = dataclasses.replace(context, notes=[])
         # The repository's language, in this process or a worker, whatever the person's is.
@@ -156,7 +180,7 @@ def render(
                 return made, local.notes, {}
             decls = one_kommune(declarations, kommuner[todo[index - 1]])
             made = [(n, path, content) for n, fn in split for path, content in fn(decls, local)]
-            return made, local.notes, {name: fn(decls, local) for name, fn, __ in joined}
+            return made, local.notes, {name: packed(fn(decls, local)) for name, fn, __ in joined}
 
     hashes = {} if hashes is None else hashes
 
@@ -175,7 +199,7 @@ def render(
     for name, path, content in produced:
         out(name, path, content)
         yield path, content
-    collected: dict[str, list[Any]] = {name: [] for name, __, ___ in joined}
+    collected: dict[str, list[str]] = {name: [] for name, __, ___ in joined}
     for k, row in zip(kommuner, known, strict=True):
         if row is not None:
             files, notes, taken = row
@@ -199,7 +223,7 @@ def render(
         # The repository's language, whatever the person's; joined whole before the first yield,
         # so that the language in force never leaks to the code consuming these files.
         with i18n.use(context.language):
-            done = list(join(declarations.helseforetak, collected[name], local))
+            done = list(join(declarations.helseforetak, Unpacked(collected[name]), local))
         for path, content in done:
             out(name, path, content)
             yield path, content
