@@ -281,12 +281,20 @@ class Rendered:
     indexes: dict[str, bytes]
 
     @classmethod
-    def of(cls, files: Iterable[tuple[str, bytes]]) -> Rendered:
+    def of(cls, files: Iterable[tuple[str, bytes | str]]) -> Rendered:
+        """From each file's bytes, or its sha256 (a str) when that is all there is of it (a file
+        another render of the same inputs made); a partner index comes as bytes."""
         digests: dict[str, str] = {}
         indexes: dict[str, bytes] = {}
         for path, content in files:
+            is_index = path.rpartition("/")[2] == layout.PARTNER_INDEX
+            if isinstance(content, str):
+                if is_index:
+                    raise ValueError(f"{path}: a partner index is compared by its entries, not its hash")
+                digests[path] = content
+                continue
             digests[path] = hashlib.sha256(content).hexdigest()
-            if path.rpartition("/")[2] == layout.PARTNER_INDEX:
+            if is_index:
                 indexes[path] = content
         return cls(digests, indexes)
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import layout
 from pipeline.app import loading
 from pipeline.errors import UsageError
 from pipeline.i18n import _
 from pipeline.io import git, settings
+from pipeline.io.render_parts import RenderParts
 from pipeline.plan import Plan, Rendered, make_plan
+
+if TYPE_CHECKING:
+    from pipeline.model.declarations import DeclarationSet, KommuneDecl
+    from pipeline.render.generators import Kept, Remembered
 
 
 def plan(root: Path, *, base_ref: str, today: dt.date) -> Plan:
@@ -32,24 +38,49 @@ def plan(root: Path, *, base_ref: str, today: dt.date) -> Plan:
             )
         ) from None
     base = loaded.base if loaded.base is not None else DeclarationSet()
+    loaded.declarations.forget_positions()  # the findings are made: the plan reads the models
+    base.forget_positions()
     # Renders for comparison only, streamed to their hashes (and the partner indexes): schema
     # validation is check's and build's job, and a national tree is never held, twice, in memory.
     context = RenderContext(schemas=None, language=settings.generated_language(root))
+    # A kommune whose inputs are the same at the base and in the work tree (all but the edited
+    # ones) is rendered once: the work tree's render takes its files' hashes and parts from the base's.
+    alike = _Alike()
+    base_files = Rendered.of(_contents(render(base, context, parts=alike)))
+    head_files = Rendered.of(_contents(render(loaded.declarations, context, parts=alike)))
     return make_plan(
         base_ref=base_ref,
         today=today,
         base=base,
         head=loaded.declarations,
-        base_files=Rendered.of(_bytes(render(base, context))),
-        head_files=Rendered.of(_bytes(render(loaded.declarations, context))),
+        base_files=base_files,
+        head_files=head_files,
         findings=loaded.findings,
         gate=gate,
         ar=ar,
     )
 
 
-def _bytes(files: Iterable[tuple[str, object]]) -> Iterator[tuple[str, bytes]]:
-    """A render without remembered parts yields every file's bytes."""
+class _Alike:
+    """``generators.Parts`` in memory, for the two renders of one plan: keyed, as the build's
+    remembered parts are, by the content of exactly the files a kommune's part is made from."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, Remembered] = {}
+
+    def get(self, declarations: DeclarationSet, k: KommuneDecl) -> Remembered | None:
+        key = RenderParts.key(declarations, k)
+        return self.known.get(key) if key is not None else None
+
+    def put(self, declarations: DeclarationSet, k: KommuneDecl, remembered: Remembered) -> None:
+        key = RenderParts.key(declarations, k)
+        if key is not None:
+            self.known[key] = remembered
+
+
+def _contents(files: Iterable[tuple[str, bytes | Kept]]) -> Iterator[tuple[str, bytes | str]]:
+    """Each file's bytes, or the sha256 of one taken from the other render."""
+    from pipeline.render.generators import Kept
+
     for path, content in files:
-        assert isinstance(content, bytes)
-        yield path, content
+        yield path, content.sha if isinstance(content, Kept) else content

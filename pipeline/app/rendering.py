@@ -118,11 +118,7 @@ def _stream(
 
     declarations = loaded.declarations
     parts = RenderParts(renders.store, found.root if found else None, language) if renders is not None else None
-    # The findings are made; generators read only the models.
-    for kdecl in declarations.kommuner:
-        kdecl.document.forget_positions()
-    for hdecl in declarations.helseforetak:
-        hdecl.document.forget_positions()
+    declarations.forget_positions()  # the findings are made; generators read only the models
     context = RenderContext(found, language=language)
     yield from render(declarations, context, hashes, parts if incremental else None)
     notes.extend(context.notes)

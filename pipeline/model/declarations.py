@@ -115,6 +115,14 @@ class DeclarationSet:
     def by_number(self) -> dict[str, KommuneDecl]:
         return {k.model.kommune: k for k in self.kommuner}
 
+    def forget_positions(self) -> None:
+        """Once the findings are made, the position tables of every declaration are freed (read
+        again from the text if a position is ever asked for): what is rendered reads the models."""
+        for k in self.kommuner:
+            k.document.forget_positions()
+        for h in self.helseforetak:
+            h.document.forget_positions()
+
 
 def _problem(path: str, line: int, column: int, message: str) -> LoadProblem:
     return LoadProblem(Location(path, line, column), message)
