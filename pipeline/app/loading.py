@@ -26,7 +26,7 @@ from pipeline.i18n import _
 from pipeline.io import answers, cache, git, partners
 
 if TYPE_CHECKING:
-    from pipeline.model.declarations import DeclarationSet, KommuneDecl
+    from pipeline.model.declarations import DeclarationSet, KommuneDecl, Parsed
 
 
 @dataclass
@@ -79,9 +79,11 @@ def load(
     from pipeline.rules import Context, evaluate
 
     read = partners.read_tree(root)
-    decls = parse(read.files, read.problems())
+    # A file the base holds unchanged is the same declaration: parsed once, held once.
+    reuse: Parsed = {}
+    decls = parse(read.files, read.problems(), reuse=reuse)
     against = at or base(root, base_ref)
-    before = _revision(root, against)
+    before = _revision(root, against, reuse)
     context = Context(
         decls,
         today,
@@ -93,7 +95,7 @@ def load(
     return Loaded(root, decls, evaluate(context), before, read.tree)
 
 
-def _revision(root: Path, at: Base | None) -> DeclarationSet | None:
+def _revision(root: Path, at: Base | None, reuse: Parsed | None = None) -> DeclarationSet | None:
     from pipeline.model.declarations import DeclarationSet, parse
 
     if at is None:
@@ -101,7 +103,7 @@ def _revision(root: Path, at: Base | None) -> DeclarationSet | None:
     if at.tree == "-":
         return DeclarationSet()
     # What the base refuses is not this change's to answer for; what it holds is compared.
-    return parse(partners.read_revision(root, at.commit).files)
+    return parse(partners.read_revision(root, at.commit).files, reuse=reuse)
 
 
 RECORD = "declarations-read"  # how partners/'s declaration directories looked when last read
