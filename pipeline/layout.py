@@ -106,15 +106,17 @@ def _has_surrogates(text: str) -> bool:
 def refused_name(path: str) -> str | None:
     """Why a path under partners/ is refused by its name alone, or None."""
     if _has_surrogates(path):
-        return "file name is not valid UTF-8"
+        return _("file name is not valid UTF-8")
     if UNPRINTABLE.search(path):
-        return "file name holds a control or invisible character"
+        return _("file name holds a control or invisible character")
     for part in path.split("/")[1:]:
         if part.startswith("."):
-            return f"hidden name '{part}' is refused; nothing under {PARTNERS}/ is hidden from the gate"
+            return _("hidden name {part!r} is refused; nothing under {partners}/ is hidden from the gate").format(
+                part=part, partners=PARTNERS
+            )
     name = path.rsplit("/", 1)[-1]
     if name.endswith(BACKUP_SUFFIXES):
-        return "backup or editor file is refused; remove it"
+        return _("backup or editor file is refused; remove it")
     return None
 
 
@@ -128,12 +130,14 @@ def classify(path: str) -> Input | str:
     for base, deep, what in PARTNERS_INPUTS:
         if directory == base or (deep and directory.startswith(base + "/")):
             if what is not Input.AR_SNAPSHOT and not name.endswith(DECLARATION_SUFFIX):
-                return f"unexpected file in {base}/: declarations are <name>{DECLARATION_SUFFIX}"
+                return _("unexpected file in {base}/: declarations are <name>{suffix}").format(
+                    base=base, suffix=DECLARATION_SUFFIX
+                )
             return what
         if directory.startswith(base + "/"):
-            return f"unexpected subdirectory in {base}/: declarations are files directly in it"
+            return _("unexpected subdirectory in {base}/: declarations are files directly in it").format(base=base)
     known = ", ".join(f"{base}/" for base, _what, _deep in PARTNERS_INPUTS)
-    return f"unexpected file; {PARTNERS}/ holds only {known}"
+    return _("unexpected file; {partners}/ holds only {known}").format(partners=PARTNERS, known=known)
 
 
 def allowed_directory(path: str) -> bool:

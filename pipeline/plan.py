@@ -20,14 +20,20 @@ from typing import Any
 
 from pipeline import changes, layout
 from pipeline.agreements import index
+from pipeline.agreements.agreement import collect
 from pipeline.changes import Change, Kind
 from pipeline.findings import Finding, count
-from pipeline.i18n import N_, _
+from pipeline.i18n import N_, _, terms
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.model.models import TYPED_BY_HAND, Dialog, Kommune, Pretest, Receipt
 from pipeline.routine import timeline
 
 NOT_THERE = N_("no agreement")  # a state in the sentences (translated there), and in the JSON as is
+
+
+def _state(value: str) -> str:
+    """An agreement's state as a sentence shows it (``pipeline.i18n.terms``; the JSON keeps the value)."""
+    return _(NOT_THERE) if value == NOT_THERE else terms.state(value)
 
 
 MOVED = "moved from "  # how ``change`` says a declaration moved (JSON: never translated)
@@ -51,31 +57,31 @@ class KommuneStateChange:
             what = _("message type {message}").format(message=self.message)
             if self.before == NOT_THERE:
                 return _("{name}: {what} added to {count} {noun} ({after}) at {hf_name}").format(
-                    name=self.name, what=what, count=self.count, noun=noun, after=_(self.after), hf_name=hf_name
+                    name=self.name, what=what, count=self.count, noun=noun, after=_state(self.after), hf_name=hf_name
                 )
             if self.after == NOT_THERE:
                 return _("{name}: {what} removed from {count} {noun} (was {before}) at {hf_name}").format(
-                    name=self.name, what=what, count=self.count, noun=noun, before=_(self.before), hf_name=hf_name
+                    name=self.name, what=what, count=self.count, noun=noun, before=_state(self.before), hf_name=hf_name
                 )
             return _("{name}: {what} of {count} {noun} {before} → {after} at {hf_name}").format(
                 name=self.name,
                 what=what,
                 count=self.count,
                 noun=noun,
-                before=_(self.before),
-                after=_(self.after),
+                before=_state(self.before),
+                after=_state(self.after),
                 hf_name=hf_name,
             )
         if self.before == NOT_THERE:
             return _("{name}: {count} new {noun} ({after}) at {hf_name}").format(
-                name=self.name, count=self.count, noun=noun, after=_(self.after), hf_name=hf_name
+                name=self.name, count=self.count, noun=noun, after=_state(self.after), hf_name=hf_name
             )
         if self.after == NOT_THERE:
             return _("{name}: {count} {noun} removed (was {before}) at {hf_name}").format(
-                name=self.name, count=self.count, noun=noun, before=_(self.before), hf_name=hf_name
+                name=self.name, count=self.count, noun=noun, before=_state(self.before), hf_name=hf_name
             )
         return _("{name}: {count} {noun} {before} → {after} at {hf_name}").format(
-            name=self.name, count=self.count, noun=noun, before=self.before, after=_(self.after), hf_name=hf_name
+            name=self.name, count=self.count, noun=noun, before=self.before, after=_state(self.after), hf_name=hf_name
         )
 
 
@@ -318,12 +324,15 @@ def make_plan(
     diff, __ = changes.diff(base_render.digests, head_render.digests)
     files = {kind.value: [c.path for c in changes.of(diff, kind)] for kind in Kind}
     hfs = []
+    # Why a draft is incomplete, in the person's language (the partner index holds it in the
+    # repository's); the index decides which agreements are drafts.
+    why = {layout.cpa_path(a.hf.key, a.kommune.kommune, a.party.her_id): a.incomplete for a in collect(head)}
     for hf in sorted(head.helseforetak, key=lambda h: h.model.key):
         key = hf.model.key
         prefix = f"{key}/{layout.CPA_DIR}/"
         agreements = [c for kind in Kind for c in changes.of(diff, kind) if c.path.startswith(prefix)]
         listed = index.read(head_render.indexes.get(layout.partner_index(key))).values()
-        drafts = sorted((f"{key}/{a.cpa}", a.reasons) for a in listed if a.incomplete)
+        drafts = sorted((f"{key}/{a.cpa}", why.get(f"{key}/{a.cpa}", a.reasons)) for a in listed if a.incomplete)
         states = _state_changes(base_render.indexes, head_render.indexes, key)
         hfs.append(HfPlan(key, hf.model.name, agreements, states, drafts))
     before = {k.model.kommune: k.model for k in base.kommuner}

@@ -49,9 +49,9 @@ def broken(repo: Repo) -> None:
 
 EXPECTED = {
     "nb": [
-        "error S4 navnet 'Stjordalx' stemmer ikke med registeret for 5035 (godtatt: Stjørdal)",
-        "error R-K2 ukjent meldingstype 'dialogmeldingx'",
-        "warning R-H3 kontaktdomenet 'gmail.com' er ikke et kommune.no-domene",
+        "feil S4 navnet 'Stjordalx' stemmer ikke med registeret for 5035 (godtatt: Stjørdal)",
+        "feil R-K2 ukjent meldingstype 'dialogmeldingx'",
+        "advarsel R-H3 kontaktdomenet 'gmail.com' er ikke et kommune.no-domene",
     ],
     "en": [
         "error S4 name 'Stjordalx' does not match the register for 5035 (accepted: Stjørdal)",
@@ -83,11 +83,13 @@ def test_an_l_finding_and_the_plan_in_either_language(committed: Repo) -> None:
     repo.edit(STJORDAL, "date: 2027-03-02", "date: 2027-03-09")  # every file Stjørdal feeds is now stale
     checked = {lang: repo.call("check", "--today", TODAY, "--lang", lang) for lang in LANGS}
     assert checked["nb"].code == checked["en"].code == 1
-    stale = "generated/STATUS.md:1:1: error L4 generated/STATUS.md"
-    assert f"{stale} er utdatert (eller skadet): deklarasjonene genererer annet innhold; kjør 'oppkobling build'" in (
-        checked["nb"].out
+    nb_stale = "generated/STATUS.md:1:1: feil L4 generated/STATUS.md"  # the severity, too, in Norwegian
+    en_stale = "generated/STATUS.md:1:1: error L4 generated/STATUS.md"
+    assert (
+        f"{nb_stale} er utdatert (eller skadet): deklarasjonene genererer annet innhold; kjør 'oppkobling build'"
+        in (checked["nb"].out)
     )
-    assert f"{stale} is stale (or damaged): the declarations generate different content; run 'oppkobling build'" in (
+    assert f"{en_stale} is stale (or damaged): the declarations generate different content; run 'oppkobling build'" in (
         checked["en"].out
     )
     plans = {lang: repo.call("plan", "--base", "HEAD", "--today", TODAY, "--lang", lang).out for lang in LANGS}
@@ -184,3 +186,57 @@ def test_an_error_line_in_either_language(repo: Repo) -> None:
         for lang in LANGS
     }
     assert "er ikke et ISO 8601-tidspunkt" in usage["nb"].err and "is not an ISO 8601 time" in usage["en"].err
+
+
+def test_values_and_severities_inside_sentences_read_in_either_language(repo: Repo) -> None:
+    """A status, a certificate's kind, a receipt's verdict and the severity are shown in the
+    person's language; the JSON keeps the values a person types in YAML."""
+    run = {lang: (lambda *a, lang=lang: repo.call(*a, "--today", TODAY, "--lang", lang).out) for lang in LANGS}
+    status = {lang: run[lang]("status") for lang in LANGS}
+    assert "5035 Stjørdal         bestilt         T 2027-03-02" in status["nb"]
+    assert "1505 Kristiansund     satt på pause   T 2026-10-06" in status["nb"]
+    assert "5035 Stjørdal         ordered   T 2027-03-02" in status["en"]
+    assert "| 1811 Bindal | bestilt | 2027-06-08 |" in run["nb"]("status", "--format", "markdown")
+    docs = {lang: json.loads(run[lang]("status", "--format", "json")) for lang in LANGS}
+    assert (
+        {k["status"] for k in docs["nb"]["kommuner"]}
+        == {k["status"] for k in docs["en"]["kommuner"]}
+        >= {
+            "ordered",
+            "paused",
+        }
+    )
+    assert "Stjørdal (5035) · status bestilt · T 2027-03-02" in run["nb"]("timeline", "5035")
+    assert "Stjørdal (5035) · status ordered · T 2027-03-02" in run["en"]("timeline", "5035")
+    checked = {lang: run[lang]("validate") for lang in LANGS}
+    assert "advarsel R-K3 HER-id 8160101: krypteringssertifikatet (partners/ar/certificate/" in checked["nb"]
+    assert "warning R-K3 HER-id 8160101: the encryption certificate (partners/ar/certificate/" in checked["en"]
+    assert "(transport ok, apprec avvist)" in checked["nb"] and "(transport ok, apprec rejected)" in checked["en"]
+    github = {lang: repo.call("validate", "--today", TODAY, "--format", "github", "--lang", lang).out for lang in LANGS}
+    commands = {
+        lang: [line.split(" ")[0] for line in github[lang].splitlines() if line.startswith("::")] for lang in LANGS
+    }
+    assert commands["nb"] == commands["en"] and set(commands["nb"]) == {"::warning"}  # the machine's words
+
+
+def test_argparse_headings_and_a_refused_build_in_either_language(repo: Repo) -> None:
+    helps = {lang: repo.call("deploy", "--help", "--lang", lang).out for lang in LANGS}
+    assert "\nvalg:\n" in helps["nb"] and "\noptions:\n" not in helps["nb"]
+    assert "\noptions:\n" in helps["en"]
+    assert "\nposisjonsargumenter:\n" in repo.call("ar", "--help", "--lang", "nb").out
+    repo.edit(STJORDAL, "date: 2027-03-02", "date: 2027-03-25")  # Skjærtorsdag: an R-K1 error
+    built = {lang: repo.call("build", "--today", TODAY, "--lang", lang) for lang in LANGS}
+    assert built["nb"].code == built["en"].code == 1
+    assert (
+        "ingenting skrevet til generated/: rett den 1 feilen som er meldt ovenfor" in built["nb"].out + built["nb"].err
+    )
+    assert "nothing written to generated/: fix the 1 error reported above" in built["en"].out + built["en"].err
+
+
+def test_a_refused_file_under_partners_in_either_language(repo: Repo) -> None:
+    backup = "partners/kommuner/5035-stjordal.yaml~"
+    repo.path(backup).write_text(repo.path(STJORDAL).read_text("utf-8"), "utf-8")
+    nb = repo.call("validate", "--today", TODAY, "--lang", "nb")
+    en = repo.call("validate", "--today", TODAY, "--lang", "en")
+    assert f"{backup}:1:1: feil S2 sikkerhetskopi eller redigeringsfil avvises; fjern den" in nb.out
+    assert f"{backup}:1:1: error S2 backup or editor file is refused; remove it" in en.out

@@ -37,7 +37,7 @@ from pipeline.agreements.states import AgreementState, CpaStatus
 from pipeline.ar.certificates import ParsedCertificate
 from pipeline.ar.paths import Entry, Kind
 from pipeline.ar.snapshot import Snapshot
-from pipeline.i18n import _
+from pipeline.i18n import N_, Later, _, terms
 from pipeline.model.catalogue import Version, catalogue
 from pipeline.model.declarations import DeclarationSet
 from pipeline.model.models import HF_KEYS, Helseforetak, Kommune, Party, Status
@@ -68,25 +68,39 @@ class Certificates:
     her_id: int
     signing: ParsedCertificate | None = None
     encryption: ParsedCertificate | None = None
-    missing: tuple[str, ...] = ()
+    missing: tuple[Later, ...] = ()  # said in the language of where it is shown
 
     @property
     def all(self) -> tuple[ParsedCertificate, ...]:
         return tuple(c for c in (self.signing, self.encryption) if c is not None)
 
 
-def certificates(snapshot: Snapshot, her_id: int, who: str) -> Certificates:
+def _party(her_id: int) -> Later:
+    return Later(N_("party {her_id}"), (("her_id", her_id),))
+
+
+def _hf(name: str, her_id: int) -> str:
+    return f"{name} {her_id}"
+
+
+def certificates(snapshot: Snapshot, her_id: int, who: Later | str) -> Certificates:
     """``who`` (``party 8170001``) as the AR snapshot has it: both certificates, or the reasons."""
     party = snapshot.party(her_id)
     if party is None:
-        return Certificates(her_id, missing=(f"{who} is not in AR ({Entry(her_id, Kind.PARTY).path})",))
+        path = Entry(her_id, Kind.PARTY).path
+        return Certificates(her_id, missing=(Later(N_("{who} is not in AR ({path})"), (("who", who), ("path", path))),))
     found: dict[Kind, ParsedCertificate | None] = {}
     missing = []
     for kind in (Kind.SIGNING, Kind.ENCRYPTION):
         file = party.certificate(kind)
         found[kind] = file.certificate if file else None
         if found[kind] is None:
-            missing.append(f"{who} has no {kind} certificate in AR ({Entry(her_id, kind).path})")
+            values = (
+                ("who", who),
+                ("kind", terms.Shown(terms.CERTIFICATE, kind.value)),
+                ("path", Entry(her_id, kind).path),
+            )
+            missing.append(Later(N_("{who} has no {kind} certificate in AR ({path})"), values))
     return Certificates(her_id, found[Kind.SIGNING], found[Kind.ENCRYPTION], tuple(missing))
 
 
@@ -125,14 +139,14 @@ class Agreement:
     def certificates(self) -> tuple[Certificates, Certificates]:
         """The HF's and the party's, in that order."""
         return (
-            self.hf_certificates or certificates(Snapshot({}), self.hf.her_id, f"{self.hf.name} {self.hf.her_id}"),
-            self.party_certificates or certificates(Snapshot({}), self.party.her_id, f"party {self.party.her_id}"),
+            self.hf_certificates or certificates(Snapshot({}), self.hf.her_id, _hf(self.hf.name, self.hf.her_id)),
+            self.party_certificates or certificates(Snapshot({}), self.party.her_id, _party(self.party.her_id)),
         )
 
     @property
     def incomplete(self) -> tuple[str, ...]:
         """Why the agreement is an incomplete draft (empty: it is complete)."""
-        return tuple(reason for side in self.certificates for reason in side.missing)
+        return tuple(str(reason) for side in self.certificates for reason in side.missing)
 
     @property
     def end(self) -> dt.datetime:
@@ -208,9 +222,9 @@ def collect(declarations: DeclarationSet, notes: list[str] | None = None) -> lis
                         )
                     )
                 continue
-            mine = certificates(declarations.ar.snapshot, party.her_id, f"party {party.her_id}")
+            mine = certificates(declarations.ar.snapshot, party.her_id, _party(party.her_id))
             for hf in declarations.helseforetak:
-                theirs = certificates(declarations.ar.snapshot, hf.model.her_id, f"{hf.model.name} {hf.model.her_id}")
+                theirs = certificates(declarations.ar.snapshot, hf.model.her_id, _hf(hf.model.name, hf.model.her_id))
                 found.append(Agreement(hf.model, hf.path, k.model, k.path, party, HF_KEYS, theirs, mine))
     return sorted(found, key=lambda a: (a.hf.key, a.kommune.kommune, a.party.her_id))
 

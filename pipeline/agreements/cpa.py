@@ -59,12 +59,14 @@ from urllib.parse import quote
 
 from lxml import etree
 
+from pipeline import i18n
 from pipeline.agreements.agreement import Agreement, Certificates
 from pipeline.agreements.states import AgreementState
 from pipeline.ar.edi import Network, network
+from pipeline.i18n import _, terms
 from pipeline.model import processes
 from pipeline.model.catalogue import Process
-from pipeline.render.context import HEADER
+from pipeline.render.context import generated_by
 
 NS = "http://www.oasis-open.org/committees/ebxml-cppa/schema/cpp-cpa-2_0.xsd"
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -387,15 +389,24 @@ def _sides(agreement: Agreement) -> tuple[_Side, _Side]:
 
 
 def _comment(agreement: Agreement) -> str:
+    """The CPA's closing Comment, in the language in force (the repository's, as ``generated/`` is
+    rendered); the status and state values themselves are the CPA's data elsewhere."""
     k, state = agreement.kommune, agreement.state
-    text = (
-        f"Partner agreement (routine step K4) between {agreement.hf.name} and {agreement.party.name} "
-        f"of kommune {k.kommune} {k.name}; declared status {k.status}, agreement state {state}."
+    text = _(
+        "Partner agreement (routine step K4) between {hf} and {party} of kommune {kommune} {name}; "
+        "declared status {status}, agreement state {state}."
+    ).format(
+        hf=agreement.hf.name,
+        party=agreement.party.name,
+        kommune=k.kommune,
+        name=k.name,
+        status=terms.status(k.status),
+        state=terms.state(state),
     )
     if state is AgreementState.ACTIVE:
-        text += " Electronic only: no paper fallback (H5)."
+        text += " " + _("Electronic only: no paper fallback (H5).")
     if agreement.incomplete:
-        text += " INCOMPLETE DRAFT, not to be used: " + "; ".join(agreement.incomplete) + "."
+        text += " " + _("INCOMPLETE DRAFT, not to be used: {reasons}.").format(reasons="; ".join(agreement.incomplete))
     return text
 
 
@@ -432,7 +443,7 @@ def build(agreement: Agreement) -> etree._ElementTree:
     for package_id in packaged:
         _payload_packaging(root, package_id)
     comment = _el(root, "Comment", _comment(agreement))
-    comment.set(f"{{{XML}}}lang", "en")
+    comment.set(f"{{{XML}}}lang", i18n.current())  # the language it is written in: the repository's
 
-    root.addprevious(etree.Comment(f" {HEADER} "))
+    root.addprevious(etree.Comment(f" {generated_by()} "))
     return root.getroottree()

@@ -28,7 +28,7 @@ from pipeline.agreements.states import AgreementState
 from pipeline.errors import XmlValidationError
 from pipeline.i18n import _
 from pipeline.model.models import Helseforetak
-from pipeline.render.context import HEADER
+from pipeline.render.context import generated_by
 from pipeline.render.xml import safe_parser
 
 NS = "https://oppkobling.example/schemas/partner-index"
@@ -164,7 +164,7 @@ def assemble(hf: Helseforetak, entries: Iterable[Entry]) -> etree._ElementTree:
     )
     for e in entries:
         _emit(root, e)
-    root.addprevious(etree.Comment(f" {HEADER} "))
+    root.addprevious(etree.Comment(f" {generated_by()} "))
     document = root.getroottree()
     validate(document, what=layout.partner_index(hf.key))
     return document
@@ -197,7 +197,7 @@ class Listed:
         if self.kommune or self.kommune_name:
             parts.append(f"{self.kommune_name} ({self.kommune})")
         if self.her_id or self.party:
-            parts.append(f"party {self.her_id} {self.party}".rstrip())
+            parts.append(_("party {her_id} {name}").format(her_id=self.her_id, name=self.party).rstrip())
         return ", ".join(parts) or self.cpaid
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from pipeline import layout
 from pipeline.app import loading, rendering
 from pipeline.findings import Finding, count, has_errors
+from pipeline.i18n import ngettext
 from pipeline.io import atomic
 from pipeline.io.generated_tree import Summary
 
@@ -26,7 +27,11 @@ class Built:
     @property
     def refusal(self) -> str:
         errors = count(self.findings)["error"]
-        return f"nothing written to {layout.GENERATED}/: fix the {errors} error(s) reported above"
+        return ngettext(
+            "nothing written to {generated}/: fix the {errors} error reported above",
+            "nothing written to {generated}/: fix the {errors} errors reported above",
+            errors,
+        ).format(generated=layout.GENERATED, errors=errors)
 
 
 def build(

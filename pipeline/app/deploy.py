@@ -99,7 +99,7 @@ def _commit(root: Path) -> tuple[str | None, tuple[str, ...], str | None]:
     try:
         return git.head(root), git.uncommitted(root), None
     except git.GitError:
-        return None, (), f"{root} is not a git work tree with a commit"
+        return None, (), _("{root} is not a git work tree with a commit").format(root=root)
 
 
 def deploy(

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import layout
+from pipeline import i18n, layout
 from pipeline.app.record import existing_declaration
 from pipeline.errors import RepositoryError, UsageError
 from pipeline.i18n import _
-from pipeline.io import atomic
+from pipeline.io import atomic, settings
 from pipeline.io.partners import read_tree
 from pipeline.model.kommuner import KommuneEntry, register
 from pipeline.model.scaffold import scaffold
@@ -41,7 +41,8 @@ def new(root: Path, number: str) -> Scaffolded:
                 existing=existing, wanted=wanted
             )
         )
-    path, text = scaffold(entry)
+    with i18n.use(settings.generated_language(root)):  # a file of the repository: in its language
+        path, text = scaffold(entry)
     target = root / path
     if target.exists():
         raise RepositoryError(_("{path} already exists").format(path=path))

@@ -31,11 +31,10 @@ class Judged:
         )
         if not self.gate_changed:
             return said
-        return (
-            f"{said}; this work tree changes the gate itself ({len(self.gate_changed)} file(s) under "
-            f"{', '.join(layout.GATE)}): where it changes what is generated, L4 says so, and the "
-            "maintainers review that change"
-        )
+        return _(
+            "{said}; this work tree changes the gate itself ({n} file(s) under {gate}): where it changes "
+            "what is generated, L4 says so, and the maintainers review that change"
+        ).format(said=said, n=len(self.gate_changed), gate=", ".join(layout.GATE))
 
 
 def check(

@@ -49,7 +49,7 @@ from pipeline.ar.dpop import DpopKey
 from pipeline.ar.jsontext import JsonError
 from pipeline.ar.paths import Entry, Kind
 from pipeline.errors import ArError
-from pipeline.i18n import _
+from pipeline.i18n import _, ngettext
 
 DEFAULT_BASE_URL = "https://cpapi.test.grunndata.nhn.no"
 MAX_CONNECTIONS = 16
@@ -239,7 +239,9 @@ class Client:
                 wait_for = min(s.max_backoff, max(wait_for, _retry_after(headers)))
             if attempt < s.attempts:
                 self._sleep(wait_for)
-        raise ArError(f"{failure} ({s.attempts} {_('try') if s.attempts == 1 else _('tries')})")
+        raise ArError(
+            ngettext("{failure} ({n} try)", "{failure} ({n} tries)", s.attempts).format(failure=failure, n=s.attempts)
+        )
 
     def _one(self, her_id: int, stop: threading.Event) -> Fetched:
         party = self.get(Entry(her_id, Kind.PARTY), stop)
@@ -358,15 +360,20 @@ def _phrase(status: int) -> str:
 
 
 def _refusal(status: int, url: str) -> str:
-    answered = f"NHN's AR answered {status} {_phrase(status)} for GET {url}".replace("  ", " ")
+    answered = _("NHN's AR answered {status} {phrase} for GET {url}").format(
+        status=status, phrase=_phrase(status), url=url
+    )
+    answered = answered.replace("  ", " ")
     if status == 401:
-        return f"{answered}: the token was refused (a HelseID access token for nhn:cp-api; pipeline/ar/auth.py)"
+        return _(
+            "{answered}: the token was refused (a HelseID access token for nhn:cp-api; pipeline/ar/auth.py)"
+        ).format(answered=answered)
     if status == 403:
-        return (
-            f"{answered}: this HelseID client may not use the CommunicationParty API (scope nhn:cp-api/access-v2-dpop)"
-        )
+        return _(
+            "{answered}: this HelseID client may not use the CommunicationParty API (scope nhn:cp-api/access-v2-dpop)"
+        ).format(answered=answered)
     if 300 <= status < 400:
-        return f"{answered}: a redirect, not followed"
+        return _("{answered}: a redirect, not followed").format(answered=answered)
     return answered
 
 

@@ -23,6 +23,7 @@ from pipeline.ar import jsontext, paths, shapes
 from pipeline.ar.certificates import CertificateError, ParsedCertificate, parse_certificate
 from pipeline.ar.jsontext import JsonError, JsonPath, JsonText
 from pipeline.ar.paths import Entry, Kind
+from pipeline.i18n import _
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -135,7 +136,7 @@ class _Refused(Exception):
 
 def _shown(value: object) -> str:
     text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 60 else f"{text[:50]}... ({len(text)} characters)"
+    return text if len(text) <= 60 else _("{start}... ({n} characters)").format(start=text[:50], n=len(text))
 
 
 def _validation_problems(path: str, doc: JsonText, exc: ValidationError, shape_name: str) -> list[Problem]:

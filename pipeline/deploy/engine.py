@@ -153,20 +153,19 @@ def lock_status(target: Target, locking: Locking, now: dt.datetime) -> str | Non
 def _lock_message(target: Target, data: bytes, locking: Locking, now: dt.datetime) -> str:
     info = LockInfo.from_bytes(data)
     if info is None:
-        return (
-            f"{target.description}: {DEPLOY_LOCK} is not a lock oppkobling wrote; nothing was changed. "
-            f"If no deploy is running, clear it with: {locking.hint}"
-        )
+        return _(
+            "{target}: {lock} is not a lock oppkobling wrote; nothing was changed. "
+            "If no deploy is running, clear it with: {hint}"
+        ).format(target=target.description, lock=DEPLOY_LOCK, hint=locking.hint)
     reason = stale_reason(info, now=now, this_host=locking.this_host, alive=locking.alive)
     if reason is None:
-        return (
-            f"{target.description} is locked by another deploy: {info.describe()}. "
-            "Wait for it to finish, then try again."
+        return _("{target} is locked by another deploy: {holder}. Wait for it to finish, then try again.").format(
+            target=target.description, holder=info.describe()
         )
-    return (
-        f"{target.description}: stale lock held by {info.describe()}: {reason}. Nothing was changed. "
-        f"If no deploy is running, clear it with: {locking.hint}"
-    )
+    return _(
+        "{target}: stale lock held by {holder}: {reason}. Nothing was changed. "
+        "If no deploy is running, clear it with: {hint}"
+    ).format(target=target.description, holder=info.describe(), reason=reason, hint=locking.hint)
 
 
 def break_lock(target: Target) -> str | None:
@@ -176,7 +175,9 @@ def break_lock(target: Target) -> str | None:
         return None
     target.remove(DEPLOY_LOCK)
     info = LockInfo.from_bytes(data)
-    return f"removed the lock held by {info.describe() if info else 'an unreadable lock file'}"
+    return _("removed the lock held by {holder}").format(
+        holder=info.describe() if info else _("an unreadable lock file")
+    )
 
 
 @contextlib.contextmanager

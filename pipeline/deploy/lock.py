@@ -72,9 +72,11 @@ def stale_reason(
 ) -> str | None:
     """Why the lock is stale, or None while its holder may still be running."""
     if info.host == this_host and not alive(info.pid):
-        return f"process {info.pid} on {info.host} is no longer running"
+        return _("process {pid} on {host} is no longer running").format(pid=info.pid, host=info.host)
     age = now - info.acquired_at
     if age > stale_after:
         minutes = int(age.total_seconds() // 60)
-        return f"it is {minutes} minutes old (a deploy takes far less than {int(stale_after.total_seconds() // 60)})"
+        return _("it is {minutes} minutes old (a deploy takes far less than {limit})").format(
+            minutes=minutes, limit=int(stale_after.total_seconds() // 60)
+        )
     return None

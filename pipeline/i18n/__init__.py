@@ -13,7 +13,9 @@ Which language:
   (default ``nb``), never the person's, so it is the same on every machine.
 
 What never changes with the language: rule ids, file paths, JSON keys, enum values (statuses,
-states), the routine's quotes (Norwegian in both) and the holidays' names.
+states) as data (in YAML, JSON, ``status: ordered``), the routine's quotes (Norwegian in both) and
+the holidays' names. Shown inside a sentence, a value reads in the person's language
+(``pipeline.i18n.terms``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import functools
 import gettext
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import environment
@@ -79,6 +82,29 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 def N_(message: str) -> str:
     return message
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` as it reads in ``context`` (a value shown in a sentence: ``pipeline.i18n.terms``)."""
+    return translations(current()).pgettext(context, message)
+
+
+def NP_(context: str, message: str) -> str:
+    """``message`` in ``context``, marked for the catalog and translated later (``pgettext``)."""
+    return message
+
+
+@dataclass(frozen=True)
+class Later:
+    """A text kept to be said later, translated each time it is shown, in the language then in
+    force: a reason made once and shown both in ``generated/`` (the repository's language) and to
+    a person (theirs). Its values may be ``Later`` too."""
+
+    message: str  # marked N_() where it is made
+    values: tuple[tuple[str, object], ...] = ()
+
+    def __str__(self) -> str:
+        return _(self.message).format(**{k: str(v) for k, v in self.values})
 
 
 def from_locale(env: dict[str, str] | os._Environ[str]) -> str | None:

@@ -28,7 +28,7 @@ from babel.messages.pofile import read_po, write_po
 from pipeline import i18n
 
 PACKAGE = Path(__file__).resolve().parent.parent
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "NP_": ((1, "c"), 2)}
 METHODS = [("templates/**.j2", "jinja2.ext:babel_extract"), ("**.py", "python")]
 OPTIONS = {"templates/**.j2": {"trim_blocks": "true", "lstrip_blocks": "true"}}
 FIXED = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)  # the catalogs' dates never change: no churn

@@ -58,6 +58,8 @@ def translate(parser: argparse.ArgumentParser) -> None:
     for each in parsers(parser):
         if each.description:
             each.description = _(each.description)
+        for group in each._action_groups:  # "options", "positional arguments": named before finish()
+            group.title = _(group.title) if group.title else group.title
         for action in each._actions:
             if action.help and action.help != argparse.SUPPRESS:
                 action.help = _(action.help)

@@ -98,7 +98,11 @@ def _list(path: Path, items: list[_Item], batch: Batch, base: Path | None) -> No
             try:
                 messages = maildir_messages(path)
             except OSError as exc:
-                batch.problem(ProblemKind.MALFORMED, Origin(name), f"cannot read the Maildir: {exc.strerror or exc}")
+                batch.problem(
+                    ProblemKind.MALFORMED,
+                    Origin(name),
+                    _("cannot read the Maildir: {value}").format(value=exc.strerror or exc),
+                )
                 return
             items.extend(_Item(file, Origin(name, item=f"Maildir message {key}"), True) for key, file in messages)
             return
@@ -110,7 +114,7 @@ def _list(path: Path, items: list[_Item], batch: Batch, base: Path | None) -> No
     elif path.exists():
         items.append(_Item(str(path), Origin(name)))
     else:
-        batch.problem(ProblemKind.MALFORMED, Origin(name), "no such file or directory")
+        batch.problem(ProblemKind.MALFORMED, Origin(name), _("no such file or directory"))
 
 
 def _read_item(item: _Item, batch: Batch) -> None:
@@ -120,7 +124,7 @@ def _read_item(item: _Item, batch: Batch) -> None:
         batch.problem(ProblemKind.UNSAFE, item.origin, _(_TOO_LARGE).format(mib=MAX_FILE // (1 << 20)))
         return
     except OSError as exc:
-        batch.problem(ProblemKind.MALFORMED, item.origin, f"cannot read: {exc.strerror or exc}")
+        batch.problem(ProblemKind.MALFORMED, item.origin, _("cannot read: {value}").format(value=exc.strerror or exc))
         return
     if data is None:
         read_mbox(Path(item.file), batch, item.origin.file)
@@ -179,6 +183,8 @@ def read_mbox(path: Path, batch: Batch, name: str) -> None:
             item = f"message {number} of {len(keys)} in the mbox"
             recognise.read_bytes(box.get_bytes(key), Origin(name, item=item), batch)
     except OSError as exc:
-        batch.problem(ProblemKind.MALFORMED, Origin(name), f"cannot read the mbox: {exc.strerror or exc}")
+        batch.problem(
+            ProblemKind.MALFORMED, Origin(name), _("cannot read the mbox: {value}").format(value=exc.strerror or exc)
+        )
     finally:
         box.close()

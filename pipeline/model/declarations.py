@@ -32,6 +32,7 @@ from pipeline import layout
 from pipeline.ar import paths as ar_paths
 from pipeline.ar import snapshot as ar_snapshot
 from pipeline.findings import Location
+from pipeline.i18n import _
 from pipeline.model import mistakes, names
 from pipeline.model.loader import Document, LoadError, YamlPath, load_bytes
 from pipeline.model.models import SHAPE_TAGS, Helseforetak, Kommune
@@ -137,9 +138,9 @@ def _describe(error: Mapping[str, Any]) -> str:
     loc = ".".join(str(p) for p in _loc(error))
     kind = error["type"]
     if kind == "missing":
-        return f"required field '{loc}' is missing"
+        return _("required field {loc!r} is missing").format(loc=loc)
     if kind == "extra_forbidden":
-        return f"unknown key '{loc}'"
+        return _("unknown key {loc!r}").format(loc=loc)
     got = error.get("input")
     shown = repr(got) if isinstance(got, str | int | float | bool) or got is None else ""
     if isinstance(got, str) and len(shown) > 60:

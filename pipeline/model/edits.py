@@ -88,14 +88,20 @@ def _timestamp(value: dt.datetime) -> str:
 Edit = Callable[[CommentedMap], str]
 
 
+def _set(path: str, value: object) -> str:
+    """What an edit wrote, as the declaration's own path and value (``activation.date = 2027-02-02``),
+    the same in every language."""
+    return f"{path} = {value}"
+
+
 def set_activation(date: dt.date, agreed_on: dt.date | None) -> Edit:
     def edit(doc: CommentedMap) -> str:
         activation = _child(doc, "activation", TOP_ORDER)
         _put(activation, "date", _date(date), ("date", "agreed_on"))
-        said = f"activation.date = {date.isoformat()}"
+        said = _set("activation.date", date.isoformat())
         if agreed_on is not None:
             _put(activation, "agreed_on", _date(agreed_on), ("date", "agreed_on"))
-            said += f", agreed_on = {agreed_on.isoformat()}"
+            said += ", " + _set("agreed_on", agreed_on.isoformat())
         return said
 
     return edit
@@ -105,10 +111,10 @@ def set_order(sent_on: dt.date, reference: str | None) -> Edit:
     def edit(doc: CommentedMap) -> str:
         order = _child(doc, "order", TOP_ORDER)
         _put(order, "sent_on", _date(sent_on), ("sent_on", "reference"))
-        said = f"order.sent_on = {sent_on.isoformat()}"
+        said = _set("order.sent_on", sent_on.isoformat())
         if reference is not None:
             _put(order, "reference", reference, ("sent_on", "reference"))
-            said += f", reference = {reference}"
+            said += ", " + _set("reference", reference)
         return said
 
     return edit
@@ -168,7 +174,7 @@ def set_party(her_id: int, name: str | None, edi_address: str | None, messages: 
 def set_ar(her_id: int, on: dt.date) -> Edit:
     def edit(doc: CommentedMap) -> str:
         _put(_party(doc, her_id), "ar_published_on", _date(on), PARTY_ORDER)
-        return f"party {her_id}: ar_published_on = {on.isoformat()}"
+        return _("party {her_id}: {change}").format(her_id=her_id, change=_set("ar_published_on", on.isoformat()))
 
     return edit
 
@@ -306,7 +312,7 @@ def open_deviation(hf: str | None, on: dt.date, description: str) -> Edit:
             entry["hf"] = hf
         entry["description"] = description
         deviations.append(entry)
-        return f"deviation {len(deviations)} opened on {on.isoformat()}"
+        return _("deviation {index} opened on {on}").format(index=len(deviations), on=on.isoformat())
 
     return edit
 
@@ -331,7 +337,7 @@ def resolve_deviation(index: int, on: dt.date) -> Edit:
                 _("deviation {index} is already resolved (on {entry})").format(index=index, entry=entry["resolved_on"])
             )
         _put(entry, "resolved_on", _date(on), DEVIATION_ORDER)
-        return f"deviation {index} resolved on {on.isoformat()}"
+        return _("deviation {index} resolved on {on}").format(index=index, on=on.isoformat())
 
     return edit
 
@@ -346,13 +352,13 @@ def set_status(new: Status, paused_from: Status | None) -> Edit:
                 raise EditError(_("the current status {old!r} is not a status; give --paused-from").format(old=old))
             _put(doc, "status", new.value, TOP_ORDER)
             _put(doc, "paused_from", (paused_from or Status(old)).value, TOP_ORDER)
-            return f"status {old} → paused (from {doc['paused_from']})"
+            return _("status {old} → paused (from {paused_from})").format(old=old, paused_from=doc["paused_from"])
         if paused_from is not None:
             raise UsageError(_("--paused-from only goes with the status 'paused'"))
         _put(doc, "status", new.value, TOP_ORDER)
         if "paused_from" in doc:
             del doc["paused_from"]
-        return f"status {old} → {new.value}"
+        return _("status {old} → {new}").format(old=old, new=new.value)
 
     return edit
 

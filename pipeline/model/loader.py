@@ -121,11 +121,11 @@ def _suspicious(text: str) -> str | None:
         return None
     ch = found.group()
     if ch in _BIDI:
-        return f"bidirectional control character U+{ord(ch):04X}"
+        return _("bidirectional control character U+{code:04X}").format(code=ord(ch))
     if ch in _INVISIBLE:
-        return f"invisible character U+{ord(ch):04X}"
+        return _("invisible character U+{code:04X}").format(code=ord(ch))
     assert unicodedata.category(ch) == "Cc"
-    return f"control character U+{ord(ch):04X}"
+    return _("control character U+{code:04X}").format(code=ord(ch))
 
 
 _TIMESTAMP = re.compile(
@@ -186,7 +186,7 @@ def _kind(event: Any) -> type | None:
 def _shown(value: Any) -> str:
     """A value for a message: a hostile file must not make the message as long as itself."""
     text = repr(value)
-    return text if len(text) <= 60 else f"{text[:50]}... ({len(text)} characters)"
+    return text if len(text) <= 60 else _("{start}... ({n} characters)").format(start=text[:50], n=len(text))
 
 
 def _spelled_otherwise(key: str | int) -> str | int | None:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.i18n import _
+from pipeline.i18n import N_, _
 
 # Fields whose values are text made of digits and dots, which YAML would read as numbers.
 _TEXT_FIELDS = {"kommune", "org_number"}
@@ -55,9 +55,12 @@ def explain(path: tuple[str | int, ...], kind: str, value: Any, written: str | N
     if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
         text = written if written and re.fullmatch(r"[0-9.]+", written) else str(value)
         if field in _TEXT_FIELDS or _is_version_path(path):
-            what = "a version" if _is_version_path(path) else f"'{field}'"
+            what = _("a version") if _is_version_path(path) else f"'{field}'"
             return Mistake(
-                f'write "{text}" in quotes: {what} is text, and unquoted YAML reads {text} as a number', text
+                _('write "{text}" in quotes: {what} is text, and unquoted YAML reads {text} as a number').format(
+                    text=text, what=what
+                ),
+                text,
             )
     if kind in ("date_type", "date_parsing", "date_from_datetime_parsing") and isinstance(value, str):
         return _date(value.strip())
@@ -72,8 +75,10 @@ def _date(text: str) -> Mistake | None:
         try:
             day = dt.date(year, int(norwegian["m"]), int(norwegian["d"]))
         except ValueError as exc:
-            return Mistake(f"{text} is not a date ({exc}); write dates as YYYY-MM-DD", None)
-        return Mistake(f"write {day.isoformat()} (dates are YYYY-MM-DD, not {text})", day)
+            return Mistake(
+                _("{text} is not a date ({exc}); write dates as YYYY-MM-DD").format(text=text, exc=exc), None
+            )
+        return Mistake(_("write {day} (dates are YYYY-MM-DD, not {text})").format(day=day.isoformat(), text=text), day)
     iso = _ISO_LIKE.match(text)
     if iso:
         return Mistake(impossible(int(iso["y"]), int(iso["m"]), int(iso["d"])), None)
@@ -84,25 +89,27 @@ def impossible(year: int, month: int, day: int) -> str:
     """Why a well-shaped YYYY-MM-DD is not a date: '2027-02-30: February 2027 has 28 days'."""
     shown = f"{year:04d}-{month:02d}-{day:02d}"
     if not 1 <= month <= 12:
-        return f"{shown} is not a date: there is no month {month}"
+        return _("{shown} is not a date: there is no month {month}").format(shown=shown, month=month)
     first_next = dt.date(year + (month == 12), month % 12 + 1, 1)
     days = (first_next - dt.timedelta(days=1)).day
-    return f"{shown} is not a date: {_MONTHS[month - 1]} {year} has {days} days"
+    return _("{shown} is not a date: {month} {year} has {days} days").format(
+        shown=shown, month=_(_MONTHS[month - 1]), year=year, days=days
+    )
 
 
 _MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
 )
 
 

@@ -16,6 +16,7 @@ import functools
 
 from lxml import etree
 
+from pipeline.i18n import _
 from pipeline.model.catalogue import catalogue
 from pipeline.receipts import xmldoc
 from pipeline.receipts.codes import STATUS_8258
@@ -161,18 +162,28 @@ def read(root: etree._Element, origin: Origin, batch: Batch) -> None:
     if gen_date is None or own_id is None or code is None or original is None:
         named = {"GenDate": gen_date, "Id": own_id, "Status": code, "OriginalMsgId": original}
         missing = [name for name, value in named.items() if value is None]
-        batch.problem(ProblemKind.INCOMPLETE, origin, f"AppRec {version} without {', '.join(missing)}")
+        batch.problem(
+            ProblemKind.INCOMPLETE,
+            origin,
+            _("AppRec {version} without {value}").format(version=version, value=", ".join(missing)),
+        )
         return
     at = kith_time(gen_date)
     if at is None:
-        batch.problem(ProblemKind.INCOMPLETE, origin, f"AppRec GenDate {gen_date!r} is not a date and time")
+        batch.problem(
+            ProblemKind.INCOMPLETE,
+            origin,
+            _("AppRec GenDate {gen_date!r} is not a date and time").format(gen_date=gen_date),
+        )
         return
     status = STATUS_8258.get(code or "")
     if status is None:
         batch.problem(
             ProblemKind.INCOMPLETE,
             origin,
-            f"AppRec Status V={code!r} is not in kodeverk 8258 (1 OK, 2 Avvist, 3 OK, feil i delmelding)",
+            _("AppRec Status V={code!r} is not in kodeverk 8258 (1 OK, 2 Avvist, 3 OK, feil i delmelding)").format(
+                code=code
+            ),
         )
         return
     refers_to = original_type = None
@@ -182,7 +193,7 @@ def read(root: etree._Element, origin: Origin, batch: Batch) -> None:
         elif child.tag == t.msg_type:
             original_type = (child.get("V") or "").strip() or None
     if refers_to is None:
-        batch.problem(ProblemKind.INCOMPLETE, origin, "AppRec OriginalMsgId has no Id: it names no message")
+        batch.problem(ProblemKind.INCOMPLETE, origin, _("AppRec OriginalMsgId has no Id: it names no message"))
         return
     batch.receipts.append(
         AppRecReceipt(

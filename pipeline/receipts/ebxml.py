@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from pipeline.i18n import _
 from pipeline.receipts.apprec import her_id
 from pipeline.receipts.model import (
     Batch,
@@ -100,7 +101,7 @@ def read(root: etree._Element, origin: Origin, batch: Batch) -> Envelope:
     own_id = _text(data_fields, "MessageId")
     action = _text(fields, "Action")
     if header is None or head is None:
-        batch.problem(ProblemKind.INCOMPLETE, origin, "SOAP envelope without an ebXML MessageHeader (ebMS 2.0)")
+        batch.problem(ProblemKind.INCOMPLETE, origin, _("SOAP envelope without an ebXML MessageHeader (ebMS 2.0)"))
         return Envelope(sender, receiver, action, own_id, 0)
     found = 0
     ack = parts.get(_E + "Acknowledgment")
@@ -109,7 +110,7 @@ def read(root: etree._Element, origin: Origin, batch: Batch) -> Envelope:
         refers_to = _text(ack_fields, "RefToMessageId") or _text(data_fields, "RefToMessageId")
         if refers_to is None:
             batch.problem(
-                ProblemKind.INCOMPLETE, origin, "ebXML Acknowledgment without RefToMessageId: it names no message"
+                ProblemKind.INCOMPLETE, origin, _("ebXML Acknowledgment without RefToMessageId: it names no message")
             )
         else:
             at_text = _text(ack_fields, "Timestamp") or _text(data_fields, "Timestamp")
@@ -143,13 +144,13 @@ def _error_list(
     )
     refers_to = _text(data, "RefToMessageId")
     if not entries:
-        batch.problem(ProblemKind.INCOMPLETE, origin, "ebXML ErrorList without any Error")
+        batch.problem(ProblemKind.INCOMPLETE, origin, _("ebXML ErrorList without any Error"))
         return 0
     if refers_to is None:
         batch.problem(
             ProblemKind.INCOMPLETE,
             origin,
-            "ebXML ErrorList in a message without MessageData/RefToMessageId: it names no message",
+            _("ebXML ErrorList in a message without MessageData/RefToMessageId: it names no message"),
         )
         return 0
     state: TransportState = "rejected" if any(e.severity.lower() != "warning" for e in entries) else "warning"

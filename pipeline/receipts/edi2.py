@@ -34,6 +34,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from pipeline.i18n import _
 from pipeline.receipts.codes import EDI2_APPREC_STATUS, EDI2_DELIVERY_STATE, STATUS_8258
 from pipeline.receipts.model import (
     AppRecError,
@@ -95,9 +96,13 @@ def read(doc: Any, origin: Origin, batch: Batch, payload: ReadPayload) -> None:
     elif isinstance(doc, list) and doc and all(_is_apprec(e) for e in doc):
         _apprecs(doc, origin, batch, _Link(None, None))
     elif isinstance(doc, list) and doc and all(_is_message(e) for e in doc):
-        batch.problem(ProblemKind.NOT_A_RECEIPT, origin, "an EDI 2.0 message list (GET /Messages): no receipts in it")
+        batch.problem(
+            ProblemKind.NOT_A_RECEIPT, origin, _("an EDI 2.0 message list (GET /Messages): no receipts in it")
+        )
     else:
-        batch.problem(ProblemKind.UNRECOGNISED, origin, "JSON, but not an EDI 2.0 status, apprec or message response")
+        batch.problem(
+            ProblemKind.UNRECOGNISED, origin, _("JSON, but not an EDI 2.0 status, apprec or message response")
+        )
 
 
 def _object(doc: dict[str, Any], origin: Origin, batch: Batch, payload: ReadPayload) -> None:
@@ -107,8 +112,10 @@ def _object(doc: dict[str, Any], origin: Origin, batch: Batch, payload: ReadPayl
         batch.problem(
             ProblemKind.SERVICE_ERROR,
             origin,
-            f"EDI 2.0 answered with an error instead of a status: {doc.get('error')!r} "
-            f"(errorCode {doc.get('errorCode')!r}, requestId {doc.get('requestId')!r})",
+            _(
+                "EDI 2.0 answered with an error instead of a status: {error!r} "
+                "(errorCode {code!r}, requestId {request!r})"
+            ).format(error=doc.get("error"), code=doc.get("errorCode"), request=doc.get("requestId")),
         )
     elif "businessDocument" in doc and "contentType" in doc:
         _business_document(doc, origin, batch, payload)
@@ -116,24 +123,30 @@ def _object(doc: dict[str, Any], origin: Origin, batch: Batch, payload: ReadPayl
         batch.problem(
             ProblemKind.NOT_A_RECEIPT,
             origin,
-            f"EDI 2.0 message {doc.get('id')!r} (GET /Messages/{{id}}) without its status or apprec: no receipt in it",
+            _("EDI 2.0 message {value!r} (GET /Messages/{{id}}) without its status or apprec: no receipt in it").format(
+                value=doc.get("id")
+            ),
         )
     else:
-        batch.problem(ProblemKind.UNRECOGNISED, origin, "JSON, but not an EDI 2.0 status, apprec or message response")
+        batch.problem(
+            ProblemKind.UNRECOGNISED, origin, _("JSON, but not an EDI 2.0 status, apprec or message response")
+        )
 
 
 def _export(doc: dict[str, Any], origin: Origin, batch: Batch) -> None:
     message = doc.get("message")
     if not isinstance(message, dict):
         batch.problem(
-            ProblemKind.INCOMPLETE, origin.within(part="message"), "EDI 2.0 export: 'message' is not an object"
+            ProblemKind.INCOMPLETE, origin.within(part="message"), _("EDI 2.0 export: 'message' is not an object")
         )
         return
     retrieved_text = doc.get("retrievedAt")
     retrieved = kith_time(retrieved_text) if isinstance(retrieved_text, str) else None
     if retrieved_text is not None and retrieved is None:
         batch.problem(
-            ProblemKind.INCOMPLETE, origin.within(part="retrievedAt"), f"{retrieved_text!r} is not a date and time"
+            ProblemKind.INCOMPLETE,
+            origin.within(part="retrievedAt"),
+            _("{retrieved_text!r} is not a date and time").format(retrieved_text=retrieved_text),
         )
         return
     link = _Link(message, retrieved)
@@ -141,7 +154,7 @@ def _export(doc: dict[str, Any], origin: Origin, batch: Batch) -> None:
         batch.problem(
             ProblemKind.UNLINKED,
             origin.within(part="message.businessDocumentId"),
-            "EDI 2.0 message without businessDocumentId (fetch it with includeMetadata=true): it names no MsgId",
+            _("EDI 2.0 message without businessDocumentId (fetch it with includeMetadata=true): it names no MsgId"),
         )
         return
     apprec = doc.get("apprec")
@@ -149,7 +162,9 @@ def _export(doc: dict[str, Any], origin: Origin, batch: Batch) -> None:
     for key, value, check in (("status", status, _is_status), ("apprec", apprec, _is_apprec)):
         if value is not None and not (isinstance(value, list) and all(check(e) for e in value)):
             batch.problem(
-                ProblemKind.INCOMPLETE, origin.within(part=key), f"EDI 2.0 export: '{key}' is not a {key} response"
+                ProblemKind.INCOMPLETE,
+                origin.within(part=key),
+                _("EDI 2.0 export: '{key}' is not a {key} response").format(key=key),
             )
             return
     if isinstance(status, list):
@@ -168,15 +183,23 @@ def _statuses(entries: list[Any], origin: Origin, batch: Batch, link: _Link, app
             batch.problem(
                 ProblemKind.INCOMPLETE,
                 where,
-                f"EDI 2.0 status entry: receiverHerId {entry.get('receiverHerId')!r}, transportDeliveryState "
-                f"{state_text!r} (expected a HER-id and one of {', '.join(EDI2_DELIVERY_STATE)})",
+                _(
+                    "EDI 2.0 status entry: receiverHerId {her_id!r}, transportDeliveryState {state_text!r} "
+                    "(expected a HER-id and one of {states})"
+                ).format(
+                    her_id=entry.get("receiverHerId"), state_text=state_text, states=", ".join(EDI2_DELIVERY_STATE)
+                ),
             )
             continue
         state: TransportState | None = "ok" if state_text == "Acknowledged" else None
         if state_text == "Rejected":
             state = "rejected"
         if state is None:
-            batch.problem(ProblemKind.PENDING, where, f"EDI 2.0: no transport receipt yet from HER-id {receiver}")
+            batch.problem(
+                ProblemKind.PENDING,
+                where,
+                _("EDI 2.0: no transport receipt yet from HER-id {receiver}").format(receiver=receiver),
+            )
         else:
             batch.receipts.append(
                 TransportReceipt(
@@ -189,8 +212,9 @@ def _statuses(entries: list[Any], origin: Origin, batch: Batch, link: _Link, app
             batch.problem(
                 ProblemKind.INCONSISTENT,
                 where,
-                f"EDI 2.0 status says appRecStatus {entry.get('appRecStatus')!r} for HER-id {receiver}, "
-                f"the apprec response {apprec_by_receiver[receiver]!r}",
+                _(
+                    "EDI 2.0 status says appRecStatus {value!r} for HER-id {receiver}, the apprec response {value2!r}"
+                ).format(value=entry.get("appRecStatus"), receiver=receiver, value2=apprec_by_receiver[receiver]),
             )
 
 
@@ -202,7 +226,7 @@ def _apprecs(entries: list[Any], origin: Origin, batch: Batch, link: _Link) -> N
             isinstance(e, dict) and isinstance(e.get("errorCode"), str) for e in raw
         ):
             batch.problem(
-                ProblemKind.INCOMPLETE, where, "EDI 2.0 appRecErrorList is not a list of errors with an errorCode"
+                ProblemKind.INCOMPLETE, where, _("EDI 2.0 appRecErrorList is not a list of errors with an errorCode")
             )
             continue
         errors = tuple(
@@ -222,18 +246,24 @@ def _apprec(entry: dict[str, Any], where: Origin, batch: Batch, link: _Link, err
     value = entry.get("appRecStatus")
     if receiver is None:
         batch.problem(
-            ProblemKind.INCOMPLETE, where, f"EDI 2.0: receiverHerId {entry.get('receiverHerId')!r} is not a HER-id"
+            ProblemKind.INCOMPLETE,
+            where,
+            _("EDI 2.0: receiverHerId {value!r} is not a HER-id").format(value=entry.get("receiverHerId")),
         )
         return
     if value is None:
-        batch.problem(ProblemKind.PENDING, where, f"EDI 2.0: no AppRec yet from HER-id {receiver}")
+        batch.problem(
+            ProblemKind.PENDING, where, _("EDI 2.0: no AppRec yet from HER-id {receiver}").format(receiver=receiver)
+        )
         return
     code = EDI2_APPREC_STATUS.get(value) if isinstance(value, str) else None
     if code is None:
         batch.problem(
             ProblemKind.INCOMPLETE,
             where,
-            f"EDI 2.0 appRecStatus {value!r} is not one of {', '.join(EDI2_APPREC_STATUS)}",
+            _("EDI 2.0 appRecStatus {value!r} is not one of {value2}").format(
+                value=value, value2=", ".join(EDI2_APPREC_STATUS)
+            ),
         )
         return
     batch.receipts.append(
@@ -258,11 +288,17 @@ def _business_document(doc: dict[str, Any], origin: Origin, batch: Batch, payloa
     encoding = str(doc.get("contentTransferEncoding") or "base64").lower()
     body = doc.get("businessDocument")
     if encoding != "base64" or not isinstance(body, str):
-        batch.problem(ProblemKind.INCOMPLETE, where, f"EDI 2.0 business document in {encoding!r}, expected base64 text")
+        batch.problem(
+            ProblemKind.INCOMPLETE,
+            where,
+            _("EDI 2.0 business document in {encoding!r}, expected base64 text").format(encoding=encoding),
+        )
         return
     try:
         data = base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError) as exc:
-        batch.problem(ProblemKind.MALFORMED, where, f"EDI 2.0 business document is not valid base64: {exc}")
+        batch.problem(
+            ProblemKind.MALFORMED, where, _("EDI 2.0 business document is not valid base64: {exc}").format(exc=exc)
+        )
         return
     payload(data, where, batch)

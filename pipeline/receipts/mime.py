@@ -171,7 +171,11 @@ def _leaves(part: _Part, depth: int, out: list[_Part]) -> None:
 
 def _label(index: int, part: _Part, single: bool) -> str:
     inner = f"{part.content_type}, {part.content_id}" if part.content_id else part.content_type
-    return f"MIME body ({inner})" if single else f"MIME part {index} ({inner})"
+    return (
+        _("MIME body ({inner})").format(inner=inner)
+        if single
+        else _("MIME part {index} ({inner})").format(index=index, inner=inner)
+    )
 
 
 def read(data: bytes, origin: Origin, batch: Batch, read_xml: ReadXml) -> None:
@@ -190,7 +194,7 @@ def read(data: bytes, origin: Origin, batch: Batch, read_xml: ReadXml) -> None:
             batch.problem(
                 ProblemKind.ENCRYPTED,
                 where,
-                "the payload is still encrypted (S/MIME): export the decrypted message from the message server",
+                _("the payload is still encrypted (S/MIME): export the decrypted message from the message server"),
             )
             return
         try:
@@ -202,7 +206,7 @@ def read(data: bytes, origin: Origin, batch: Batch, read_xml: ReadXml) -> None:
             parts.append((where, body))
     if not parts:
         batch.problem(
-            ProblemKind.NOT_A_RECEIPT, origin, "a mail without an ebXML envelope or an XML payload: not a receipt"
+            ProblemKind.NOT_A_RECEIPT, origin, _("a mail without an ebXML envelope or an XML payload: not a receipt")
         )
         return
     envelope: Envelope | None = None
@@ -217,7 +221,9 @@ def read(data: bytes, origin: Origin, batch: Batch, read_xml: ReadXml) -> None:
         batch.problem(
             ProblemKind.NOT_A_RECEIPT,
             origin,
-            f"an ebXML {envelope.action or 'message'} without payload, Acknowledgment or ErrorList: not a receipt",
+            _("an ebXML {action} without payload, Acknowledgment or ErrorList: not a receipt").format(
+                action=envelope.action or _("message")
+            ),
         )
     if envelope is not None:
         _same_sender(envelope, batch, [i for i in range(start, len(batch.receipts)) if i not in own])
@@ -237,7 +243,9 @@ def _same_sender(envelope: Envelope, batch: Batch, payload: list[int]) -> None:
             batch.problem(
                 ProblemKind.INCONSISTENT,
                 receipt.origin,
-                f"the ebXML envelope is from HER-id {outer}, the {receipt.what} in it from HER-id {inner}",
+                _("the ebXML envelope is from HER-id {outer}, the {what} in it from HER-id {inner}").format(
+                    outer=outer, what=receipt.what, inner=inner
+                ),
             )
     if refused:
         batch.receipts[:] = [r for i, r in enumerate(batch.receipts) if i not in refused]

@@ -23,7 +23,7 @@ import operator
 from dataclasses import dataclass, field, fields
 from typing import ClassVar, Literal, TypeVar
 
-from pipeline.i18n import _
+from pipeline.i18n import _, terms
 
 T = TypeVar("T")
 
@@ -125,7 +125,7 @@ class Problem:
         return self.kind not in NOTICES
 
     def __str__(self) -> str:
-        return f"{self.origin}: {self.kind}: {self.message}"
+        return f"{self.origin}: {terms.term(terms.PROBLEM, self.kind)}: {self.message}"
 
 
 @_pickled_by_fields

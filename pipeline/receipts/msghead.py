@@ -12,6 +12,7 @@ import functools
 
 from lxml import etree
 
+from pipeline.i18n import _
 from pipeline.model.catalogue import catalogue
 from pipeline.receipts.apprec import her_id
 from pipeline.receipts.model import Batch, DialogAnswer, Origin, PartyRef, ProblemKind
@@ -90,26 +91,46 @@ def read(root: etree._Element, origin: Origin, batch: Batch) -> None:
     content = r.el(root, "Document", "RefDoc", "Content")
     payload = None if content is None or len(content) == 0 else content[0]
     payload_ns = None if payload is None else etree.QName(payload).namespace
-    what = f"MsgHead {action or '(no Type)'} (MsgId {msg_id or '?'})"
+    what = _("MsgHead {action} (MsgId {msg_id})").format(action=action or _("(no Type)"), msg_id=msg_id or "?")
     if payload is None or payload_ns not in dialog_namespaces() or etree.QName(payload).localname != "Dialogmelding":
-        inner = "no payload" if payload is None else f"a {etree.QName(payload).localname} in {payload_ns}"
-        batch.problem(ProblemKind.NOT_A_RECEIPT, origin, f"{what} carries {inner}: not an answer to a test dialog")
+        inner = (
+            _("no payload")
+            if payload is None
+            else _("a {localname} in {payload_ns}").format(
+                localname=etree.QName(payload).localname, payload_ns=payload_ns
+            )
+        )
+        batch.problem(
+            ProblemKind.NOT_A_RECEIPT,
+            origin,
+            _("{what} carries {inner}: not an answer to a test dialog").format(what=what, inner=inner),
+        )
         return
     ref = r.el(info, "ConversationRef")
     if ref is None:
         batch.problem(
-            ProblemKind.NOT_A_RECEIPT, origin, f"{what} has no ConversationRef: it answers no message (not a receipt)"
+            ProblemKind.NOT_A_RECEIPT,
+            origin,
+            _("{what} has no ConversationRef: it answers no message (not a receipt)").format(what=what),
         )
         return
     gen_date = r.text(info, "GenDate")
     at = kith_time(gen_date)
     if msg_id is None or at is None:
-        wrong = "no MsgId" if msg_id is None else f"GenDate {gen_date!r} is not a date and time"
-        batch.problem(ProblemKind.INCOMPLETE, origin, f"dialog answer {what}: {wrong}")
+        wrong = (
+            _("no MsgId")
+            if msg_id is None
+            else _("GenDate {gen_date!r} is not a date and time").format(gen_date=gen_date)
+        )
+        batch.problem(ProblemKind.INCOMPLETE, origin, _("dialog answer {what}: {wrong}").format(what=what, wrong=wrong))
         return
     parent, conversation = r.text(ref, "RefToParent"), r.text(ref, "RefToConversation")
     if parent is None and conversation is None:
-        batch.problem(ProblemKind.INCOMPLETE, origin, f"dialog answer {what}: ConversationRef names no message")
+        batch.problem(
+            ProblemKind.INCOMPLETE,
+            origin,
+            _("dialog answer {what}: ConversationRef names no message").format(what=what),
+        )
         return
     batch.receipts.append(
         DialogAnswer(

@@ -15,6 +15,7 @@ import re
 
 import orjson
 
+from pipeline.i18n import _
 from pipeline.model.catalogue import catalogue
 from pipeline.receipts import apprec, ebxml, edi2, mime, msghead, xmldoc
 from pipeline.receipts.ebxml import Envelope
@@ -57,7 +58,9 @@ def read_xml(data: bytes, origin: Origin, batch: Batch) -> Envelope | None:
         msghead.read(root, origin, batch)
     elif ns in _business_namespaces():
         batch.problem(
-            ProblemKind.NOT_A_RECEIPT, origin, f"a {_business_namespaces()[ns]} message ({local}), not a receipt"
+            ProblemKind.NOT_A_RECEIPT,
+            origin,
+            _("a {kind} message ({local}), not a receipt").format(kind=_business_namespaces()[ns], local=local),
         )
     else:
         batch.problem(ProblemKind.UNRECOGNISED, origin, _unknown_root(ns, local))
@@ -65,26 +68,32 @@ def read_xml(data: bytes, origin: Origin, batch: Batch) -> Envelope | None:
 
 
 def _unknown_root(ns: str | None, local: str) -> str:
-    where = f"in namespace {ns}" if ns else "without a namespace"
+    where = _("in namespace {ns}").format(ns=ns) if ns else _("without a namespace")
     if local == "AppRec":
         known = ", ".join(f"{v} {n}" for n, v in sorted(apprec.versions().items(), key=lambda kv: kv[1]))
-        return f"an AppRec {where}: not an AppRec namespace ({known})"
+        return _("an AppRec {where}: not an AppRec namespace ({known})").format(where=where, known=known)
     if local == "Envelope":
-        return f"an Envelope {where}: not a SOAP 1.1 envelope ({ebxml.SOAP})"
+        return _("an Envelope {where}: not a SOAP 1.1 envelope ({soap})").format(where=where, soap=ebxml.SOAP)
     if local == "MsgHead":
-        return f"a MsgHead {where}: not MsgHead 1.2 ({msghead.namespace()})"
-    return f"XML root element {local} {where} is no receipt (AppRec, ebXML envelope, dialog answer in MsgHead)"
+        return _("a MsgHead {where}: not MsgHead 1.2 ({ns})").format(where=where, ns=msghead.namespace())
+    return _(
+        "XML root element {local} {where} is no receipt (AppRec, ebXML envelope, dialog answer in MsgHead)"
+    ).format(local=local, where=where)
 
 
 def _no_receipt(envelope: Envelope) -> str:
-    return f"an ebXML {envelope.action or 'message'} envelope without Acknowledgment or ErrorList: not a receipt"
+    return _("an ebXML {action} envelope without Acknowledgment or ErrorList: not a receipt").format(
+        action=envelope.action or _("message")
+    )
 
 
 def read_json(data: bytes, origin: Origin, batch: Batch) -> None:
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        batch.problem(ProblemKind.MALFORMED, origin.at(exc.lineno, exc.colno), f"not valid JSON: {exc.msg}")
+        batch.problem(
+            ProblemKind.MALFORMED, origin.at(exc.lineno, exc.colno), _("not valid JSON: {msg}").format(msg=exc.msg)
+        )
         return
     edi2.read(doc, origin, batch, read_payload)
 
@@ -94,14 +103,14 @@ def read_payload(data: bytes, origin: Origin, batch: Batch) -> None:
     if data.lstrip(_BLANKS)[:1] == b"<" or data.startswith(_BOMS):
         read_xml(data, origin, batch)
     else:
-        batch.problem(ProblemKind.MALFORMED, origin, "the business document is not XML")
+        batch.problem(ProblemKind.MALFORMED, origin, _("the business document is not XML"))
 
 
 def read_bytes(data: bytes, origin: Origin, batch: Batch) -> None:
     """Whatever ``data`` is, by its content."""
     start = data if data[:1] not in _BLANKS else data.lstrip(_BLANKS)  # a copy only when blanks lead (or empty)
     if not start:
-        batch.problem(ProblemKind.MALFORMED, origin, "empty: no receipt in it")
+        batch.problem(ProblemKind.MALFORMED, origin, _("empty: no receipt in it"))
     elif start[:1] == b"<" or data.startswith(_BOMS):
         envelope = read_xml(data, origin, batch)
         if envelope is not None and envelope.receipts == 0:
@@ -111,9 +120,9 @@ def read_bytes(data: bytes, origin: Origin, batch: Batch) -> None:
     elif _HEADER.match(data) and data.find(b"\x00", 0, 1024) < 0:
         mime.read(data, origin, batch, read_xml)
     elif b"\x00" in data[:4096] or not _is_text(data[:4096]):
-        batch.problem(ProblemKind.MALFORMED, origin, "binary data: not XML, JSON or a MIME message")
+        batch.problem(ProblemKind.MALFORMED, origin, _("binary data: not XML, JSON or a MIME message"))
     else:
-        batch.problem(ProblemKind.UNRECOGNISED, origin, "text, but not XML, JSON or an RFC 5322 / MIME message")
+        batch.problem(ProblemKind.UNRECOGNISED, origin, _("text, but not XML, JSON or an RFC 5322 / MIME message"))
 
 
 def _is_text(head: bytes) -> bool:

@@ -49,7 +49,11 @@ def parse(data: bytes, origin: Origin, batch: Batch, *, line_offset: int = 0) ->
     """The root element, or None with the problem added to ``batch``. ``line_offset``: lines
     stripped before ``data`` (blank lines ahead of a MIME part's document), added to line numbers."""
     if len(data) > MAX_BYTES:
-        batch.problem(ProblemKind.UNSAFE, origin, f"{len(data)} bytes of XML, over the limit of {MAX_BYTES}")
+        batch.problem(
+            ProblemKind.UNSAFE,
+            origin,
+            _("{value} bytes of XML, over the limit of {MAX_BYTES}").format(value=len(data), MAX_BYTES=MAX_BYTES),
+        )
         return None
     doctype = data.find(b"<!DOCTYPE")
     if doctype >= 0:
@@ -62,10 +66,12 @@ def parse(data: bytes, origin: Origin, batch: Batch, *, line_offset: int = 0) ->
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         line, column = exc.position
-        message = exc.msg or "not well-formed"
+        message = exc.msg or _("not well-formed")
         kind = ProblemKind.UNSAFE if "huge" in message.lower() else ProblemKind.MALFORMED
         batch.problem(
-            kind, origin.at(line + line_offset if line else None, column or None), f"not well-formed XML: {message}"
+            kind,
+            origin.at(line + line_offset if line else None, column or None),
+            _("not well-formed XML: {message}").format(message=message),
         )
         return None
     # Bytes that start "<" and then no NUL are in an ASCII-compatible encoding, where the search

@@ -29,7 +29,7 @@ from pipeline import __version__, layout
 from pipeline.i18n import N_, _
 from pipeline.model.declarations import DeclarationSet, HfDecl, KommuneDecl
 from pipeline.model.models import Status
-from pipeline.render.context import HEADER, RenderContext
+from pipeline.render.context import RenderContext, generated_by
 from pipeline.routine import timeline
 from pipeline.routine.steps import H5, K1, SCOPE_START
 
@@ -174,7 +174,7 @@ def assemble(name: str, parts: Iterable[tuple[bytes, list[int]]]) -> bytes:
     cal.add("name", name)
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", TZID)
-    cal.add("description", HEADER)
+    cal.add("description", generated_by())
     parts = list(parts)
     years = [y for __, ys in parts for y in ys]
     first = min(years, default=SCOPE_START.year)

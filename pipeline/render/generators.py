@@ -14,7 +14,7 @@ Contract for a generator: ``fn(declarations, context) -> iterable of (path, byte
 is relative to ``generated/`` (posix, no ``..``), content is final bytes that depend only on the
 declarations and the tool version (never on "today", the clock, the locale, TZ or file order),
 and every XML document has been validated against its schema before it is yielded when
-``context.schemas`` is set. Each file says it is generated and how to regenerate it (``HEADER``).
+``context.schemas`` is set. Each file says it is generated and how to regenerate it (``generated_by()``).
 
 Scale: most files belong to one kommune. A generator says so with ``per_kommune``: its files for
 a set are the union of ``per_kommune`` for each kommune alone (with every HF). The files that
@@ -228,7 +228,8 @@ def render(
             out(name, path, content)
             yield path, content
     context.notes.extend(local.notes)
-    content = manifest_of(hashes, context.tool_version)
+    with i18n.use(context.language):
+        content = manifest_of(hashes, context.tool_version)
     hashes[layout.MANIFEST] = hashlib.sha256(content).hexdigest()
     yield layout.MANIFEST, content
 

@@ -7,7 +7,7 @@ import hashlib
 import orjson
 
 from pipeline import __version__
-from pipeline.render.context import HEADER
+from pipeline.render.context import generated_by
 
 
 def manifest(files: dict[str, bytes], tool_version: str = __version__) -> bytes:
@@ -17,7 +17,7 @@ def manifest(files: dict[str, bytes], tool_version: str = __version__) -> bytes:
 def manifest_of(hashes: dict[str, str], tool_version: str = __version__) -> bytes:
     """MANIFEST.json from the sha256 (hex) of every file."""
     doc = {
-        "_comment": HEADER,
+        "_comment": generated_by(),
         "tool": "oppkobling",
         "tool_version": tool_version,
         "files": hashes,  # sorted by orjson with the rest, without a copy of 200k entries

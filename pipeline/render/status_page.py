@@ -27,7 +27,7 @@ from pipeline.i18n import N_, _
 from pipeline.model.declarations import DeclarationSet, HfDecl, KommuneDecl
 from pipeline.model.models import HF_KEYS, Status
 from pipeline.render import templates
-from pipeline.render.context import HEADER, RenderContext
+from pipeline.render.context import RenderContext, generated_by
 from pipeline.routine import timeline
 from pipeline.routine.steps import K2, K3, K5, K6, MILESTONES, TITLE
 
@@ -282,7 +282,7 @@ def render_markdown(declarations: DeclarationSet) -> bytes:
 def _markdown(kommuner: list[KommuneView], names: list[str]) -> bytes:
     text = templates.render(
         "status.md.j2",
-        header=HEADER,
+        header=generated_by(),
         kommune_dir=layout.KOMMUNER_DIR,
         kommuner=kommuner,
         hf_names=names,
@@ -299,7 +299,7 @@ def _html(kommuner: list[KommuneView], names: list[str], shown: Chart, language:
     text = templates.render(
         "status.html.j2",
         language=language or i18n.current(),
-        header=HEADER,
+        header=generated_by(),
         routine=TITLE,
         kommuner=kommuner,
         hf_names=names,

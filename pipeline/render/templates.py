@@ -16,6 +16,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pipeline import i18n, layout
+from pipeline.i18n import terms
 from pipeline.render import escape
 
 HTML = frozenset({"status.html.j2", "plan.md.j2"})
@@ -44,6 +45,8 @@ def environment() -> ImmutableSandboxedEnvironment:
         keep_trailing_newline=True,
     )
     env.filters["cell"] = escape.markdown_cell
+    # A value that is data, as it reads in a sentence (``{{ k.status | term("status") }}``).
+    env.filters["term"] = lambda value, context: terms.term(context, value)
     # Messages in the language in force when a template is rendered (``pipeline.i18n``).
     env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     return env

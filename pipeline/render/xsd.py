@@ -80,13 +80,17 @@ def locate(explicit: Path | None = None, root: Path | None = None) -> SchemaSet 
 def looked_in(root: Path | None) -> list[str]:
     """Where ``locate`` looked when it found nothing, in its order, each with what was there."""
     places = [
-        f"--xsd-dir (not given), ${ENV} (not set)",
-        f"{user_cache()} (the user cache 'oppkobling schemas fetch' fills: no schemas there)",
+        _("--xsd-dir (not given), ${env} (not set)").format(env=ENV),
+        _("{cache} (the user cache 'oppkobling schemas fetch' fills: no schemas there)").format(cache=user_cache()),
     ]
     if root is not None:
         place = beside(root)
-        there = "no official schemas there" if place.is_dir() else "not there"
-        places.append(f"{layout.SHARED_XSD} beside the repository ({place.resolve()}: {there})")
+        there = _("no official schemas there") if place.is_dir() else _("not there")
+        places.append(
+            _("{shared} beside the repository ({place}: {there})").format(
+                shared=layout.SHARED_XSD, place=place.resolve(), there=there
+            )
+        )
     return places
 
 
@@ -152,9 +156,10 @@ class SchemaSet:
 
     def _outside(self, key: tuple[str, ...], refused: list[str]) -> SchemaDirError:
         return SchemaDirError(
-            f"{', '.join(key)} in {self.root} imports {', '.join(sorted(set(refused)))}, outside the schema "
-            "directory; refusing to load it (point imports at files in the directory, as 'oppkobling schemas "
-            "fetch' does)"
+            _(
+                "{key} in {root} imports {refused}, outside the schema directory; refusing to load it (point "
+                "imports at files in the directory, as 'oppkobling schemas fetch' does)"
+            ).format(key=", ".join(key), root=self.root, refused=", ".join(sorted(set(refused))))
         )
 
     def validate(self, document: etree._Element | etree._ElementTree, *relpaths: str, what: str) -> None:

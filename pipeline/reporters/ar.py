@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pipeline import layout
-from pipeline.i18n import N_, _
+from pipeline.i18n import N_, _, terms
 
 if TYPE_CHECKING:
     from pipeline.ar.mirror import Outcome
@@ -33,7 +33,7 @@ def _lines(o: Outcome) -> list[str]:
             _(
                 "{path}: warning: HER-id {her_id} has no {kind} certificate in AR (404): its "
                 "agreements are incomplete drafts until it has"
-            ).format(path=entry.path, her_id=entry.her_id, kind=entry.kind)
+            ).format(path=entry.path, her_id=entry.her_id, kind=terms.certificate(entry.kind))
         )
     for problem in o.problems:
         lines.append(_("{problem}: refused").format(problem=problem))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline import layout
 from pipeline.changes import Change, Kind
-from pipeline.i18n import N_, _
+from pipeline.i18n import N_, _, terms
 from pipeline.layout import printable
 
 if TYPE_CHECKING:
@@ -59,10 +59,10 @@ def _counts(changes: tuple[Change, ...]) -> dict[str, int]:
 def _state_change(c: StateChange) -> str:
     label = printable(c.agreement.label + (f", {c.message}" if c.message else ""))
     if c.before is None:
-        return _("{label}: new, {after}").format(label=label, after=c.after)
+        return _("{label}: new, {after}").format(label=label, after=terms.state(c.after))
     if c.after is None:
-        return _("{label}: removed (was {before})").format(label=label, before=c.before)
-    return f"{label}: {c.before} → {c.after}"
+        return _("{label}: removed (was {before})").format(label=label, before=terms.state(c.before))
+    return f"{label}: {terms.state(c.before)} → {terms.state(c.after)}"
 
 
 def preview(p: Preview, release: Release, *, notes: list[str]) -> str:

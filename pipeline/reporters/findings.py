@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Sequence
 
 from pipeline.findings import Finding, count
-from pipeline.i18n import _
+from pipeline.i18n import _, terms
 from pipeline.layout import printable
 
 GITHUB_ANNOTATION_LIMIT = 10
@@ -32,7 +32,8 @@ def text(findings: Sequence[Finding]) -> str:
     lines = []
     for f in findings:
         d = safe(f)
-        lines.append(f"{d['file']}:{d['line']}:{d['column']}: {d['severity']} {d['rule']} {d['message']}")
+        shown = terms.severity(d["severity"])  # feil/advarsel in nb; JSON and github keep the value
+        lines.append(f"{d['file']}:{d['line']}:{d['column']}: {shown} {d['rule']} {d['message']}")
     lines.append(summary_line(findings))
     return "\n".join(lines) + "\n"
 

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pipeline.i18n import _
+from pipeline.i18n import _, terms
 from pipeline.render import escape
 
 if TYPE_CHECKING:
@@ -102,8 +102,8 @@ def as_text(result: Imported) -> str:
                 _("  {location}: warning {rule} {message}").format(location=f.location, rule=f.rule, message=f.message)
             )
     errors = result.errors
-    lines += _problem_lines(errors, "error")
-    lines += _problem_lines([p for p in result.problems if p not in errors], "note")
+    lines += _problem_lines(errors, terms.severity("error"))
+    lines += _problem_lines([p for p in result.problems if p not in errors], _("note"))
     lines.append(summary(result))
     return "\n".join(lines) + "\n"
 
@@ -205,7 +205,7 @@ def as_markdown(result: Imported) -> str:
         for c in rec.changed:
             lines.append(f"- {cell(_where(c))}: `{c.field}` {cell(_value(c.before))} → {cell(_value(c.after))}")
         for f in (*k.outcome.new_errors, *k.outcome.new_warnings):
-            lines.append(f"- `{f.location}` {f.severity.value} {f.rule}: {cell(f.message)}")
+            lines.append(f"- `{f.location}` {terms.severity(f.severity)} {f.rule}: {cell(f.message)}")
         lines.append("")
     errors = result.errors
     for label, problems in ((_("Errors"), errors), (_("Notes"), [p for p in result.problems if p not in errors])):

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from pipeline.i18n import _
+from pipeline.i18n import _, terms
 from pipeline.render import escape
 
 if TYPE_CHECKING:
@@ -33,10 +33,12 @@ def _steps(entries: Sequence[Entry]) -> str:
 
 def as_text(rows: Sequence[Row], today: dt.date) -> str:
     lines = [_("Onboarding status on {today}: {count} kommune(r)").format(today=today.isoformat(), count=len(rows)), ""]
+    width = max((len(terms.status(r.status)) for r in rows), default=9)
     for r in rows:
         t = r.t.isoformat() if r.t else _("not agreed")
         said_next, said_overdue, said_blocked = _("next:"), _("overdue:"), _("blocked:")
-        lines.append(f"{r.number} {r.name:<16} {r.status:<9} T {t:<10}  {said_next} {_next_text(r.next)}")
+        status = terms.status(r.status)
+        lines.append(f"{r.number} {r.name:<16} {status:<{width}} T {t:<10}  {said_next} {_next_text(r.next)}")
         if r.overdue:
             lines.append(f"{'':5}{said_overdue} {_steps(r.overdue)}")
         if r.blocked:
@@ -63,7 +65,7 @@ def as_markdown(rows: Sequence[Row], today: dt.date) -> str:
     for r in rows:
         cells = [
             f"{r.number} {r.name}",
-            r.status,
+            terms.status(r.status),
             r.t.isoformat() if r.t else _("not agreed"),
             _next_text(r.next),
             _steps(r.overdue),

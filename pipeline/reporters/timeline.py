@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pipeline import layout
-from pipeline.i18n import N_, _
+from pipeline.i18n import N_, _, terms
 
 # Milestone states as a person reads them (the JSON keeps the values).
 STATES = (N_("done"), N_("due"), N_("overdue"), N_("blocked"), N_("upcoming"), N_("cancelled"))
@@ -22,7 +22,7 @@ def as_text(tl: KommuneTimeline) -> str:
     m = tl.kommune.model
     t = m.t.isoformat() if m.t else _("not agreed")
     head = _("{name} ({number}) · status {status} · T {t} · today {today}").format(
-        name=m.name, number=m.kommune, status=m.status, t=t, today=tl.today.isoformat()
+        name=m.name, number=m.kommune, status=terms.status(m.status), t=t, today=tl.today.isoformat()
     )
     lines = [head, ""]
     for e in tl.entries:

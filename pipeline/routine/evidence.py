@@ -28,7 +28,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from pipeline.i18n import N_, _
+from pipeline.i18n import N_, _, terms
 from pipeline.model.catalogue import catalogue
 from pipeline.model.models import (
     AttemptT,
@@ -443,9 +443,14 @@ TRANSPORT_RECEIPT = N_("transport receipt")  # said through _()
 APPREC = "AppRec"
 
 
-def receipts(pre: Pretest, *, transport: str = "transport") -> str:
-    """``transport ok, apprec missing``: each receipt of the test messages as recorded."""
-    return f"{transport} {pre.transport_receipt or 'missing'}, apprec {pre.apprec or 'missing'}"
+def receipts(pre: Pretest, *, transport: str | None = None) -> str:
+    """``transport ok, apprec missing``: each receipt of the test messages as recorded (each
+    verdict as it reads in the person's language, ``pipeline.i18n.terms``)."""
+    return _("{transport} {verdict}, apprec {apprec}").format(
+        transport=_("transport") if transport is None else transport,
+        verdict=terms.verdict(pre.transport_receipt),
+        apprec=terms.verdict(pre.apprec),
+    )
 
 
 def missing_receipts(pre: Pretest) -> list[str]:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipeline.ar.state import party_state
-from pipeline.i18n import _
+from pipeline.i18n import _, terms
 from pipeline.model.models import HF_KEYS, Dialog, Kommune, Party, Pretest, Status
 from pipeline.routine import calendar, evidence, lifecycle
 from pipeline.routine.calendar import OSLO
@@ -177,10 +177,10 @@ def _sources(k: Kommune, attempt: Pretest | Dialog, party: Party) -> str:
         f"{r.id or _('(no id)')}"
         for r in attempt.receipts
     ]
-    text = f"; receipts: {'; '.join(said)}" if said else ""
+    text = _("; receipts: {receipts}").format(receipts="; ".join(said)) if said else ""
     if by_hand:
-        text += f"; typed by hand: {', '.join(by_hand)}"
-        text += f" ({attempt.justification})" if attempt.justification else " (no justification)"
+        text += _("; typed by hand: {what}").format(what=", ".join(by_hand))
+        text += f" ({attempt.justification})" if attempt.justification else _(" (no justification)")
     return text
 
 
@@ -278,7 +278,7 @@ def milestones(
             progress=(answered, len(pairs)),
             evidence_lines=dialog_lines(k) if lines else (),
         ),
-        dated(H5, done=activated, blockers=blockers, detail=_("status {status}").format(status=k.status)),
+        dated(H5, done=activated, blockers=blockers, detail=_("status {status}").format(status=terms.status(k.status))),
     ]
 
 

@@ -77,8 +77,10 @@ def _instead(hfs: Mapping[str, Helseforetak], mtype: str, version: str) -> str:
     """What to do instead: a version every HF supports, or agreeing on one."""
     versions = set.intersection(*(set(hf.supports.get(mtype, [])) for hf in hfs.values())) if hfs else set()
     if not versions:
-        return f"no version of {mtype} is supported by all three; agree one with the HFs"
-    return f"order {' or '.join(sorted(versions))}, or agree with the HF that it adds {version}"
+        return _("no version of {mtype} is supported by all three; agree one with the HFs").format(mtype=mtype)
+    return _("order {versions}, or agree with the HF that it adds {version}").format(
+        versions=_(" or ").join(sorted(versions)), version=version
+    )
 
 
 def _changed_order(ctx: Context, k: KommuneDecl, her_id: int, mtype: str, version: str) -> bool:

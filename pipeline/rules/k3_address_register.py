@@ -37,7 +37,7 @@ from pipeline.ar.certificates import ParsedCertificate
 from pipeline.ar.paths import Entry, Kind
 from pipeline.ar.snapshot import CertificateFile, Party, Reading, Shape
 from pipeline.findings import Finding, Location, Severity
-from pipeline.i18n import N_, _
+from pipeline.i18n import N_, _, ngettext, terms
 from pipeline.model.declarations import DeclarationSet, HfDecl, KommuneDecl
 from pipeline.model.models import HF_KEYS, Status
 from pipeline.model.models import Party as DeclaredParty
@@ -128,7 +128,8 @@ class _Check:
     found: list[Finding]
 
     def say(self, severity: Severity, message: str) -> None:
-        self.found.append(self.r.finding(severity, self.where, f"HER-id {self.her_id}: {message}"))
+        said = _("HER-id {her_id}: {message}").format(her_id=self.her_id, message=message)
+        self.found.append(self.r.finding(severity, self.where, said))
 
     def error(self, message: str) -> None:
         self.say(Severity.ERROR, message)
@@ -243,8 +244,11 @@ def _names(uses: list[Use], *, t: bool = True) -> str:
     """``Stjørdal (T 2027-03-02)``, or the first three of many and how many more (an HF's party
     serves every kommune)."""
     shown = [f"{u.name} (T {u.t})" if t else u.name for u in uses[:3]]
-    more = f" and {len(uses) - 3} more" if len(uses) > 3 else ""
-    return ", ".join(shown) + more
+    if len(uses) <= 3:
+        return ", ".join(shown)
+    return ngettext("{shown} and {n} more", "{shown} and {n} more", len(uses) - 3).format(
+        shown=", ".join(shown), n=len(uses) - 3
+    )
 
 
 def _validity(c: _Check, party: Party, uses: list[Use], today: dt.date) -> None:
@@ -320,7 +324,7 @@ def _certificate(c: _Check, party: Party, kind: Kind, uses: list[Use], today: dt
     if file is None or cert is None:
         where = Entry(c.her_id, kind).path
         what = _("no {kind} certificate in AR ({where}{value})").format(
-            kind=kind, where=where, value=_(": certificateValue is null") if file else ""
+            kind=terms.certificate(kind), where=where, value=_(": certificateValue is null") if file else ""
         )
         if any(u.late for u in uses):
             c.error(_("{what}; the agreements need it: {SYNC}").format(what=what, SYNC=_(SYNC)))
@@ -335,7 +339,7 @@ def _certificate(c: _Check, party: Party, kind: Kind, uses: list[Use], today: dt
                 "the {kind} certificate's thumbprint {thumbprint} ({at}) is not that of its "
                 "certificateValue ({thumbprint2})"
             ).format(
-                kind=kind,
+                kind=terms.certificate(kind),
                 thumbprint=file.body.thumbprint,
                 at=_at(file.path, file.at("thumbprint")),
                 thumbprint2=cert.thumbprint,
@@ -351,7 +355,7 @@ def _certificate(c: _Check, party: Party, kind: Kind, uses: list[Use], today: dt
                 field=field,
                 value=stated or _("none"),
                 at=_at(party.path, party.at(field)),
-                kind=kind,
+                kind=terms.certificate(kind),
                 thumbprint=cert.thumbprint,
                 value2=value,
             )
@@ -364,7 +368,7 @@ def _usage(c: _Check, kind: Kind, cert: ParsedCertificate, value: _Shown) -> Non
     if USAGE[kind] not in cert.key_usage:
         c.error(
             _("the {kind} certificate lacks key usage {USAGE} (it has {has}; {value})").format(
-                kind=kind, USAGE=USAGE[kind], has=has, value=value
+                kind=terms.certificate(kind), USAGE=USAGE[kind], has=has, value=value
             )
         )
     elif kind is Kind.SIGNING and USAGE[Kind.ENCRYPTION] in cert.key_usage:
@@ -379,7 +383,7 @@ def _lifetime(
     c: _Check, kind: Kind, cert: ParsedCertificate, value: _Shown, uses: list[Use], today: dt.date, margin: int
 ) -> None:
     expires = _oslo_day(cert.not_after)
-    named = _Shown(lambda: _("the {kind} certificate ({value})").format(kind=kind, value=value))
+    named = _Shown(lambda: _("the {kind} certificate ({value})").format(kind=terms.certificate(kind), value=value))
     verb = _("expired") if expires < today else _("expires")
     ahead = [u for u in uses if not u.active]
     start = [u for u in ahead if cert.not_before > calendar.at_oslo_midnight(calendar.pretest_day(u.t))]

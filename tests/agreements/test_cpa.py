@@ -16,9 +16,11 @@ from pipeline.agreements import agreement, cpa
 from pipeline.model import processes
 from pipeline.model.catalogue import catalogue
 from pipeline.model.models import HF_KEYS
-from pipeline.render.context import HEADER
+from pipeline.render.context import generated_by
 from pipeline.render.xsd import SchemaSet
 from pipeline.routine import calendar
+
+HEADER = generated_by()  # in the language these tests render in
 
 A = f"{{{cpa.NS}}}"
 # Element -> its xs:ID attribute besides tns:id; the IDREF attributes (CPPA 2.0 schema).

@@ -14,7 +14,9 @@ from conftest import TODAY, Repo
 from pipeline.cli.main import main
 from pipeline.model.declarations import DeclarationSet
 from pipeline.render import generators
-from pipeline.render.context import HEADER, RenderContext
+from pipeline.render.context import RenderContext, generated_by
+
+HEADER = generated_by()  # in the language these tests render in
 
 
 def tiny(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:

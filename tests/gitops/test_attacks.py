@@ -269,8 +269,8 @@ def test_generated_holds_exactly_what_the_declarations_generate(h: History, dama
         cpa = h.root / wrong
         before = cpa.stat()
         data = cpa.read_bytes()
-        assert b"Generated" in data
-        cpa.write_bytes(data.replace(b"Generated", b"Generatex", 1))
+        assert b"oppkobling" in data
+        cpa.write_bytes(data.replace(b"oppkobling", b"oppkoblinx", 1))
         os.utime(cpa, ns=(before.st_atime_ns, before.st_mtime_ns))
         h.commit("an agreement edited by hand, size and mtime kept")
     elif damage == "hand-made-cpa":

@@ -202,7 +202,7 @@ def test_the_walkthrough_onboards_a_kommune_not_shipped_from_planned_to_active(t
     # who chose no language sees it (the walk-through's environment has no OPPKOBLING_LANG).
     plan = outputs[titles[-1]]
     for hf in ("St. Olavs hospital HF", "Helse Møre og Romsdal HF", "Helse Nord-Trøndelag HF"):
-        assert f"Røros: 1 avtale deactivated-until-activation → active hos {hf}" in plan, plan[-3000:]
+        assert f"Røros: 1 avtale deaktivert til aktivering → aktiv hos {hf}" in plan, plan[-3000:]
     assert (repo / "generated/st-olavs/cpa/5025-8250001.xml").is_file()
     assert (repo / "partners/ar/communicationparty/8250001.json").is_file()
     # Must show 3: nothing left behind in the work tree, and the order e-mail went outside it.
