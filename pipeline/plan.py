@@ -81,7 +81,12 @@ class KommuneStateChange:
                 name=self.name, count=self.count, noun=noun, before=_state(self.before), hf_name=hf_name
             )
         return _("{name}: {count} {noun} {before} → {after} at {hf_name}").format(
-            name=self.name, count=self.count, noun=noun, before=self.before, after=_state(self.after), hf_name=hf_name
+            name=self.name,
+            count=self.count,
+            noun=noun,
+            before=_state(self.before),
+            after=_state(self.after),
+            hf_name=hf_name,
         )
 
 

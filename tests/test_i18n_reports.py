@@ -97,6 +97,8 @@ def test_an_l_finding_and_the_plan_in_either_language(committed: Repo) -> None:
         assert line in plans["nb"]
     assert "Sammenlignet med `HEAD`" in plans["nb"] and "| Steg | Milepæl | Hvem | Når | Tilstand |" in plans["nb"]
     assert "#### Stjørdal (5035): endret, status `ordered`" in plans["nb"]
+    assert "| K3 | Kommunikasjonsparter publisert i NHN AR | kommune |" in plans["nb"]  # the routine's step titles
+    assert "| K3 | Communication parties published in NHN AR | kommune |" in plans["en"]
     for line in ("## oppkobling plan", "### Partner agreements per helseforetak (K4)", "### Kommuner in this change"):
         assert line in plans["en"]
     assert "Compared with `HEAD`" in plans["en"] and "#### Stjørdal (5035): changed, status `ordered`" in plans["en"]
