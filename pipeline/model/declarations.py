@@ -32,7 +32,7 @@ from pipeline import layout
 from pipeline.ar import paths as ar_paths
 from pipeline.ar import snapshot as ar_snapshot
 from pipeline.findings import Location
-from pipeline.i18n import _
+from pipeline.i18n import _, library_texts
 from pipeline.model import mistakes, names
 from pipeline.model.loader import Document, LoadError, YamlPath, load_bytes
 from pipeline.model.models import SHAPE_TAGS, Helseforetak, Kommune
@@ -145,8 +145,14 @@ def _describe(error: Mapping[str, Any]) -> str:
     shown = repr(got) if isinstance(got, str | int | float | bool) or got is None else ""
     if isinstance(got, str) and len(shown) > 60:
         shown = shown[:57] + "...'"
-    suffix = f" (got {shown})" if shown else ""
-    return f"'{loc}': {error['msg']}{suffix}" if loc else f"{error['msg']}{suffix}"
+    problem = library_texts.pydantic_message(error)
+    if loc and shown:
+        return _("'{loc}': {problem} (got {shown})").format(loc=loc, problem=problem, shown=shown)
+    if loc:
+        return _("'{loc}': {problem}").format(loc=loc, problem=problem)
+    if shown:
+        return _("{problem} (got {shown})").format(problem=problem, shown=shown)
+    return problem
 
 
 # Range and digit-count checks on identities are S5 in RULES.md ("9 digits, MOD11"; "HER-ids are
@@ -211,9 +217,9 @@ def _model(path: str, raw: bytes, model: type[M]) -> tuple[Declaration[M] | None
     except LoadError as exc:
         return None, [_problem(path, exc.line, exc.column, exc.message)]
     if doc.data is None:
-        return None, [_problem(path, 1, 1, "file is empty; a declaration is a YAML mapping")]
+        return None, [_problem(path, 1, 1, _("file is empty; a declaration is a YAML mapping"))]
     if not isinstance(doc.data, dict):
-        return None, [_problem(path, 1, 1, "a declaration is a YAML mapping at the top level")]
+        return None, [_problem(path, 1, 1, _("a declaration is a YAML mapping at the top level"))]
     try:
         value = model.model_validate(doc.data)
     except ValidationError as exc:

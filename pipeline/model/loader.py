@@ -41,7 +41,8 @@ from ruamel.yaml.events import (
 )
 from ruamel.yaml.nodes import ScalarNode
 
-from pipeline.i18n import _
+from pipeline.i18n import _, library_texts
+from pipeline.model import mistakes
 
 try:  # libyaml through PyYAML: a C parser for the common case (see load_text)
     from yaml import _yaml as _libyaml
@@ -154,6 +155,19 @@ def _timestamp(value: str) -> dt.date | dt.datetime:
     return dt.datetime(date.year, date.month, date.day, int(m["H"]), int(m["M"]), int(m["S"]), micro, tz)
 
 
+def _impossible(value: str, exc: ValueError) -> str:
+    """Why a well-shaped timestamp is not one: '2026-13-02 is not a date: there is no month 13'."""
+    m = _TIMESTAMP.match(value)
+    if m is not None:
+        year, month, day = int(m["y"]), int(m["m"]), int(m["d"])
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            return mistakes.impossible(year, month, day)
+    reason = library_texts.python_date_reason(str(exc))
+    return _("{shown} is not a valid {what}: {exc}").format(shown=_shown(value), what=_("date"), exc=reason)
+
+
 _TAG = "tag:yaml.org,2002:"
 
 _KINDS = (
@@ -245,7 +259,9 @@ class _Builder:
         except LoadError:
             raise
         except ValueError as exc:
-            what = _("date") if kind == "timestamp" else kind
+            if kind == "timestamp":
+                raise LoadError(_impossible(value, exc), line, col) from None
+            what = kind
             raise LoadError(
                 _("{shown} is not a valid {what}: {exc}").format(shown=_shown(value), what=what, exc=exc), line, col
             ) from None
@@ -449,9 +465,8 @@ def _load_reference(text: str) -> Document:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        problem = exc.problem or exc.context or _("invalid YAML")
-        if "'\\t'" in str(problem):
-            problem = _("tab characters are not allowed for indentation")
+        written = exc.problem or exc.context
+        problem = library_texts.yaml_problem(str(written)) if written else _("invalid YAML")
         raise LoadError(_("YAML syntax error: {problem}").format(problem=problem), line, col) from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "mark", None)
@@ -461,7 +476,7 @@ def _load_reference(text: str) -> Document:
         if mark is None and isinstance(offset, int):
             line = text.count("\n", 0, offset) + 1
             col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else _("invalid YAML")
+        first = library_texts.yaml_problem(str(exc).strip().splitlines()[0]) if str(exc).strip() else _("invalid YAML")
         raise LoadError(_("YAML error: {first}").format(first=first), line, col) from None
     except RecursionError:  # pragma: no cover - the depth counter stops this first
         raise LoadError(_("nesting deeper than {MAX_DEPTH} levels").format(MAX_DEPTH=MAX_DEPTH)) from None
