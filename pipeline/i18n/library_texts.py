@@ -116,7 +116,6 @@ YAML_PROBLEMS: dict[str, str] = {
     "could not find expected ':'": N_("could not find the expected ':' after a key"),
     "found unexpected end of stream": N_("the file ends inside a quoted value: a closing quote is missing"),
     "found unexpected ':'": N_("found an unexpected ':'"),
-    "found unknown escape character": N_("unknown escape character in a double-quoted value"),
     "did not find expected key": N_("did not find the expected key: check the indentation"),
     "did not find expected node content": N_("did not find the expected value"),
     "did not find expected '-' indicator": N_("did not find the expected '-' of a list item: check the indentation"),
@@ -152,10 +151,33 @@ _YAML_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         N_("expected a letter or a digit, but found {found}"),
     ),
     (
+        re.compile(r"found unknown escape character (?P<found>'.*')"),
+        N_("unknown escape character {found} in a double-quoted value"),
+    ),
+    (
         re.compile(r"unacceptable character #x(?P<code>[0-9a-fA-F]+): .*"),
         N_("character U+{code} is not allowed in a YAML file"),
     ),
 )
+
+
+# The parser's names of what it found, said as a person would.
+_TOKENS: dict[str, str] = {
+    "'<stream end>'": N_("the end of the file"),
+    "'<block mapping start>'": N_("a key"),
+    "'<block sequence start>'": N_("a list item"),
+    "'<block end>'": N_("the end of a block"),
+    "'<scalar>'": N_("a value"),
+    "'?'": N_("a key"),
+}
+
+
+def _yaml_value(key: str, value: str) -> str:
+    if key == "code":
+        return value.upper().zfill(4)
+    if key == "found" and value in _TOKENS:
+        return _(_TOKENS[value])
+    return value
 
 
 def yaml_problem(problem: str) -> str:
@@ -166,7 +188,7 @@ def yaml_problem(problem: str) -> str:
     for pattern, template in _YAML_PATTERNS:
         found = pattern.fullmatch(text)
         if found:
-            values = {k: (v.upper().zfill(4) if k == "code" else v) for k, v in found.groupdict().items()}
+            values = {k: _yaml_value(k, v) for k, v in found.groupdict().items()}
             return _(template).format(**values)
     return problem
 
