@@ -323,7 +323,7 @@ def test_yaml_type_slips_say_what_to_write_and_hide_nothing_else(repo: Repo) -> 
     assert result.code == 1
     lines = result.out.splitlines()
     assert (
-        f"{STJORDAL}:21:22: error S1 'parties.0.messages.dialogmelding': Input should be a valid string "
+        f"{STJORDAL}:21:22: error S1 'parties.0.messages.dialogmelding': input should be text "
         '(got 1.1): write "1.1" in quotes: a version is text, and unquoted YAML reads 1.1 as a number' in lines
     )
     assert any(line.startswith(f"{STJORDAL}:10:9: error R-K1 ") for line in lines), lines  # not hidden
