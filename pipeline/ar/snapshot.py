@@ -23,7 +23,7 @@ from pipeline.ar import jsontext, paths, shapes
 from pipeline.ar.certificates import CertificateError, ParsedCertificate, parse_certificate
 from pipeline.ar.jsontext import JsonError, JsonPath, JsonText
 from pipeline.ar.paths import Entry, Kind
-from pipeline.i18n import _
+from pipeline.i18n import N_, _, library_texts
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -147,15 +147,24 @@ def _validation_problems(path: str, doc: JsonText, exc: ValidationError, shape_n
         kind = error["type"]
         if kind == "missing":
             line, column = doc.locate(loc[:-1])
-            message = f"required field '{dotted}' is missing"
+            message = _("required field {loc!r} is missing").format(loc=dotted)
         elif kind == "extra_forbidden":
             line, column = doc.locate(loc, key=True)
-            message = f"unknown key '{dotted}' ({shape_name} has no such field)"
+            message = _("unknown key '{dotted}' ({shape_name} has no such field)").format(
+                dotted=dotted, shape_name=_(shape_name)
+            )
         else:
             line, column = doc.locate(loc)
             got = error.get("input")
-            shown = f" (got {_shown(got)})" if isinstance(got, str | int | float | bool) or got is None else ""
-            message = f"'{dotted}': {error['msg']}{shown}" if dotted else f"{error['msg']}{shown}"
+            problem = library_texts.pydantic_message(error)
+            if isinstance(got, str | int | float | bool) or got is None:
+                message = (
+                    _("'{loc}': {problem} (got {shown})").format(loc=dotted, problem=problem, shown=_shown(got))
+                    if dotted
+                    else _("{problem} (got {shown})").format(problem=problem, shown=_shown(got))
+                )
+            else:
+                message = _("'{loc}': {problem}").format(loc=dotted, problem=problem) if dotted else problem
         problems.append(Problem(path, line, column, message))
     return problems
 
@@ -166,7 +175,7 @@ def _load(path: str, raw: bytes) -> JsonText:
     except JsonError as exc:
         raise _Refused(Problem(path, exc.line, exc.column, exc.message)) from None
     if not isinstance(doc.data, dict):
-        raise _Refused(Problem(path, *doc.locate(()), "expected a JSON object, the body of the API's answer"))
+        raise _Refused(Problem(path, *doc.locate(()), _("expected a JSON object, the body of the API's answer")))
     return doc
 
 
@@ -186,7 +195,7 @@ def _her_id_matches(entry: Entry, doc: JsonText, stated: int | None, json_path: 
 
 
 def _v1_party(entry: Entry, doc: JsonText) -> Party:
-    model = _validate(entry.path, doc, shapes.CommunicationParty, "the API's CommunicationParty")
+    model = _validate(entry.path, doc, shapes.CommunicationParty, N_("the API's CommunicationParty"))
     _her_id_matches(entry, doc, model.her_id, ("herId",))
     details = model.service_details or model.person_details
     parent_model = details.parent_organization if details else None
@@ -218,7 +227,7 @@ def _v1_party(entry: Entry, doc: JsonText) -> Party:
 def _legacy_party(entry: Entry, doc: JsonText) -> Party:
     prefix: JsonPath = ()
     if "communicationParty" in doc.data:
-        envelope = _validate(entry.path, doc, shapes.LegacyEnvelope, "the legacy envelope")
+        envelope = _validate(entry.path, doc, shapes.LegacyEnvelope, N_("the legacy envelope"))
         _her_id_matches(entry, doc, envelope.her_id, ("herId",))
         model, prefix = envelope.communication_party, ("communicationParty",)
         for outer, inner, name in (
@@ -263,7 +272,7 @@ def _legacy_party(entry: Entry, doc: JsonText) -> Party:
 
 
 def _certificate(entry: Entry, doc: JsonText, known: dict[bytes, ParsedCertificate]) -> CertificateFile:
-    body = _validate(entry.path, doc, shapes.Certificate, "the API's Certificate")
+    body = _validate(entry.path, doc, shapes.Certificate, N_("the API's Certificate"))
     der = body.der()
     parsed = None
     if der is not None:

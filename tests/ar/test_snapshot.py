@@ -106,7 +106,7 @@ CERT = "partners/ar/certificate/8170001/signing.json"
         ),
         pytest.param(
             {PARTY: jsontext.dump(_v1(herId="8170001"))},
-            (PARTY, 4, 12, "'herId': Input should be a valid integer (got \"8170001\")"),
+            (PARTY, 4, 12, "'herId': input should be a whole number (got \"8170001\")"),
             id="wrong-type",
         ),
         pytest.param(
@@ -131,7 +131,7 @@ CERT = "partners/ar/certificate/8170001/signing.json"
         ),
         pytest.param(
             {PARTY: jsontext.dump(_v1(type="Kommune"))},
-            (PARTY, 16, 11, "'type': Input should be 'Organization', 'Person' or 'Service' (got \"Kommune\")"),
+            (PARTY, 16, 11, "'type': input should be 'Organization', 'Person' or 'Service' (got \"Kommune\")"),
             id="enum",
         ),
         pytest.param(
