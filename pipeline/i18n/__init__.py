@@ -23,13 +23,15 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
-import gettext
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import environment
+
+TYPE_CHECKING = False  # as in pipeline.io.answers: typing is not imported on the quick path
+if TYPE_CHECKING:
+    import gettext
 
 LANGUAGES = ("nb", "en")
 DEFAULT = "nb"
@@ -48,6 +50,10 @@ _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("language"
 
 @functools.cache
 def translations(language: str) -> gettext.NullTranslations:
+    # Imported here: the answer cache's quick path (pipeline.io.answers) needs the language, not
+    # the catalog, and gettext's imports would be a third of what it costs.
+    import gettext
+
     if language == "en":
         return gettext.NullTranslations()  # the messages are English
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language])
@@ -94,14 +100,37 @@ def NP_(context: str, message: str) -> str:
     return message
 
 
-@dataclass(frozen=True)
 class Later:
     """A text kept to be said later, translated each time it is shown, in the language then in
     force: a reason made once and shown both in ``generated/`` (the repository's language) and to
-    a person (theirs). Its values may be ``Later`` too."""
+    a person (theirs). Its values may be ``Later`` too. A plain value class, not a dataclass:
+    ``dataclasses`` imports ``inspect`` (and ``ast``, ``dis``, ``tokenize``), which the answer
+    cache's quick path must not pay for."""
 
+    __slots__ = ("message", "values")
     message: str  # marked N_() where it is made
-    values: tuple[tuple[str, object], ...] = ()
+    values: tuple[tuple[str, object], ...]
+
+    def __init__(self, message: str, values: tuple[tuple[str, object], ...] = ()) -> None:
+        object.__setattr__(self, "message", message)
+        object.__setattr__(self, "values", values)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(name)  # immutable, as the frozen dataclass it replaces
+
+    def __reduce__(self) -> tuple[type[Later], tuple[str, tuple[tuple[str, object], ...]]]:
+        return (Later, (self.message, self.values))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Later):
+            return NotImplemented
+        return (self.message, self.values) == (other.message, other.values)
+
+    def __hash__(self) -> int:
+        return hash((self.message, self.values))
+
+    def __repr__(self) -> str:
+        return repr((type(self).__name__, self.message, self.values))
 
     def __str__(self) -> str:
         return _(self.message).format(**{k: str(v) for k, v in self.values})
