@@ -37,6 +37,7 @@ import json
 import os
 import stat
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -74,19 +75,87 @@ _FINGERPRINT: str | None = None
 
 def fingerprint() -> str:
     """The tool as installed: version, the content of its own files, interpreter and installed
-    distributions."""
+    distributions. Hashing the package's files is most of what the quick path costs, so the
+    result is remembered in the user's cache, signed, under the stat of every one of those files
+    and of the site directories (size, mtime, ctime, inode, as git's index vouches for a file),
+    and only when every file had settled (``SETTLED_NS``) when it was hashed: an edit changes
+    the ctime, so it is never answered from the memo."""
     global _FINGERPRINT
     if _FINGERPRINT is None:
-        parts: list[str] = [__version__, sys.version]
-        for rel, info in _walk(_PACKAGE):
-            if stat.S_ISREG(info.st_mode) and "__pycache__" not in rel and not rel.endswith((".pyc", ".pyo")):
-                parts.append(f"{rel}:{sha_file(_PACKAGE / rel)}")
-        for entry in sys.path:
-            site = Path(entry)
-            if entry.endswith("-packages") and site.is_dir():
+        files = [
+            (rel, info)
+            for rel, info in _walk(_PACKAGE, skip="__pycache__")
+            if stat.S_ISREG(info.st_mode) and not rel.endswith((".pyc", ".pyo"))
+        ]
+        sites = [Path(e) for e in sys.path if e.endswith("-packages") and Path(e).is_dir()]
+        seen = digest(
+            __version__,
+            sys.version,
+            *(f"{rel}:{_signature(info)}" for rel, info in files),
+            *(f"{site}:{_signature(site.stat())}" for site in sites),
+        )
+        memo = _FingerprintMemo.open()
+        _FINGERPRINT = memo.get(seen) if memo else None
+        if _FINGERPRINT is None:
+            parts: list[str] = [__version__, sys.version]
+            parts += [f"{rel}:{sha_file(_PACKAGE / rel)}" for rel, _info in files]
+            for site in sites:
                 parts.extend(sorted(p.name for p in site.iterdir() if p.name.endswith((".dist-info", ".egg-info"))))
-        _FINGERPRINT = digest(*parts)
+            _FINGERPRINT = digest(*parts)
+            settled = time.time_ns() - SETTLED_NS
+            if memo and all(info.st_mtime_ns < settled and info.st_ctime_ns < settled for _rel, info in files):
+                memo.put(seen, _FINGERPRINT)
     return _FINGERPRINT
+
+
+def _signature(info: os.stat_result) -> str:
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
+
+
+class _FingerprintMemo:
+    """``fingerprint()``'s memo: one signed line per stat signature in the user's cache."""
+
+    def __init__(self, directory: Path, secret: bytes) -> None:
+        self.directory, self.secret = directory, secret
+
+    @classmethod
+    def open(cls) -> _FingerprintMemo | None:
+        if not enabled():
+            return None
+        secret = _secret()
+        base = layout.user_cache(os.environ.get(environment.XDG_CACHE_HOME))
+        return cls(base, secret) if secret else None
+
+    def _path(self, seen: str) -> Path:
+        return self.directory / f"fingerprint-{seen[:32]}"
+
+    def _mac(self, seen: str, value: str) -> str:
+        return hmac.new(self.secret, f"fingerprint\0{seen}\0{value}".encode(), hashlib.sha256).hexdigest()
+
+    def get(self, seen: str) -> str | None:
+        try:
+            fd = os.open(self._path(seen), os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as f:
+                mac, _, value = f.read(200).decode("ascii").partition(" ")
+        except (OSError, UnicodeDecodeError):
+            return None
+        return value if hmac.compare_digest(mac, self._mac(seen, value)) else None
+
+    def put(self, seen: str, value: str) -> None:
+        temp = self.directory / f".fingerprint-{os.getpid()}.{os.urandom(4).hex()}.tmp"
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as f:
+                f.write(f"{self._mac(seen, value)} {value}")
+            temp.replace(self._path(seen))
+        except OSError:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            return
+        with contextlib.suppress(OSError):  # one tool installed here now: older signatures are gone
+            for old in self.directory.glob("fingerprint-*"):
+                if old != self._path(seen):
+                    old.unlink()
 
 
 # -- input trees -----------------------------------------------------------------------------
@@ -95,8 +164,9 @@ def fingerprint() -> str:
 Tree = dict[str, list["Any"]]
 
 
-def _walk(base: Path) -> Iterator[tuple[str, os.stat_result]]:
-    """Every entry under ``base`` (lstat, links not followed), relative posix paths, sorted."""
+def _walk(base: Path, skip: str | None = None) -> Iterator[tuple[str, os.stat_result]]:
+    """Every entry under ``base`` (lstat, links not followed), relative posix paths, sorted;
+    directories named ``skip`` are not entered."""
     if not base.is_dir() or base.is_symlink():
         return
     stack = [""]
@@ -108,7 +178,7 @@ def _walk(base: Path) -> Iterator[tuple[str, os.stat_result]]:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             info = entry.stat(follow_symlinks=False)
             yield rel, info
-            if stat.S_ISDIR(info.st_mode):
+            if stat.S_ISDIR(info.st_mode) and entry.name != skip:
                 stack.append(rel)
 
 

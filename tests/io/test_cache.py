@@ -5,6 +5,7 @@ XML schemas by content with links followed."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,71 @@ def test_an_entry_is_read_back_as_written_and_a_tampered_one_is_a_miss(
     entry = next(store.directory.glob("render-*.json"))
     entry.write_bytes(entry.read_bytes().replace(b'"x', b'"y', 1))
     assert store.get("render", "b" * 32) is None
+
+
+def settled_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A package of one file, the user's cache in tmp_path, and every file taken as settled."""
+    package = tmp_path / "pipeline"
+    package.mkdir()
+    (package / "rules.py").write_text("ALLOWED = ('ordered',)\n")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    monkeypatch.setattr(cache, "_PACKAGE", package)
+    monkeypatch.setattr(cache, "_FINGERPRINT", None)
+    monkeypatch.setattr(cache, "SETTLED_NS", 0)
+    return package
+
+
+def hashes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Count the package files fingerprint() hashes from now on."""
+    seen: list[Path] = []
+    real = cache.sha_file
+
+    def counting(path: Path) -> str:
+        seen.append(path)
+        return real(path)
+
+    monkeypatch.setattr(cache, "sha_file", counting)
+    return seen
+
+
+def test_the_fingerprint_is_remembered_under_the_stat_of_settled_files(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settled_package(monkeypatch, tmp_path)
+    one = cache.fingerprint()
+    monkeypatch.setattr(cache, "_FINGERPRINT", None)
+    hashed = hashes(monkeypatch)
+    assert cache.fingerprint() == one
+    assert hashed == []  # from the memo: no file read
+
+
+def test_an_edit_after_the_memo_keeping_size_and_mtime_is_a_new_fingerprint(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    package = settled_package(monkeypatch, tmp_path)
+    one = cache.fingerprint()
+    time.sleep(0.05)  # past the file system's timestamp granularity (what SETTLED_NS guarantees)
+    info = (package / "rules.py").stat()
+    (package / "rules.py").write_text("ALLOWED = ('planned',)\n")  # same size ...
+    os.utime(package / "rules.py", ns=(info.st_atime_ns, info.st_mtime_ns))  # ... and mtime
+    monkeypatch.setattr(cache, "_FINGERPRINT", None)
+    assert cache.fingerprint() != one
+
+
+def test_files_not_yet_settled_and_a_tampered_memo_are_never_believed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settled_package(monkeypatch, tmp_path)
+    monkeypatch.setattr(cache, "SETTLED_NS", 60 * 1_000_000_000)  # just written: not settled
+    cache.fingerprint()
+    assert not list((tmp_path / "user-cache").rglob("fingerprint-*"))
+    monkeypatch.setattr(cache, "SETTLED_NS", 0)
+    monkeypatch.setattr(cache, "_FINGERPRINT", None)
+    one = cache.fingerprint()
+    (memo,) = (tmp_path / "user-cache").rglob("fingerprint-*")
+    mac, _, _value = memo.read_text("ascii").partition(" ")
+    memo.write_text(f"{mac} {'0' * 64}", "ascii")  # another fingerprint under the old signature
+    monkeypatch.setattr(cache, "_FINGERPRINT", None)
+    hashed = hashes(monkeypatch)
+    assert cache.fingerprint() == one
+    assert hashed != []
