@@ -115,6 +115,12 @@ HELPERS = [
         "def read(batch, origin, v):\n    batch.problem('incomplete', origin, f'AppRec {v} without GenDate')\n",
         [" without GenDate", "AppRec ", "HER-id "],
     ),
+    # The reader's refusals of what it cannot read: _refuse(found, rel, text).
+    (
+        "io/x5_example.py",
+        "def judge(found, rel, exc):\n    _refuse(found, rel, f'cannot be read: {exc.strerror}')\n",
+        ["cannot be read: "],
+    ),
 ]
 
 

@@ -38,7 +38,7 @@ _CODE_WORD = re.compile(r"-{0,2}[a-z][a-z0-9_.-]*")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([a-z_]+\)[sdr]|%[sdr]")
 TRANSLATE = frozenset({"_", "ngettext", "N_", "gettext", "pgettext", "NP_"})
 # Calls whose string arguments reach a person.
-SAY = frozenset({"print", "emit", "warn", "note", "write", "say", "error", "warning", "finding", "problem"})
+SAY = frozenset({"print", "emit", "warn", "note", "write", "say", "error", "warning", "finding", "problem", "_refuse"})
 # ... and those whose text comes first (reader.fail(text, element, rule)).
 SAY_FIRST = frozenset({"fail"})
 # Keywords whose value is a text for a person, wherever they are passed.

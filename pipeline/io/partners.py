@@ -102,6 +102,8 @@ LINK_REFUSED = N_("symbolic link is refused, wherever it points: declarations ar
 OTHER_REFUSED = N_("not a regular file (a FIFO, device, socket or submodule) is refused")
 DIR_REFUSED = N_("unexpected directory; {partners}/ holds only the directories of its inputs")
 TOO_LARGE = N_("file is larger than {max_bytes} bytes (1 MiB) and is refused unread")
+UNREADABLE = N_("cannot be read: {why}")
+DIR_UNREADABLE = N_("directory cannot be read: {why}")
 
 
 def _judge(rel: str, kind: str, size: int | None) -> str | None:
@@ -198,7 +200,7 @@ def _read_entry(found: Partners, tree_rel: str, rel: str, dir_fd: int) -> None:
         fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
     except OSError as exc:
         # ELOOP: swapped for a link since it was listed.
-        _refuse(found, rel, _(LINK_REFUSED) if exc.errno == errno.ELOOP else f"cannot be read: {exc.strerror}")
+        _refuse(found, rel, _(LINK_REFUSED) if exc.errno == errno.ELOOP else _(UNREADABLE).format(why=exc.strerror))
         found.tree[tree_rel] = [_Kind.FILE, -1, 0, 0, 0, f"unreadable:{exc.errno}", 0]
         return
     try:
@@ -210,7 +212,7 @@ def _read_entry(found: Partners, tree_rel: str, rel: str, dir_fd: int) -> None:
         try:
             data, before, after = _read_fd(fd)
         except OSError as exc:
-            _refuse(found, rel, f"cannot be read: {exc.strerror}")
+            _refuse(found, rel, _(UNREADABLE).format(why=exc.strerror))
             found.tree[tree_rel] = [_Kind.FILE, -1, 0, 0, 0, f"unreadable:{exc.errno}", 0]
             return
     finally:
@@ -256,7 +258,7 @@ class _Entries:
         self.holds[rel.rpartition("/")[0]] = True
         tree_rel = rel.removeprefix(f"{layout.PARTNERS}/")
         if kind.startswith("error:"):
-            _refuse(found, rel, f"directory cannot be read: {kind.removeprefix('error:')}")
+            _refuse(found, rel, _(DIR_UNREADABLE).format(why=kind.removeprefix("error:")))
             found.tree[tree_rel] = [_Kind.DIR, 0, 0, 0, 0, kind, 0]
             return
         if kind == _Kind.DIR:
