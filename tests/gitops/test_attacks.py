@@ -256,12 +256,17 @@ def test_an_hf_dropping_a_version_an_active_agreement_uses_is_refused_where_it_d
 # -- L4 and deploy agree ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("damage", ["hand-made-cpa", "truncated-manifest", "untracked-leftover", "same-stat-cpa"])
+@pytest.mark.parametrize(
+    "damage", ["hand-made-cpa", "truncated-manifest", "untracked-leftover", "same-stat-cpa", "planted-spare"]
+)
 def test_generated_holds_exactly_what_the_declarations_generate(h: History, damage: str) -> None:
     """A file nobody generated (committed or only on disk) and a damaged MANIFEST.json fail L4
     with the path; deploy refuses the same tree; build puts it right. ``same-stat-cpa``: an
     agreement edited by hand after a build and a check had vouched for its stat, with the same
-    size and its mtime put back (what the writer and check trust), then committed."""
+    size and its mtime put back (what the writer and check trust), then committed.
+    ``planted-spare``: the writer's spare tree (``.generated.spare/``, which it brings up to date
+    and swaps in) committed by force with a hand-made agreement in it, and the same bytes in
+    generated/ in a second commit: the build must not keep them."""
     h.branch(f"pr-{damage}")
     if damage == "same-stat-cpa":
         assert h.build().code == 0 and h.errors() == []  # the cache now vouches for every file's stat
@@ -273,6 +278,15 @@ def test_generated_holds_exactly_what_the_declarations_generate(h: History, dama
         cpa.write_bytes(data.replace(b"oppkobling", b"oppkoblinx", 1))
         os.utime(cpa, ns=(before.st_atime_ns, before.st_mtime_ns))
         h.commit("an agreement edited by hand, size and mtime kept")
+    elif damage == "planted-spare":
+        wrong = sorted(p.relative_to(h.root).as_posix() for p in (h.root / "generated/st-olavs/cpa").glob("*.xml"))[0]
+        forged = (h.root / wrong).read_bytes().replace(b"oppkobling", b"oppkoblinx", 1)
+        planted = h.root / ".generated.spare" / "tree" / wrong.removeprefix("generated/")
+        planted.parent.mkdir(parents=True, exist_ok=True)
+        planted.write_bytes(forged)
+        h.commit("the spare tree, by force")
+        (h.root / wrong).write_bytes(forged)
+        h.commit("the agreement it holds")
     elif damage == "hand-made-cpa":
         wrong = "generated/st-olavs/cpa/5021-8190001.xml"
         (h.root / wrong).write_text("<CollaborationProtocolAgreement/>\n", "utf-8")
@@ -291,6 +305,8 @@ def test_generated_holds_exactly_what_the_declarations_generate(h: History, dama
     assert deploy.code == 1 and wrong in deploy.err
     assert h.build().code == 0
     assert h.errors() == []
+    kept = h.root / wrong  # what build left there: nothing (a stray) or what it generated
+    assert not kept.exists() or b"oppkoblinx" not in kept.read_bytes()
 
 
 def test_a_change_of_the_ar_snapshot_alone_is_named_in_the_plan(h: History) -> None:
