@@ -285,21 +285,16 @@ def exchange(target: Path, other: Path) -> None:
 def swap_in(target: Path) -> None:
     """Make the complete, fsynced tree at ``staging(target)`` appear at ``target`` atomically, then
     delete the old tree (call with the lock held, after ``recover``)."""
-    new, previous = staging(target), _previous(target)
-    if not os.path.lexists(target):
+    new = staging(target)
+    if os.path.lexists(target):
+        exchange(target, new)  # the old tree is now at ``new``
+    else:
         new.rename(target)
-    elif not _exchange(new, target):
-        target.rename(previous)
-        try:
-            new.rename(target)
-        except BaseException:
-            previous.rename(target)
-            raise
-    fsync_dir(target.parent)
+        fsync_dir(target.parent)
     # The new tree is in place: the old one is a leftover now, which the next run's recover()
     # removes if it cannot be removed here (a read-only old tree, say).
     with contextlib.suppress(OSError):
-        for leftover in (new, previous):  # whichever now holds the old tree
+        for leftover in (new, _previous(target)):  # wherever a crash of the exchange left it
             if os.path.lexists(leftover):
                 remove(leftover)
         fsync_dir(target.parent)
