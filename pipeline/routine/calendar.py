@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib.util
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pipeline.routine.steps import K2, K3, K5, K6, Step
@@ -71,11 +74,31 @@ def at_oslo_midnight(d: dt.date) -> dt.datetime:
     return dt.datetime.combine(d, dt.time(0, 0), tzinfo=OSLO)
 
 
+@functools.cache
+def _norway() -> Any:
+    """The ``holidays`` package's calendar of Norway, imported when first needed (quick commands
+    need no dates). ``holidays.country_holidays("NO")`` imports ``holidays.countries``, whose
+    ``__init__`` imports every country's module (about 0.18 s, more than the rest of a
+    ``validate FILE`` after an edit spends on dates); the one module is loaded on its own, under
+    its own name, and the package's lookup is the fallback should it ever move."""
+    import holidays
+
+    try:
+        return holidays.countries.norway.Norway  # already imported (by someone else): use it
+    except AttributeError:
+        pass
+    path = Path(holidays.__file__).parent / "countries" / "norway.py"
+    spec = importlib.util.spec_from_file_location("holidays.countries.norway", path)
+    if spec is None or spec.loader is None or not path.is_file():
+        return functools.partial(holidays.country_holidays, "NO")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Norway
+
+
 @functools.lru_cache(maxsize=64)
 def _holidays(year: int) -> dict[dt.date, str]:
-    import holidays  # imported when first needed: it is slow to import, and quick commands need no dates
-
-    return dict(holidays.country_holidays("NO", years=year, language="no"))
+    return dict(_norway()(years=year, language="no"))
 
 
 def holiday_name(d: dt.date) -> str | None:
