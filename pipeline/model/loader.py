@@ -215,6 +215,27 @@ def _spelled_otherwise(key: str | int) -> str | int | None:
     return None
 
 
+def _typed(kind: str, value: str, line: int, col: int) -> Any:
+    """The value of a scalar resolved to ``tag:yaml.org,2002:<kind>``; ValueError when its text
+    is not one (the caller says so), LoadError for what is never allowed."""
+    if kind == "str":
+        return value
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return value.lower() in ("true", "yes", "on")
+    if kind == "int":
+        return int(value.replace("_", ""), 0) if value[:2] in ("0x", "0o") else int(value)
+    if kind == "float":
+        number = float(value.replace("_", "").replace(".inf", "inf").replace(".nan", "nan"))
+        if math.isnan(number) or math.isinf(number):
+            raise LoadError(_("not-a-number and infinite values are not allowed"), line, col)
+        return number
+    if kind == "timestamp":
+        return _timestamp(value)
+    raise LoadError(_("scalar type {kind!r} is not allowed").format(kind=kind), line, col)
+
+
 class _Builder:
     def __init__(self, resolver: Any) -> None:
         self.resolver = resolver
@@ -241,21 +262,7 @@ class _Builder:
             raise LoadError(_("tag {shown} is not allowed").format(shown=_shown(tag)), line, col)
         kind = tag[len(_TAG) :]
         try:
-            if kind == "str":
-                return value
-            if kind == "null":
-                return None
-            if kind == "bool":
-                return value.lower() in ("true", "yes", "on")
-            if kind == "int":
-                return int(value.replace("_", ""), 0) if value[:2] in ("0x", "0o") else int(value)
-            if kind == "float":
-                number = float(value.replace("_", "").replace(".inf", "inf").replace(".nan", "nan"))
-                if math.isnan(number) or math.isinf(number):
-                    raise LoadError(_("not-a-number and infinite values are not allowed"), line, col)
-                return number
-            if kind == "timestamp":
-                return _timestamp(value)
+            return _typed(kind, value, line, col)
         except LoadError:
             raise
         except ValueError as exc:
@@ -265,7 +272,6 @@ class _Builder:
             raise LoadError(
                 _("{shown} is not a valid {what}: {exc}").format(shown=_shown(value), what=what, exc=exc), line, col
             ) from None
-        raise LoadError(_("scalar type {kind!r} is not allowed").format(kind=kind), line, col)
 
     def build(self, events: Iterator[Any]) -> Any:
         # Events of ruamel's parser or of libyaml's (PyYAML): same names and attributes.
@@ -364,35 +370,133 @@ class _Builder:
 
 
 # The fast path always resolves as YAML 1.2 (a %YAML directive sends a file to the reference
-# path), so the tag of a (value, implicit) pair never changes: remember the short ones.
-_TAGS: dict[tuple[str, bool, bool], str] = {}
+# path), so the value of a (text, implicit) pair never changes: remember the short ones. Every
+# value cached here passed the checks the reference builder makes of it.
+_VALUES: dict[tuple[str, bool, bool], Any] = {}
+_MISSING = object()
 
 
 class _FastBuilder(_Builder):
-    def tag(self, value: str, implicit: tuple[bool, bool]) -> str:
-        if not value and implicit[0]:
+    """The builder for libyaml's events, in one loop with no per-event dispatch: the same data
+    and the same positions as ``_Builder.build``, and ``_NotFast`` for anything that builder
+    would refuse or that the parsers may read differently (anchors, aliases, tags, directives,
+    block scalars, empty values, a second document, duplicate or non-scalar keys, any value it
+    would refuse): the reference parser then decides, and says where."""
+
+    def value(self, event: Any) -> Any:
+        implicit = event.implicit
+        key = (event.value, implicit[0], implicit[1])
+        known = _VALUES.get(key, _MISSING)
+        if known is not _MISSING:
+            return known
+        text: str = event.value
+        if (not text and implicit[0]) or len(text) > MAX_SCALAR_CHARS or _SUSPICIOUS.search(text):
             # An empty value ("key:"): the parsers place it differently (after the colon or at
             # the next token), so let the reference say where it is.
             raise _NotFast
-        key = (value, implicit[0], implicit[1])
-        known = _TAGS.get(key)
-        if known is None:
-            known = super().tag(value, implicit)
-            if len(value) <= 64:
-                if len(_TAGS) >= 100_000:
-                    _TAGS.clear()
-                _TAGS[key] = known
-        return known
-
-    def unusual(self) -> None:
-        # A %YAML directive changes how scalars resolve, and the parsers differ on "!" tags.
-        raise _NotFast
-
-    def scalar(self, event: Any, path: YamlPath) -> Any:
-        if event.style in ("|", ">"):
-            # Block scalar headers are parsed more leniently by libyaml ("|#" is accepted).
+        tag = str(self.resolver.resolve(ScalarNode, text, implicit))
+        if not tag.startswith(_TAG):
             raise _NotFast
-        return super().scalar(event, path)
+        try:
+            value = _typed(tag[len(_TAG) :], text, 1, 1)
+        except (LoadError, ValueError):
+            raise _NotFast from None
+        if len(text) <= 64:
+            if len(_VALUES) >= 100_000:
+                _VALUES.clear()
+            _VALUES[key] = value
+        return value
+
+    def build(self, events: Iterator[Any]) -> Any:
+        positions, key_positions = self.doc.positions, self.doc.key_positions
+        # Open containers: [container, its path, the key waiting for its value (a mapping's)].
+        stack: list[list[Any]] = []
+        root: Any = None
+        have_root = False
+        documents = 0
+        for event in events:
+            cls = type(event)
+            if cls is _Y_SCALAR or cls is _Y_MAPPING or cls is _Y_SEQUENCE:
+                if event.anchor is not None or event.tag is not None:
+                    raise _NotFast
+                mark = event.start_mark
+                where = (mark.line + 1, mark.column + 1)
+                if cls is _Y_SCALAR:
+                    if event.style == "|" or event.style == ">":
+                        # Block scalar headers are parsed more leniently by libyaml ("|#" is accepted).
+                        raise _NotFast
+                    value = self.value(event)
+                    if not stack:
+                        positions[()] = where
+                        root, have_root = value, True
+                        continue
+                    frame = stack[-1]
+                    parent = frame[0]
+                    if type(parent) is dict:
+                        pending = frame[2]
+                        if pending is _NO_KEY:  # this scalar is a key
+                            if not isinstance(value, str | int):
+                                raise _NotFast
+                            if value in parent:
+                                raise _NotFast
+                            other = _spelled_otherwise(value)
+                            if other is not None and other in parent:
+                                raise _NotFast
+                            key_positions[(*frame[1], value)] = where
+                            frame[2] = value
+                            continue
+                        positions[(*frame[1], pending)] = where
+                        parent[pending] = value
+                        frame[2] = _NO_KEY
+                    else:
+                        positions[(*frame[1], len(parent))] = where
+                        parent.append(value)
+                    continue
+                container: Any = {} if cls is _Y_MAPPING else []
+                if not stack:
+                    path: YamlPath = ()
+                else:
+                    if len(stack) >= MAX_DEPTH:
+                        raise _NotFast
+                    frame = stack[-1]
+                    parent = frame[0]
+                    if type(parent) is dict:
+                        pending = frame[2]
+                        if pending is _NO_KEY:  # a mapping or sequence as a key
+                            raise _NotFast
+                        path = (*frame[1], pending)
+                        parent[pending] = container
+                        frame[2] = _NO_KEY
+                    else:
+                        path = (*frame[1], len(parent))
+                        parent.append(container)
+                positions[path] = where
+                stack.append([container, path, _NO_KEY])
+            elif cls is _Y_MAPPING_END or cls is _Y_SEQUENCE_END:
+                done = stack.pop()
+                if not stack:
+                    root, have_root = done[0], True
+            elif cls is _Y_DOCUMENT_START:
+                documents += 1
+                if documents > 1 or event.version or event.tags:
+                    raise _NotFast
+            elif cls is _Y_STREAM_END:
+                break
+            elif cls is not _Y_STREAM_START and cls is not _Y_DOCUMENT_END:
+                raise _NotFast  # an alias, or an event this loop does not know
+        return root if have_root else None
+
+
+if _libyaml is not None:
+    _Y_SCALAR = _pyyaml_events.ScalarEvent
+    _Y_MAPPING = _pyyaml_events.MappingStartEvent
+    _Y_SEQUENCE = _pyyaml_events.SequenceStartEvent
+    _Y_MAPPING_END = _pyyaml_events.MappingEndEvent
+    _Y_SEQUENCE_END = _pyyaml_events.SequenceEndEvent
+    _Y_DOCUMENT_START = _pyyaml_events.DocumentStartEvent
+    _Y_DOCUMENT_END = _pyyaml_events.DocumentEndEvent
+    _Y_STREAM_START = _pyyaml_events.StreamStartEvent
+    _Y_STREAM_END = _pyyaml_events.StreamEndEvent
 
 
 class _NotFast(Exception):
