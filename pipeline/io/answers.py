@@ -21,7 +21,6 @@ difference, a day that is over, or an entry that does not verify is a miss: the 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import stat
 import sys
@@ -30,6 +29,7 @@ from pathlib import Path
 
 from pipeline import environment, i18n, layout
 from pipeline.io import cache
+from pipeline.io.sha import sha256
 
 TYPE_CHECKING = False  # neither typing nor dataclasses is imported: they cost more than the rest
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def _root(argv: Sequence[str], cwd: str) -> str | None:
 
 
 def _sha(path: str) -> str:
-    h = hashlib.sha256()
+    h = sha256()
     with open(path, "rb") as f:  # noqa: PTH123 (plain strings: trees at scale hold 200k files)
         while chunk := f.read(1 << 20):
             h.update(chunk)
@@ -87,7 +87,7 @@ class _Look:
         self.hashed = hashed
         self.unsettled: list[str] = []
         self.now = time.time_ns()
-        self.h = hashlib.sha256()
+        self.h = sha256()
 
     def _file(self, path: str, info: os.stat_result) -> str:
         by_content = (

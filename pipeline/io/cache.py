@@ -31,8 +31,6 @@ library.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import json
 import os
 import stat
@@ -42,6 +40,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pipeline import __version__, environment, layout
+from pipeline.io.sha import compare_digest, hmac_sha256, sha256
 
 TYPE_CHECKING = False  # typing itself is not imported: this module is on the quick path (pipeline.io.answers)
 if TYPE_CHECKING:
@@ -62,7 +61,7 @@ def enabled() -> bool:
 
 
 def digest(*parts: str | bytes) -> str:
-    h = hashlib.sha256()
+    h = sha256()
     for part in parts:
         data = part.encode("utf-8") if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "big"))
@@ -130,7 +129,7 @@ class _FingerprintMemo:
         return self.directory / f"fingerprint-{seen[:32]}"
 
     def _mac(self, seen: str, value: str) -> str:
-        return hmac.new(self.secret, f"fingerprint\0{seen}\0{value}".encode(), hashlib.sha256).hexdigest()
+        return hmac_sha256(self.secret, f"fingerprint\0{seen}\0{value}".encode())
 
     def get(self, seen: str) -> str | None:
         try:
@@ -139,7 +138,7 @@ class _FingerprintMemo:
                 mac, _, value = f.read(200).decode("ascii").partition(" ")
         except (OSError, UnicodeDecodeError):
             return None
-        return value if hmac.compare_digest(mac, self._mac(seen, value)) else None
+        return value if compare_digest(mac, self._mac(seen, value)) else None
 
     def put(self, seen: str, value: str) -> None:
         temp = self.directory / f".fingerprint-{os.getpid()}.{os.urandom(4).hex()}.tmp"
@@ -184,11 +183,11 @@ def _walk(base: Path, skip: str | None = None) -> Iterator[tuple[str, os.stat_re
 
 def digest_bytes(data: bytes) -> str:
     """The sha256 of ``data``: how a file's content is recorded."""
-    return hashlib.sha256(data).hexdigest()
+    return sha256(data).hexdigest()
 
 
 def sha_file(path: Path) -> str:
-    h = hashlib.sha256()
+    h = sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
@@ -257,7 +256,7 @@ class Cache:
         return cls(directory, secret) if secret else None
 
     def _mac(self, kind: str, name: str, payload: bytes) -> str:
-        return hmac.new(self.secret, f"{FORMAT}\0{kind}\0{name}\0".encode() + payload, hashlib.sha256).hexdigest()
+        return hmac_sha256(self.secret, f"{FORMAT}\0{kind}\0{name}\0".encode() + payload)
 
     def _path(self, kind: str, name: str) -> Path:
         return self.directory / f"{kind}-{name}.json"
@@ -274,7 +273,7 @@ class Cache:
         except OSError:
             return None
         mac, _, payload = raw.partition(b"\n")
-        if not hmac.compare_digest(mac.decode("ascii", "replace"), self._mac(kind, name, payload)):
+        if not compare_digest(mac.decode("ascii", "replace"), self._mac(kind, name, payload)):
             return None
         try:
             if len(payload) > _LARGE:  # the render entries at scale (tens of MB): orjson parses them faster
