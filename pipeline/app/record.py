@@ -48,7 +48,7 @@ def locate(files: Mapping[str, bytes], wanted: str) -> str:
         return found.path
     for path in sorted(files):
         directory, __, name = path.rpartition("/")
-        match = layout.KOMMUNE_FILE.match(name)
+        match = layout.kommune_file_name(name)
         if directory == layout.KOMMUNER_DIR and match and names.matches(wanted, match["number"], "", layout.stem(path)):
             return path
     raise UsageError(

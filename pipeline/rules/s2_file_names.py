@@ -22,7 +22,7 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
             yield r.error(p.location, p.message)
     for k in ctx.declarations.kommuner:
         name = k.path.rpartition("/")[2]
-        m = layout.KOMMUNE_FILE.match(name)
+        m = layout.kommune_file_name(name)
         if m is None:
             yield r.error(
                 Location(k.path),
@@ -40,7 +40,7 @@ def check(r: Rule, ctx: Context) -> Iterator[Finding]:
             )
     for h in ctx.declarations.helseforetak:
         name = h.path.rpartition("/")[2]
-        m = layout.HF_FILE.match(name)
+        m = layout.hf_file_name(name)
         if m is None:
             yield r.error(Location(h.path), _("file name '{name}' is not <hf-key>.yaml").format(name=name))
         elif m["key"] != h.model.key:
