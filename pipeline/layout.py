@@ -140,9 +140,26 @@ def refused_name(path: str) -> str | None:
     return None
 
 
+# path -> the input it is: asked of every file several times a run (the reader, the parse, the
+# validation by parts). Only inputs are kept: a refusal's text is in the language in force.
+_INPUTS: dict[str, Input] = {}
+
+
 def classify(path: str) -> Input | str:
     """What a file at ``path`` (repository-relative, below partners/) is: an input, or why it is
     refused. The one decision, for the work tree and every git revision alike."""
+    known = _INPUTS.get(path)
+    if known is not None:
+        return known
+    what = _classify(path)
+    if isinstance(what, Input):
+        if len(_INPUTS) >= 1_000_000:
+            _INPUTS.clear()
+        _INPUTS[path] = what
+    return what
+
+
+def _classify(path: str) -> Input | str:
     why = refused_name(path)
     if why is not None:
         return why

@@ -439,9 +439,11 @@ class _FastBuilder(_Builder):
                                 raise _NotFast
                             if value in parent:
                                 raise _NotFast
-                            other = _spelled_otherwise(value)
-                            if other is not None and other in parent:
-                                raise _NotFast
+                            # Only a number, or text starting with a digit, can be spelled otherwise.
+                            if parent and (isinstance(value, int) or "0" <= value[:1] <= "9"):
+                                other = _spelled_otherwise(value)
+                                if other is not None and other in parent:
+                                    raise _NotFast
                             key_positions[(*frame[1], value)] = where
                             frame[2] = value
                             continue
