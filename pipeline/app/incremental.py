@@ -177,7 +177,7 @@ def findings(
     if rest is None:
         changed = True
         # The rest is stale: parse and evaluate everything, and keep every part it gives.
-        full = parse(files, refused, reuse=reuse)
+        full = parse(files, refused, reuse=reuse, shas=shas)
         made = evaluate(Context(full, today, certificate_margin=certificate_margin), across_files=False)
         for rel in kommuner:
             parts[part_keys[rel]] = []

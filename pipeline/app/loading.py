@@ -125,7 +125,13 @@ def _by_parts(
     read = partners.read_tree(root)
     assert read.tree is not None
     found, decls = incremental.findings(
-        read.files, read.problems(), store, today=today, certificate_margin=inputs.certificate_margin(), only=only
+        read.files,
+        read.problems(),
+        store,
+        today=today,
+        certificate_margin=inputs.certificate_margin(),
+        only=only,
+        shas=read.shas,  # of the bytes in read.files, hashed as they were read
     )
     _remember_declarations(store, read.tree, store.get(RECORD, cache.named(RECORD, [])))
     return found, None if decls is None else Loaded(root, decls, found, None, read.tree), read.tree

@@ -253,18 +253,24 @@ def _reused(
 
 
 def parse(
-    files: Mapping[str, bytes], refused: Iterable[LoadProblem] = (), *, reuse: Parsed | None = None
+    files: Mapping[str, bytes],
+    refused: Iterable[LoadProblem] = (),
+    *,
+    reuse: Parsed | None = None,
+    shas: Mapping[str, str] | None = None,
 ) -> DeclarationSet:
     """Turn ``{repository-relative path: content}`` into a declaration set, in path order
     (so the result never depends on the order files were listed in). ``refused``: what the
     reader of partners/ refused (``pipeline.io.partners``), reported by S1 and S2. ``reuse``:
-    declarations already parsed from the same bytes in this run, and where to keep new ones."""
+    declarations already parsed from the same bytes in this run, and where to keep new ones.
+    ``shas``: the sha256 of these very bytes where the caller has it already."""
+    known = shas or {}
     result = DeclarationSet()
     result.problems.extend(refused)
     result.files.extend(p.location.file for p in result.problems)
     ar_files: dict[str, bytes] = {}
     for path in sorted(files):
-        digest = result.digests[path] = hashlib.sha256(files[path]).hexdigest()
+        digest = result.digests[path] = known.get(path) or hashlib.sha256(files[path]).hexdigest()
         what = layout.classify(path)
         result.files.append(path)
         if what is layout.Input.AR_SNAPSHOT and ar_paths.parse_path(path) is None:
