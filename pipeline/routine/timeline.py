@@ -218,16 +218,19 @@ def milestones(
         for p in k.parties
     )
 
-    pretest_done = bool(pairs) and all(evidence.pretest_positive(k, hf, p) for hf, p in pairs)
+    # Each pair's evidence is looked up once (at national scale this is most of the timeline's cost).
+    positives = [evidence.pretest_positive(k, hf, p) for hf, p in pairs]
+    pretest_done = bool(pairs) and all(positives)
     pretest_days = [evidence.positive_on(k, hf, p) for hf, p in pairs]
-    positive = sum(evidence.pretest_positive(k, hf, p) for hf, p in pairs)
+    positive = sum(positives)
 
-    dialog_done = bool(pairs) and all(evidence.dialog_verified(k, hf, p) for hf, p in pairs)
+    verified_dialogs = [evidence.dialog_verified(k, hf, p) for hf, p in pairs]
+    dialog_done = bool(pairs) and all(verified_dialogs)
     dialog_days = []
     for hf, p in pairs:
         dialog = evidence.latest_dialog(k, hf, p)
         dialog_days.append(dialog.sent_at.astimezone(OSLO).date() if dialog and dialog.sent_at else None)
-    answered = sum(evidence.dialog_verified(k, hf, p) for hf, p in pairs)
+    answered = sum(verified_dialogs)
 
     activated = lifecycle.stage(k) is Status.ACTIVE and evidence.verified(k, HF_KEYS)
 
