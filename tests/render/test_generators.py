@@ -108,3 +108,20 @@ def test_small_sets_stay_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None
     assert parallel.jobs(2) == 2
     monkeypatch.setenv(parallel.ENV, "1")
     assert parallel.jobs(1000) == 1
+
+
+def _children_alive(index: int) -> int:
+    return index
+
+
+def test_the_workers_are_gone_when_the_last_result_is_handed_over() -> None:
+    """What the caller does after the last task (the render joins the whole-set files there) must
+    not be paid for on top of the workers' memory."""
+    import multiprocessing
+
+    seen = []
+    for value in parallel.ordered(_children_alive, 6, 2):
+        seen.append((value, len(multiprocessing.active_children())))
+    assert [value for value, __ in seen] == list(range(6))
+    assert all(alive == 2 for __, alive in seen[:-1])
+    assert seen[-1][1] == 0
