@@ -219,11 +219,17 @@ def render(
         for name in collected:
             collected[name].append(taken[name])
     local = dataclasses.replace(context, notes=[])
+    parallel.trim()  # what the kommuner's results took, before the joins build their trees
     for name, _part, join in joined:
         # The repository's language, whatever the person's; joined whole before the first yield,
         # so that the language in force never leaks to the code consuming these files.
         with i18n.use(context.language):
-            done = list(join(declarations.helseforetak, Unpacked(collected[name]), local))
+            done = []
+            for made in join(declarations.helseforetak, Unpacked(collected[name]), local):
+                done.append(made)
+                # A partner index is a national lxml tree: give its heap back before the next one
+                # is built, or the parent keeps the sum of the fragments.
+                parallel.trim()
         for path, content in done:
             out(name, path, content)
             yield path, content

@@ -39,11 +39,11 @@ _TASK: Callable[[int], object] | None = None
 def _run(index: int) -> object:
     assert _TASK is not None
     result = _TASK(index)
-    _trim()
+    trim()
     return result
 
 
-def _trim() -> None:
+def trim() -> None:
     """Give the memory a task freed back to the system (glibc keeps freed heap otherwise, so a
     worker that once rendered a large part would hold that much for the rest of the run)."""
     global _MALLOC_TRIM
@@ -94,7 +94,7 @@ def ordered(task: Callable[[int], R], count: int, workers: int) -> Iterator[R]:
     # copies) the inherited pages of the declarations, which stay shared with this process.
     gc.collect()
     gc.freeze()
-    _trim()
+    trim()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     pending: deque[Future[object]] = deque()
     try:
