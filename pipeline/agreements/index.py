@@ -16,6 +16,7 @@ only and finds nothing in an index that is absent or unreadable.
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -141,11 +142,16 @@ def _emit(parent: etree._Element, e: Entry) -> None:
 
 def build(hf: Helseforetak, agreements: Iterable[Agreement]) -> etree._ElementTree:
     """The index of ``hf`` over its agreements, validated against the partner-index schema."""
+    return assemble(hf, entries(hf, agreements))
+
+
+def entries(hf: Helseforetak, agreements: Iterable[Agreement]) -> list[Entry]:
+    """The entries of ``hf``'s index over its agreements, in index order."""
     mine = sorted(agreements, key=entry_order)
     for a in mine:
         if a.hf.key != hf.key:
             raise ValueError(_("agreement of {key} in the index of {key2}").format(key=a.hf.key, key2=hf.key))
-    return assemble(hf, [entry(a) for a in mine])
+    return [entry(a) for a in mine]
 
 
 def assemble(hf: Helseforetak, entries: Iterable[Entry]) -> etree._ElementTree:
@@ -168,6 +174,74 @@ def assemble(hf: Helseforetak, entries: Iterable[Entry]) -> etree._ElementTree:
     document = root.getroottree()
     validate(document, what=layout.partner_index(hf.key))
     return document
+
+
+_CLOSE = b"</partner-index>\n"
+
+
+def _root(hf: Helseforetak | None = None) -> etree._Element:
+    # A default namespace: lxml takes None as its prefix, which lxml-stubs does not allow for.
+    root = etree.Element(_q("partner-index"), nsmap={None: NS})  # type: ignore[dict-item]
+    root.set("version", FORMAT_VERSION)
+    return root
+
+
+def document(hf: Helseforetak, entries: Iterable[Entry]) -> bytes:
+    """``serialise(assemble(hf, entries))``, byte for byte, without holding the index as one tree:
+    a national index is tens of thousands of elements, tens of MB as an lxml tree, where its bytes
+    are a few. Each agreement is serialised by libxml2 under a root of its own (its lines are the
+    ones it has in the whole document: same depth, same namespace in scope), and the joined bytes
+    are validated against the schema as they are parsed, each agreement dropped once read."""
+    head = _root()
+    _sub(
+        head,
+        "helseforetak",
+        key=hf.key,
+        name=hf.name,
+        her_id=str(hf.her_id),
+        org_number=hf.org_number,
+        edi_address=hf.edi_address,
+    )
+    head.addprevious(etree.Comment(f" {generated_by()} "))
+    first = etree.tostring(head.getroottree(), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    if not first.endswith(_CLOSE):  # pragma: no cover - libxml2 closes a root with children so
+        raise ValueError(first[-40:])
+    chunks = [first[: -len(_CLOSE)]]
+    for e in entries:
+        alone = _root()
+        _emit(alone, e)
+        text = etree.tostring(alone, xml_declaration=False, encoding="UTF-8", pretty_print=True)
+        chunks.append(text[text.index(b"\n") + 1 : -len(_CLOSE)])
+    chunks.append(_CLOSE)
+    data = b"".join(chunks)
+    del chunks
+    _validate_streamed(data, what=layout.partner_index(hf.key))
+    return data
+
+
+def _validate_streamed(data: bytes, *, what: str) -> None:
+    agreement = _q("agreement")
+    try:
+        for __, element in etree.iterparse(
+            io.BytesIO(data),
+            events=("end",),
+            tag=agreement,
+            schema=schema(),
+            no_network=True,
+            resolve_entities=False,
+            load_dtd=False,
+        ):
+            element.clear()
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+    except etree.XMLSyntaxError as exc:
+        # Refused while streaming: said again from the whole tree, with its lines (a bug path).
+        validate(etree.ElementTree(etree.fromstring(data, safe_parser())), what=what)
+        raise XmlValidationError(
+            _("{what} is not valid against {SCHEMA_FILE}: {errors}").format(
+                what=what, SCHEMA_FILE=SCHEMA_FILE, errors=str(exc)
+            )
+        ) from None
 
 
 # -- reading an index back ----------------------------------------------------------------------

@@ -37,7 +37,10 @@ def indexes(declarations: DeclarationSet, context: RenderContext) -> Iterator[tu
     """The per-HF partner indexes (every kommune's agreements). Notes come from ``cpas``."""
     grouped = by_hf(collect(declarations))
     for hf in sorted(declarations.helseforetak, key=lambda h: h.model.key):
-        yield layout.partner_index(hf.model.key), serialise(index.build(hf.model, grouped.get(hf.model.key, [])))
+        yield (
+            layout.partner_index(hf.model.key),
+            index.document(hf.model, index.entries(hf.model, grouped.get(hf.model.key, []))),
+        )
 
 
 def index_part(declarations: DeclarationSet, context: RenderContext) -> dict[str, list[Any]]:
@@ -53,7 +56,7 @@ def index_join(
     for hf in sorted(helseforetak, key=lambda h: h.model.key):
         rows = [row for part in parts for row in part.get(hf.model.key, [])]
         rows.sort(key=lambda row: (row[0], row[1]))
-        yield layout.partner_index(hf.model.key), serialise(index.assemble(hf.model, [row[2] for row in rows]))
+        yield layout.partner_index(hf.model.key), index.document(hf.model, [row[2] for row in rows])
 
 
 def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:

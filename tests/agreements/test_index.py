@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from conftest import REPO
 from lxml import etree
@@ -9,9 +11,10 @@ from lxml import etree
 from agreements.support import examples, parse_xml, rendered
 from pipeline import layout
 from pipeline.agreements import index
+from pipeline.agreements.agreement import by_hf, collect
 from pipeline.errors import XmlValidationError
 from pipeline.model.models import HF_KEYS
-from pipeline.render.xml import safe_parser
+from pipeline.render.xml import safe_parser, serialise
 
 NS = {"i": index.NS}
 
@@ -126,3 +129,28 @@ def test_names_with_markup_characters_and_norwegian_letters_in_the_index() -> No
         indexes(files)["st-olavs"].find("i:agreement[@cpa='cpa/5035-8170001.xml']/i:kommune", NS).get("name")
         == "Stjørdal"
     )
+
+
+def _entries(name: str | None = None) -> list[tuple[object, list[index.Entry]]]:
+    edits = {} if name is None else {"1811-bindal": ("name: Bindal\n", f"name: '{name}'\n")}
+    declarations = examples(**edits)
+    grouped = by_hf(collect(declarations))
+    return [(hf.model, index.entries(hf.model, grouped.get(hf.model.key, []))) for hf in declarations.helseforetak]
+
+
+@pytest.mark.parametrize("name", [None, 'Bæø Å & <Helse> "omsorg"\ttab'])
+def test_the_streamed_index_is_the_tree_serialised(name: str | None) -> None:
+    """``document`` never holds the index as one tree; its bytes are the tree's, empty or not."""
+    for hf, entries in _entries(name):
+        assert entries
+        assert index.document(hf, entries) == serialise(index.assemble(hf, entries))
+        assert index.document(hf, entries[:1]) == serialise(index.assemble(hf, entries[:1]))
+        assert index.document(hf, []) == serialise(index.assemble(hf, []))
+
+
+def test_the_streamed_index_is_validated() -> None:
+    hf, entries = _entries()[0]
+    bad = copy.deepcopy(entries)
+    bad[1][1] = [[k, "live" if k == "state" else v] for k, v in bad[1][1]]
+    with pytest.raises(XmlValidationError, match=r"line \d+: .*'state'"):
+        index.document(hf, bad)
