@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import orjson
+
 from pipeline import layout
 from pipeline.agreements import cpa, index
 from pipeline.agreements.agreement import by_hf, collect
@@ -54,9 +56,11 @@ def index_join(
     helseforetak: Sequence[HfDecl], parts: Sequence[Any], context: RenderContext
 ) -> Iterator[tuple[str, bytes]]:
     for hf in sorted(helseforetak, key=lambda h: h.model.key):
-        rows = [row for part in parts for row in part.get(hf.model.key, [])]
+        # Each entry kept as its JSON text until it is written: the country's entries as lists
+        # and strings were most of what the parent held while an index was made.
+        rows = [(row[0], row[1], orjson.dumps(row[2])) for part in parts for row in part.get(hf.model.key, [])]
         rows.sort(key=lambda row: (row[0], row[1]))
-        yield layout.partner_index(hf.model.key), index.document(hf.model, [row[2] for row in rows])
+        yield layout.partner_index(hf.model.key), index.document(hf.model, (orjson.loads(row[2]) for row in rows))
 
 
 def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:
