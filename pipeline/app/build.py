@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline import layout
 from pipeline.app import loading, rendering
@@ -15,6 +15,9 @@ from pipeline.findings import Finding, count, has_errors
 from pipeline.i18n import ngettext
 from pipeline.io import atomic
 from pipeline.io.generated_tree import Summary
+
+if TYPE_CHECKING:
+    from pipeline.model.declarations import Remembers
 
 
 @dataclass
@@ -50,8 +53,9 @@ def build(
             return Built(findings, None)
         schemas = rendering.schemas(xsd_dir, root)
 
-        def declarations() -> loading.Loaded:
-            return rendering.judged(loaded or loading.parsed(root, findings, judged, today=today), has_errors)
+        def declarations(remembers: Remembers | None = None) -> loading.Loaded:
+            found = loaded or loading.parsed(root, findings, judged, today=today, remembers=remembers)
+            return rendering.judged(found, has_errors)
 
         summary, notes = rendering.write(root, lock, declarations, schemas.found)
     return Built(findings, summary, notes, schemas.skipped)

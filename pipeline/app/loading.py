@@ -26,7 +26,7 @@ from pipeline.i18n import _
 from pipeline.io import answers, cache, git, partners
 
 if TYPE_CHECKING:
-    from pipeline.model.declarations import DeclarationSet, KommuneDecl, Parsed
+    from pipeline.model.declarations import DeclarationSet, KommuneDecl, Parsed, Remembers
 
 
 @dataclass
@@ -238,15 +238,26 @@ def _contents(tree: dict[str, list[Any]]) -> dict[str, object]:
     return {rel: (row[0], row[5]) for rel, row in tree.items()}
 
 
-def parsed(root: Path, found: list[Finding], judged: dict[str, list[Any]], *, today: dt.date) -> Loaded:
+def parsed(
+    root: Path,
+    found: list[Finding],
+    judged: dict[str, list[Any]],
+    *,
+    today: dt.date,
+    remembers: Remembers | None = None,
+) -> Loaded:
     """The declarations, read afresh, to go with ``found`` (the findings about what ``judged``
     records, e.g. answered from the cache): only parsed when partners/ still holds exactly that,
-    loaded and judged again (``load``) when it changed in between."""
-    from pipeline.model.declarations import parse
+    loaded and judged again (``load``) when it changed in between. ``remembers``: for a render
+    that takes remembered parts, the kommune files it vouches for are left unparsed
+    (``declarations.parse_except``)."""
+    from pipeline.model.declarations import parse, parse_except
 
     read = partners.read_tree(root)
     assert read.tree is not None
     if judged and _contents(read.tree) == _contents(judged):
+        if remembers is not None:
+            return Loaded(root, parse_except(read.files, read.problems(), remembers), found, None, read.tree)
         return Loaded(root, parse(read.files, read.problems()), found, None, read.tree)
     return load(root, today=today)
 

@@ -77,6 +77,9 @@ class _Alike:
         if key is not None:
             self.known[key] = remembered
 
+    def kept(self, declarations: DeclarationSet, path: str) -> Remembered | None:
+        return None  # a plan parses both sets whole: no kommune is left unparsed
+
 
 def _contents(files: Iterable[tuple[str, bytes | Kept]]) -> Iterator[tuple[str, bytes | str]]:
     """Each file's bytes, or the sha256 of one taken from the other render."""

@@ -25,10 +25,14 @@ from pipeline.io.generated_tree import Summary
 
 if TYPE_CHECKING:
     from pipeline.app.loading import Loaded
+    from pipeline.io.render_parts import RenderParts
+    from pipeline.model.declarations import Remembers
     from pipeline.render.generators import Kept
     from pipeline.render.xsd import SchemaSet
 
 Declarations = Callable[[], "Loaded"]  # the loaded declarations, loaded only when needed
+# The same, told which kommune files need not be parsed (their remembered parts hold).
+Partly = Callable[["Remembers | None"], "Loaded"]
 
 SKIPPED = N_(
     "XML schema validation was SKIPPED: no official XSDs found, so generated XML is not checked "
@@ -98,6 +102,12 @@ def _remembered(renders: cache.Renders | None) -> Expected | None:
     return None if known is None else Expected(*known, renders)
 
 
+def _parts(renders: cache.Renders | None, found: SchemaSet | None, language: str) -> RenderParts | None:
+    from pipeline.io.render_parts import RenderParts
+
+    return RenderParts(renders.store, found.root if found else None, language) if renders is not None else None
+
+
 def _stream(
     loaded: Loaded,
     found: SchemaSet | None,
@@ -107,17 +117,18 @@ def _stream(
     language: str,
     *,
     incremental: bool = True,
+    parts: RenderParts | None = None,
 ) -> Iterator[tuple[str, bytes | Kept]]:
     """The files of generated/ as they are rendered; remembered once complete, under exactly the
     partners/ content these declarations were parsed from (``hashes`` and ``notes`` are filled as
     it goes). ``incremental``: a kommune whose inputs were rendered before comes as ``Kept`` (its
-    files' sha256), not rendered again."""
-    from pipeline.io.render_parts import RenderParts
+    files' sha256), not rendered again. ``parts``: the remembered parts, when the caller already
+    asked them which kommuner need not be parsed."""
     from pipeline.render.context import RenderContext
     from pipeline.render.generators import render
 
     declarations = loaded.declarations
-    parts = RenderParts(renders.store, found.root if found else None, language) if renders is not None else None
+    parts = parts or _parts(renders, found, language)
     declarations.forget_positions()  # the findings are made; generators read only the models
     context = RenderContext(found, language=language)
     yield from render(declarations, context, hashes, parts if incremental else None)
@@ -142,9 +153,7 @@ def expected(root: Path, declarations: Declarations, found: SchemaSet | None, *,
     return Expected(hashes, None, notes, renders)
 
 
-def write(
-    root: Path, lock: atomic.Lock, declarations: Declarations, found: SchemaSet | None
-) -> tuple[Summary, list[str]]:
+def write(root: Path, lock: atomic.Lock, declarations: Partly, found: SchemaSet | None) -> tuple[Summary, list[str]]:
     """Make generated/ what the declarations generate (nothing is rendered when the cache shows it
     already is); returns what changed and the render's notes."""
     renders = _renders(root, found)
@@ -155,19 +164,23 @@ def write(
         if not changes:
             known.remember_match(vouch)
             return Summary((), len(known.hashes)), known.notes
-    loaded = declarations()
+    language = settings.generated_language(root)
+    parts = _parts(renders, found, language)
+    # A kommune whose remembered part still holds is not even parsed.
+    loaded = declarations(parts.remembers if parts is not None else None)
     hashes: dict[str, str] = {}
     notes: list[str] = []
-    language = settings.generated_language(root)
     # What the last build saw of generated/: files of unchanged parts it vouches for are not read.
     vouched = renders.known() if renders is not None else {}
     matched: dict[str, str] = {}
     try:
-        files = _stream(loaded, found, renders, hashes, notes, language)
+        files = _stream(loaded, found, renders, hashes, notes, language, parts=parts)
         summary = generated_tree.write(root, files, held=lock, vouched=vouched, matched=matched)
     except generated_tree.NotAsRemembered:
         # generated/ is not what the remembered parts wrote (edited, removed): render them all.
         hashes, notes, matched = {}, [], {}
+        if loaded.declarations.unparsed:
+            loaded = declarations(None)
         files = _stream(loaded, found, renders, hashes, notes, language, incremental=False)
         summary = generated_tree.write(root, files, held=lock, matched=matched)
     if renders is not None:  # the render was remembered as it streamed: this is what vouches for it

@@ -14,9 +14,11 @@ file)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.ar import paths as ar_paths
 from pipeline.io import cache
 
 if TYPE_CHECKING:
@@ -36,6 +38,13 @@ class RenderParts:
         known = store.get(KIND, self.name)
         self.known: dict[str, Any] = known if isinstance(known, dict) else {}
         self.new: dict[str, Any] = {}
+        # A kommune's file -> the key of its remembered part, so that a build can tell, without
+        # parsing the file, that its part still holds (``remembers``).
+        self.by_path = {
+            row["path"]: key
+            for key, row in self.known.items()
+            if isinstance(row, dict) and isinstance(row.get("path"), str)
+        }
 
     @staticmethod
     def key(declarations: DeclarationSet, k: KommuneDecl) -> str | None:
@@ -48,9 +57,39 @@ class RenderParts:
             return None
         return cache.digest(*(f"{p}:{digests.get(p, '-')}" for p in inputs))
 
+    def held(self, path: str, digests: Mapping[str, str], hf_paths: list[str]) -> str | None:
+        """The key of the part remembered for the kommune file ``path`` when it still holds for
+        these files' contents: the inputs it was rendered from are a function of that file and
+        the HF declarations alone (their HER-ids name the AR files), so when those are the files
+        it lists, with the same content, its inputs are the ones listed; the key is then made
+        afresh from the digests of exactly those."""
+        key = self.by_path.get(path)
+        row = self.known.get(key) if key else None
+        inputs = row.get("inputs") if isinstance(row, dict) else None
+        if not isinstance(inputs, list) or not all(isinstance(p, str) for p in inputs):
+            return None
+        hfs = sorted(hf_paths)
+        if inputs[: 1 + len(hfs)] != [path, *hfs] or path not in digests or any(h not in digests for h in hfs):
+            return None
+        if any(ar_paths.parse_path(p) is None for p in inputs[1 + len(hfs) :]):
+            return None
+        return key if cache.digest(*(f"{p}:{digests.get(p, '-')}" for p in inputs)) == key else None
+
+    def remembers(self, path: str, digests: Mapping[str, str], hf_paths: list[str]) -> bool:
+        """``declarations.Remembers``: this kommune file need not be parsed to be rendered."""
+        key = self.held(path, digests, hf_paths)
+        return key is not None and self._row(key) is not None
+
+    def kept(self, declarations: DeclarationSet, path: str) -> Remembered | None:
+        key = self.held(path, declarations.digests, [h.path for h in declarations.helseforetak])
+        return self._row(key) if key else None
+
     def get(self, declarations: DeclarationSet, k: KommuneDecl) -> Remembered | None:
         key = self.key(declarations, k)
-        row = self.known.get(key) if key else None
+        return self._row(key) if key else None
+
+    def _row(self, key: str) -> Remembered | None:
+        row = self.known.get(key)
         if not isinstance(row, dict):
             return None
         try:
@@ -64,14 +103,24 @@ class RenderParts:
             return None
 
     def put(self, declarations: DeclarationSet, k: KommuneDecl, remembered: Remembered) -> None:
+        from pipeline.render.generators import part_inputs
+
         key = self.key(declarations, k)
         files, notes, joined = remembered
         if key is not None:
-            self.new[key] = {"files": "\n".join("\t".join(f) for f in files), "notes": notes, "joined": joined}
+            self.new[key] = {
+                "files": "\n".join("\t".join(f) for f in files),
+                "notes": notes,
+                "joined": joined,
+                "path": k.path,
+                "inputs": part_inputs(declarations, k),
+            }
 
     def save(self, declarations: DeclarationSet) -> None:
         """Keep the parts of this set's kommuner (rendered now or taken from before), and no others."""
         live = {key for k in declarations.kommuner if (key := self.key(declarations, k))}
+        hfs = [h.path for h in declarations.helseforetak]
+        live.update(key for path in declarations.unparsed if (key := self.held(path, declarations.digests, hfs)))
         parts = {key: row for key, row in {**self.known, **self.new}.items() if key in live}
         if parts != self.known:
             self.store.put(KIND, self.name, parts)

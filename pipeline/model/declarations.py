@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 import enum
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -101,6 +101,9 @@ class DeclarationSet:
     ar: ar_snapshot.Reading = field(default_factory=ar_snapshot.Reading.empty)
     # The sha256 of every file offered, as parsed: what a remembered render part is keyed on.
     digests: dict[str, str] = field(default_factory=dict)
+    # Kommune declarations left unparsed (``parse_except``) because a remembered render part of
+    # exactly their inputs stands in for them: only a render that takes those parts may use the set.
+    unparsed: list[str] = field(default_factory=list)
 
     def hf(self, key: str) -> HfDecl | None:
         return next((h for h in self.helseforetak if h.model.key == key), None)
@@ -292,4 +295,35 @@ def parse(
             continue
         result.problems.extend(problems)
     result.ar = ar_snapshot.read(ar_files)
+    return result
+
+
+# Whether a kommune file need not be parsed: (its path, the sha256 of every file, the HF
+# declarations' paths) -> True when what it would render is remembered for exactly these inputs.
+Remembers = Callable[[str, Mapping[str, str], list[str]], bool]
+
+
+def parse_except(files: Mapping[str, bytes], refused: Iterable[LoadProblem], remembers: Remembers) -> DeclarationSet:
+    """``parse`` for a render that takes remembered parts: the kommune files ``remembers`` vouches
+    for are not parsed (listed in ``unparsed``), and of the AR snapshot only the files of the
+    HER-ids the parsed declarations name are read (a party's records depend on its own files
+    alone). ``digests`` holds every file's sha256, as ``parse`` gives it."""
+    refused = list(refused)
+    digests = {path: hashlib.sha256(raw).hexdigest() for path, raw in files.items()}
+    kinds = {path: layout.classify(path) for path in files}
+    hf_paths = sorted(p for p, what in kinds.items() if what is layout.Input.HF)
+    skipped = {p for p, what in kinds.items() if what is layout.Input.KOMMUNE and remembers(p, digests, hf_paths)}
+    rest = {p: raw for p, raw in files.items() if p not in skipped and kinds[p] is not layout.Input.AR_SNAPSHOT}
+    result = parse(rest, refused)
+    if sorted(h.path for h in result.helseforetak) != hf_paths:  # an HF that did not parse: no shortcut
+        return parse(files, refused)
+    her_ids = {
+        *(p.her_id for k in result.kommuner for p in k.model.parties),
+        *(h.model.her_id for h in result.helseforetak),
+    }
+    wanted = {e.path for h in her_ids for e in ar_paths.entries(h)}
+    result.ar = ar_snapshot.read({p: raw for p, raw in files.items() if p in wanted})
+    result.files = [*(p.location.file for p in result.problems), *sorted(files)]
+    result.digests = dict(sorted(digests.items()))
+    result.unparsed = sorted(skipped)
     return result

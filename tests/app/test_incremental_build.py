@@ -135,3 +135,41 @@ def test_the_writer_reads_no_file_of_a_part_it_vouches_for(
     assert built(work)
     assert cpa.as_posix() in hashed
     assert on_disk(work) == cold(work)
+
+
+def test_a_build_after_one_edit_parses_that_kommune_and_reads_its_ar_files_only(
+    pristine: Path, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kommuner whose remembered parts still hold are not parsed to be rendered, and of the AR
+    snapshot only the files of the HER-ids the edited kommune and the HFs name are read."""
+    from pipeline.ar import paths as ar_paths
+    from pipeline.ar import snapshot
+    from pipeline.model import declarations
+
+    repo_edits.restore(pristine, work)
+    assert built(work)
+    parsed: list[str] = []
+    ar_read: list[str] = []
+    real_model, real_read = declarations._model, snapshot.read
+
+    def model(path: str, raw: bytes, kind: type) -> object:
+        parsed.append(path)
+        return real_model(path, raw, kind)
+
+    def read(files: dict[str, bytes]) -> snapshot.Reading:
+        ar_read.extend(files)
+        return real_read(files)
+
+    monkeypatch.setattr(declarations, "_model", model)
+    monkeypatch.setattr(declarations.ar_snapshot, "read", read)
+    target = sorted((work / repo_edits.KOMMUNER).glob("*.yaml"))[6]
+    target.write_text(target.read_text("utf-8").replace('    name: "', '    name: "Ny ', 1), "utf-8")
+    assert built(work)
+    rel = target.relative_to(work).as_posix()
+    monkeypatch.undo()
+    assert {p for p in parsed if p.startswith(repo_edits.KOMMUNER)} == {rel}
+    edited = declarations.parse({rel: target.read_bytes()}).kommuner[0]
+    hfs = loading.load(work, today=TODAY).declarations.helseforetak
+    her_ids = {*(p.her_id for p in edited.model.parties), *(h.model.her_id for h in hfs)}
+    assert ar_read and set(ar_read) <= {e.path for h in her_ids for e in ar_paths.entries(h)}
+    assert on_disk(work) == cold(work)
