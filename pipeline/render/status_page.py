@@ -12,11 +12,12 @@ Templates are in ``pipeline/templates``, rendered by ``pipeline.render.templates
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import markupsafe
 
 from pipeline import i18n, layout
 from pipeline.agreements.agreement import collect
@@ -275,11 +276,33 @@ def chart_of(plans: list[Plan]) -> Chart:
     return Chart(CHART_WIDTH, height, CHART_LEFT, CHART_TOP, tuple(bars), months)
 
 
+@dataclass(frozen=True)
+class Rows:
+    """One kommune's rows of a page, as that page's row template renders them: its milestones row
+    and its partner-agreement rows. A part keeps them as text, so that a join does not render
+    every kommune's rows again."""
+
+    milestones: markupsafe.Markup
+    agreements: markupsafe.Markup
+
+    @classmethod
+    def of(cls, template: str, view: KommuneView, names: list[str]) -> Rows:
+        def section(name: str) -> markupsafe.Markup:
+            # Rendered by the row template, which escaped every value for its page.
+            return markupsafe.Markup(templates.render(template, section=name, k=view, hf_names=names))  # noqa: S704
+
+        return cls(section("milestones"), section("agreements"))
+
+
+MD_ROWS, HTML_ROWS = "status_rows.md.j2", "status_rows.html.j2"
+
+
 def render_markdown(declarations: DeclarationSet) -> bytes:
-    return _markdown(views(declarations), hf_names(declarations))
+    names = hf_names(declarations)
+    return _markdown([Rows.of(MD_ROWS, v, names) for v in views(declarations)], names)
 
 
-def _markdown(kommuner: list[KommuneView], names: list[str]) -> bytes:
+def _markdown(kommuner: list[Rows], names: list[str]) -> bytes:
     text = templates.render(
         "status.md.j2",
         header=generated_by(),
@@ -292,10 +315,12 @@ def _markdown(kommuner: list[KommuneView], names: list[str]) -> bytes:
 
 
 def render_html(declarations: DeclarationSet, language: str | None = None) -> bytes:
-    return _html(views(declarations), hf_names(declarations), chart(declarations), language)
+    names = hf_names(declarations)
+    rows = [Rows.of(HTML_ROWS, v, names) for v in views(declarations)]
+    return _html(rows, names, chart(declarations), language)
 
 
-def _html(kommuner: list[KommuneView], names: list[str], shown: Chart, language: str | None) -> bytes:
+def _html(kommuner: list[Rows], names: list[str], shown: Chart, language: str | None) -> bytes:
     text = templates.render(
         "status.html.j2",
         language=language or i18n.current(),
@@ -321,11 +346,19 @@ def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tup
 
 
 def part(declarations: DeclarationSet, context: RenderContext) -> list[Any]:
-    """What the pages show of each kommune of the set: its row and its bar, as JSON values
-    (``render`` of a set is ``join`` of its kommuner's parts)."""
+    """What the pages show of each kommune of the set: where its rows go (kommunenummer, path),
+    its bar, and its rows of each page as text (``Rows``), as JSON values (``render`` of a set is
+    ``join`` of its kommuner's parts; the rows depend on the HFs' names, which are inputs of the
+    part)."""
     with i18n.use(context.language):  # the repository's language, never the person's
         chart_plans = {k.path: plan(k) for k in declarations.kommuner}
-        return [[dataclasses.asdict(v), _plan_dump(chart_plans[v.path])] for v in views(declarations)]
+        names = hf_names(declarations)
+        found = []
+        for v in views(declarations):
+            md, html = Rows.of(MD_ROWS, v, names), Rows.of(HTML_ROWS, v, names)
+            texts = [str(md.milestones), str(md.agreements), str(html.milestones), str(html.agreements)]
+            found.append([[v.number, v.path], _plan_dump(chart_plans[v.path]), texts])
+        return found
 
 
 def _plan_dump(p: Plan | None) -> list[Any] | None:
@@ -339,28 +372,18 @@ def _plan_load(row: list[Any]) -> Plan:
     return Plan(kommune, start, t, label, status, title, tuple((str(a), str(b), str(c)) for a, b, c in markers))
 
 
-def _view_load(d: dict[str, Any]) -> KommuneView:
-    return KommuneView(
-        **{
-            **d,
-            "milestones": tuple(MilestoneView(**m) for m in d["milestones"]),
-            "agreements": tuple(
-                AgreementRow(a["her_id"], a["party"], tuple(a["states"]), a["ar"]) for a in d["agreements"]
-            ),
-        }
-    )
-
-
 def join(helseforetak: Sequence[HfDecl], parts: Sequence[Any], context: RenderContext) -> Iterator[tuple[str, bytes]]:
-    rows = [row for p in parts for row in p]
-    kommuner = sorted((_view_load(view) for view, _ in rows), key=lambda v: (v.number, v.path))
-    plans = [_plan_load(p) for _, p in rows if p is not None]
+    rows = sorted((row for p in parts for row in p), key=lambda row: (str(row[0][0]), str(row[0][1])))
+    # The rows as ``part`` rendered them (escaped there), from this run or the signed cache.
+    md = [Rows(*(markupsafe.Markup(text) for text in row[2][:2])) for row in rows]  # noqa: S704
+    html = [Rows(*(markupsafe.Markup(text) for text in row[2][2:])) for row in rows]  # noqa: S704
+    plans = [_plan_load(p) for _, p, __ in rows if p is not None]
     by_key: dict[str, str] = {}
     for h in helseforetak:
         by_key.setdefault(h.model.key, h.model.name)  # the first, as ``hf_names`` finds it
     names = [by_key.get(key, key) for key in HF_KEYS]
     with i18n.use(context.language):
-        markdown = _markdown(kommuner, names)
-        html = _html(kommuner, names, chart_of(plans), context.language)
+        markdown = _markdown(md, names)
+        page = _html(html, names, chart_of(plans), context.language)
     yield layout.STATUS_MD, markdown
-    yield layout.STATUS_HTML, html
+    yield layout.STATUS_HTML, page

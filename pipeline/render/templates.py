@@ -13,14 +13,15 @@ import functools
 from typing import Any
 
 import jinja2
+import markupsafe
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pipeline import i18n, layout
 from pipeline.i18n import terms
 from pipeline.render import escape
 
-HTML = frozenset({"status.html.j2", "plan.md.j2"})
-MARKDOWN_TEXT = frozenset({"status.md.j2"})
+HTML = frozenset({"status.html.j2", "status_rows.html.j2", "plan.md.j2"})
+MARKDOWN_TEXT = frozenset({"status.md.j2", "status_rows.md.j2"})
 
 
 def _autoescape(name: str | None) -> bool:
@@ -29,7 +30,11 @@ def _autoescape(name: str | None) -> bool:
 
 @jinja2.pass_context
 def _finalize(context: jinja2.runtime.Context, value: Any) -> Any:
-    return escape.markdown_text(value) if context.name in MARKDOWN_TEXT else value
+    # Markup in Markdown text: rows a Markdown-text template rendered (``status_page.Rows``),
+    # whose values were escaped there; only code makes Markup, a template's values never are.
+    if context.name in MARKDOWN_TEXT and not isinstance(value, markupsafe.Markup):
+        return escape.markdown_text(value)
+    return value
 
 
 @functools.cache

@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import repo_edits
@@ -161,7 +162,7 @@ def test_a_build_after_one_edit_parses_that_kommune_and_reads_its_ar_files_only(
         return real_read(files)
 
     monkeypatch.setattr(declarations, "_model", model)
-    monkeypatch.setattr(declarations.ar_snapshot, "read", read)
+    monkeypatch.setattr(snapshot, "read", read)
     target = sorted((work / repo_edits.KOMMUNER).glob("*.yaml"))[6]
     target.write_text(target.read_text("utf-8").replace('    name: "', '    name: "Ny ', 1), "utf-8")
     assert built(work)
@@ -172,4 +173,35 @@ def test_a_build_after_one_edit_parses_that_kommune_and_reads_its_ar_files_only(
     hfs = loading.load(work, today=TODAY).declarations.helseforetak
     her_ids = {*(p.her_id for p in edited.model.parties), *(h.model.her_id for h in hfs)}
     assert ar_read and set(ar_read) <= {e.path for h in her_ids for e in ar_paths.entries(h)}
+    assert on_disk(work) == cold(work)
+
+
+def test_a_build_after_one_edit_renders_the_status_rows_of_that_kommune_only(
+    pristine: Path, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The status pages are joined from the rows each part keeps as text: their row templates run
+    for the edited kommune alone (both pages, both tables), not for every row of the country."""
+    from pipeline.render import templates
+
+    repo_edits.restore(pristine, work)
+    assert built(work)
+    rows: list[str] = []
+    real = templates.render
+
+    def counting(name: str, **values: Any) -> str:
+        if name.startswith("status_rows."):
+            rows.append(f"{name}:{values['section']}:{values['k'].path}")
+        return real(name, **values)
+
+    monkeypatch.setattr(templates, "render", counting)
+    target = sorted((work / repo_edits.KOMMUNER).glob("*.yaml"))[8]
+    target.write_text(target.read_text("utf-8").replace('    name: "', '    name: "Ny ', 1), "utf-8")  # a row changes
+    assert built(work)
+    rel = target.relative_to(work).as_posix()
+    assert sorted(rows) == sorted(
+        f"{name}:{section}:{rel}"
+        for name in ("status_rows.md.j2", "status_rows.html.j2")
+        for section in ("milestones", "agreements")
+    )
+    monkeypatch.undo()
     assert on_disk(work) == cold(work)
