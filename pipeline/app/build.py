@@ -13,7 +13,7 @@ from pipeline import layout
 from pipeline.app import loading, rendering
 from pipeline.findings import Finding, count, has_errors
 from pipeline.i18n import ngettext
-from pipeline.io import atomic
+from pipeline.io import atomic, partners
 from pipeline.io.generated_tree import Summary
 
 if TYPE_CHECKING:
@@ -47,14 +47,17 @@ def build(
     """``on_findings`` sees the findings as soon as they are known, before anything is rendered."""
     with atomic.repo_lock(root) as lock:
         judged: dict[str, Any] = {}
-        findings, loaded = loading.findings(root, today=today, judged=judged)
+        read: list[partners.Partners] = []  # the bytes judged, when not all parsed: parsed from here
+        findings, loaded = loading.findings(root, today=today, judged=judged, read=read)
         on_findings(findings)
         if has_errors(findings):
             return Built(findings, None)
         schemas = rendering.schemas(xsd_dir, root)
 
         def declarations(remembers: Remembers | None = None) -> loading.Loaded:
-            found = loaded or loading.parsed(root, findings, judged, today=today, remembers=remembers)
+            found = loaded or loading.parsed(
+                root, findings, judged, today=today, remembers=remembers, read=read[0] if read else None
+            )
             return rendering.judged(found, has_errors)
 
         summary, notes = rendering.write(root, lock, declarations, schemas.found)

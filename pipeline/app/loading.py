@@ -116,10 +116,16 @@ def _remember_declarations(store: cache.Cache, tree: dict[str, list[Any]], befor
 
 
 def _by_parts(
-    root: Path, store: cache.Cache, *, today: dt.date, only: Collection[str] | None
+    root: Path,
+    store: cache.Cache,
+    *,
+    today: dt.date,
+    only: Collection[str] | None,
+    kept: list[partners.Partners] | None = None,
 ) -> tuple[list[Finding], Loaded | None, dict[str, list[Any]]]:
     """``load``'s findings (without a base) from the parts that changed (``pipeline.app.incremental``),
-    the declarations when it parsed them all, and what was read."""
+    the declarations when it parsed them all, and what was read (``kept`` receives the bytes when
+    it did not parse them all)."""
     from pipeline.app import incremental
 
     read = partners.read_tree(root)
@@ -134,6 +140,8 @@ def _by_parts(
         shas=read.shas,  # of the bytes in read.files, hashed as they were read
     )
     _remember_declarations(store, read.tree, store.get(RECORD, cache.named(RECORD, [])))
+    if kept is not None and decls is None:
+        kept.append(read)
     return found, None if decls is None else Loaded(root, decls, found, None, read.tree), read.tree
 
 
@@ -189,6 +197,7 @@ def findings(
     base_ref: str | None = None,
     only: Collection[str] | None = None,
     judged: dict[str, list[Any]] | None = None,
+    read: list[partners.Partners] | None = None,
 ) -> tuple[list[Finding], Loaded | None]:
     """Every finding about partners/ (what ``load`` gives), answered from the cache when partners/,
     today, the base revision, the certificate margin and the tool are what they were; with the loaded
@@ -196,7 +205,8 @@ def findings(
     next need not parse twice. Without a base, what changed is validated by parts (each kommune's
     file, the rest, the identities across files); ``only`` (kommune files): at least the findings
     about those are complete (for ``validate FILE``). ``judged`` receives what was read of
-    partners/ for the findings (``pipeline.io.partners``' record), when it is known."""
+    partners/ for the findings (``pipeline.io.partners``' record), when it is known; ``read``, the
+    bytes the findings were made from when they were read but not all parsed (for ``parsed``)."""
     at = base(root, base_ref)
     store = cache.Cache.open(root)
     if store is None:
@@ -221,7 +231,7 @@ def findings(
             pass
     tree: dict[str, list[Any]]
     if at is None:
-        found, loaded, tree = _by_parts(root, store, today=today, only=None)
+        found, loaded, tree = _by_parts(root, store, today=today, only=None, kept=read)
     else:
         found, loaded = _loaded(root, today, at)
         assert loaded is not None
@@ -245,15 +255,17 @@ def parsed(
     *,
     today: dt.date,
     remembers: Remembers | None = None,
+    read: partners.Partners | None = None,
 ) -> Loaded:
     """The declarations, read afresh, to go with ``found`` (the findings about what ``judged``
     records, e.g. answered from the cache): only parsed when partners/ still holds exactly that,
     loaded and judged again (``load``) when it changed in between. ``remembers``: for a render
     that takes remembered parts, the kommune files it vouches for are left unparsed
-    (``declarations.parse_except``)."""
+    (``declarations.parse_except``). ``read``: the bytes ``found`` was made from (``findings``),
+    parsed instead of reading partners/ again."""
     from pipeline.model.declarations import parse, parse_except
 
-    read = partners.read_tree(root)
+    read = read or partners.read_tree(root)
     assert read.tree is not None
     if judged and _contents(read.tree) == _contents(judged):
         if remembers is not None:

@@ -141,10 +141,12 @@ def test_the_writer_reads_no_file_of_a_part_it_vouches_for(
 def test_a_build_after_one_edit_parses_that_kommune_and_reads_its_ar_files_only(
     pristine: Path, work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The kommuner whose remembered parts still hold are not parsed to be rendered, and of the AR
-    snapshot only the files of the HER-ids the edited kommune and the HFs name are read."""
+    """partners/ is read once; the kommuner whose remembered parts still hold are not parsed to be
+    rendered, and of the AR snapshot only the files of the HER-ids the edited kommune and the HFs
+    name are read."""
     from pipeline.ar import paths as ar_paths
     from pipeline.ar import snapshot
+    from pipeline.io import partners
     from pipeline.model import declarations
 
     repo_edits.restore(pristine, work)
@@ -161,13 +163,22 @@ def test_a_build_after_one_edit_parses_that_kommune_and_reads_its_ar_files_only(
         ar_read.extend(files)
         return real_read(files)
 
+    trees: list[Path] = []
+    real_tree = partners.read_tree
+
+    def read_tree(root: Path) -> partners.Partners:
+        trees.append(root)
+        return real_tree(root)
+
     monkeypatch.setattr(declarations, "_model", model)
     monkeypatch.setattr(snapshot, "read", read)
+    monkeypatch.setattr(partners, "read_tree", read_tree)
     target = sorted((work / repo_edits.KOMMUNER).glob("*.yaml"))[6]
     target.write_text(target.read_text("utf-8").replace('    name: "', '    name: "Ny ', 1), "utf-8")
     assert built(work)
     rel = target.relative_to(work).as_posix()
     monkeypatch.undo()
+    assert trees == [work]  # partners/ read once: the render parses the bytes the findings judged
     assert {p for p in parsed if p.startswith(repo_edits.KOMMUNER)} == {rel}
     edited = declarations.parse({rel: target.read_bytes()}).kommuner[0]
     hfs = loading.load(work, today=TODAY).declarations.helseforetak
