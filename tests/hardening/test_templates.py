@@ -60,7 +60,14 @@ def test_the_environment_is_the_immutable_sandbox_with_strict_undefined() -> Non
     env = templates.environment()
     assert isinstance(env, ImmutableSandboxedEnvironment)
     assert issubclass(env.undefined, jinja2.StrictUndefined)
-    assert TEMPLATES == ["order-mail.txt.j2", "plan.md.j2", "status.html.j2", "status.md.j2"]
+    assert TEMPLATES == [
+        "order-mail.txt.j2",
+        "plan.md.j2",
+        "status.html.j2",
+        "status.md.j2",
+        "status_rows.html.j2",
+        "status_rows.md.j2",
+    ]
 
 
 def _a_function() -> None:
@@ -83,15 +90,16 @@ def test_templates_cannot_change_what_they_are_given(name: str, template: str) -
     assert (items, mapping) == ([1, 2, 3], {"k": "v"})
 
 
-@pytest.mark.parametrize("name", ["status.html.j2", "plan.md.j2"])
+@pytest.mark.parametrize("name", ["status.html.j2", "status_rows.html.j2", "plan.md.j2"])
 def test_html_facing_templates_escape_markup(name: str) -> None:
     out = as_template(name, "{{ x }}").render(x="<script>alert('x')</script> & co")
     assert "<script>" not in out
     assert "&lt;script&gt;" in out and "&amp; co" in out
 
 
-def test_markdown_status_escapes_markup_and_table_breaks() -> None:
-    out = as_template("status.md.j2", "{{ x }}").render(x="<b>bold</b> | *x* [l](http://e)")
+@pytest.mark.parametrize("name", ["status.md.j2", "status_rows.md.j2"])
+def test_markdown_status_escapes_markup_and_table_breaks(name: str) -> None:
+    out = as_template(name, "{{ x }}").render(x="<b>bold</b> | *x* [l](http://e)")
     assert "<b>" not in out and "\\|" in out and "\\*x\\*" in out and "\\[l\\]" in out
 
 
