@@ -30,7 +30,7 @@ from pipeline.errors import XmlValidationError
 from pipeline.i18n import _
 from pipeline.model.models import Helseforetak
 from pipeline.render.context import generated_by
-from pipeline.render.xml import safe_parser
+from pipeline.render.xml import safe_iterparse, safe_parser
 
 NS = "https://oppkobling.example/schemas/partner-index"
 SCHEMA_FILE = layout.PARTNER_INDEX_XSD.rsplit("/", 1)[-1]
@@ -222,18 +222,11 @@ def document(hf: Helseforetak, entries: Iterable[Entry]) -> bytes:
 def _validate_streamed(data: bytes, *, what: str) -> None:
     agreement = _q("agreement")
     try:
-        for __, element in etree.iterparse(
-            io.BytesIO(data),
-            events=("end",),
-            tag=agreement,
-            schema=schema(),
-            no_network=True,
-            resolve_entities=False,
-            load_dtd=False,
-        ):
+        for __, element in safe_iterparse(io.BytesIO(data), tag=agreement, schema=schema()):
             element.clear()
-            while element.getprevious() is not None:
-                del element.getparent()[0]
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
     except etree.XMLSyntaxError as exc:
         # Refused while streaming: said again from the whole tree, with its lines (a bug path).
         validate(etree.ElementTree(etree.fromstring(data, safe_parser())), what=what)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import http.server
+import io
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from lxml import etree
 from pipeline.agreements.index import state_changes
 from pipeline.errors import SchemaDirError
 from pipeline.io.xsd_download import _parse as parse_download
-from pipeline.render.xml import safe_parser
+from pipeline.render.xml import safe_iterparse, safe_parser
 from pipeline.render.xsd import MARKERS, XS, SchemaSet
 
 PIPELINE = REPO / "pipeline"
@@ -58,6 +59,18 @@ def _parser_makers(path: Path) -> frozenset[str]:
     )
 
 
+# safe_parser()'s options, which a streamed parse (lxml's iterparse takes no parser) must pass itself.
+SAFE_OPTIONS = {"no_network": True, "resolve_entities": False, "load_dtd": False, "huge_tree": False}
+
+
+def _passes_safe_options(call: ast.Call) -> bool:
+    given = {k.arg: k.value for k in call.keywords}
+    return None not in given and all(
+        isinstance(given.get(name), ast.Constant) and given[name].value is value  # type: ignore[union-attr]
+        for name, value in SAFE_OPTIONS.items()
+    )
+
+
 def test_every_xml_parse_in_the_pipeline_uses_the_safe_parser() -> None:
     unsafe = []
     for path in sorted(PIPELINE.rglob("*.py")):
@@ -74,6 +87,8 @@ def test_every_xml_parse_in_the_pipeline_uses_the_safe_parser() -> None:
                 )
                 # In render/xsd.py a parser built from safe_parser() is passed by name.
                 named = isinstance(parser, ast.Name) and rel == "pipeline/render/xsd.py"
+                if name == "iterparse" and rel == "pipeline/render/xml.py" and _passes_safe_options(call):
+                    continue  # safe_iterparse
                 if parser is None or not (_is_safe_parser(parser, makers) or named):
                     unsafe.append(f"{rel}:{line}: etree.{name}(...) without safe_parser()")
     assert not unsafe
@@ -185,6 +200,21 @@ def test_a_served_partner_index_with_entities_is_read_without_expanding_them(
     for data in _hostile(secret, base).values():
         state_changes(data, data)  # never raises, never fetches
     assert hits == []
+
+
+def test_a_streamed_parse_expands_nothing_and_fetches_nothing(secret: Path, server: tuple[str, list[str]]) -> None:
+    """``safe_iterparse`` (the partner index read back while it is validated) parses as
+    ``safe_parser`` does, though lxml's iterparse takes no parser object."""
+    base, hits = server
+    for name, data in _hostile(secret, base).items():
+        try:
+            seen = [etree.tostring(e) for __, e in safe_iterparse(io.BytesIO(data), tag="*")]
+        except etree.XMLSyntaxError:
+            continue  # refusing is safe too
+        result = b"".join(seen)
+        assert b"TOP-SECRET" not in result, name
+        assert b"FETCHED" not in result, name
+    assert hits == [], "the streamed parse reached the network"
 
 
 def test_a_downloaded_schema_with_an_external_entity_is_not_expanded(
