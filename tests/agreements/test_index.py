@@ -119,6 +119,25 @@ def test_an_invalid_index_is_refused() -> None:
     assert not repo_schema().validate(root)
 
 
+@pytest.mark.parametrize("attribute", ["cpaid", "cpa"])
+def test_an_index_listing_one_agreement_twice_is_refused(attribute: str) -> None:
+    """The schema's two uniqueness constraints select the index's (namespaced) agreements: the
+    same CPA id or the same CPA file twice is refused, as a tree and streamed."""
+    root = indexes(rendered(examples()))["st-olavs"]
+    first, second = root.findall("i:agreement", NS)[:2]
+    second.set(attribute, first.get(attribute))
+    assert not repo_schema().validate(root)
+    with pytest.raises(XmlValidationError, match="one-agreement-per"):
+        index.validate(root.getroottree(), what="st-olavs index")
+    hf, entries = _entries()[0]
+    twice = copy.deepcopy(entries)
+    key = "cpaid" if attribute == "cpaid" else "cpa"
+    value = dict(twice[0][1])[key]
+    twice[1][1] = [[k, value if k == key else v] for k, v in twice[1][1]]
+    with pytest.raises(XmlValidationError):
+        index.document(hf, twice)
+
+
 def test_names_with_markup_characters_and_norwegian_letters_in_the_index() -> None:
     name = 'Bæø Å & <Helse> "omsorg"'
     files = rendered(examples(**{"1811-bindal": ("name: Bindal\n", f"name: '{name}'\n")}))
