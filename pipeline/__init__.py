@@ -16,7 +16,8 @@ line, the file system or git:
 - ``pipeline.render``     every generator in one table, one jinja environment, escaping, the manifest
 - ``pipeline.layout``     every path and file name; ``pipeline.changes`` the one Change type
 - ``pipeline.i18n``       the languages (nb first, en): the catalog in ``pipeline/locale/``, the language in force
-- ``pipeline.findings``   the Finding value; ``pipeline.errors`` the one error hierarchy; ``pipeline.environment``
+- ``pipeline.findings``   the Finding value; ``pipeline.errors`` the one error hierarchy; ``pipeline.collector``
+                          the garbage collector paused; ``pipeline.environment``
                           the environment variables read
 - data the package ships: ``pipeline/data/`` (kommune register, catalogue, NHN's processes) and
   ``pipeline/templates/`` (the jinja templates)

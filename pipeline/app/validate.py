@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline import layout
+from pipeline import collector, layout
 from pipeline.app import loading
 from pipeline.errors import UsageError
 from pipeline.findings import Finding
@@ -31,21 +29,6 @@ def selected(root: Path, paths: Sequence[Path]) -> list[str]:
             raise UsageError(_("{p}: no such file").format(p=p))
         chosen.append(absolute.relative_to(root.resolve()).as_posix())
     return chosen
-
-
-@contextlib.contextmanager
-def _no_cyclic_collection() -> Iterator[None]:
-    """Loading makes millions of objects (documents, positions, models, snapshot records) that
-    live until the findings are made and form almost no cycles: the cyclic collector's full passes
-    over them were about a tenth of a cold validate, and collect nothing. Reference counting still
-    frees everything as usual."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _answer_depends_on(root: Path, wanted: set[str], loaded: DeclarationSet | None) -> None:
@@ -87,7 +70,11 @@ def validate(
     elif not kommuner_only:
         answers.reads(root / layout.PARTNERS)
     # Named kommune files: the loading says what it reads, and reads only what they depend on.
-    with _no_cyclic_collection():
+    # Loading makes millions of objects (documents, positions, models, snapshot records) that
+    # live until the findings are made and form almost no cycles: the cyclic collector's full
+    # passes over them were about a tenth of a cold validate, and collect nothing. Reference
+    # counting still frees everything as usual.
+    with collector.paused():
         findings, loaded = loading.findings(
             root, today=today, base_ref=base_ref, only=wanted if kommuner_only else None
         )
