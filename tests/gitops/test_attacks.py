@@ -324,3 +324,60 @@ def test_a_change_of_the_ar_snapshot_alone_is_named_in_the_plan(h: History) -> N
     assert "Only the AR snapshot changed" in plan.out
     assert "`partners/ar/certificate/8150001/signing.json`" in plan.out
     assert "agreement(s) changed: `st-olavs/cpa/5001-8150001.xml`" in plan.out
+
+
+# -- the caches vouch for nothing the gate has not judged -------------------------------------------
+
+
+@pytest.mark.parametrize("rebuild", [False, True], ids=["committed-as-is", "rebuilt-first"])
+def test_a_warm_cache_does_not_carry_an_active_kommune_past_edited_evidence(h: History, rebuild: bool) -> None:
+    """A build and a check have left every kommune's render part and answer in the cache. The pull
+    request then makes Trondheim's dialog with St. Olavs answered before it was sent -- same size,
+    mtime put back, so only the content says it changed. The agreement must not stay active on
+    the remembered part: the gate names the evidence (R-K6 at its line, and the agreement that
+    cannot be active), the build refuses to write, and the agreed CPA in generated/ is the one the
+    base made."""
+    h.branch("pr-warm-cache")
+    assert h.build().code == 0 and h.errors() == []  # every part and answer remembered
+    cpa = h.root / "generated/st-olavs/cpa/5001-8150001.xml"
+    agreed = cpa.read_bytes()
+    decl = h.root / TRONDHEIM
+    before = decl.stat()
+    h.edit(TRONDHEIM, 'answered_at: "2026-03-03T09:41', 'answered_at: "2026-03-03T08:41')
+    assert decl.stat().st_size == before.st_size
+    os.utime(decl, ns=(before.st_atime_ns, before.st_mtime_ns))
+    if rebuild:
+        built = h.build()
+        assert built.code == 1, built.out + built.err
+    h.commit("the dialog answered before it was sent")
+    errors = h.errors()
+    at = h.line_of(TRONDHEIM, 'answered_at: "2026-03-03T08:41')
+    assert ("R-K6", at) in rules_at(errors, TRONDHEIM)
+    assert any(f.rule == "R-K6" and "cannot be active" in f.message for f in errors if f.file == TRONDHEIM)
+    assert cpa.read_bytes() == agreed
+
+
+@pytest.mark.parametrize("rebuild", [False, True], ids=["committed-as-is", "rebuilt-first"])
+def test_a_warm_cache_does_not_vouch_for_generated_files_after_an_edit_of_the_same_stat(
+    h: History, rebuild: bool
+) -> None:
+    """The same warm cache; the pull request changes Trondheim's contact (which its test
+    messages carry) with size and mtime kept. Committed without a build, L4 names the stale
+    files; built first, the build renders Trondheim afresh instead of taking its remembered part
+    (the part no longer holds for the file's content), and the gate is green."""
+    h.branch("pr-warm-contact")
+    assert h.build().code == 0 and h.errors() == []
+    decl = h.root / TRONDHEIM
+    before = decl.stat()
+    h.edit(TRONDHEIM, "contact: meldingsansvarlig@", "contact: meldingsansvarlix@")
+    os.utime(decl, ns=(before.st_atime_ns, before.st_mtime_ns))
+    answer = h.root / "generated/fixtures/5001-trondheim/st-olavs/8150001/dialogmelding.answer.xml"
+    if not rebuild:
+        h.commit("a new contact, generated/ left as it was")
+        stale = {(f.rule, f.file) for f in h.errors()}
+        assert {("L4", "generated/MANIFEST.json"), ("L4", answer.relative_to(h.root).as_posix())} <= stale
+        assert {rule for rule, _ in stale} == {"L4"}
+    assert h.build().code == 0
+    assert b"meldingsansvarlix@trondheim" in answer.read_bytes()
+    h.commit("rebuilt")
+    assert h.errors() == []
