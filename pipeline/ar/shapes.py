@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import re
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -53,6 +54,14 @@ def parse_datetime(value: object) -> dt.datetime:
         return value if value.tzinfo else value.replace(tzinfo=OSLO)
     if not isinstance(value, str):
         raise PydanticCustomError("datetime_type", _("expected a date-time string"))
+    return _parsed_text(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_text(value: str) -> dt.datetime:
+    # A snapshot writes few distinct date-times (an organisation's certificates share their
+    # dates, "no end" is one value) in tens of thousands of fields: each text is parsed once.
+    # datetimes are immutable, so sharing one is safe; a refused text raises and is not kept.
     m = _DATETIME.match(value)
     if m is None:
         raise PydanticCustomError("datetime_format", _("not a date-time (YYYY-MM-DDThh:mm:ss[.fff][Z|+hh:mm])"))
