@@ -212,7 +212,10 @@ def findings(
     if store is None:
         if only is not None and at is None:
             answers.reads(root / layout.PARTNERS)
-        return _loaded(root, today, at)
+        found, loaded = _loaded(root, today, at)
+        if judged is not None and loaded is not None:
+            judged.update(loaded.tree)
+        return found, loaded
     if only is not None and at is None:  # a part of the answer: nothing to look up or keep whole
         return _about(root, store, today=today, only=only), None
     against = "-" if at is None else f"{at.commit}:{at.tree}"
@@ -223,9 +226,9 @@ def findings(
     entry = store.get("findings", name)
     if isinstance(entry, dict) and isinstance(entry.get("tree"), dict):
         try:
-            if partners.unchanged(root, entry["tree"]):
+            if (now := partners.still(root, entry["tree"])) is not None:
                 if judged is not None:
-                    judged.update(entry["tree"])
+                    judged.update(now)  # the same content, as it looks now
                 return [Finding.from_dict(row) for row in entry["findings"]], None
         except (OSError, KeyError, TypeError, ValueError, IndexError):
             pass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline import collector, layout
 from pipeline.app import loading
@@ -67,8 +67,8 @@ def validate(
     kommuner_only = bool(wanted) and all(layout.classify(w) is layout.Input.KOMMUNE for w in wanted)
     if base_ref is not None:
         answers.not_replayable()  # a revision's tree is looked up with git: not on the quick path
-    elif not kommuner_only:
-        answers.reads(root / layout.PARTNERS)
+    # All of partners/: the reader's record of what it read is what the answer is of.
+    judged: dict[str, list[Any]] | None = None if base_ref is not None or kommuner_only else {}
     # Named kommune files: the loading says what it reads, and reads only what they depend on.
     # Loading makes millions of objects (documents, positions, models, snapshot records) that
     # live until the findings are made and form almost no cycles: the cyclic collector's full
@@ -76,8 +76,10 @@ def validate(
     # counting still frees everything as usual.
     with collector.paused():
         findings, loaded = loading.findings(
-            root, today=today, base_ref=base_ref, only=wanted if kommuner_only else None
+            root, today=today, base_ref=base_ref, only=wanted if kommuner_only else None, judged=judged
         )
+    if judged is not None:
+        answers.read_as_recorded(root / layout.PARTNERS, judged)
     if only:
         if not kommuner_only or base_ref is not None:
             _answer_depends_on(root, wanted, loaded.declarations if loaded else None)

@@ -150,6 +150,71 @@ class _Look:
         return str(self.h.hexdigest())
 
 
+_DIR, _FILE = "d", "f"  # the kinds of ``pipeline.io.partners``' record
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return _FILE
+    if stat.S_ISDIR(mode):
+        return _DIR
+    return "l" if stat.S_ISLNK(mode) else "o"
+
+
+def _recorded_look(top: str, record: dict[str, list[Any]]) -> _Look | None:
+    """The look ``_look([top], [])`` takes when recording, made from the reader's record of that
+    tree (``pipeline.io.partners``' ``Partners.tree``: each entry's kind, stat, the sha256 of the
+    bytes read and when they were read) instead of another walk. An input is described by what
+    was read: by its stat when that was settled when it was read, else by the sha256 of the bytes
+    read. An entry refused unread (its content was not judged, only its name and kind) is
+    described as it is now, when it is still the kind of entry that was refused. None when the
+    record holds something else (a directory or file that could not be read, partners/ itself
+    no directory): then there is no look to give."""
+    if "" in record:
+        return None
+    look = _Look(None)
+    children: dict[str, list[str]] = {}
+    for rel in record:  # the reader lists each directory sorted by name, as the look does
+        children.setdefault(rel.rpartition("/")[0], []).append(rel)
+    look.h.update(f"{top}\0d\n".encode("utf-8", "surrogateescape"))
+    stack = [""]
+    while stack:
+        below = []
+        for rel in children.get(stack.pop(), ()):
+            row, path = record[rel], f"{top}/{rel}"
+            kind, content = row[0], str(row[5])
+            if kind == _DIR:
+                if content:
+                    return None  # could not be opened
+                line = "d"
+                below.append(rel)
+            elif kind == _FILE and len(content) == 64:
+                settled = row[6] - max(row[2], row[3]) >= cache.SETTLED_NS
+                if not settled:
+                    look.unsettled.append(path)
+                line = f"f {row[1]} {row[2]} {row[3]} {row[4]}" if settled else f"F {content}"
+            elif kind == _FILE and content != "-":
+                return None  # unreadable
+            else:
+                try:
+                    info = os.lstat(path)
+                except FileNotFoundError:
+                    return None
+                if _kind_of(info.st_mode) != kind:
+                    return None
+                by_size = kind == _FILE and not isinstance(layout.classify(f"{layout.PARTNERS}/{rel}"), str)
+                if by_size and info.st_size <= layout.MAX_INPUT_BYTES:
+                    return None  # refused for a size it no longer has
+                try:
+                    look.entry(path, info)
+                except OSError:
+                    return None
+                continue
+            look.h.update(f"{path}\0{line}\n".encode("utf-8", "surrogateescape"))
+        stack.extend(reversed(below))
+    return look
+
+
 def _look(trees: Iterable[str], paths: Iterable[str], hashed: Iterable[str] | None = None) -> _Look:
     look = _Look(None if hashed is None else frozenset(hashed))
     for top in trees:
@@ -206,11 +271,12 @@ class _Tee:
 
 
 class _Read:
-    """One group of what a use case read, and how it looked just before it was read."""
+    """One group of what a use case read, and how it looked just before it was read (or, when
+    ``exact``, as it was read: then there is nothing to compare it with afterwards)."""
 
-    def __init__(self, trees: list[str], files: list[str]) -> None:
-        self.trees, self.files = trees, files
-        look = _look(trees, files)
+    def __init__(self, trees: list[str], files: list[str], look: _Look | None = None) -> None:
+        self.trees, self.files, self.exact = trees, files, look is not None
+        look = look or _look(trees, files)
         self.digest, self.unsettled = look.digest(), look.unsettled
 
 
@@ -236,6 +302,8 @@ class Recording:
         if not self.replayable or self.code is None or self.root is None or not self.read:
             return
         for group in self.read:
+            if group.exact and self.answer is None and len(self.read) == 1:
+                break  # the answer is of exactly what was read: that record is what replay compares with
             if _look(group.trees, group.files, group.unsettled).digest() != group.digest:
                 return  # something it read changed while it ran: its answer is of no moment
         store = cache.Cache.open(Path(self.root))
@@ -294,6 +362,23 @@ def reads(*trees: str | os.PathLike[str], files: Iterable[str | os.PathLike[str]
     if rec is None:
         return
     rec.read.append(_Read(*_absolute(trees, files)))
+
+
+def read_as_recorded(top: str | os.PathLike[str], record: dict[str, list[Any]]) -> None:
+    """The running use case has read the tree ``top`` through ``pipeline.io.partners``, which
+    recorded exactly what it read (``Partners.tree``): the answer is of that, and replay compares
+    with that record rather than with a look taken before the read and again after it (two more
+    walks of partners/). When the record holds what a look cannot be made from, the answer is not
+    kept."""
+    rec = _RECORDING
+    if rec is None:
+        return
+    trees, __ = _absolute([top], [])
+    look = _recorded_look(trees[0], record)
+    if look is None:
+        rec.replayable = False
+        return
+    rec.read.append(_Read(trees, [], look))
 
 
 def depends_on(*trees: str | os.PathLike[str], files: Iterable[str | os.PathLike[str]] = ()) -> None:

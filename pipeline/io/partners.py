@@ -391,13 +391,19 @@ def read_tree(root: Path) -> Partners:
     return _scan(root)
 
 
-def unchanged(root: Path, tree: dict[str, list[Any]]) -> bool:
-    """partners/ in the work tree still holds exactly what ``tree`` records (a file whose stat
-    vouches for its recorded content is not read again)."""
+def still(root: Path, tree: dict[str, list[Any]]) -> dict[str, list[Any]] | None:
+    """The record of partners/ in the work tree as it is now, when it still holds exactly what
+    ``tree`` records (a file whose stat vouches for its recorded content is not read again);
+    None when it holds anything else."""
     from pipeline.io.cache import same_content
 
     now = _scan(root, tree).tree
-    return now is not None and same_content(now, tree)
+    return now if now is not None and same_content(now, tree) else None
+
+
+def unchanged(root: Path, tree: dict[str, list[Any]]) -> bool:
+    """partners/ in the work tree still holds exactly what ``tree`` records."""
+    return still(root, tree) is not None
 
 
 # -- a git revision --------------------------------------------------------------------------

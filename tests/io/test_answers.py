@@ -229,3 +229,52 @@ def test_a_file_rewritten_with_the_same_stat_is_seen_by_its_content(here: Repo) 
     os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))
     assert replayed(["validate", "y"]) is None
     assert cache.enabled()
+
+
+# -- the reader's record as the look ---------------------------------------------------------------
+
+
+def _recorded(root: Path) -> answers._Read | None:
+    from pipeline.io import partners
+
+    os.chdir(root)
+    with answers.recording(["validate", "recorded"]) as rec:
+        answers.read_as_recorded(root / "partners", partners.read_tree(root).tree or {})
+        answers.finished(0)
+    return rec.read[0] if rec.replayable else None
+
+
+@pytest.mark.parametrize("odd", ["none", "backup", "link", "fifo", "fresh"])
+def test_the_readers_record_gives_the_look_a_walk_would_take(here: Repo, odd: str) -> None:
+    """A full validate keeps the reader's record of partners/ as what its answer is of: that
+    record must describe partners/ line for line as a walk does (settled files by stat, just
+    written ones by content, entries refused unread as they are), so that replay compares alike."""
+    settle(here)
+    partners_dir = here.root / "partners"
+    if odd == "backup":
+        (partners_dir / "kommuner" / "x.yaml~").write_text("old", "utf-8")
+    elif odd == "link":
+        (partners_dir / "kommuner" / "link.yaml").symlink_to(here.root / FILE)
+    elif odd == "fifo":
+        os.mkfifo(partners_dir / "kommuner" / "pipe.yaml")
+    elif odd == "fresh":  # just written: described by its content
+        (here.root / FILE).write_text((here.root / FILE).read_text("utf-8") + "\n", "utf-8")
+    read = _recorded(here.root)
+    assert read is not None and read.exact
+    walked = answers._look([str(partners_dir.absolute())], [])
+    assert read.digest == walked.digest()
+    assert sorted(read.unsettled) == sorted(walked.unsettled)
+    assert replayed(["validate", "recorded"]) == ""  # kept, and answered while nothing changed
+    (here.root / FILE).write_text((here.root / FILE).read_text("utf-8") + "# edited\n", "utf-8")
+    assert replayed(["validate", "recorded"]) is None
+
+
+def test_a_record_of_what_could_not_be_read_is_not_kept(here: Repo) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file")
+    target = here.root / FILE
+    target.chmod(0)
+    try:
+        assert _recorded(here.root) is None
+    finally:
+        target.chmod(0o644)
