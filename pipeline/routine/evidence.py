@@ -27,6 +27,7 @@ import enum
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.i18n import N_, _, terms
 from pipeline.model.catalogue import catalogue
@@ -106,21 +107,54 @@ def _window(k: Kommune, attempts: Sequence[AttemptT], since: dt.date | None) -> 
     return [a for _, a in counting(k, attempts, since)]
 
 
+def _pretests(k: Kommune, hf: str, her_id: int, since: dt.date | None) -> list[Pretest]:
+    key = (PRETEST, hf, her_id, since)
+    memo = _remembered(k)
+    found = memo.get(key)
+    if found is None:
+        ev = k.evidence(hf, her_id)
+        found = memo[key] = _window(k, ev.pretests, since) if ev else []
+    return found  # type: ignore[return-value]
+
+
+def _dialogs(k: Kommune, hf: str, her_id: int, since: dt.date | None) -> list[Dialog]:
+    key = (DIALOG, hf, her_id, since)
+    memo = _remembered(k)
+    found = memo.get(key)
+    if found is None:
+        ev = k.evidence(hf, her_id)
+        found = memo[key] = _window(k, ev.dialogs, since) if ev else []
+    return found  # type: ignore[return-value]
+
+
+def _remembered(k: Kommune) -> dict[tuple[str, str, int, dt.date | None], list[Pretest] | list[Dialog]]:
+    """The attempts that count of each agreement of ``k``, as found so far: the timeline, R-K5,
+    R-K6, R-H2, R-H5 and the overdue check each ask for the same agreements' attempts several
+    times while they look at one kommune. Kept for the kommune asked about last (the models are
+    frozen, so the same object has the same attempts; the slot holds it, so its identity is
+    not reused)."""
+    if _WINDOWS[0] is not k:
+        _WINDOWS[:] = [k, {}]
+    memo: dict[tuple[str, str, int, dt.date | None], list[Pretest] | list[Dialog]] = _WINDOWS[1]
+    return memo
+
+
+_WINDOWS: list[Any] = [None, {}]
+
+
 def pretests(k: Kommune, hf: str, party: Party, *, since: dt.date | None = None) -> list[Pretest]:
     """The pretest attempts for the current T (or since a late addition joined) from ``hf`` to
     ``party``, oldest first."""
-    ev = k.evidence(hf, party.her_id)
-    return _window(k, ev.pretests, since) if ev else []
+    return list(_pretests(k, hf, party.her_id, since))
 
 
 def latest_pretest(k: Kommune, hf: str, party: Party, *, since: dt.date | None = None) -> Pretest | None:
-    found = pretests(k, hf, party, since=since)
+    found = _pretests(k, hf, party.her_id, since)
     return found[-1] if found else None
 
 
 def latest_dialog(k: Kommune, hf: str, party: Party, *, since: dt.date | None = None) -> Dialog | None:
-    ev = k.evidence(hf, party.her_id)
-    found = _window(k, ev.dialogs, since) if ev else []
+    found = _dialogs(k, hf, party.her_id, since)
     return found[-1] if found else None
 
 
@@ -234,7 +268,7 @@ def contradicted(attempt: Pretest, party: Party) -> list[tuple[str, str, str]]:
 
 def pretest_recorded(k: Kommune, hf: str, party: Party, *, since: dt.date | None = None) -> bool:
     """K5: test messages to this party were sent (for T, or on or after ``since``)."""
-    return bool(pretests(k, hf, party, since=since))
+    return bool(_pretests(k, hf, party.her_id, since))
 
 
 def pretest_positive(k: Kommune, hf: str, party: Party, *, since: dt.date | None = None) -> bool:
