@@ -3,14 +3,18 @@ for the whole set: the same files, the same bytes, the same notes."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO
 
 from benchmarks import synth
+from pipeline.ar import paths as ar_paths
+from pipeline.ar.snapshot import Party, Problem, Reading, Snapshot
 from pipeline.errors import XmlValidationError
 from pipeline.io.partners import read_tree
 from pipeline.model.declarations import DeclarationSet, parse
@@ -125,3 +129,49 @@ def test_the_workers_are_gone_when_the_last_result_is_handed_over() -> None:
     assert [value for value, __ in seen] == list(range(6))
     assert all(alive == 2 for __, alive in seen[:-1])
     assert seen[-1][1] == 0
+
+
+class _Unwalkable(dict[int, Party]):
+    """An AR snapshot's parties that may be looked up but never walked."""
+
+    def __iter__(self) -> Iterator[int]:
+        raise AssertionError("the whole AR snapshot was walked")
+
+    def items(self) -> Any:
+        raise AssertionError("the whole AR snapshot was walked")
+
+    def keys(self) -> Any:
+        raise AssertionError("the whole AR snapshot was walked")
+
+    def values(self) -> Any:
+        raise AssertionError("the whole AR snapshot was walked")
+
+
+@pytest.mark.parametrize("which", ["examples", "synthetic"])
+def test_a_kommune_is_handed_only_its_own_ar_records(which: str, synthetic: DeclarationSet) -> None:
+    """A forked worker that walks the whole snapshot for each kommune writes to every party's
+    reference count, which copies the snapshot's pages into the worker: ``one_kommune`` only looks
+    its HER-ids up, and hands over exactly their records and problems."""
+    decls = examples() if which == "examples" else synthetic
+    parties = decls.ar.snapshot.parties
+    first, last = decls.kommuner[0], decls.kommuner[-1]
+    planted = tuple(
+        sorted(
+            Problem(e.path, 1, 1, "planted")
+            for k in (first, last)
+            for e in ar_paths.entries(k.model.parties[0].her_id)[:1]
+        )
+    )
+    guarded = dataclasses.replace(
+        decls, ar=Reading(Snapshot(_Unwalkable(parties)), tuple(sorted((*decls.ar.problems, *planted))))
+    )
+    for k in decls.kommuner:
+        mine = {p.her_id for p in k.model.parties} | {h.model.her_id for h in decls.helseforetak}
+        one = one_kommune(guarded, k)
+        assert dict(one.ar.snapshot.parties) == {h: p for h, p in parties.items() if h in mine}
+        expected = tuple(
+            p for p in guarded.ar.problems if (e := ar_paths.parse_path(p.path)) is not None and e.her_id in mine
+        )
+        assert one.ar.problems == expected
+        assert one.kommuner == [k]
+    assert one_kommune(guarded, first).ar.problems  # the planted problem reaches its kommune
