@@ -292,18 +292,23 @@ class Rendered:
     indexes: dict[str, bytes]
 
     @classmethod
-    def of(cls, files: Iterable[tuple[str, bytes | str]]) -> Rendered:
+    def of(cls, files: Iterable[tuple[str, bytes | str]], digests: dict[str, str] | None = None) -> Rendered:
         """From each file's bytes, or its sha256 (a str) when that is all there is of it (a file
-        another render of the same inputs made); a partner index comes as bytes."""
-        digests: dict[str, str] = {}
+        another render of the same inputs made); a partner index comes as bytes. ``digests``:
+        the sha256 of every file, filled by whatever yields ``files`` (the render's own table,
+        so that a national render's hashes are neither computed nor held twice)."""
+        given = digests is not None
+        digests = {} if digests is None else digests
         indexes: dict[str, bytes] = {}
         for path, content in files:
             is_index = path.rpartition("/")[2] == layout.PARTNER_INDEX
             if isinstance(content, str):
                 assert not is_index, path  # the indexes are joined, so always rendered
-                digests[path] = content
+                if not given:
+                    digests[path] = content
                 continue
-            digests[path] = hashlib.sha256(content).hexdigest()
+            if not given:
+                digests[path] = hashlib.sha256(content).hexdigest()
             if is_index:
                 indexes[path] = content
         return cls(digests, indexes)

@@ -147,7 +147,7 @@ def findings(
     id_keys = {rel: cache.digest(rel, shas[rel]) for rel in [*kommuner, *hfs]}
     unknown = [rel for rel in [*kommuner, *hfs] if id_keys[rel] not in known_ids]
     changed = bool(unknown)
-    reuse: Parsed = {}  # each file parsed once, whichever of the parses below meets it first
+    reuse = Parsed()  # each file parsed once, whichever of the parses below meets it first
     if unknown:
         parsed = _indexed(parse(inputs.some(unknown), reuse=reuse))
         for rel in unknown:

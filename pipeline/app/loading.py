@@ -75,12 +75,13 @@ def load(
     at: Base | None = None,
 ) -> Loaded:
     """Read partners/, parse it, and run every rule (with L1-L3 when a base is given)."""
-    from pipeline.model.declarations import parse
+    from pipeline.model.declarations import Parsed, parse
     from pipeline.rules import Context, evaluate
 
     read = partners.read_tree(root)
-    # A file the base holds unchanged is the same declaration: parsed once, held once.
-    reuse: Parsed = {}
+    # A file the base holds unchanged is the same declaration, and the same AR snapshot files
+    # the same snapshot: parsed once, held once.
+    reuse = Parsed(readings=True)
     decls = parse(read.files, read.problems(), reuse=reuse)
     against = at or base(root, base_ref)
     before = _revision(root, against, reuse)

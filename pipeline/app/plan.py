@@ -46,8 +46,11 @@ def plan(root: Path, *, base_ref: str, today: dt.date) -> Plan:
     # A kommune whose inputs are the same at the base and in the work tree (all but the edited
     # ones) is rendered once: the work tree's render takes its files' hashes and parts from the base's.
     alike = _Alike()
-    base_files = Rendered.of(_contents(render(base, context, parts=alike)))
-    head_files = Rendered.of(_contents(render(loaded.declarations, context, parts=alike)))
+    base_hashes: dict[str, str] = {}
+    base_files = Rendered.of(_contents(render(base, context, base_hashes, parts=alike)), base_hashes)
+    head_hashes: dict[str, str] = {}
+    head_files = Rendered.of(_contents(render(loaded.declarations, context, head_hashes, parts=alike)), head_hashes)
+    del alike  # the base's remembered parts: not needed past the work tree's render
     return make_plan(
         base_ref=base_ref,
         today=today,

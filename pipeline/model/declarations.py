@@ -239,10 +239,25 @@ def _model(path: str, raw: bytes, model: type[M]) -> tuple[Declaration[M] | None
     return Declaration(path, doc, value), []
 
 
-# What one declaration file parsed to, by (path, sha256): ``parse(..., reuse=)`` shares it
-# between the parses of one run (validation by parts parses the changed files for their
-# identities, then everything when the rest must be evaluated).
-Parsed = dict[tuple[str, str], tuple[Declaration[Any] | None, list[LoadProblem]]]
+class Parsed(dict[tuple[str, str], tuple[Declaration[Any] | None, list[LoadProblem]]]):
+    """What one declaration file parsed to, by (path, sha256): ``parse(..., reuse=)`` shares it
+    between the parses of one run (validation by parts parses the changed files for their
+    identities, then everything when the rest must be evaluated). With ``readings``, each AR
+    snapshot read is kept by the sha256 of its files' paths and contents, so that the base
+    revision and the work tree, when they hold the same partners/ar/, read and hold it once
+    (not by default: validation by parts parses a small set per kommune, which it need not keep)."""
+
+    def __init__(self, *, readings: bool = False) -> None:
+        super().__init__()
+        self.readings: dict[str, ar_snapshot.Reading] | None = {} if readings else None
+
+    def reading(self, files: Mapping[str, bytes], digests: Mapping[str, str]) -> ar_snapshot.Reading:
+        if self.readings is None:
+            return ar_snapshot.read(files)
+        key = hashlib.sha256("".join(f"{path}\0{digests[path]}\0" for path in sorted(files)).encode()).hexdigest()
+        if key not in self.readings:
+            self.readings[key] = ar_snapshot.read(files)
+        return self.readings[key]
 
 
 def _reused(
@@ -294,7 +309,7 @@ def parse(
             result.problems.append(LoadProblem(Location(layout.printable(path)), what, Problem.NAME))
             continue
         result.problems.extend(problems)
-    result.ar = ar_snapshot.read(ar_files)
+    result.ar = ar_snapshot.read(ar_files) if reuse is None else reuse.reading(ar_files, result.digests)
     return result
 
 

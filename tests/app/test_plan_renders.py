@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+from collections.abc import Mapping
 
 import pytest
 from conftest import Repo
 
 from pipeline.app import plan as plan_app
+from pipeline.ar import snapshot as ar_snapshot
 from pipeline.model.declarations import DeclarationSet, KommuneDecl
 from pipeline.render import generators
 
@@ -58,3 +60,27 @@ def test_the_work_tree_render_renders_only_the_edited_kommune(repo: Repo, monkey
     assert sorted(rendered) == sorted(kommuner * 2)
     assert shared == whole
     assert shared.files["changed"]  # the edit is in the plan
+
+
+def test_an_ar_snapshot_the_base_shares_is_read_once(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The base revision holding the work tree's partners/ar/ is the same snapshot: read and
+    held once; one AR file edited makes two."""
+    _committed(repo)
+    reads: list[list[str]] = []
+    real = ar_snapshot.read
+
+    def counting(files: Mapping[str, bytes]) -> ar_snapshot.Reading:
+        reads.append(sorted(files))
+        return real(files)
+
+    monkeypatch.setattr(ar_snapshot, "read", counting)
+    monkeypatch.setenv("OPPKOBLING_JOBS", "1")
+    shared = plan_app.plan(repo.root, base_ref="HEAD", today=TODAY)
+    assert len(reads) == 1 and reads[0]
+
+    edited = sorted((repo.root / "partners" / "ar").rglob("*.json"))[0]
+    edited.write_bytes(edited.read_bytes() + b"\n")
+    reads.clear()
+    again = plan_app.plan(repo.root, base_ref="HEAD", today=TODAY)
+    assert len(reads) == 2 and reads[0] == reads[1]
+    assert again.files == shared.files  # the same content: the same render
