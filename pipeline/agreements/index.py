@@ -186,12 +186,9 @@ def _root(hf: Helseforetak | None = None) -> etree._Element:
     return root
 
 
-def document(hf: Helseforetak, entries: Iterable[Entry]) -> bytes:
-    """``serialise(assemble(hf, entries))``, byte for byte, without holding the index as one tree:
-    a national index is tens of thousands of elements, tens of MB as an lxml tree, where its bytes
-    are a few. Each agreement is serialised by libxml2 under a root of its own (its lines are the
-    ones it has in the whole document: same depth, same namespace in scope), and the joined bytes
-    are validated against the schema as they are parsed, each agreement dropped once read."""
+def _head(hf: Helseforetak) -> bytes:
+    """An index's lines before its first agreement: the declaration, the comment, the root's
+    opening tag and the HF."""
     head = _root()
     _sub(
         head,
@@ -206,16 +203,83 @@ def document(hf: Helseforetak, entries: Iterable[Entry]) -> bytes:
     first = etree.tostring(head.getroottree(), xml_declaration=True, encoding="UTF-8", pretty_print=True)
     if not first.endswith(_CLOSE):  # pragma: no cover - libxml2 closes a root with children so
         raise ValueError(first[-40:])
-    chunks = [first[: -len(_CLOSE)]]
-    for e in entries:
-        alone = _root()
-        _emit(alone, e)
-        text = etree.tostring(alone, xml_declaration=False, encoding="UTF-8", pretty_print=True)
-        chunks.append(text[text.index(b"\n") + 1 : -len(_CLOSE)])
-    chunks.append(_CLOSE)
+    return first[: -len(_CLOSE)]
+
+
+def _lines(e: Entry) -> bytes:
+    """One agreement's lines as the whole index holds them: serialised by libxml2 under a root of
+    its own (same depth, the same namespace in scope, nothing else in scope)."""
+    alone = _root()
+    _emit(alone, e)
+    text = etree.tostring(alone, xml_declaration=False, encoding="UTF-8", pretty_print=True)
+    return text[text.index(b"\n") + 1 : -len(_CLOSE)]
+
+
+def document(hf: Helseforetak, entries: Iterable[Entry]) -> bytes:
+    """``serialise(assemble(hf, entries))``, byte for byte, without holding the index as one tree:
+    a national index is tens of thousands of elements, tens of MB as an lxml tree, where its bytes
+    are a few. Each agreement is serialised by libxml2 under a root of its own (its lines are the
+    ones it has in the whole document: same depth, same namespace in scope), and the joined bytes
+    are validated against the schema as they are parsed, each agreement dropped once read."""
+    chunks = [_head(hf), *(_lines(e) for e in entries), _CLOSE]
     data = b"".join(chunks)
     del chunks
     _validate_streamed(data, what=layout.partner_index(hf.key))
+    return data
+
+
+# One agreement of an index, made and validated once (``fragments``) so that the index of the
+# whole set is put together by concatenation (``joined``): [cpaid, cpa file, its lines as text].
+Fragment = list[str]
+
+
+def fragments(hf: Helseforetak, entries: Iterable[Entry]) -> list[Fragment]:
+    """``entries`` (one kommune's, in index order) as fragments of ``hf``'s index, validated now:
+    the index of ``hf`` listing exactly these is parsed and validated against the schema, and each
+    fragment's two keys are read back from that parse (the values the schema's uniqueness
+    constraints compare), so ``joined`` need not parse them again."""
+    lines = [_lines(e) for e in entries]
+    data = b"".join([_head(hf), *lines, _CLOSE])
+    what = layout.partner_index(hf.key)
+    root = etree.fromstring(data, safe_parser())
+    validate(etree.ElementTree(root), what=what)
+    listed = root.findall(_q("agreement"))
+    if len(listed) != len(lines):  # pragma: no cover - each entry is one agreement element
+        raise ValueError(what)
+    return [
+        [_attr(el, "cpaid"), _attr(el, "cpa"), text.decode("utf-8")] for el, text in zip(listed, lines, strict=True)
+    ]
+
+
+def joined(hf: Helseforetak, rows: Iterable[Fragment]) -> bytes:
+    """The index of ``hf`` listing ``rows`` (``fragments``, in index order): byte for byte
+    ``document`` of their entries, put together without parsing them again. Why the result is
+    valid against the schema: its head alone (an index with no agreement) is validated here; each
+    fragment is one ``agreement`` element that was valid, in an index of this HF, when it was made
+    (validating an element depends on nothing outside it but the namespaces in scope, the same
+    here, and the identity constraints of its ancestors); the root's content model is the head's
+    ``helseforetak`` followed by any number of agreements; and the root's two identity constraints
+    (one agreement per CPA id, one per CPA file: plain strings, compared as such) are checked here
+    on the values read back when each fragment was made. A fragment whose keys were already seen
+    sends the whole document through the schema, which refuses it in its own words."""
+    what = layout.partner_index(hf.key)
+    head = _head(hf)
+    _validate_streamed(head + _CLOSE, what=what)
+    chunks = [head]
+    ids: set[str] = set()
+    files: set[str] = set()
+    clash = False
+    for cpaid, cpa_file, text in rows:
+        clash = clash or cpaid in ids or cpa_file in files
+        ids.add(cpaid)
+        files.add(cpa_file)
+        chunks.append(text.encode("utf-8"))
+    chunks.append(_CLOSE)
+    data = b"".join(chunks)
+    del chunks
+    if clash:
+        _validate_streamed(data, what=what)
+        raise ValueError(what)  # pragma: no cover - the schema refuses a repeated key first
     return data
 
 

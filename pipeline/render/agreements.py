@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import orjson
-
 from pipeline import layout
 from pipeline.agreements import cpa, index
 from pipeline.agreements.agreement import by_hf, collect
@@ -46,21 +44,28 @@ def indexes(declarations: DeclarationSet, context: RenderContext) -> Iterator[tu
 
 
 def index_part(declarations: DeclarationSet, context: RenderContext) -> dict[str, list[Any]]:
-    """What the partner indexes list of one kommune: per HF, its agreements' entries with their
-    place in the index (``indexes`` of a set is ``index_join`` of its kommuner's parts)."""
+    """What the partner indexes list of one kommune: per HF, each agreement's place in the index
+    and its fragment (``index.fragments``: its lines, validated now), so that ``index_join`` puts
+    the indexes of a set together by concatenation (``indexes`` of a set is ``index_join`` of
+    its kommuner's parts)."""
     grouped = by_hf(collect(declarations))
-    return {key: [[*index.entry_order(a), index.entry(a)] for a in agreements] for key, agreements in grouped.items()}
+    part: dict[str, list[Any]] = {}
+    for hf in declarations.helseforetak:
+        mine = grouped.get(hf.model.key)
+        if mine:
+            ordered = sorted(mine, key=index.entry_order)
+            made = index.fragments(hf.model, [index.entry(a) for a in ordered])
+            part[hf.model.key] = [[*index.entry_order(a), *f] for a, f in zip(ordered, made, strict=True)]
+    return part
 
 
 def index_join(
     helseforetak: Sequence[HfDecl], parts: Sequence[Any], context: RenderContext
 ) -> Iterator[tuple[str, bytes]]:
     for hf in sorted(helseforetak, key=lambda h: h.model.key):
-        # Each entry kept as its JSON text until it is written: the country's entries as lists
-        # and strings were most of what the parent held while an index was made.
-        rows = [(row[0], row[1], orjson.dumps(row[2])) for part in parts for row in part.get(hf.model.key, [])]
+        rows = [row for part in parts for row in part.get(hf.model.key, [])]
         rows.sort(key=lambda row: (row[0], row[1]))
-        yield layout.partner_index(hf.model.key), index.document(hf.model, (orjson.loads(row[2]) for row in rows))
+        yield layout.partner_index(hf.model.key), index.joined(hf.model, (row[2:] for row in rows))
 
 
 def render(declarations: DeclarationSet, context: RenderContext) -> Iterator[tuple[str, bytes]]:

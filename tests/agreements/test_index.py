@@ -173,3 +173,36 @@ def test_the_streamed_index_is_validated() -> None:
     bad[1][1] = [[k, "live" if k == "state" else v] for k, v in bad[1][1]]
     with pytest.raises(XmlValidationError, match=r"line \d+: .*'state'"):
         index.document(hf, bad)
+
+
+@pytest.mark.parametrize("name", [None, 'Bæø Å & <Helse> "omsorg"\ttab'])
+def test_an_index_joined_from_fragments_is_the_streamed_index(name: str | None) -> None:
+    """Fragments made a few entries at a time (as each kommune's part makes them) and joined are
+    the bytes ``document`` makes of all the entries, empty or not."""
+    for hf, entries in _entries(name):
+        rows = [row for start in range(0, len(entries), 2) for row in index.fragments(hf, entries[start : start + 2])]
+        assert index.joined(hf, rows) == index.document(hf, entries)
+        assert index.joined(hf, []) == index.document(hf, [])
+        assert [cpaid for cpaid, __, ___ in rows] == [dict(e[1])["cpaid"] for e in entries]
+
+
+def test_an_invalid_fragment_is_refused_when_made() -> None:
+    hf, entries = _entries()[0]
+    bad = copy.deepcopy(entries)
+    bad[1][1] = [[k, "live" if k == "state" else v] for k, v in bad[1][1]]
+    with pytest.raises(XmlValidationError, match="'state'"):
+        index.fragments(hf, bad)
+
+
+@pytest.mark.parametrize("key", [0, 1])
+def test_fragments_of_two_kommuner_listing_one_agreement_twice_are_refused_when_joined(key: int) -> None:
+    """Each fragment is valid alone; the schema's uniqueness of the CPA id (key 0) and of the CPA
+    file (key 1) across the whole index is checked by the join, which refuses in the schema's words."""
+    hf, entries = _entries()[0]
+    one, other = index.fragments(hf, entries[:1]), index.fragments(hf, entries[1:2])
+    name = ("cpaid", "cpa")[key]
+    other[0][2] = other[0][2].replace(f'{name}="{other[0][key]}"', f'{name}="{one[0][key]}"')
+    other[0][key] = one[0][key]
+    assert index.fragments(hf, [entries[0]]) == one  # each one alone is valid
+    with pytest.raises(XmlValidationError, match="one-agreement-per"):
+        index.joined(hf, [*one, *other])

@@ -216,3 +216,29 @@ def test_a_build_after_one_edit_renders_the_status_rows_of_that_kommune_only(
     )
     monkeypatch.undo()
     assert on_disk(work) == cold(work)
+
+
+def test_a_build_after_one_edit_makes_the_index_entries_of_that_kommune_only(
+    pristine: Path, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The partner indexes are joined from the fragments each part keeps, validated when made:
+    the agreements serialised (and validated) are the edited kommune's alone."""
+    from pipeline.agreements import index
+
+    repo_edits.restore(pristine, work)
+    assert built(work)
+    made: list[str] = []
+    real = index._lines
+
+    def counting(e: index.Entry) -> bytes:
+        kommune = e[2][0]  # type: ignore[index]
+        made.append(dict(kommune[1])["number"])
+        return real(e)
+
+    monkeypatch.setattr(index, "_lines", counting)
+    target = sorted((work / repo_edits.KOMMUNER).glob("*.yaml"))[6]
+    target.write_text(target.read_text("utf-8").replace('    name: "', '    name: "Ny ', 1), "utf-8")
+    assert built(work)
+    monkeypatch.undo()
+    assert made and set(made) == {target.name.split("-")[0]}
+    assert on_disk(work) == cold(work)
