@@ -60,5 +60,5 @@ def build(
             )
             return rendering.judged(found, has_errors)
 
-        summary, notes = rendering.write(root, lock, declarations, schemas.found)
+        summary, notes = rendering.write(root, lock, declarations, schemas.found, judged or None)
     return Built(findings, summary, notes, schemas.skipped)

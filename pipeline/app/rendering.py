@@ -96,9 +96,10 @@ def _renders(root: Path, found: SchemaSet | None) -> cache.Renders | None:
     return cache.Renders(store, root, found.root if found else None, settings.generated_language(root))
 
 
-def _remembered(renders: cache.Renders | None) -> Expected | None:
-    """What the last render of these declarations (with this tool and these schemas) held."""
-    known = renders.expected() if renders else None
+def _remembered(renders: cache.Renders | None, judged: cache.Tree | None = None) -> Expected | None:
+    """What the last render of these declarations (with this tool and these schemas) held;
+    ``judged``: the record of partners/ this run's findings were made from, when there is one."""
+    known = renders.expected(judged) if renders else None
     return None if known is None else Expected(*known, renders)
 
 
@@ -118,12 +119,14 @@ def _stream(
     *,
     incremental: bool = True,
     parts: RenderParts | None = None,
+    store: bool = True,
 ) -> Iterator[tuple[str, bytes | Kept]]:
     """The files of generated/ as they are rendered; remembered once complete, under exactly the
     partners/ content these declarations were parsed from (``hashes`` and ``notes`` are filled as
     it goes). ``incremental``: a kommune whose inputs were rendered before comes as ``Kept`` (its
     files' sha256), not rendered again. ``parts``: the remembered parts, when the caller already
-    asked them which kommuner need not be parsed."""
+    asked them which kommuner need not be parsed. ``store=False``: the render is remembered in
+    memory only, for the caller to store with what vouches for generated/ (``Renders.matched``)."""
     from pipeline.render.context import RenderContext
     from pipeline.render.generators import render
 
@@ -134,7 +137,7 @@ def _stream(
     yield from render(declarations, context, hashes, parts if incremental else None)
     notes.extend(context.notes)
     if renders is not None:
-        renders.remember(loaded.tree, hashes, notes)
+        renders.remember(loaded.tree, hashes, notes, store=store)
     if parts is not None:
         parts.save(declarations)
 
@@ -153,11 +156,19 @@ def expected(root: Path, declarations: Declarations, found: SchemaSet | None, *,
     return Expected(hashes, None, notes, renders)
 
 
-def write(root: Path, lock: atomic.Lock, declarations: Partly, found: SchemaSet | None) -> tuple[Summary, list[str]]:
+def write(
+    root: Path,
+    lock: atomic.Lock,
+    declarations: Partly,
+    found: SchemaSet | None,
+    judged: cache.Tree | None = None,
+) -> tuple[Summary, list[str]]:
     """Make generated/ what the declarations generate (nothing is rendered when the cache shows it
-    already is); returns what changed and the render's notes."""
+    already is); returns what changed and the render's notes. ``judged``: the record of partners/
+    the caller's findings were made from (the declarations rendered are those), so that the
+    remembered render is matched against it and partners/ is not looked at again."""
     renders = _renders(root, found)
-    known = _remembered(renders)
+    known = _remembered(renders, judged)
     if known is not None:
         atomic.recover(root / layout.GENERATED)  # what write() would do first
         changes, vouch = generated_tree.differences(root, known.hashes, known.vouched)
@@ -174,15 +185,15 @@ def write(root: Path, lock: atomic.Lock, declarations: Partly, found: SchemaSet 
     vouched = renders.known() if renders is not None else {}
     matched: dict[str, str] = {}
     try:
-        files = _stream(loaded, found, renders, hashes, notes, language, parts=parts)
+        files = _stream(loaded, found, renders, hashes, notes, language, parts=parts, store=False)
         summary = generated_tree.write(root, files, held=lock, vouched=vouched, matched=matched)
     except generated_tree.NotAsRemembered:
         # generated/ is not what the remembered parts wrote (edited, removed): render them all.
         hashes, notes, matched = {}, [], {}
         if loaded.declarations.unparsed:
             loaded = declarations(None)
-        files = _stream(loaded, found, renders, hashes, notes, language, incremental=False)
+        files = _stream(loaded, found, renders, hashes, notes, language, incremental=False, store=False)
         summary = generated_tree.write(root, files, held=lock, matched=matched)
-    if renders is not None:  # the render was remembered as it streamed: this is what vouches for it
+    if renders is not None:  # the render, remembered as it streamed, stored with what vouches for it
         renders.matched(matched)
     return summary, notes

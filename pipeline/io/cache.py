@@ -366,17 +366,21 @@ class Renders:
             self._entry = self.store.get(self.KIND, self.name)
         return self._entry
 
-    def expected(self) -> tuple[dict[str, str], dict[str, str] | None, list[str]] | None:
+    def expected(self, read: Tree | None = None) -> tuple[dict[str, str], dict[str, str] | None, list[str]] | None:
         """(path -> sha256, what vouches for generated/ files by their stat (see
         ``generated_tree.differences``) or None, the render's notes), when partners/ is what it was when
-        they were recorded; None otherwise."""
+        they were recorded; None otherwise. ``read``: what this run already read of partners/ (the
+        record of the bytes it judged), compared by content instead of looking at partners/ again."""
         entry = self._get()
         try:
             if not isinstance(entry, dict) or not isinstance(entry["hashes"], dict):
                 return None
             from pipeline.io import partners
 
-            if not partners.unchanged(self.root, entry["declarations"]):
+            if read is not None:
+                if not same_content(read, entry["declarations"]):
+                    return None
+            elif not partners.unchanged(self.root, entry["declarations"]):
                 return None
             generated = entry.get("vouched")
             hashes = {str(k): str(v) for k, v in entry["hashes"].items()}
@@ -397,10 +401,13 @@ class Renders:
         except (KeyError, TypeError, AttributeError):
             return {}
 
-    def remember(self, partners: Tree, hashes: dict[str, str], notes: list[str]) -> None:
-        """``partners``: what was read to render them (``pipeline.io.partners.Partners.tree``)."""
+    def remember(self, partners: Tree, hashes: dict[str, str], notes: list[str], *, store: bool = True) -> None:
+        """``partners``: what was read to render them (``pipeline.io.partners.Partners.tree``).
+        ``store=False``: kept for ``matched`` to store with what vouches for generated/ (one write
+        of an entry that is megabytes at scale, not two)."""
         entry = {"declarations": partners, "hashes": hashes, "notes": notes, "vouched": None}
-        self.store.put(self.KIND, self.name, entry)
+        if store:
+            self.store.put(self.KIND, self.name, entry)
         self._entry = entry
 
     def matched(self, generated: dict[str, str]) -> None:

@@ -242,3 +242,40 @@ def test_a_build_after_one_edit_makes_the_index_entries_of_that_kommune_only(
     monkeypatch.undo()
     assert made and set(made) == {target.name.split("-")[0]}
     assert on_disk(work) == cold(work)
+
+
+def test_a_build_after_one_edit_looks_at_partners_once_and_stores_the_render_once(
+    pristine: Path, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The remembered render is matched against the record of partners/ the findings were made
+    from, not by another look at partners/; and its entry (every file's sha256 and stat: megabytes
+    at scale) is written once, with what vouches for generated/."""
+    from pipeline.io import cache, partners
+
+    repo_edits.restore(pristine, work)
+    assert built(work)
+    looks: list[str] = []
+    puts: list[str] = []
+    real_unchanged, real_put = partners.unchanged, cache.Cache.put
+
+    def unchanged(root: Path, recorded: Any) -> bool:
+        looks.append("partners")
+        return real_unchanged(root, recorded)
+
+    def put(self: cache.Cache, kind: str, name: str, value: Any) -> None:
+        puts.append(kind)
+        real_put(self, kind, name, value)
+
+    monkeypatch.setattr(partners, "unchanged", unchanged)
+    monkeypatch.setattr(cache.Cache, "put", put)
+    target = sorted((work / repo_edits.KOMMUNER).glob("*.yaml"))[9]
+    target.write_text(target.read_text("utf-8").replace('    name: "', '    name: "Ny ', 1), "utf-8")
+    assert built(work)
+    assert looks == ["partners"]  # the cached findings' look; the render entry's is gone
+    assert puts.count(cache.Renders.KIND) == 1
+    looks.clear()
+    puts.clear()
+    assert built(work)  # nothing changed: answered from the remembered render, one look
+    assert looks == ["partners"]
+    monkeypatch.undo()
+    assert on_disk(work) == cold(work)
