@@ -35,6 +35,7 @@ sys.path.insert(0, str(HERE.parent / "tests" / "receipts"))
 
 import make_receipts as mk  # noqa: E402
 
+from pipeline import i18n  # noqa: E402
 from pipeline.io import receipts as reading  # noqa: E402
 from pipeline.receipts import mime  # noqa: E402
 from pipeline.receipts.model import Batch, Origin  # noqa: E402
@@ -121,7 +122,10 @@ def main(argv: list[str] | None = None) -> int:
             etree.parse(name, safe_parser())
 
     def ours() -> None:
-        reading.read_paths([box])
+        # In the language the command sets (pipeline/cli/main.py): outside a command every text
+        # asks the environment for its language, which the command never pays.
+        with i18n.use(i18n.choose(None)):
+            reading.read_paths([box])
 
     results: dict[str, tuple[float, float]] = {}
     for _ in range(args.runs):  # alternate, so that load on a shared machine hits all three alike
