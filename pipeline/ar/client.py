@@ -1,8 +1,15 @@
 """The HTTP client for NHN's CommunicationParty API (I/O).
 
-For each HER-id: ``GET /api/v1/communicationparty/{herId}`` and, when AR has the party,
-``GET /api/v1/certificate/{herId}/signing`` and ``/encryption``. The base URL is configurable;
-the default is NHN's test environment, the ``servers`` entry of NHN's specification
+The parties a hundred at a time: ``POST /api/v1/communicationparty`` with their HER-ids (the API's
+``HerIdInputCollection``), answered by a list of the parties AR has; then, for each party AR has,
+``GET /api/v1/certificate/{herId}/signing`` and ``/encryption``. A HER-id the list leaves out is
+asked alone (``GET /api/v1/communicationparty/{herId}``: the party, or 404), and so is every
+HER-id when AR does not know the POST (404 or 405): a list that leaves parties out, because AR
+lacks them or cut the list short, never makes them "not in AR" by itself. A list naming a
+HER-id not asked for, or one twice, is refused. Three requests a party became two: at a national
+sync the rate is bound by 16 connections times AR's answer time, so requests are what it costs.
+
+The base URL is configurable; the default is NHN's test environment, the ``servers`` entry of NHN's specification
 (``https://cpapi.test.grunndata.nhn.no``; the extract in ../shared notes it without the URL).
 Plain ``http`` is taken only for a server on this machine: a token never travels unencrypted.
 
@@ -24,7 +31,9 @@ Plain ``http`` is taken only for a server on this machine: a token never travels
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import json
 import os
 import ssl
 import threading
@@ -58,8 +67,11 @@ _RETRIED_STATUS = {429, 500, 502, 503, 504}
 _LOOPBACK_NAMES = {"localhost"}
 _CHUNK = 64 * 1024
 _THREADS_PER_CONNECTION = 2
+BATCH = 100  # HER-ids per POST: the API's own page size for lists (search: Size <= 100)
+_NOT_KNOWN = frozenset({404, 405})  # AR without the POST: ask each HER-id alone
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -112,6 +124,7 @@ class Fetched:
     party: Any
     signing: Any = None
     encryption: Any = None
+    asked: str = ""  # the request the party was answered by ("POST <url>", "GET <url>")
 
     def body(self, kind: Kind) -> Any:
         return {Kind.PARTY: self.party, Kind.SIGNING: self.signing, Kind.ENCRYPTION: self.encryption}.get(kind)
@@ -166,33 +179,39 @@ class Client:
         if not wanted:
             return []
         stop = threading.Event()
+        known: dict[int, tuple[Any, str]] = {}
 
         def work(her_id: int) -> T:
-            try:
-                return then(self._one(her_id, stop))
-            except BaseException:
-                stop.set()  # at once, before this thread takes up another HER-id
-                raise
+            return then(self._one(her_id, known, stop))
 
         # More threads than connections: while one thread parses and stages what it got, another
         # has its connection asking AR, so no connection waits on this process (the pool lets no
         # more than ``connections`` be open; the other threads wait for one).
         workers = min(self.settings.connections * _THREADS_PER_CONNECTION, len(wanted))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(work, her_id) for her_id in wanted]
-            try:
-                done, __ = wait(futures, return_when=FIRST_EXCEPTION)
-                _raise_first(futures, done)
-            except BaseException:
-                stop.set()
-                for future in futures:
-                    future.cancel()
-                raise
+            chunks = [wanted[i : i + BATCH] for i in range(0, len(wanted), BATCH)]
+            lists = [pool.submit(_stopping, stop, functools.partial(self._parties, c, stop)) for c in chunks]
+            _all_or_none(stop, lists)
+            for listed in lists:
+                known.update(listed.result())
+            futures = [pool.submit(_stopping, stop, functools.partial(work, h)) for h in wanted]
+            _all_or_none(stop, futures)
         return [f.result() for f in futures]
 
     def get(self, entry: Entry, stop: threading.Event | None = None) -> Any:
         """The parsed JSON body AR answers for ``entry``, or None for 404."""
-        url = self.settings.url(entry)
+        return self._call("GET", self.settings.url(entry), stop)
+
+    def _call(
+        self,
+        method: str,
+        url: str,
+        stop: threading.Event | None,
+        payload: bytes | None = None,
+        absent: frozenset[int] = frozenset({404}),
+    ) -> Any:
+        """The parsed JSON body of AR's answer, or None when its status is in ``absent``."""
+        request = f"{method} {url}"
         s = self.settings
         failure = ""
         nonce_retried = False
@@ -203,19 +222,19 @@ class Client:
             attempt += 1
             wait_for = min(s.max_backoff, s.backoff * 2 ** (attempt - 1))
             try:
-                status, body, headers = self._once(url)
+                status, body, headers = self._once(method, url, payload)
             except (http_errors.NewConnectionError, http_errors.SSLError, http_errors.ProxyError) as exc:
                 # Before the timeouts: urllib3's NewConnectionError is a kind of ConnectTimeoutError.
                 failure = _("cannot reach NHN's AR at {base_url}: {reason}").format(
                     base_url=s.base_url, reason=_reason(exc)
                 )
             except http_errors.TimeoutError:
-                failure = _("NHN's AR did not answer GET {url} within {read_timeout:g} s").format(
-                    url=url, read_timeout=s.read_timeout
+                failure = _("NHN's AR did not answer {request} within {read_timeout:g} s").format(
+                    request=request, read_timeout=s.read_timeout
                 )
             except http_errors.ProtocolError:
-                failure = _("NHN's AR's answer to GET {url} was cut short (the connection closed mid-answer)").format(
-                    url=url
+                failure = _("NHN's AR's answer to {request} was cut short (the connection closed mid-answer)").format(
+                    request=request
                 )
             except http_errors.HTTPError as exc:
                 failure = _("cannot reach NHN's AR at {base_url}: {reason}").format(
@@ -225,16 +244,16 @@ class Client:
                 if headers.get("DPoP-Nonce"):
                     self._nonce = headers["DPoP-Nonce"]
                 if status == 200:
-                    return _json(url, body)
-                if status == 404:
+                    return _json(request, body)
+                if status in absent:
                     return None
                 if status == 401 and self._dpop is not None and not nonce_retried and _asks_nonce(headers):
                     nonce_retried, attempt = True, attempt - 1  # the server's own handshake, not a failure
                     continue
                 if status not in _RETRIED_STATUS:
-                    raise ArError(_refusal(status, url))
-                failure = _("NHN's AR answered {status} {phrase} for GET {url}").format(
-                    status=status, phrase=_phrase(status), url=url
+                    raise ArError(_refusal(status, request))
+                failure = _("NHN's AR answered {status} {phrase} for {request}").format(
+                    status=status, phrase=_phrase(status), request=request
                 )
                 wait_for = min(s.max_backoff, max(wait_for, _retry_after(headers)))
             if attempt < s.attempts:
@@ -243,13 +262,42 @@ class Client:
             ngettext("{failure} ({n} try)", "{failure} ({n} tries)", s.attempts).format(failure=failure, n=s.attempts)
         )
 
-    def _one(self, her_id: int, stop: threading.Event) -> Fetched:
-        party = self.get(Entry(her_id, Kind.PARTY), stop)
+    def _parties(self, her_ids: list[int], stop: threading.Event) -> dict[int, tuple[Any, str]]:
+        """The parties of ``her_ids`` AR lists in one answer, with the request that gave them;
+        those it leaves out are not in the result (they are asked alone)."""
+        url = f"{self.settings.base_url.rstrip('/')}/{paths.PARTIES_API}"
+        request = f"POST {url}"
+        payload = json.dumps({"herIds": her_ids}).encode()
+        listed = self._call("POST", url, stop, payload, absent=_NOT_KNOWN)
+        if listed is None:
+            return {}
+        if not isinstance(listed, list):
+            raise ArError(shape_refusal(request, _("a list of communication parties was expected")))
+        asked = set(her_ids)
+        found: dict[int, tuple[Any, str]] = {}
+        for index, party in enumerate(listed):
+            her_id = party.get("herId") if isinstance(party, dict) else None
+            if not isinstance(her_id, int) or isinstance(her_id, bool):
+                raise ArError(shape_refusal(request, _("item {index} has no herId").format(index=index)))
+            if her_id not in asked:
+                problem = _("item {index} is HER-id {her_id}, which was not asked for")
+                raise ArError(shape_refusal(request, problem.format(index=index, her_id=her_id)))
+            if her_id in found:
+                raise ArError(shape_refusal(request, _("HER-id {her_id} is listed twice").format(her_id=her_id)))
+            found[her_id] = (party, request)
+        return found
+
+    def _one(self, her_id: int, known: Mapping[int, tuple[Any, str]], stop: threading.Event) -> Fetched:
+        listed = known.get(her_id)
+        if listed is None:
+            entry = Entry(her_id, Kind.PARTY)
+            listed = (self.get(entry, stop), f"GET {self.settings.url(entry)}")
+        party, asked = listed
         if party is None:
-            return Fetched(her_id, None)
+            return Fetched(her_id, None, asked=asked)
         signing = self.get(Entry(her_id, Kind.SIGNING), stop)
         encryption = self.get(Entry(her_id, Kind.ENCRYPTION), stop)
-        return Fetched(her_id, party, signing, encryption)
+        return Fetched(her_id, party, signing, encryption, asked)
 
     def _headers(self, method: str, url: str) -> dict[str, str]:
         token = self._token.reveal()
@@ -258,11 +306,15 @@ class Client:
         proof = self._dpop.proof(method, url, token, self._nonce)
         return {**self._common, "Authorization": f"DPoP {token}", "DPoP": proof}
 
-    def _once(self, url: str) -> tuple[int, bytes, Mapping[str, str]]:
+    def _once(self, method: str, url: str, payload: bytes | None) -> tuple[int, bytes, Mapping[str, str]]:
+        headers = self._headers(method, url)
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
         response = self._http.urlopen(
-            "GET",
+            method,
             url,
-            headers=self._headers("GET", url),
+            body=payload,
+            headers=headers,
             retries=False,  # ours, above: they know Retry-After, the nonce and what is worth a retry
             redirect=False,
             timeout=self._timeout,
@@ -272,20 +324,12 @@ class Client:
         try:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > MAX_BODY:
-                raise ArError(
-                    _("NHN's AR's answer to GET {url} is larger than {MAX_BODY} bytes").format(
-                        url=url, MAX_BODY=MAX_BODY
-                    )
-                )
+                raise ArError(_too_large(method, url))
             body = bytearray()
             for chunk in response.stream(_CHUNK):
                 body += chunk
                 if len(body) > MAX_BODY:
-                    raise ArError(
-                        _("NHN's AR's answer to GET {url} is larger than {MAX_BODY} bytes").format(
-                            url=url, MAX_BODY=MAX_BODY
-                        )
-                    )
+                    raise ArError(_too_large(method, url))
             complete = True
             return response.status, bytes(body), response.headers
         finally:
@@ -323,6 +367,39 @@ def _same(answer: Fetched) -> Fetched:
     return answer
 
 
+def _stopping(stop: threading.Event, task: Callable[[], R]) -> R:
+    """``task``; when it fails, ``stop`` is set at once, before this thread takes up another."""
+    try:
+        return task()
+    except BaseException:
+        stop.set()
+        raise
+
+
+def _all_or_none(stop: threading.Event, futures: list[Future[T]]) -> None:
+    """Wait for ``futures``; on the first error, stop and cancel the rest and raise it."""
+    try:
+        done, __ = wait(futures, return_when=FIRST_EXCEPTION)
+        _raise_first(futures, done)
+    except BaseException:
+        stop.set()
+        for future in futures:
+            future.cancel()
+        raise
+
+
+def shape_refusal(request: str, problem: object) -> str:
+    return _("NHN's AR's answer to {request} does not fit the API's shape ({problem})").format(
+        request=request, problem=problem
+    )
+
+
+def _too_large(method: str, url: str) -> str:
+    return _("NHN's AR's answer to {request} is larger than {MAX_BODY} bytes").format(
+        request=f"{method} {url}", MAX_BODY=MAX_BODY
+    )
+
+
 def _raise_first(futures: list[Future[T]], done: set[Future[T]]) -> None:
     """The first real error (not a thread that stopped because another failed), in HER-id order."""
     errors = [e for f in futures if f in done and (e := f.exception()) is not None]
@@ -331,14 +408,14 @@ def _raise_first(futures: list[Future[T]], done: set[Future[T]]) -> None:
         raise first
 
 
-def _json(url: str, body: bytes) -> Any:
+def _json(request: str, body: bytes) -> Any:
     try:
         # Characters that render as something else are escaped when the snapshot is written.
         return jsontext.load(body, check_characters=False).data
     except JsonError as exc:
         raise ArError(
-            _("NHN's AR's answer to GET {url} is not JSON ({line}:{column}: {message})").format(
-                url=url, line=exc.line, column=exc.column, message=exc.message
+            _("NHN's AR's answer to {request} is not JSON ({line}:{column}: {message})").format(
+                request=request, line=exc.line, column=exc.column, message=exc.message
             )
         ) from None
 
@@ -359,9 +436,9 @@ def _phrase(status: int) -> str:
         return ""
 
 
-def _refusal(status: int, url: str) -> str:
-    answered = _("NHN's AR answered {status} {phrase} for GET {url}").format(
-        status=status, phrase=_phrase(status), url=url
+def _refusal(status: int, request: str) -> str:
+    answered = _("NHN's AR answered {status} {phrase} for {request}").format(
+        status=status, phrase=_phrase(status), request=request
     )
     answered = answered.replace("  ", " ")
     if status == 401:

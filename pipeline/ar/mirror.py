@@ -36,7 +36,7 @@ from types import TracebackType
 
 from pipeline import layout
 from pipeline.ar import jsontext, paths, snapshot
-from pipeline.ar.client import Client, Fetched
+from pipeline.ar.client import Client, Fetched, shape_refusal
 from pipeline.ar.jsontext import JsonError
 from pipeline.ar.paths import CERTIFICATE_KINDS, Entry, Kind
 from pipeline.ar.snapshot import Problem
@@ -171,12 +171,11 @@ def sync(root: Path, her_ids: Iterable[int], client: Client) -> Outcome:
         for item in prepared:
             for problem in item.problems:
                 entry = paths.parse_path(problem.path)
-                url = client.settings.url(entry) if entry else problem.path
-                raise ArError(
-                    _("NHN's AR's answer to GET {url} does not fit the API's shape ({problem})").format(
-                        url=url, problem=problem
-                    )
-                )
+                if entry is not None and entry.kind is Kind.PARTY and item.answer.asked:
+                    request = item.answer.asked
+                else:
+                    request = f"GET {client.settings.url(entry)}" if entry else problem.path
+                raise ArError(shape_refusal(request, problem))
         changes = _Changes()
         for item in prepared:
             changes.extend(item.changes)

@@ -5,6 +5,9 @@
     GET /api/v1/certificate/{herId}/signing          -> partners/ar/certificate/<herId>/signing.json
     GET /api/v1/certificate/{herId}/encryption       -> partners/ar/certificate/<herId>/encryption.json
 
+``POST /api/v1/communicationparty`` (a list of HER-ids) answers many parties at once, each as its
+own GET would: what it answers is written where that GET's answer goes.
+
 The file names are ``pipeline.layout``'s (``AR_DIR`` and ``AR_*_FILE``); the API paths are here.
 The same relative layout (without ``partners/ar/``) is what ``ar import DIR`` expects in DIR.
 """
@@ -31,9 +34,12 @@ class Kind(enum.StrEnum):
 
 CERTIFICATE_KINDS = (Kind.SIGNING, Kind.ENCRYPTION)
 
+# Many parties in one request: POST a HerIdInputCollection, answered by a list of the parties.
+PARTIES_API = "api/v1/communicationparty"
+
 # The API path of each kind below the base URL, and its file below SNAPSHOT_DIR.
 _API = {
-    Kind.PARTY: "api/v1/communicationparty/{her_id}",
+    Kind.PARTY: PARTIES_API + "/{her_id}",
     Kind.LEGACY: "api/v1/communicationparty/{her_id}/legacy",
     Kind.SIGNING: "api/v1/certificate/{her_id}/signing",
     Kind.ENCRYPTION: "api/v1/certificate/{her_id}/encryption",

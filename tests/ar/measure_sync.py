@@ -4,9 +4,10 @@ parties/s against one answering in 20 ms). Not a test: speed is measured, not as
     python tests/ar/measure_sync.py [--parties 2900] [--latency 0.02] [--connections 16]
 
 The stand-in server runs in its own process (so it does not share this one's interpreter lock),
-every party with both certificates (three requests each); the sync writes into a temporary
-repository, twice (the first writes every file, the second finds nothing changed). Prints
-parties/s of each and the connections the server saw.
+every party with both certificates (a share of a list request and two certificate requests
+each); the sync writes into a temporary repository, twice (the first writes every file, the
+second finds nothing changed). Prints parties/s of each, the requests a party and the
+connections the server saw.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def main() -> int:
     assert server.stdin is not None and server.stdout is not None
     base_url = server.stdout.readline().strip()
     if not args.json:
-        print(f"{args.parties} parties, 3 requests each, server latency {args.latency * 1000:g} ms")
+        print(f"{args.parties} parties, each with both certificates, server latency {args.latency * 1000:g} ms")
     figures: dict[str, float] = {"parties": args.parties}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -83,11 +84,13 @@ def main() -> int:
                 key = "first" if run.startswith("first") else "second"
                 figures[f"{key}_parties_per_s"] = args.parties / seconds
                 figures[f"{key}_connections"] = stats["connections"]
+                figures[f"{key}_requests_per_party"] = stats["requests"] / args.parties
                 if args.json:
                     continue
                 print(
                     f"  {run}: {seconds:.2f} s, {args.parties / seconds:.0f} parties/s, "
-                    f"{stats['requests'] / seconds:.0f} requests/s over {stats['connections']} connections, "
+                    f"{stats['requests'] / seconds:.0f} requests/s ({stats['requests'] / args.parties:.2f} a party) "
+                    f"over {stats['connections']} connections, "
                     f"{len(outcome.written)} files written"
                 )
     server.stdin.close()

@@ -40,6 +40,7 @@ class Fault:
     truncate: bool = False
     not_json: bool = False
     headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None  # answered instead of the snapshot's (a list AR should not send, say)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Request:
     port: int
     authorised: bool
     nonce: str | None = None
+    method: str = "GET"
 
 
 @dataclass
@@ -57,6 +59,7 @@ class _State:
     latency: float
     dpop: bool
     require_nonce: bool
+    lists: bool = True  # answers POST api/v1/communicationparty (False: an AR without it, 404)
     faults: dict[str, Fault] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     jtis: set[str] = field(default_factory=set)
@@ -91,7 +94,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _authorised(self, state: _State, url: str) -> tuple[bool, str | None, bool]:
+    def _authorised(self, state: _State, url: str, method: str) -> tuple[bool, str | None, bool]:
         """(token and proof good, nonce the proof carried, whether only the nonce was missing)"""
         header = self.headers.get("Authorization", "")
         if not state.dpop:
@@ -110,7 +113,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
             key.verify(der, f"{head}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))
             ath = base64.urlsafe_b64encode(hashlib.sha256(state.token.encode()).digest()).rstrip(b"=").decode()
-            assert c["htm"] == "GET" and c["htu"] == url and c["ath"] == ath and abs(c["iat"] - time.time()) < 60
+            assert c["htm"] == method and c["htu"] == url and c["ath"] == ath and abs(c["iat"] - time.time()) < 60
             with state.lock:
                 assert c["jti"] not in state.jtis
                 state.jtis.add(c["jti"])
@@ -122,12 +125,31 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         return True, nonce, False
 
     def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def _listed(self, state: _State, api_path: str) -> bytes | None:
+        """The answer to POST api/v1/communicationparty: the parties of the HER-ids asked for that
+        the snapshot has, in the order asked, as AR lists them; None for a 404."""
+        length = self.headers.get("Content-Length", "0")
+        raw = self.rfile.read(int(length) if length.isdigit() else 0)
+        if api_path != paths.PARTIES_API or not state.lists:
+            return None
+        asked = json.loads(raw)["herIds"]
+        with state.lock:
+            found = [state.answers.get(paths.Entry(h, paths.Kind.PARTY).api_path) for h in asked]
+        return b"[" + b",".join(b for b in found if b is not None) + b"]"
+
+    def _serve(self, method: str) -> None:
         state = self.server.state
         api_path = self.path.split("?", 1)[0].lstrip("/")
         url = f"http://{self.headers.get('Host')}/{api_path}"
-        ok, nonce, wants_nonce = self._authorised(state, url)
+        listed = self._listed(state, api_path) if method == "POST" else None
+        ok, nonce, wants_nonce = self._authorised(state, url, method)
         with state.lock:
-            state.requests.append(Request(api_path, self.client_address[1], ok, nonce))
+            state.requests.append(Request(api_path, self.client_address[1], ok, nonce, method))
             fault = state.faults.get(api_path)
             if fault is not None and fault.times is not None:
                 if fault.times <= 0:
@@ -148,7 +170,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if fault is not None and fault.status is not None:
             self._send(fault.status, _problem(fault.status, "fault"), fault.headers)
             return
-        body = state.answers.get(api_path)
+        body = listed if method == "POST" else state.answers.get(api_path)
+        if fault is not None and fault.body is not None:
+            body = json.dumps(fault.body).encode()
         if body is None:
             self._send(404, _problem(404, "Not Found"))
             return
@@ -184,13 +208,14 @@ class ArServer:
         latency: float = 0.0,
         dpop: bool = False,
         require_nonce: bool = False,
+        lists: bool = True,
     ) -> None:
         answers = {}
         for path, raw in files.items():
             entry = paths.parse_path(path)
             assert entry is not None, path
             answers[entry.api_path] = json.dumps(json.loads(raw), separators=(",", ":"), ensure_ascii=False).encode()
-        self.state = _State(answers, token, latency, dpop, require_nonce)
+        self.state = _State(answers, token, latency, dpop, require_nonce, lists)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.state = self.state
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -3,12 +3,14 @@ with backoff, timeouts, truncation, the connection bound, bearer tokens and DPoP
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from ar.server import TOKEN, ArServer, Fault
+from pipeline.ar import paths
 from pipeline.ar.auth import Secret
 from pipeline.ar.client import Client, Settings
 from pipeline.ar.dpop import DpopKey
@@ -18,6 +20,7 @@ from pipeline.errors import ArError, OppkoblingError
 STJORDAL = 8170001
 PARTY = Entry(STJORDAL, Kind.PARTY).api_path
 SIGNING = Entry(STJORDAL, Kind.SIGNING).api_path
+PARTIES = paths.PARTIES_API  # POST: many parties in one answer
 
 
 @pytest.fixture
@@ -52,6 +55,7 @@ def test_a_missing_certificate_is_an_answer(server: ArServer) -> None:
     assert answer.party is not None and answer.signing is None and answer.encryption is not None
 
 
+@pytest.mark.parametrize("where", [PARTIES, SIGNING])
 @pytest.mark.parametrize(
     ("fault", "token", "expected", "requests"),
     [
@@ -67,33 +71,37 @@ def test_a_missing_certificate_is_an_answer(server: ArServer) -> None:
     ],
 )
 def test_errors_are_one_line_and_name_the_url(
-    server: ArServer, fault: Fault | None, token: str, expected: str, requests: int
+    server: ArServer, fault: Fault | None, token: str, expected: str, requests: int, where: str
 ) -> None:
+    """The list of parties (POST) and a certificate (GET) fail alike; a wrong token fails at the
+    first request, the list."""
     if fault is not None:
-        server.fault(PARTY, fault)
+        server.fault(where, fault)
+    named = PARTIES if fault is None else where
+    method = "POST" if named == PARTIES else "GET"
     with client(server, token, attempts=3, read_timeout=0.5) as c, pytest.raises(ArError) as exc:
         c.fetch([STJORDAL])
     message = str(exc.value)
-    assert expected in message
-    assert f"{server.base_url}/{PARTY}" in message
+    assert expected.replace("GET", method) in message
+    assert f"{method} {server.base_url}/{named}" in message
     assert "\n" not in message and TOKEN not in message and "wrong-token" not in message
     assert isinstance(exc.value, OppkoblingError) and exc.value.exit_code == 1
-    assert len(server.requests(PARTY)) == requests
+    assert len(server.requests(named)) == requests
 
 
 def test_retries_back_off_then_succeed(server: ArServer) -> None:
-    server.fault(PARTY, Fault(status=502, times=2))
+    server.fault(PARTIES, Fault(status=502, times=2))
     waits: list[float] = []
     with client(server, waits=waits, attempts=4, backoff=0.1) as c:
         (answer,) = c.fetch([STJORDAL])
     assert waits == [0.1, 0.2]
     assert answer.party["herId"] == STJORDAL
-    assert len(server.requests(PARTY)) == 3
+    assert len(server.requests(PARTIES)) == 3 and not server.requests(PARTY)
 
 
 @pytest.mark.parametrize(("retry_after", "waited"), [("2", 2.0), ("30", 3.0), ("soon", 0.1)])
 def test_retry_after_is_honoured_within_the_cap(server: ArServer, retry_after: str, waited: float) -> None:
-    server.fault(PARTY, Fault(status=429, times=1, headers={"Retry-After": retry_after}))
+    server.fault(PARTIES, Fault(status=429, times=1, headers={"Retry-After": retry_after}))
     waits: list[float] = []
     with client(server, waits=waits, backoff=0.1, max_backoff=3.0) as c:
         c.fetch([STJORDAL])
@@ -101,22 +109,22 @@ def test_retry_after_is_honoured_within_the_cap(server: ArServer, retry_after: s
 
 
 def test_a_slow_answer_is_retried(server: ArServer) -> None:
-    server.fault(PARTY, Fault(delay=1.0, times=1))
+    server.fault(PARTIES, Fault(delay=1.0, times=1))
     with client(server, read_timeout=0.3) as c:
         (answer,) = c.fetch([STJORDAL])
     assert answer.party is not None
-    assert len(server.requests(PARTY)) == 2
+    assert len(server.requests(PARTIES)) == 2
 
 
 def test_the_first_error_stops_the_rest(example_files: dict[str, bytes]) -> None:
     her_ids = sorted({int(p.split("/")[3].removesuffix(".json")) for p in example_files if "/communicationparty/" in p})
     with ArServer(example_files, latency=0.05) as server:
-        server.fault(Entry(her_ids[0], Kind.PARTY).api_path, Fault(status=401))
+        server.fault(Entry(her_ids[0], Kind.SIGNING).api_path, Fault(status=401))
         with client(server, connections=1) as c, pytest.raises(ArError, match="401"):
             c.fetch(her_ids)
-        # One connection: the failure stops everything queued; a HER-id the thread had already
-        # taken up gets at most its first request (25 would be asked without the stop).
-        assert len(server.requests()) <= 2
+        # One connection: the list, then the failure stops everything queued; a HER-id the other
+        # thread had already taken up gets at most its first request.
+        assert len(server.requests()) <= 3 and len(server.requests(PARTIES)) == 1
 
 
 def test_at_most_16_connections_and_more_than_one(example_files: dict[str, bytes]) -> None:
@@ -133,7 +141,9 @@ def test_at_most_16_connections_and_more_than_one(example_files: dict[str, bytes
     assert len(fetched) == 120 and all(f.party is not None for f in fetched)
     assert [f.her_id for f in fetched] == list(range(8_500_000, 8_500_120))
     assert 1 < len(ports) <= 16
-    assert len(server.requests()) == 360
+    # Two lists (100 and 20 parties) and two certificates a party: 242 requests, not 360.
+    assert [r.method for r in server.requests(PARTIES)] == ["POST", "POST"]
+    assert len(server.requests()) == 242
 
 
 def test_dpop_proofs_with_the_servers_nonce(example_files: dict[str, bytes]) -> None:
@@ -147,6 +157,58 @@ def test_dpop_proofs_with_the_servers_nonce(example_files: dict[str, bytes]) -> 
     # First the nonce challenge, then every request with a proof the server verified.
     assert [r.authorised for r in requests] == [False, True, True, True]
     assert requests[0].nonce is None and {r.nonce for r in requests[1:]} == {"nonce-1"}
+
+
+def test_an_ar_without_the_list_is_asked_party_by_party(example_files: dict[str, bytes]) -> None:
+    """An AR that answers the POST with 404 (or 405): each HER-id is asked alone, and the answers
+    are the same as through the list."""
+    wanted = [8180001, STJORDAL, 9990001]
+    with ArServer(example_files) as server, client(server) as c:
+        listed = c.fetch(wanted)
+    with ArServer(example_files, lists=False) as server, client(server) as c:
+        alone = c.fetch(wanted)
+        asked = server.requests()
+    assert [(a.her_id, a.party, a.signing, a.encryption) for a in alone] == [
+        (a.her_id, a.party, a.signing, a.encryption) for a in listed
+    ]
+    assert [r.path for r in asked if r.method == "POST"] == [PARTIES]
+    assert {r.path for r in asked if r.method == "GET" and "communicationparty" in r.path} == {
+        Entry(h, Kind.PARTY).api_path for h in wanted
+    }
+    assert alone[0].asked == f"GET {server.base_url}/{PARTY}" and listed[0].asked.startswith("POST ")
+
+
+def test_a_party_the_list_leaves_out_is_asked_alone(server: ArServer, example_files: dict[str, bytes]) -> None:
+    """A list cut short (Trondheim's party left out): it is not "not in AR" on the list's word;
+    it is asked alone and found."""
+    trondheim = 8150001
+    others = json.loads(example_files[Entry(STJORDAL, Kind.PARTY).path])
+    server.fault(PARTIES, Fault(body=[others]))
+    with client(server) as c:
+        (first, second) = c.fetch([trondheim, STJORDAL])
+    assert first.party is not None and first.party["herId"] == trondheim and first.signing is not None
+    assert second.party == others
+    assert [r.path for r in server.requests() if "communicationparty/" in r.path] == [
+        Entry(trondheim, Kind.PARTY).api_path
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ({"herId": STJORDAL}, "a list of communication parties was expected"),
+        ([{"herId": 8150001}], "item 0 is HER-id 8150001, which was not asked for"),
+        ([{"herId": STJORDAL}, {"herId": STJORDAL}], f"HER-id {STJORDAL} is listed twice"),
+        ([{"name": "x"}], "item 0 has no herId"),
+    ],
+)
+def test_a_list_that_is_not_the_one_asked_for_is_refused(server: ArServer, body: object, said: str) -> None:
+    server.fault(PARTIES, Fault(body=body))
+    with client(server) as c, pytest.raises(ArError) as exc:
+        c.fetch([STJORDAL])
+    assert str(exc.value) == (
+        f"NHN's AR's answer to POST {server.base_url}/{PARTIES} does not fit the API's shape ({said})"
+    )
 
 
 def test_dpop_without_the_key_is_refused(example_files: dict[str, bytes]) -> None:

@@ -147,7 +147,7 @@ def test_an_answer_that_does_not_fit_the_shape_writes_nothing(repo: Path, server
     with client(server) as c, pytest.raises(ArError) as exc:
         mirror.sync(repo, [STJORDAL], c)
     assert str(exc.value) == (
-        f"NHN's AR's answer to GET {server.base_url}/api/v1/communicationparty/{STJORDAL} does not fit the API's shape "
+        f"NHN's AR's answer to POST {server.base_url}/api/v1/communicationparty does not fit the API's shape "
         f"(partners/ar/communicationparty/{STJORDAL}.json:1:1: required field 'amqpTransportStatus' is missing)"
     )
     assert not (repo / "partners" / "ar").exists()

@@ -99,7 +99,7 @@ def test_a_party_gone_from_ar_loses_its_files(repo: Repo, server: ArServer) -> N
 @pytest.mark.parametrize(
     ("fault", "args", "said"),
     [
-        (None, ("--timeout", "5"), "NHN's AR answered 401 Unauthorized for GET"),
+        (None, ("--timeout", "5"), "NHN's AR answered 401 Unauthorized for POST"),
         (Fault(status=500), ("--timeout", "5"), "NHN's AR answered 500 Internal Server Error for GET"),
         (Fault(delay=1.0), ("--timeout", "0.2"), "did not answer GET"),
         (Fault(truncate=True), ("--timeout", "5"), "was cut short"),
