@@ -256,17 +256,17 @@ def test_a_build_after_one_edit_looks_at_partners_once_and_stores_the_render_onc
     assert built(work)
     looks: list[str] = []
     puts: list[str] = []
-    real_unchanged, real_put = partners.unchanged, cache.Cache.put
+    real_still, real_put = partners.still, cache.Cache.put
 
-    def unchanged(root: Path, recorded: Any) -> bool:
+    def still(root: Path, recorded: Any) -> Any:  # every look that checks a record (unchanged() too)
         looks.append("partners")
-        return real_unchanged(root, recorded)
+        return real_still(root, recorded)
 
     def put(self: cache.Cache, kind: str, name: str, value: Any) -> None:
         puts.append(kind)
         real_put(self, kind, name, value)
 
-    monkeypatch.setattr(partners, "unchanged", unchanged)
+    monkeypatch.setattr(partners, "still", still)
     monkeypatch.setattr(cache.Cache, "put", put)
     target = sorted((work / repo_edits.KOMMUNER).glob("*.yaml"))[9]
     target.write_text(target.read_text("utf-8").replace('    name: "', '    name: "Ny ', 1), "utf-8")
