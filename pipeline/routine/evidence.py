@@ -108,23 +108,27 @@ def _window(k: Kommune, attempts: Sequence[AttemptT], since: dt.date | None) -> 
 
 
 def _pretests(k: Kommune, hf: str, her_id: int, since: dt.date | None) -> list[Pretest]:
-    key = (PRETEST, hf, her_id, since)
-    memo = _remembered(k)
-    found = memo.get(key)
-    if found is None:
-        ev = k.evidence(hf, her_id)
-        found = memo[key] = _window(k, ev.pretests, since) if ev else []
-    return found  # type: ignore[return-value]
+    return _attempts(k, PRETEST, hf, her_id, since)  # type: ignore[return-value]
 
 
 def _dialogs(k: Kommune, hf: str, her_id: int, since: dt.date | None) -> list[Dialog]:
-    key = (DIALOG, hf, her_id, since)
+    return _attempts(k, DIALOG, hf, her_id, since)  # type: ignore[return-value]
+
+
+def _attempts(k: Kommune, kind: str, hf: str, her_id: int, since: dt.date | None) -> list[Pretest] | list[Dialog]:
+    """The pair's attempts of ``kind`` that count, found once per kommune."""
+    key = (kind, hf, her_id, since)
     memo = _remembered(k)
     found = memo.get(key)
     if found is None:
         ev = k.evidence(hf, her_id)
-        found = memo[key] = _window(k, ev.dialogs, since) if ev else []
-    return found  # type: ignore[return-value]
+        if ev is None:
+            found = memo[key] = []
+        elif kind == PRETEST:
+            found = memo[key] = _window(k, ev.pretests, since)
+        else:
+            found = memo[key] = _window(k, ev.dialogs, since)
+    return found
 
 
 def _remembered(k: Kommune) -> dict[tuple[str, str, int, dt.date | None], list[Pretest] | list[Dialog]]:
