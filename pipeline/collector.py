@@ -10,12 +10,17 @@ from collections.abc import Iterator
 
 
 @contextlib.contextmanager
-def paused() -> Iterator[None]:
-    """No cyclic collection inside the block; the collector's state before it is restored."""
+def paused(*, keep: bool = False) -> Iterator[None]:
+    """No cyclic collection inside the block; the collector's state before it is restored.
+    ``keep``: what the block made and still holds is kept out of every later collection
+    (``gc.freeze``), for a command that ends soon after: the first collection after the pause
+    would otherwise traverse all of it, collecting nothing."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if keep:
+            gc.freeze()
         if enabled:
             gc.enable()

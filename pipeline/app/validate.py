@@ -73,8 +73,9 @@ def validate(
     # Loading makes millions of objects (documents, positions, models, snapshot records) that
     # live until the findings are made and form almost no cycles: the cyclic collector's full
     # passes over them were about a tenth of a cold validate, and collect nothing. Reference
-    # counting still frees everything as usual.
-    with collector.paused():
+    # counting still frees everything as usual. What it leaves is frozen: the first collection
+    # after it would traverse it all (a twentieth of a cold validate) and the command ends soon after.
+    with collector.paused(keep=True):
         findings, loaded = loading.findings(
             root, today=today, base_ref=base_ref, only=wanted if kommuner_only else None, judged=judged
         )
