@@ -142,14 +142,19 @@ def _kind(mode: int) -> str:
     return _Kind.OTHER
 
 
-def _read_fd(fd: int) -> tuple[bytes, os.stat_result, os.stat_result]:
-    before = os.fstat(fd)
+def _read_fd(fd: int, before: os.stat_result) -> tuple[bytes, os.stat_result]:
+    """The bytes of the open file (``before``: its stat when opened), and its stat after reading."""
     chunks = []
     left = layout.MAX_INPUT_BYTES + 1
-    while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+    # The first read asks for the size the stat gives (and one byte more, to see it grew): a
+    # buffer of 1 MiB for each few-kilobyte file, kept while its bytes are, cost more than the
+    # reading itself (half of reading partners/ at national scale).
+    want = min(before.st_size + 1, left)
+    while left > 0 and (chunk := os.read(fd, min(left, want))):
         chunks.append(chunk)
         left -= len(chunk)
-    return b"".join(chunks), before, os.fstat(fd)
+        want = 1 << 20
+    return b"".join(chunks), os.fstat(fd)
 
 
 def _signature(info: os.stat_result) -> list[Any]:
@@ -210,7 +215,8 @@ def _read_entry(found: Partners, tree_rel: str, rel: str, dir_fd: int) -> None:
             found.tree[tree_rel] = [_kind(info.st_mode), info.st_size, 0, 0, info.st_ino, "", 0]
             return
         try:
-            data, before, after = _read_fd(fd)
+            before = info
+            data, after = _read_fd(fd, before)
         except OSError as exc:
             _refuse(found, rel, _(UNREADABLE).format(why=exc.strerror))
             found.tree[tree_rel] = [_Kind.FILE, -1, 0, 0, 0, f"unreadable:{exc.errno}", 0]

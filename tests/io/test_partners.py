@@ -126,9 +126,9 @@ def test_a_file_changed_while_it_is_read_is_never_vouched_for_by_its_stat(
     old = os.stat_result((*path.stat()[:8], 0, 0))  # mtime and ctime of long ago: would be "settled"
     real = partners._read_fd
 
-    def changing(fd: int) -> tuple[bytes, os.stat_result, os.stat_result]:
-        data, _, after = real(fd)
-        return data, old, after  # its stat before the read differs from after it
+    def changing(fd: int, before: os.stat_result) -> tuple[bytes, os.stat_result]:
+        data, _ = real(fd, before)
+        return data, old  # its stat after the read differs from before it
 
     monkeypatch.setattr(partners, "_read_fd", changing)
     tree = partners.read_tree(root).tree
