@@ -22,6 +22,7 @@ run, and the tests hold the result to a full evaluation (``loading.load``) after
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Collection, Mapping
@@ -69,10 +70,16 @@ def _indexed(decls: DeclarationSet) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _ar_files(her_ids: list[int]) -> list[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def _ar_paths(her_id: int) -> tuple[str, ...]:
     from pipeline.ar import paths
 
-    return sorted({e.path for h in her_ids for e in paths.entries(h)})
+    return tuple(e.path for e in paths.entries(her_id))
+
+
+def _ar_files(her_ids: list[int]) -> list[str]:
+    # Each kommune's list holds the HFs' HER-ids too: their paths are spelled once, not per kommune.
+    return sorted({p for h in her_ids for p in _ar_paths(h)})
 
 
 def _part_key(path: str, shas: Mapping[str, str], hfs: list[str], her_ids: list[int]) -> str:
