@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -91,3 +92,42 @@ def test_positions_point_at_each_value(value: object) -> None:
                 walk(child, (*path, index))
 
     walk(value, ())
+
+
+def _reference(data: object) -> bytes:
+    """The canonical form as ``json`` itself writes it (what ``dump`` replaced, for speed)."""
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return (jsontext._ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n").encode()
+
+
+any_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        | st.dictionaries(st.integers() | st.booleans() | st.none(), inner, max_size=3)
+    ),
+    max_leaves=20,
+)
+
+
+def _outcome(encode: Callable[[object], bytes], value: object) -> bytes | type[Exception]:
+    try:
+        return encode(value)
+    except (ValueError, TypeError) as exc:
+        return type(exc)
+
+
+@given(any_values)
+def test_dump_writes_what_json_writes(value: object) -> None:
+    """The same bytes, or the same refusal (keys json cannot sort, say)."""
+    assert _outcome(jsontext.dump, value) == _outcome(_reference, value)
+
+
+@pytest.mark.parametrize("value", [float("nan"), {"a": [float("inf")]}, {"a": object()}, {1: 1, "b": 2}])
+def test_dump_refuses_what_json_refuses(value: object) -> None:
+    with pytest.raises((ValueError, TypeError)) as expected:
+        _reference(value)
+    with pytest.raises(expected.type):
+        jsontext.dump(value)
