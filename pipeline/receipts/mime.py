@@ -22,10 +22,12 @@ boundary, Content-Transfer-Encoding, Content-ID.
 from __future__ import annotations
 
 import binascii
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pipeline import i18n
 from pipeline.i18n import _
 from pipeline.receipts.ebxml import Envelope
 from pipeline.receipts.model import AppRecReceipt, Batch, DialogAnswer, Origin, ProblemKind
@@ -170,7 +172,15 @@ def _leaves(part: _Part, depth: int, out: list[_Part]) -> None:
 
 
 def _label(index: int, part: _Part, single: bool) -> str:
-    inner = f"{part.content_type}, {part.content_id}" if part.content_id else part.content_type
+    return _label_text(i18n.current(), index, part.content_type, part.content_id, single)
+
+
+@functools.lru_cache(maxsize=1024)
+def _label_text(language: str, index: int, content_type: str, content_id: str | None, single: bool) -> str:
+    """One string for every part named alike (a Maildir's messages mostly are): no translation
+    a part, and the workers' pickles of a chunk's receipts carry it once (``pipeline.io.receipts``).
+    ``language`` is only the cache key: ``_`` reads the same ``i18n.current()``."""
+    inner = f"{content_type}, {content_id}" if content_id else content_type
     return (
         _("MIME body ({inner})").format(inner=inner)
         if single

@@ -12,6 +12,7 @@ import make_receipts as mk
 import pytest
 from receipts_support import ORDERED, TESTING, fixture, fixtures, only, read, read_bytes, shared
 
+from pipeline import i18n
 from pipeline.receipts.model import (
     AppRecReceipt,
     AppRecStatus,
@@ -112,6 +113,22 @@ def test_mime_message_names_its_parts(tmp_path: Path) -> None:
     receipt = only(read_bytes(mk.apprec_message(fx, mk.apprec(fx)), "box/1.eml"))
     assert receipt.origin.file == "box/1.eml"
     assert receipt.origin.part == "MIME part 2 (application/xml, <ebxml-payload@oppkobling.example>)"
+
+
+def test_part_names_follow_the_language() -> None:
+    """Part names are made once per name and language: a switch of language is never answered
+    from the other language's names."""
+    fx = fixture(TESTING, "st-olavs", "epikrise")
+    data = mk.apprec_message(fx, mk.apprec(fx))
+    parts = []
+    for language in ("nb", "en", "nb"):
+        with i18n.use(language):
+            parts.append(only(read_bytes(data)).origin.part)
+    assert parts == [
+        "MIME-del 2 (application/xml, <ebxml-payload@oppkobling.example>)",
+        "MIME part 2 (application/xml, <ebxml-payload@oppkobling.example>)",
+        "MIME-del 2 (application/xml, <ebxml-payload@oppkobling.example>)",
+    ]
 
 
 def test_crlf_mime_message() -> None:
