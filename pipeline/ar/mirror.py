@@ -13,17 +13,16 @@ indent, a final newline), so a pull request's diff shows what changed in AR:
   a party's other shape goes.
 
 Nothing is half-written: each HER-id's answers are validated with the snapshot reader as they
-arrive, and a changed file is written to a staging directory inside the repository (the same
-file system); only when every answer is in and valid are the staged files moved into place, one
-``os.replace`` each. An error before that point removes the staging directory and leaves the
-snapshot as it was. Unchanged files are not rewritten (their mtime stays): a second run changes
-nothing. Validating and staging happen in the fetching threads, in the time they would
-otherwise spend waiting for AR.
+arrive, and a changed file is written to a staging directory inside the repository (the same file
+system), at its own path below it; only when every answer is in and valid are the staged files
+moved into place, one rename each (a folder the snapshot lacks as a whole). An error before that
+point removes the staging directory and leaves the snapshot as it was. Unchanged files are not
+rewritten (their mtime stays): a second run changes nothing. Validating and staging happen in the
+fetching threads, in the time they would otherwise spend waiting for AR.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import stat
@@ -78,14 +77,16 @@ class _Changes:
 
 class _Staging:
     """A directory inside the repository for the files to be moved into place, made when the
-    first file is staged; removed on leaving, moved or not."""
+    first file is staged; removed on leaving, moved or not. Files are staged at their own paths
+    below it, so a folder the repository does not have yet (a new party's certificates, or the
+    whole snapshot at a first sync) is moved in one rename rather than file by file."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._folder: Path | None = None
-        self._staged: dict[str, str] = {}
+        self._folder: str | None = None
+        self._folders: set[str] = set()  # made below the staging directory
+        self._staged = False
         self._lock = threading.Lock()
-        self._names = itertools.count()
 
     def __enter__(self) -> _Staging:
         return self
@@ -112,9 +113,13 @@ class _Staging:
     def _stage(self, path: str, content: bytes) -> None:
         with self._lock:
             if self._folder is None:
-                self._folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.root))
-            file = os.path.join(self._folder, f"{next(self._names)}.json")  # noqa: PTH118
-            self._staged[path] = file
+                self._folder = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.root)
+            file = os.path.join(self._folder, path)  # noqa: PTH118
+            parent = os.path.dirname(file)  # noqa: PTH120
+            if parent not in self._folders:
+                os.makedirs(parent, exist_ok=True)  # noqa: PTH103
+                self._folders.add(parent)
+            self._staged = True
         with open(file, "xb") as staged:  # noqa: PTH123
             staged.write(content)
 
@@ -125,21 +130,28 @@ class _Staging:
         # One flush for all staged files before any is moved (a first national sync stages
         # thousands; a flush per file would cost more than fetching them).
         os.sync()
-        # Plain strings, not Paths: a national first sync moves 8568 files into 2857 folders, and
-        # this loop runs after the last answer, while no request is waiting.
-        made: set[str] = set()
-        for path, file in sorted(self._staged.items()):
-            target = os.path.join(self.root, path)  # noqa: PTH118
-            parent = os.path.dirname(target)  # noqa: PTH120
-            if parent not in made:
-                os.makedirs(parent, exist_ok=True)  # noqa: PTH103
-                made.add(parent)
-            os.replace(file, target)  # noqa: PTH105
+        if self._folder is not None:
+            _move(self._folder, str(self.root))
         for path in removals:
             (self.root / path).unlink()
         for folder in sorted({(self.root / p).parent for p in removals}, key=lambda p: len(p.parts), reverse=True):
             _prune(self.root, folder)
         os.sync()  # and the moves themselves
+
+
+def _move(staged: str, target: str) -> None:
+    """What is staged below ``staged`` into place below ``target``: a folder ``target`` lacks in
+    one rename, a file over the one there (or into its place)."""
+    with os.scandir(staged) as found:
+        items = sorted(found, key=lambda item: item.name)
+    for item in items:
+        to = os.path.join(target, item.name)  # noqa: PTH118
+        if not item.is_dir(follow_symlinks=False):
+            os.replace(item.path, to)  # noqa: PTH105
+        elif os.path.lexists(to):
+            _move(item.path, to)
+        else:
+            os.rename(item.path, to)  # noqa: PTH104
 
 
 def _current(target: str, path: str) -> bytes | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -95,6 +95,21 @@ def test_what_changed_in_ar_and_only_that(repo: Path, server: ArServer, example_
     assert not (repo / "partners/ar/certificate/8150002").exists()  # no empty folder left behind
     untouched = set(before) - gone - {Entry(STJORDAL, Kind.PARTY).path, Entry(STJORDAL, Kind.SIGNING).path}
     assert {p: after[p] for p in untouched} == {p: before[p] for p in untouched}
+
+
+def test_new_parties_join_the_folders_there_are(repo: Path, server: ArServer, example_files: dict[str, bytes]) -> None:
+    """A first sync moves new folders in whole; a later one with new parties puts their files
+    into the folders the snapshot has and their own new folders beside the others."""
+    everyone = her_ids(example_files)
+    with client(server) as c:
+        mirror.sync(repo, everyone[::2], c)
+        before = tree(repo)
+        outcome = mirror.sync(repo, everyone, c)
+    after = tree(repo)
+    assert {p: content for p, (content, _) in after.items() if p.startswith("partners/ar/")} == example_files
+    assert {p: after[p] for p in before} == before  # the first ones' files were not rewritten
+    assert set(outcome.written) == set(example_files) - set(before)
+    assert [p.name for p in repo.iterdir() if p.name.startswith(mirror.STAGING_PREFIX)] == []
 
 
 def test_only_the_her_ids_asked_for(repo: Path, server: ArServer, example_files: dict[str, bytes]) -> None:
@@ -237,16 +252,17 @@ def test_import_from_a_missing_directory(repo: Path, tmp_path: Path) -> None:
 def test_staging_is_inside_the_repository(repo: Path, server: ArServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """Same file system as the snapshot, so each move is an atomic rename; and gone afterwards."""
     seen: list[str] = []
-    original = os.replace
 
-    def spy(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
-        seen.append(os.fspath(src))
-        original(src, dst)
+    def spying(original: Callable[[str, str], None]) -> Callable[[str, str], None]:
+        def spy(src: str, dst: str) -> None:
+            seen.append(os.fspath(src))
+            original(src, dst)
 
-    monkeypatch.setattr(os, "replace", spy)
+        return spy
+
+    monkeypatch.setattr(os, "replace", spying(os.replace))
+    monkeypatch.setattr(os, "rename", spying(os.rename))
     with client(server) as c:
         mirror.sync(repo, [STJORDAL], c)
-    assert seen and all(
-        Path(s).parent.parent == repo and Path(s).parent.name.startswith(".oppkobling-ar-") for s in seen
-    )
+    assert seen and all(Path(s).relative_to(repo).parts[0].startswith(".oppkobling-ar-") for s in seen)
     assert [p.name for p in repo.iterdir()] == ["partners"]
