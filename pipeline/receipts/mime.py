@@ -24,7 +24,7 @@ from __future__ import annotations
 import binascii
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pipeline import i18n
@@ -48,7 +48,7 @@ class Malformed(Exception):
 @dataclass(slots=True)  # not frozen: never leaves this module, and three are made a message
 class _Part:
     content_type: str  # lower case, "text/plain" when absent (RFC 2045 5.2)
-    params: dict[str, str]
+    params: Mapping[str, str]  # shared by the parts of every message with the same header: read only
     encoding: str  # Content-Transfer-Encoding, lower case
     content_id: str | None
     body: bytes
@@ -69,7 +69,11 @@ def _fields(head: bytes) -> dict[bytes, bytes]:
     return found
 
 
-def _part(head: bytes, body: bytes) -> _Part:
+_Head = tuple[str, Mapping[str, str], str, str | None]  # content type, its parameters, encoding, Content-ID
+SAME_HEAD = 512  # part headers up to this size are read once per distinct header
+
+
+def _head(head: bytes) -> _Head:
     fields = _fields(head)
     ctype = fields.get(b"content-type")
     text = "" if ctype is None else ctype.decode("latin-1")
@@ -82,26 +86,36 @@ def _part(head: bytes, body: bytes) -> _Part:
     )
     encoding = fields.get(b"content-transfer-encoding")
     cid = fields.get(b"content-id")
-    return _Part(
+    return (
         main,
         params,
         "" if encoding is None else encoding.decode("latin-1").lower(),
         None if cid is None else cid.decode("latin-1"),
-        body,
     )
+
+
+# The parts of a message server's messages carry the same few headers (the envelope's, the
+# payload's), byte for byte: read each once. A message's own header never repeats (Message-ID,
+# Date) and is read every time.
+_same_head = functools.lru_cache(maxsize=256)(_head)
+
+
+def _part(head: bytes, body: bytes, *, top: bool) -> _Part:
+    main, params, encoding, cid = _head(head) if top or len(head) > SAME_HEAD else _same_head(head)
+    return _Part(main, params, encoding, cid, body)
 
 
 def _split(data: bytes, *, top: bool) -> _Part:
     """The fields receipts need (Content-Type and its parameters, Content-Transfer-Encoding,
     Content-ID; the first of each, unfolded) and the body."""
     if not top and data[:1] in (b"\r", b"\n"):
-        return _part(b"", data[2:] if data[:2] == b"\r\n" else data[1:])  # a part without header fields
+        return _part(b"", data[2:] if data[:2] == b"\r\n" else data[1:], top=False)  # a part without header fields
     end = _header_end(data)
     if end is None:
         if top:
             raise Malformed(_("headers without a body: the message is truncated"))
-        return _part(data, b"")
-    return _part(data[: end[0]], data[end[1] :])
+        return _part(data, b"", top=False)
+    return _part(data[: end[0]], data[end[1] :], top=top)
 
 
 def _header_end(data: bytes) -> tuple[int, int] | None:

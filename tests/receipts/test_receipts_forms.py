@@ -4,6 +4,7 @@ a Maildir, an mbox, NHN EDI 2.0 JSON; and the official examples themselves."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from receipts_support import ORDERED, TESTING, fixture, fixtures, only, read, read_bytes, shared
 
 from pipeline import i18n
+from pipeline.receipts import mime
 from pipeline.receipts.model import (
     AppRecReceipt,
     AppRecStatus,
@@ -161,6 +163,41 @@ def test_quoted_printable_part() -> None:
     batch = read_bytes(data)
     assert batch.problems == []
     assert [type(r).__name__ for r in batch.receipts] == ["AppRecReceipt"]
+
+
+def _multipart(boundary: str, parts: Sequence[tuple[str, bytes]]) -> bytes:
+    """A multipart whose parts are (header lines, body)."""
+    out = f'Content-Type: multipart/related; boundary="{boundary}"\r\n\r\n'.encode()
+    for head, body in parts:
+        out += f"--{boundary}\r\n{head}\r\n\r\n".encode() + body + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode()
+
+
+def test_parts_with_the_same_header_are_read_apart() -> None:
+    """A part header seen before is read once (``mime._same_head``); what each message's parts
+    hold, and whether they decode, is still each message's own."""
+    env_head = "Content-Type: text/xml\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <env@x>"
+    app_head = "Content-Type: application/xml\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <app@x>"
+    inner_head = 'Content-Type: multipart/alternative; boundary="inner"'
+    got = []
+    for kommune in (TESTING, ORDERED):
+        fx = fixture(kommune, "st-olavs", "epikrise")
+        envelope = mk.envelope(mk._leg(fx, "APPREC", f"m-{kommune}", fx.sent_at), payload_cid="app@x")
+        inner = _multipart("inner", [(app_head, base64.encodebytes(mk.apprec(fx)))]).split(b"\r\n\r\n", 1)[1]
+        data = _multipart("b1", [(env_head, base64.encodebytes(envelope)), (inner_head, inner)])
+        receipt = only(read_bytes(data))
+        assert isinstance(receipt, AppRecReceipt) and receipt.refers_to == fx["msg_id"]
+        got.append(receipt.origin.part)
+        broken = _multipart("b1", [(env_head, base64.encodebytes(envelope)), (app_head, b"PD94bWwgdm")])
+        bad = read_bytes(broken)
+        assert bad.receipts == [] and [p.kind for p in bad.problems] == [ProblemKind.MALFORMED]
+        assert bad.problems[0].origin.part == "MIME part 2 (application/xml, <app@x>)"
+    assert got == ["MIME part 2 (application/xml, <app@x>)"] * 2
+    long_head = app_head + "\r\nX-Padding: " + "p" * mime.SAME_HEAD  # read every time, the same way
+    fx = fixture(TESTING, "st-olavs", "epikrise")
+    envelope = mk.envelope(mk._leg(fx, "APPREC", "m-long", fx.sent_at), payload_cid="app@x")
+    data = _multipart("b1", [(env_head, base64.encodebytes(envelope)), (long_head, base64.encodebytes(mk.apprec(fx)))])
+    assert only(read_bytes(data)).origin.part == "MIME part 2 (application/xml, <app@x>)"
 
 
 def test_official_apprec_examples_parse() -> None:
