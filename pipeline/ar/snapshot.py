@@ -59,7 +59,9 @@ class CertificateFile:
 
     path: str
     kind: Kind
-    body: shapes.Certificate
+    # The thumbprint AR states beside the DER (``Certificate.thumbprint``). The body itself is not
+    # kept: its base64 text was a third copy of each certificate, with the file's bytes and the DER.
+    thumbprint: str | None
     certificate: ParsedCertificate | None  # None: AR states no certificate (certificateValue null)
     document: JsonText = field(repr=False, compare=False)
 
@@ -281,7 +283,7 @@ def _certificate(entry: Entry, doc: JsonText, known: dict[bytes, ParsedCertifica
             parsed = known.get(der) or known.setdefault(der, parse_certificate(der))
         except CertificateError as exc:
             raise _Refused(Problem(entry.path, *doc.locate(("certificateValue",)), str(exc))) from None
-    return CertificateFile(entry.path, entry.kind, body, parsed, doc.forget_data())
+    return CertificateFile(entry.path, entry.kind, body.thumbprint, parsed, doc.forget_data())
 
 
 def read(files: Mapping[str, bytes]) -> Reading:

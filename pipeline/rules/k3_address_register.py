@@ -333,14 +333,14 @@ def _certificate(c: _Check, party: Party, kind: Kind, uses: list[Use], today: dt
         return
     value = _Shown(lambda: _at(file.path, file.at("certificateValue")))
     _usage(c, kind, cert, value)
-    if file.body.thumbprint is not None and not cert.matches(file.body.thumbprint):
+    if file.thumbprint is not None and not cert.matches(file.thumbprint):
         c.error(
             _(
                 "the {kind} certificate's thumbprint {thumbprint} ({at}) is not that of its "
                 "certificateValue ({thumbprint2})"
             ).format(
                 kind=terms.certificate(kind),
-                thumbprint=file.body.thumbprint,
+                thumbprint=file.thumbprint,
                 at=_at(file.path, file.at("thumbprint")),
                 thumbprint2=cert.thumbprint,
             )

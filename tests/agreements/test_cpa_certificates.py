@@ -58,7 +58,7 @@ def test_committed_cpas_carry_ar_certificates_and_end_with_the_first_to_expire()
                 der = base64.b64decode(data.text)
                 parsed = x509.load_der_x509_certificate(der)  # it parses
                 thumbprint = hashlib.sha1(der, usedforsecurity=False).hexdigest().upper()
-                assert thumbprint == file.body.thumbprint, (path, her_id, kind)
+                assert thumbprint == file.thumbprint, (path, her_id, kind)
                 stated_on_party = party.signing_thumbprint if kind is Kind.SIGNING else party.encryption_thumbprint
                 assert thumbprint == stated_on_party
                 expiries.append(parsed.not_valid_after_utc)
