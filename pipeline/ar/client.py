@@ -65,7 +65,6 @@ MAX_CONNECTIONS = 16
 MAX_BODY = jsontext.MAX_BYTES
 _RETRIED_STATUS = {429, 500, 502, 503, 504}
 _LOOPBACK_NAMES = {"localhost"}
-_CHUNK = 64 * 1024
 _THREADS_PER_CONNECTION = 2
 BATCH = 100  # HER-ids per POST: the API's own page size for lists (search: Size <= 100)
 _NOT_KNOWN = frozenset({404, 405})  # AR without the POST: ask each HER-id alone
@@ -152,6 +151,11 @@ class Client:
         self._timeout = urllib3.Timeout(connect=s.connect_timeout, read=s.read_timeout)
         self._common = {"Accept": "application/json", "User-Agent": f"oppkobling/{__version__}"}
         self._http = _pool_manager(s)
+        # AR is one host: its pool, asked with the path, spares PoolManager's parsing of every
+        # URL and its lookup of the pool (what it does itself for a direct or tunnelled request).
+        self._base = s.base_url.rstrip("/")
+        self._path = urlsplit(self._base).path
+        self._pool = self._http.connection_from_url(self._base)
 
     def __enter__(self) -> Client:
         return self
@@ -310,9 +314,10 @@ class Client:
         headers = self._headers(method, url)
         if payload is not None:
             headers["Content-Type"] = "application/json"
-        response = self._http.urlopen(
+        assert url.startswith(self._base + "/"), url
+        response = self._pool.urlopen(
             method,
-            url,
+            self._path + url[len(self._base) :],
             body=payload,
             headers=headers,
             retries=False,  # ours, above: they know Retry-After, the nonce and what is worth a retry
@@ -325,13 +330,13 @@ class Client:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > MAX_BODY:
                 raise ArError(_too_large(method, url))
-            body = bytearray()
-            for chunk in response.stream(_CHUNK):
-                body += chunk
-                if len(body) > MAX_BODY:
-                    raise ArError(_too_large(method, url))
+            # One read to the end (short of it only at the end of the body), at most one byte
+            # more than allowed: no loop of chunks in Python for a body of a few kilobytes.
+            body = response.read(MAX_BODY + 1)
+            if len(body) > MAX_BODY:
+                raise ArError(_too_large(method, url))
             complete = True
-            return response.status, bytes(body), response.headers
+            return response.status, body, response.headers
         finally:
             if complete:
                 response.release_conn()  # back to the pool, kept alive

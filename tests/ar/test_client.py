@@ -4,12 +4,15 @@ with backoff, timeouts, truncation, the connection bound, bearer tokens and DPoP
 from __future__ import annotations
 
 import json
+import socketserver
+import threading
 from collections.abc import Iterator
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from ar.server import TOKEN, ArServer, Fault
+from pipeline.ar import client as client_module
 from pipeline.ar import paths
 from pipeline.ar.auth import Secret
 from pipeline.ar.client import Client, Settings
@@ -257,3 +260,50 @@ def test_rsa_and_short_dpop_keys() -> None:
         DpopKey(rsa.generate_private_key(65537, 1024))
     with pytest.raises(ArError, match="curve"):
         DpopKey(ec.generate_private_key(ec.SECP256K1()))
+
+
+class _Undeclared(socketserver.BaseRequestHandler):
+    """An answer without Content-Length, its end the connection's close (HTTP/1.1 allows it)."""
+
+    body = b""
+
+    def handle(self) -> None:
+        self.request.recv(65536)
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+        self.request.sendall(head + self.body)
+
+
+@pytest.fixture
+def undeclared() -> Iterator[tuple[str, type[_Undeclared]]]:
+    handler = type("Handler", (_Undeclared,), {})
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler) as tcp:
+        thread = threading.Thread(target=tcp.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{tcp.server_address[1]}", handler
+        tcp.shutdown()
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_body_over_the_limit_is_refused(
+    server: ArServer, undeclared: tuple[str, type[_Undeclared]], declared: bool
+) -> None:
+    """Whether Content-Length says so or the body only turns out longer while it is read."""
+    big = ["x" * 1000] * (client_module.MAX_BODY // 1000)
+    if declared:
+        server.fault(SIGNING, Fault(body=big))
+        base_url = server.base_url
+    else:
+        undeclared[1].body = json.dumps(big).encode()
+        base_url = undeclared[0]
+    with Client(Secret(TOKEN), Settings(base_url=base_url, attempts=1)) as c, pytest.raises(ArError) as exc:
+        c.get(Entry(STJORDAL, Kind.SIGNING))
+    assert str(exc.value) == (
+        f"NHN's AR's answer to GET {base_url}/{SIGNING} is larger than {client_module.MAX_BODY} bytes"
+    )
+
+
+def test_a_body_without_content_length_is_read_to_its_end(undeclared: tuple[str, type[_Undeclared]]) -> None:
+    base_url, handler = undeclared
+    handler.body = json.dumps({"herId": STJORDAL, "name": "x" * 200_000}).encode()
+    with Client(Secret(TOKEN), Settings(base_url=base_url, attempts=1)) as c:
+        assert c.get(Entry(STJORDAL, Kind.PARTY)) == {"herId": STJORDAL, "name": "x" * 200_000}
