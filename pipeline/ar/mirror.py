@@ -114,12 +114,14 @@ class _Staging:
         with self._lock:
             if self._folder is None:
                 self._folder = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.root)
-            file = os.path.join(self._folder, path)  # noqa: PTH118
-            parent = os.path.dirname(file)  # noqa: PTH120
-            if parent not in self._folders:
-                os.makedirs(parent, exist_ok=True)  # noqa: PTH103
-                self._folders.add(parent)
             self._staged = True
+        file = os.path.join(self._folder, path)  # noqa: PTH118
+        parent = os.path.dirname(file)  # noqa: PTH120
+        # Outside the lock: a folder made costs the kernel as much as a file, and each party has
+        # its own. Two threads making the same one is harmless (exist_ok).
+        if parent not in self._folders:
+            os.makedirs(parent, exist_ok=True)  # noqa: PTH103
+            self._folders.add(parent)
         with open(file, "xb") as staged:  # noqa: PTH123
             staged.write(content)
 
