@@ -134,3 +134,37 @@ def test_a_file_changed_while_it_is_read_is_never_vouched_for_by_its_stat(
     tree = partners.read_tree(root).tree
     assert tree is not None
     assert tree["kommuner/5035-stjordal.yaml"][6] == 0  # recorded as never settled
+
+
+def test_a_file_that_grew_after_its_stat_is_read_to_its_end_not_to_the_stat_size(tmp_path: Path) -> None:
+    """The first read asks for the stat's size: bytes appended after that stat (a pull request's
+    file swapped under the reader) are still read, so nothing past the stat is ever left unjudged."""
+    path = tmp_path / "grows.yaml"
+    path.write_bytes(b"a: 1\n")
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        before = os.fstat(fd)
+        with path.open("ab") as more:
+            more.write(b"b: 2\n" * 1000)
+        data, after = partners._read_fd(fd, before)
+    finally:
+        os.close(fd)
+    assert data == b"a: 1\n" + b"b: 2\n" * 1000
+    assert after.st_size == len(data) != before.st_size
+
+
+def test_a_file_grown_past_the_limit_after_its_stat_is_refused_as_too_large(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, path = one_declaration(tmp_path)
+    real = partners._read_fd
+
+    def growing(fd: int, before: os.stat_result) -> tuple[bytes, os.stat_result]:
+        with path.open("ab") as more:
+            more.write(b"#" * (layout.MAX_INPUT_BYTES + 1))
+        return real(fd, before)
+
+    monkeypatch.setattr(partners, "_read_fd", growing)
+    read = partners.read_tree(root)
+    assert read.files == {}
+    assert [r.path for r in read.refused] == ["partners/kommuner/5035-stjordal.yaml"]
