@@ -85,7 +85,6 @@ class _Staging:
         self.root = root
         self._folder: str | None = None
         self._folders: set[str] = set()  # made below the staging directory
-        self._staged = False
         self._lock = threading.Lock()
 
     def __enter__(self) -> _Staging:
@@ -114,7 +113,6 @@ class _Staging:
         with self._lock:
             if self._folder is None:
                 self._folder = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.root)
-            self._staged = True
         file = os.path.join(self._folder, path)  # noqa: PTH118
         parent = os.path.dirname(file)  # noqa: PTH120
         # Outside the lock: a folder made costs the kernel as much as a file, and each party has
@@ -127,7 +125,7 @@ class _Staging:
 
     def commit(self, removals: Iterable[str]) -> None:
         removals = sorted(removals)
-        if not self._staged and not removals:
+        if self._folder is None and not removals:
             return
         # One flush for all staged files before any is moved (a first national sync stages
         # thousands; a flush per file would cost more than fetching them).

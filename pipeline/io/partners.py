@@ -215,8 +215,7 @@ def _read_entry(found: Partners, tree_rel: str, rel: str, dir_fd: int) -> None:
             found.tree[tree_rel] = [_kind(info.st_mode), info.st_size, 0, 0, info.st_ino, "", 0]
             return
         try:
-            before = info
-            data, after = _read_fd(fd, before)
+            data, after = _read_fd(fd, info)
         except OSError as exc:
             _refuse(found, rel, _(UNREADABLE).format(why=exc.strerror))
             found.tree[tree_rel] = [_Kind.FILE, -1, 0, 0, 0, f"unreadable:{exc.errno}", 0]
@@ -226,7 +225,7 @@ def _read_entry(found: Partners, tree_rel: str, rel: str, dir_fd: int) -> None:
     from pipeline.io.cache import digest_bytes
 
     # Changed while it was read: these bytes are used, but its stat will never vouch for them.
-    settled = recorded if _signature(before) == _signature(after) else 0
+    settled = recorded if _signature(info) == _signature(after) else 0
     found.tree[tree_rel] = [*_signature(after), digest_bytes(data), settled]
     if len(data) > layout.MAX_INPUT_BYTES:
         _refuse(found, rel, _(TOO_LARGE).format(max_bytes=layout.MAX_INPUT_BYTES))
