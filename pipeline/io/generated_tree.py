@@ -357,10 +357,10 @@ class _Staging:
         if not self.reusing:
             return
         needed: set[str] = set()
-        for rel_dir in {posixpath.dirname(rel) for rel in produced}:
+        for rel_dir in {rel.rpartition("/")[0] for rel in produced}:  # posixpath.dirname, quicker
             while rel_dir and rel_dir not in needed:
                 needed.add(rel_dir)
-                rel_dir = posixpath.dirname(rel_dir)
+                rel_dir = rel_dir.rpartition("/")[0]
         for rel, (kind, __) in self.found.items():  # any order: what a removed directory held is gone
             if rel in produced or (kind is _Entry.DIR and rel in needed):
                 continue  # what it should be, or replaced already
@@ -491,15 +491,21 @@ def _write(root: Path, gen: Path, files: Files, vouched: Vouched, matched: dict[
     unchanged: list[str] = []
     changes: list[Change] = []
     try:
+        stats = on_disk.stats
         for path, content in _pairs(files):
             layout.check_generated(path)
             produced.add(path)
-            signature = on_disk.stats.get(path)
+            signature = stats.get(path)
+            if signature is not None and not isinstance(content, bytes):
+                # Most files of a build after an edit: a remembered file on disk, its stat the one
+                # vouched for when it last held these bytes (``_same``'s first case, inline).
+                known = vouched.get(path)
+                if known is not None and known[0] == content.sha and vouches(known[1], signature):
+                    unchanged.append(path)
+                    continue
             kind = _judge(on_disk.entries.get(path), lambda: _same(gen, path, content, signature, vouched))  # noqa: B023
             if kind is None:
                 unchanged.append(path)
-                if signature is not None:
-                    matched[path] = f"{signature}|{now}"
                 continue
             if not isinstance(content, bytes):
                 raise NotAsRemembered(path)
@@ -511,8 +517,9 @@ def _write(root: Path, gen: Path, files: Files, vouched: Vouched, matched: dict[
         changes = sorted([*changes, *extras(on_disk, produced)])
         summary = Summary(tuple(changes), len(unchanged))
         if not changes:
+            # Every file was judged unchanged, so it is a regular file with a stat (``_judge``).
+            matched.update((path, f"{stats[path]}|{now}") for path in unchanged)
             return summary
-        matched.clear()
         if not started:
             stage.open()
         for rel in unchanged:

@@ -45,6 +45,7 @@ class RenderParts:
             for key, row in self.known.items()
             if isinstance(row, dict) and isinstance(row.get("path"), str)
         }
+        self._held: dict[tuple[str, tuple[str, ...], tuple[str | None, ...]], str | None] = {}
 
     @staticmethod
     def key(declarations: DeclarationSet, k: KommuneDecl) -> str | None:
@@ -69,6 +70,17 @@ class RenderParts:
         if not isinstance(inputs, list) or not all(isinstance(p, str) for p in inputs):
             return None
         hfs = sorted(hf_paths)
+        # A build asks this of every kommune three times (which need not be parsed, which are
+        # kept, which are saved): the answer, a function of the part's inputs and their digests
+        # alone, is worked out once for the same digests.
+        seen = (path, tuple(hfs), tuple(digests.get(p) for p in inputs))
+        if seen in self._held:
+            return self._held[seen]
+        self._held[seen] = found = self._holds(key, inputs, path, hfs, digests)
+        return found
+
+    @staticmethod
+    def _holds(key: str | None, inputs: list[str], path: str, hfs: list[str], digests: Mapping[str, str]) -> str | None:
         if inputs[: 1 + len(hfs)] != [path, *hfs] or path not in digests or any(h not in digests for h in hfs):
             return None
         if any(ar_paths.parse_path(p) is None for p in inputs[1 + len(hfs) :]):
