@@ -230,10 +230,15 @@ Vouched = Mapping[str, tuple[str, str]]
 def _same(gen: Path, path: str, content: bytes | Remembered, signature: str | None, vouched: Vouched) -> bool:
     if isinstance(content, bytes):
         return (gen / path).read_bytes() == content
-    known = vouched.get(path)
-    if known is not None and signature is not None and known[0] == content.sha and vouches(known[1], signature):
-        return True  # a remembered file, untouched since it was last shown to hold these bytes
+    if _vouched(path, content, signature, vouched):
+        return True
     return cache.sha_file(gen / path) == content.sha
+
+
+def _vouched(path: str, content: Remembered, signature: str | None, vouched: Vouched) -> bool:
+    """A remembered file, untouched since it was last shown to hold these bytes."""
+    known = vouched.get(path)
+    return known is not None and signature is not None and known[0] == content.sha and vouches(known[1], signature)
 
 
 def _inode(stats: str) -> int:
@@ -496,13 +501,11 @@ def _write(root: Path, gen: Path, files: Files, vouched: Vouched, matched: dict[
             layout.check_generated(path)
             produced.add(path)
             signature = stats.get(path)
-            if signature is not None and not isinstance(content, bytes):
-                # Most files of a build after an edit: a remembered file on disk, its stat the one
-                # vouched for when it last held these bytes (``_same``'s first case, inline).
-                known = vouched.get(path)
-                if known is not None and known[0] == content.sha and vouches(known[1], signature):
-                    unchanged.append(path)
-                    continue
+            if not isinstance(content, bytes) and _vouched(path, content, signature, vouched):
+                # Most files of a build after an edit, judged without ``_judge``'s closure: only a
+                # regular file has a signature.
+                unchanged.append(path)
+                continue
             kind = _judge(on_disk.entries.get(path), lambda: _same(gen, path, content, signature, vouched))  # noqa: B023
             if kind is None:
                 unchanged.append(path)
