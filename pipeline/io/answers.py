@@ -21,6 +21,7 @@ difference, a day that is over, or an entry that does not verify is a miss: the 
 from __future__ import annotations
 
 import contextlib
+import marshal
 import os
 import stat
 import sys
@@ -235,7 +236,8 @@ def replay(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = 
         store = cache.Cache.open(Path(root)) if root else None
         if store is None:
             return None
-        entry = store.get(KIND, _name(argv, cwd))
+        payload = store.get_bytes(KIND, _name(argv, cwd))
+        entry = marshal.loads(payload) if payload is not None else None  # noqa: S302 (signed: our own bytes)
         if not isinstance(entry, dict):
             return None
         day = entry["day"]
@@ -249,7 +251,7 @@ def replay(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = 
         for s in streams.values():
             s.flush()
         return int(entry["code"])
-    except (OSError, KeyError, TypeError, ValueError, IndexError):
+    except (OSError, KeyError, TypeError, ValueError, IndexError, EOFError):
         return None
 
 
@@ -331,7 +333,8 @@ class Recording:
             "out": self.chunks,
             "code": self.code,
         }
-        store.put(KIND, _name(self.argv, self.cwd), entry)
+        # marshal, not JSON: replay then imports no json (its entry is signed, so ours, before it is decoded)
+        store.put_bytes(KIND, _name(self.argv, self.cwd), marshal.dumps(entry))
 
 
 _RECORDING: Recording | None = None

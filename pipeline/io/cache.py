@@ -31,7 +31,6 @@ library.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import stat
 import sys
@@ -232,7 +231,9 @@ def _secret() -> bytes | None:
 
 
 class Cache:
-    """Signed JSON entries in ``<root>/.oppkobling-cache/<kind>-<name>.json``."""
+    """Signed entries in ``<root>/.oppkobling-cache/<kind>-<name>.json``: JSON, except the quick
+    path's answers (``pipeline.io.answers``), which are ``marshal``'s (no import, quicker to read;
+    only an entry whose signature verifies, so one we wrote, is ever decoded)."""
 
     def __init__(self, directory: Path, secret: bytes) -> None:
         self.directory = directory
@@ -261,8 +262,8 @@ class Cache:
     def _path(self, kind: str, name: str) -> Path:
         return self.directory / f"{kind}-{name}.json"
 
-    def get(self, kind: str, name: str) -> Any:
-        """The value stored under (kind, name), or None."""
+    def get_bytes(self, kind: str, name: str) -> bytes | None:
+        """The payload stored under (kind, name) when its signature verifies, or None."""
         try:
             fd = os.open(self._path(kind, name), os.O_RDONLY | os.O_NOFOLLOW)
         except OSError:
@@ -275,11 +276,20 @@ class Cache:
         mac, _, payload = raw.partition(b"\n")
         if not compare_digest(mac.decode("ascii", "replace"), self._mac(kind, name, payload)):
             return None
+        return payload
+
+    def get(self, kind: str, name: str) -> Any:
+        """The value stored under (kind, name), or None."""
+        payload = self.get_bytes(kind, name)
+        if payload is None:
+            return None
         try:
             if len(payload) > _LARGE:  # the render entries at scale (tens of MB): orjson parses them faster
                 import orjson
 
                 return orjson.loads(payload)
+            import json  # not imported by the quick path, whose answers are marshal (pipeline.io.answers)
+
             return json.loads(payload)
         except ValueError:  # orjson.JSONDecodeError is one
             return None
@@ -288,7 +298,10 @@ class Cache:
         """Store (best effort: a cache that cannot be written is only slower)."""
         import orjson  # not needed to read entries, so not on the quick path's imports
 
-        payload = orjson.dumps(value)
+        self.put_bytes(kind, name, orjson.dumps(value))
+
+    def put_bytes(self, kind: str, name: str, payload: bytes) -> None:
+        """Store ``payload`` signed (best effort, as ``put``)."""
         temp = self.directory / f".{kind}-{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
         try:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
