@@ -106,8 +106,18 @@ def scan(gen: Path, *, stats: bool = False) -> Scan:
             listed = list(it)
         for entry in listed:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            info = entry.stat(follow_symlinks=False)
-            mode = info.st_mode
+            # The kind comes from the listing (d_type; scandir falls back to lstat where the file
+            # system gives none); only a regular file whose signature is wanted is stat'ed, and
+            # that stat, not the listing, decides its kind.
+            if entry.is_symlink():
+                mode = stat.S_IFLNK
+            elif entry.is_dir(follow_symlinks=False):
+                mode = stat.S_IFDIR
+            elif stats or not entry.is_file(follow_symlinks=False):
+                info = entry.stat(follow_symlinks=False)
+                mode = info.st_mode
+            else:
+                mode = stat.S_IFREG
             if stat.S_ISLNK(mode):
                 try:
                     inside = Path(entry.path).resolve().is_relative_to(real)
