@@ -35,6 +35,8 @@ def snapshot(directory: Path) -> dict[str, bytes | str]:
             result[rel] = f"-> {os.readlink(path)}"
         elif path.is_dir():
             result[rel] = "<dir>"
+        elif path.is_fifo():
+            result[rel] = "<fifo>"
         else:
             result[rel] = path.read_bytes()
     return result
@@ -273,6 +275,40 @@ def test_a_link_inside_pointing_outside_is_refused(root: Path, tmp_path: Path, t
     assert snapshot(gen(root)) == before
     assert list((tmp_path / "outside-dir").iterdir()) == []
     assert (tmp_path / "outside-file.xml").read_bytes() == b"outside"
+
+
+@pytest.mark.parametrize("stats", [False, True])
+def test_the_scan_takes_no_fifo_for_a_file_and_enters_no_link(root: Path, stats: bool) -> None:
+    """The scan reads kinds from the listing (d_type): a FIFO at a generated path is still refused,
+    whether or not its signature is wanted, and a link to a directory inside is a link, not
+    entered, so the files it seems to hold are not there."""
+    write(root, V1)
+    os.mkfifo(gen(root) / "hf-a" / "cpa" / "3.xml")
+    with pytest.raises(RepositoryError, match="not a regular file"):
+        generated_tree.scan(gen(root), stats=stats)
+    before = snapshot(gen(root))
+    with pytest.raises(RepositoryError, match="not a regular file"):
+        write(root, V1)
+    assert snapshot(gen(root)) == before
+    (gen(root) / "hf-a" / "cpa" / "3.xml").unlink()
+    (gen(root) / "hf-c").symlink_to("hf-b", target_is_directory=True)
+    found = generated_tree.scan(gen(root), stats=stats)
+    assert found.entries["hf-c"] is generated_tree._Entry.LINK
+    assert "hf-c/index.xml" not in found.entries
+    assert sorted(found.stats) == (sorted(p for p in V1) if stats else [])
+
+
+def test_a_link_to_a_directory_inside_is_not_taken_for_the_generated_directory(root: Path) -> None:
+    """A pull request that commits generated/hf-c as a link to hf-b (so that hf-c/index.xml seems
+    to hold the right bytes) is a difference, and the write replaces the link with a directory."""
+    write(root, V1)
+    (gen(root) / "hf-c").symlink_to("hf-b", target_is_directory=True)
+    wanted = tree({**{p: c for p, c in V1.items() if p != MANIFEST}, "hf-c/index.xml": b"<index/>\n"})
+    assert Change("hf-c/index.xml", Kind.ADDED) in diff(root, wanted)
+    write(root, wanted)
+    assert not (gen(root) / "hf-c").is_symlink()
+    assert (gen(root) / "hf-c" / "index.xml").read_bytes() == b"<index/>\n"
+    assert diff(root, wanted) == []
 
 
 def test_a_generated_file_replacing_a_link_is_written_as_a_file(root: Path, tmp_path: Path) -> None:
