@@ -256,14 +256,16 @@ class Cache:
         secret = _secret()
         return cls(directory, secret) if secret else None
 
-    def _mac(self, kind: str, name: str, payload: bytes) -> str:
-        return hmac_sha256(self.secret, f"{FORMAT}\0{kind}\0{name}\0".encode() + payload)
+    def _mac(self, kind: str, name: str, payload: bytes | memoryview) -> str:
+        return hmac_sha256(self.secret, f"{FORMAT}\0{kind}\0{name}\0".encode(), payload)
 
     def _path(self, kind: str, name: str) -> Path:
         return self.directory / f"{kind}-{name}.json"
 
-    def get_bytes(self, kind: str, name: str) -> bytes | None:
-        """The payload stored under (kind, name) when its signature verifies, or None."""
+    def get_bytes(self, kind: str, name: str) -> memoryview | None:
+        """The payload stored under (kind, name) when its signature verifies, or None: a view of
+        the file's bytes past the signature line (an entry at national scale is ~100 MB; slicing
+        it, as hashing a copy with its header, would hold it two and three times over)."""
         try:
             fd = os.open(self._path(kind, name), os.O_RDONLY | os.O_NOFOLLOW)
         except OSError:
@@ -273,8 +275,11 @@ class Cache:
                 raw = f.read()
         except OSError:
             return None
-        mac, _, payload = raw.partition(b"\n")
-        if not compare_digest(mac.decode("ascii", "replace"), self._mac(kind, name, payload)):
+        end = raw.find(b"\n")
+        if end < 0:
+            return None
+        payload = memoryview(raw)[end + 1 :]
+        if not compare_digest(raw[:end].decode("ascii", "replace"), self._mac(kind, name, payload)):
             return None
         return payload
 
@@ -290,7 +295,7 @@ class Cache:
                 return orjson.loads(payload)
             import json  # not imported by the quick path, whose answers are marshal (pipeline.io.answers)
 
-            return json.loads(payload)
+            return json.loads(bytes(payload))
         except ValueError:  # orjson.JSONDecodeError is one
             return None
 
@@ -406,11 +411,15 @@ class Renders:
         """What the last render knew of generated/, whatever partners/ holds now: path -> (the
         sha256 it was to hold, what vouched for it when last matched), for the files vouched for."""
         entry = self._get()
+        # Asked by a build that renders anew: the entry (at 4x, 216k paths twice and the record of
+        # partners/) is not needed again until ``remember`` replaces it, and is read again if it is.
+        self._entry = None
         try:
             hashes, vouched = entry["hashes"], entry.get("vouched")
             if not isinstance(hashes, dict) or not isinstance(vouched, dict):
                 return {}
-            return {str(p): (str(hashes[p]), str(v)) for p, v in vouched.items() if p in hashes}
+            # Interned, as the paths and sha256 of the scan and the render (pipeline.io.render_parts).
+            return {sys.intern(str(p)): (sys.intern(str(hashes[p])), str(v)) for p, v in vouched.items() if p in hashes}
         except (KeyError, TypeError, AttributeError):
             return {}
 

@@ -48,13 +48,15 @@ def sha256(data: bytes = b"") -> _Hash:
     return made
 
 
-def hmac_sha256(key: bytes, message: bytes) -> str:
-    """HMAC-SHA256 of ``message`` under ``key``, as hexadecimal digits."""
+def hmac_sha256(key: bytes, *message: bytes | memoryview) -> str:
+    """HMAC-SHA256 of the concatenation of ``message`` under ``key``, as hexadecimal digits (the
+    parts are hashed in turn: a cache entry of tens of MB is signed without a copy of it)."""
     if len(key) > _BLOCK:
         key = sha256(key).digest()
     key = key.ljust(_BLOCK, b"\0")
     inner = sha256(key.translate(_IPAD))
-    inner.update(message)
+    for part in message:
+        inner.update(part)
     outer = sha256(key.translate(_OPAD))
     outer.update(inner.digest())
     return outer.hexdigest()

@@ -106,8 +106,14 @@ def test_an_entry_is_read_back_as_written_and_a_tampered_one_is_a_miss(
     store.put("render", "b" * 32, value)
     assert store.get("render", "b" * 32) == value
     entry = next(store.directory.glob("render-*.json"))
-    entry.write_bytes(entry.read_bytes().replace(b'"x', b'"y', 1))
-    assert store.get("render", "b" * 32) is None
+    signed = entry.read_bytes()
+    # Signed for its kind and name: the same bytes under another name are not believed.
+    (store.directory / f"render-{'c' * 32}.json").write_bytes(signed)
+    assert store.get("render", "c" * 32) is None
+    for tampered in (signed.replace(b'"x', b'"y', 1), signed.replace(b"\n", b"", 1), signed[:-1], b""):
+        entry.write_bytes(tampered)
+        assert store.get("render", "b" * 32) is None
+        assert store.get_bytes("render", "b" * 32) is None
 
 
 def settled_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
