@@ -134,12 +134,13 @@ def _stream(
     parts = parts or _parts(renders, found, language)
     declarations.forget_positions()  # the findings are made; generators read only the models
     context = RenderContext(found, language=language)
-    yield from render(declarations, context, hashes, parts if incremental else None)
+    # The parts are saved once every kommune and join is done, before MANIFEST.json is made, so
+    # that its bytes (63 MB at 4x) are not held while the parts are serialised.
+    saved = (lambda: parts.save(declarations)) if parts is not None else None
+    yield from render(declarations, context, hashes, parts if incremental else None, before_manifest=saved)
     notes.extend(context.notes)
     if renders is not None:
         renders.remember(loaded.tree, hashes, notes, store=store)
-    if parts is not None:
-        parts.save(declarations)
 
 
 def expected(root: Path, declarations: Declarations, found: SchemaSet | None, *, cached: bool = True) -> Expected:

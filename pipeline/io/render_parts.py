@@ -14,8 +14,9 @@ file)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from sys import intern
 from typing import TYPE_CHECKING, Any
 
 from pipeline.ar import paths as ar_paths
@@ -105,8 +106,12 @@ class RenderParts:
         if not isinstance(row, dict):
             return None
         try:
-            lines = str(row["files"]).split("\n") if row["files"] else []
-            files = [(name, path, sha) for name, path, sha in (line.split("\t") for line in lines)]
+            text = row["files"]
+            # Split as the kommune's files are streamed, not all of them up front (at 4x, 216k
+            # tuples held through the build); the shape is checked here, cheaply.
+            if not isinstance(text, str) or text.count("\t") != (2 * (text.count("\n") + 1) if text else 0):
+                return None
+            files = _files(text)
             joined = row["joined"]
             if not isinstance(joined, dict) or not all(isinstance(text, str) for text in joined.values()):
                 return None  # each generator's part is kept as its JSON text
@@ -136,3 +141,11 @@ class RenderParts:
         parts = {key: row for key, row in {**self.known, **self.new}.items() if key in live}
         if parts != self.known:
             self.store.put(KIND, self.name, parts)
+
+
+def _files(text: str) -> Iterator[tuple[str, str, str]]:
+    """(generator, path, sha256) of each line of a part's ``files``."""
+    if text:
+        for line in text.split("\n"):
+            name, path, sha = line.split("\t")
+            yield name, intern(path), intern(sha)  # shared with the scan and the last render's record

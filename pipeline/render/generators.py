@@ -139,7 +139,8 @@ class Kept:
 # A part as it is kept until the join: its JSON text. The parent holds one string per kommune
 # and generator instead of the part's objects (at 1x, millions of small ones), and a worker
 # sends it back as one string; the join decodes each part when it comes to it.
-Remembered = tuple[list[tuple[str, str, str]], list[str], dict[str, str]]
+# (generator, path, sha256) of each file, iterated once; the notes; each generator's part.
+Remembered = tuple[Iterable[tuple[str, str, str]], list[str], dict[str, str]]
 
 
 def packed(part: Any) -> str:
@@ -186,12 +187,15 @@ def render(
     context: RenderContext,
     hashes: dict[str, str] | None = None,
     parts: Parts | None = None,
+    *,
+    before_manifest: Callable[[], None] | None = None,
 ) -> Iterator[tuple[str, bytes | Kept]]:
     """Every file of generated/ (paths relative to it), one kommune at a time, then the files put
     together from every kommune's part, MANIFEST.json last. The order of files is not fixed; what
     they hold is. ``hashes`` receives the sha256 of each. With ``parts``, a kommune whose inputs
     were rendered before is not rendered again: its files come as ``Kept`` and its parts from
-    there; every kommune rendered is remembered there."""
+    there; every kommune rendered is remembered there. ``before_manifest`` is called once every
+    other file has been handed on."""
     whole = [(g.name, g.render) for g in GENERATORS if g.per_kommune is None and g.part is None]
     split = [(g.name, g.per_kommune) for g in GENERATORS if g.per_kommune is not None]
     joined = [(g.name, g.part, g.join) for g in GENERATORS if g.part is not None and g.join is not None]
@@ -282,6 +286,9 @@ def render(
             out(name, path, content)
             yield path, content
     context.notes.extend(local.notes)
+    content, done = b"", []  # what was handed on is not held while ``before_manifest`` runs
+    if before_manifest is not None:
+        before_manifest()
     with i18n.use(context.language):
         content = manifest_of(hashes, context.tool_version)
     hashes[layout.MANIFEST] = hashlib.sha256(content).hexdigest()

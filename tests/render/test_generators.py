@@ -13,6 +13,7 @@ import pytest
 from conftest import REPO
 
 from benchmarks import synth
+from pipeline import layout
 from pipeline.ar import paths as ar_paths
 from pipeline.ar.snapshot import Party, Problem, Reading, Snapshot
 from pipeline.errors import XmlValidationError
@@ -175,3 +176,19 @@ def test_a_kommune_is_handed_only_its_own_ar_records(which: str, synthetic: Decl
         assert one.ar.problems == expected
         assert one.kommuner == [k]
     assert one_kommune(guarded, first).ar.problems  # the planted problem reaches its kommune
+
+
+def test_before_manifest_runs_once_after_every_other_file_and_before_the_manifest(synthetic: DeclarationSet) -> None:
+    """The render's hook for saving its parts: every other file has been handed on (their sha256
+    in ``hashes``), MANIFEST.json not yet made."""
+    hashes: dict[str, str] = {}
+    seen: list[str] = []
+    calls: list[tuple[int, int]] = []
+    stream = generators.render(
+        synthetic, RenderContext(None), hashes, before_manifest=lambda: calls.append((len(seen), len(hashes)))
+    )
+    for path, __ in stream:
+        seen.append(path)
+    assert seen[-1] == layout.MANIFEST and seen.count(layout.MANIFEST) == 1
+    assert calls == [(len(seen) - 1, len(seen) - 1)]
+    assert layout.MANIFEST in hashes

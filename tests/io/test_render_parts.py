@@ -1,0 +1,46 @@
+"""A remembered part's files are read back as written, one line at a time, and a row of the wrong
+shape is no part at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.io import cache
+from pipeline.io.render_parts import RenderParts
+
+FILES = [("agreements", "st-olavs/cpa/a.xml", "a" * 64), ("fixtures", "hemit/b.xml", "b" * 64)]
+
+
+@pytest.fixture
+def parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RenderParts:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    (tmp_path / "repo" / "partners").mkdir(parents=True)
+    store = cache.Cache.open(tmp_path / "repo")
+    assert store is not None
+    return RenderParts(store, None, "nb")
+
+
+def row(files: str) -> dict[str, object]:
+    return {"files": files, "notes": ["n"], "joined": {"status": "[]"}, "path": "p", "inputs": ["p"]}
+
+
+def test_a_part_is_read_back_as_it_was_kept(parts: RenderParts) -> None:
+    parts.known = {"k": row("\n".join("\t".join(f) for f in FILES)), "empty": row("")}
+    kept = parts._row("k")
+    assert kept is not None
+    files, notes, joined = kept
+    assert list(files) == FILES and notes == ["n"] and joined == {"status": "[]"}
+    empty = parts._row("empty")
+    assert empty is not None and list(empty[0]) == []
+
+
+@pytest.mark.parametrize(
+    "files",
+    ["agreements\tst-olavs/cpa/a.xml", "a\tb\tc\td", "a\tb\tc\n", "a\tb\tc\nd\te", 7, None],
+    ids=["two-fields", "four-fields", "trailing-newline", "short-second-line", "number", "null"],
+)
+def test_a_row_of_the_wrong_shape_is_no_part(parts: RenderParts, files: object) -> None:
+    parts.known = {"k": row(files)}  # type: ignore[arg-type]
+    assert parts._row("k") is None
