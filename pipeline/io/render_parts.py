@@ -124,7 +124,10 @@ class RenderParts:
 
         key = self.key(declarations, k)
         files, notes, joined = remembered
-        if key is not None:
+        files = list(files)
+        # A tab or line break inside a field would read back as other lines (``_files``): such a
+        # part is not kept, and its kommune is rendered every time.
+        if key is not None and not any("\t" in field or "\n" in field for file in files for field in file):
             self.new[key] = {
                 "files": "\n".join("\t".join(f) for f in files),
                 "notes": notes,

@@ -4,6 +4,7 @@ shape is no part at all."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,3 +45,22 @@ def test_a_part_is_read_back_as_it_was_kept(parts: RenderParts) -> None:
 def test_a_row_of_the_wrong_shape_is_no_part(parts: RenderParts, files: object) -> None:
     parts.known = {"k": row(files)}  # type: ignore[arg-type]
     assert parts._row("k") is None
+
+
+@pytest.mark.parametrize("odd", ["a\tb.xml", "a\nb.xml", "a\tb\nc\td.xml"], ids=["tab", "newline", "both"])
+def test_a_part_whose_fields_would_read_back_as_other_lines_is_not_kept(
+    parts: RenderParts, monkeypatch: pytest.MonkeyPatch, odd: str
+) -> None:
+    from types import SimpleNamespace
+
+    from pipeline.render import generators
+
+    monkeypatch.setattr(RenderParts, "key", staticmethod(lambda declarations, k: "k"))
+    monkeypatch.setattr(generators, "part_inputs", lambda declarations, k: ["p"])
+    kommune: Any = SimpleNamespace(path="p")
+    declarations: Any = None  # what the key and the inputs are made of is stubbed above
+    parts.put(declarations, kommune, (iter(FILES), ["n"], {"status": "[]"}))
+    assert parts.new["k"]["files"] == "\n".join("\t".join(f) for f in FILES)
+    parts.new.clear()
+    parts.put(declarations, kommune, ([*FILES, ("agreements", odd, "c" * 64)], ["n"], {"status": "[]"}))
+    assert parts.new == {}
