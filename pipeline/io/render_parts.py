@@ -143,7 +143,7 @@ class RenderParts:
         live.update(key for path in declarations.unparsed if (key := self.held(path, declarations.digests, hfs)))
         parts = {key: row for key, row in {**self.known, **self.new}.items() if key in live}
         if parts != self.known:
-            self.store.put(KIND, self.name, parts)
+            self.store.put_object(KIND, self.name, parts.items())
 
 
 def _files(text: str) -> Iterator[tuple[str, str, str]]:

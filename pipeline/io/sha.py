@@ -16,7 +16,7 @@ from _operator import _compare_digest as compare_digest
 
 TYPE_CHECKING = False  # typing is not imported on the quick path (pipeline.io.answers)
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from hashlib import _Hash
 
 
@@ -34,7 +34,7 @@ def _own_sha256() -> Callable[[bytes], _Hash]:
 
 _builtin_sha256 = _own_sha256()
 
-__all__ = ["compare_digest", "hmac_sha256", "sha256"]
+__all__ = ["compare_digest", "hmac_sha256", "hmac_sha256_of", "sha256"]
 
 _BLOCK = 64  # SHA-256's block size in bytes
 _IPAD = bytes(x ^ 0x36 for x in range(256))
@@ -51,6 +51,11 @@ def sha256(data: bytes = b"") -> _Hash:
 def hmac_sha256(key: bytes, *message: bytes | memoryview) -> str:
     """HMAC-SHA256 of the concatenation of ``message`` under ``key``, as hexadecimal digits (the
     parts are hashed in turn: a cache entry of tens of MB is signed without a copy of it)."""
+    return hmac_sha256_of(key, message)
+
+
+def hmac_sha256_of(key: bytes, message: Iterable[bytes | memoryview]) -> str:
+    """``hmac_sha256`` of parts given one at a time (an entry written as it is made)."""
     if len(key) > _BLOCK:
         key = sha256(key).digest()
     key = key.ljust(_BLOCK, b"\0")

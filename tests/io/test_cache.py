@@ -116,6 +116,28 @@ def test_an_entry_is_read_back_as_written_and_a_tampered_one_is_a_miss(
         assert store.get_bytes("render", "b" * 32) is None
 
 
+def test_an_object_stored_pair_by_pair_is_the_entry_put_would_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``put_object`` writes and signs as it makes each pair: the same bytes as ``put`` of the
+    dict, read back the same; a value that cannot be stored raises and leaves no file behind."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    store = cache.Cache.open(small_repo(tmp_path))
+    assert store is not None
+    value = {"k1": {"files": "a\tb\tc", "notes": ["ø"]}, "k2": {"joined": {"x": "[1]"}}, "ø": [None, 2.5]}
+    for items in (value, {}):
+        store.put("render", "b" * 32, items)
+        whole = next(store.directory.glob(f"render-{'b' * 32}.json")).read_bytes()
+        store.put_object("render-parts", "c" * 32, iter(items.items()))
+        streamed = next(store.directory.glob(f"render-parts-{'c' * 32}.json")).read_bytes()
+        assert streamed.split(b"\n", 1)[1] == whole.split(b"\n", 1)[1]
+        assert store.get("render-parts", "c" * 32) == items
+    before = sorted(p.name for p in store.directory.iterdir())
+    with pytest.raises(TypeError):
+        store.put_object("render-parts", "d" * 32, iter([("ok", 1), ("bad", object())]))
+    assert sorted(p.name for p in store.directory.iterdir()) == before
+
+
 def settled_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A package of one file, the user's cache in tmp_path, and every file taken as settled."""
     package = tmp_path / "pipeline"
