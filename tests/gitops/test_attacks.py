@@ -8,6 +8,7 @@ merge queue."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -381,3 +382,32 @@ def test_a_warm_cache_does_not_vouch_for_generated_files_after_an_edit_of_the_sa
     assert b"meldingsansvarlix@trondheim" in answer.read_bytes()
     h.commit("rebuilt")
     assert h.errors() == []
+
+
+def test_a_committed_cache_entry_does_not_vouch_for_a_hand_made_agreement(h: History) -> None:
+    """The cache is signed with a key that never leaves the machine. A pull request commits, by
+    force, the cache a build left, with every entry that names Trondheim's agreement rewritten to
+    hold the sha256 of a hand-edited one, and each entry's signature line what the writer puts
+    there before the payload is written (zeros); then, in a second commit, the hand-edited
+    agreement. The gate names the agreement (L4), and the build puts the generated one back."""
+    h.branch("pr-forged-cache")
+    assert h.build().code == 0 and h.errors() == []
+    wrong = "generated/st-olavs/cpa/5001-8150001.xml"
+    cpa = h.root / wrong
+    agreed = cpa.read_bytes()
+    forged = agreed.replace(b"oppkobling", b"oppkoblinx", 1)
+    real, fake = (hashlib.sha256(b).hexdigest().encode() for b in (agreed, forged))
+    rewritten = 0
+    for entry in (h.root / ".oppkobling-cache").glob("*.json"):
+        payload = entry.read_bytes().split(b"\n", 1)[1]
+        if real in payload:
+            entry.write_bytes(b"0" * 64 + b"\n" + payload.replace(real, fake))
+            rewritten += 1
+    assert rewritten >= 2  # the render entry and the render parts both name it
+    h.git("add", "--force", ".oppkobling-cache")
+    h.git("commit", "-q", "-m", "the cache, by force")
+    cpa.write_bytes(forged)
+    h.commit("the agreement it vouches for")
+    assert [(f.rule, f.file) for f in h.errors()] == [("L4", wrong)]
+    assert h.build().code == 0 and h.errors() == []
+    assert cpa.read_bytes() == agreed
