@@ -115,6 +115,11 @@ class _Inputs:
             self.files[rel] = raw
             self.shas[rel] = hashlib.sha256(raw).hexdigest()
 
+    def know(self, paths: Collection[str]) -> None:
+        """The sha256 of these files at least (read when not known: ``validate FILE`` knows only
+        the declarations'; a file that is not there stays unknown)."""
+        self.need([p for p in paths if p not in self.shas])
+
     def some(self, paths: Collection[str]) -> dict[str, bytes]:
         self.need(paths)
         return {p: self.files[p] for p in paths if p in self.files}
@@ -133,11 +138,12 @@ def findings(
 ) -> tuple[list[Finding], DeclarationSet | None]:
     """Every finding about ``files`` (all of partners/ as read, and the entries refused), or with
     ``only``, every finding about those kommune files; and the declarations when it had to parse
-    them all (None otherwise). With ``only``, ``shas`` may give the content of every declaration
-    while ``files`` holds the bytes of some (``pipeline.io.partners.read_declarations``), and
-    ``more`` reads what else is needed: then only the named files, the HF declarations, the AR
-    files of their HER-ids and any declaration the index does not know yet are read."""
-    inputs = _Inputs(files, shas, more if only is not None else None)
+    them all (None otherwise). ``shas`` may give the content of every input while ``files`` holds
+    the bytes of some (``pipeline.io.partners.read_declarations``, ``rescan``), and ``more`` reads
+    what else is needed: then only the changed files, the named ones, the HF declarations, the AR
+    files of their HER-ids and any declaration the index does not know yet are read (everything
+    when the rest must be evaluated again)."""
+    inputs = _Inputs(files, shas, more)
     shas = inputs.shas
     kommuner = sorted(rel for rel in shas if layout.classify(rel) is layout.Input.KOMMUNE)
     hfs = sorted(rel for rel in shas if layout.classify(rel) is layout.Input.HF)
@@ -169,14 +175,14 @@ def findings(
 
     wanted = [rel for rel in kommuner if only is None or rel in only]
     for rel in wanted:
-        inputs.need(_ar_files(her_ids(rel)))
+        inputs.know(_ar_files(her_ids(rel)))
     part_keys = {rel: _part_key(rel, shas, hfs, her_ids(rel)) for rel in wanted}
     full: DeclarationSet | None = None
     parts: dict[str, list[Any]] = {}
     rest: list[Any] | None = []
     if only is None:
         rest_key = cache.digest(
-            *(f"{rel}:{shas[rel]}" for rel in sorted(files) if rel not in part_keys),
+            *(f"{rel}:{shas[rel]}" for rel in sorted(shas) if rel not in part_keys),
             *(f"{p.location}:{p.message}" for p in refused),
             *(f"{rel}:{json.dumps(index[rel], sort_keys=True)}" for rel in kommuner),
         )
@@ -184,7 +190,7 @@ def findings(
     if rest is None:
         changed = True
         # The rest is stale: parse and evaluate everything, and keep every part it gives.
-        full = parse(files, refused, reuse=reuse, shas=shas)
+        full = parse(inputs.some(sorted(shas)), refused, reuse=reuse, shas=shas)
         made = evaluate(Context(full, today, certificate_margin=certificate_margin), across_files=False)
         for rel in kommuner:
             parts[part_keys[rel]] = []

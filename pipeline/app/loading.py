@@ -123,23 +123,31 @@ def _by_parts(
     today: dt.date,
     only: Collection[str] | None,
     kept: list[partners.Partners] | None = None,
+    scanned: partners.Partners | None = None,
 ) -> tuple[list[Finding], Loaded | None, dict[str, list[Any]]]:
     """``load``'s findings (without a base) from the parts that changed (``pipeline.app.incremental``),
     the declarations when it parsed them all, and what was read (``kept`` receives the bytes when
-    it did not parse them all)."""
+    it did not parse them all). ``scanned``: partners/ as just judged against an earlier record
+    (``partners.rescan``): the files its stat vouches for are read only when a part needs them."""
     from pipeline.app import incremental
 
-    read = partners.read_tree(root)
+    read = scanned if scanned is not None else partners.read_tree(root)
     assert read.tree is not None
-    found, decls = incremental.findings(
-        read.files,
-        read.problems(),
-        store,
-        today=today,
-        certificate_margin=inputs.certificate_margin(),
-        only=only,
-        shas=read.shas,  # of the bytes in read.files, hashed as they were read
-    )
+    try:
+        found, decls = incremental.findings(
+            read.files,
+            read.problems(),
+            store,
+            today=today,
+            certificate_margin=inputs.certificate_margin(),
+            only=only,
+            shas=read.shas,  # of the bytes in read.files, hashed as they were read, or vouched for
+            more=read.some,
+        )
+    except partners.ChangedWhileRead:
+        if scanned is None:
+            raise
+        return _by_parts(root, store, today=today, only=only, kept=kept)
     _remember_declarations(store, read.tree, store.get(RECORD, cache.named(RECORD, [])))
     if kept is not None and decls is None:
         kept.append(read)
@@ -225,17 +233,24 @@ def findings(
     params = [today.isoformat(), against, str(inputs.certificate_margin()), i18n.current()]
     name = cache.named("findings", params)
     entry = store.get("findings", name)
+    scanned: partners.Partners | None = None
     if isinstance(entry, dict) and isinstance(entry.get("tree"), dict):
         try:
-            if (now := partners.still(root, entry["tree"])) is not None:
+            scanned = partners.rescan(root, entry["tree"])
+            assert scanned.tree is not None
+            if cache.same_content(scanned.tree, entry["tree"]):
+                if scanned.files:  # read again (a new stat, e.g. a checkout): vouched for next time
+                    store.put("findings", name, {**entry, "tree": scanned.tree})
                 if judged is not None:
-                    judged.update(now)  # the same content, as it looks now
+                    judged.update(scanned.tree)  # the same content, as it looks now
                 return [Finding.from_dict(row) for row in entry["findings"]], None
         except (OSError, KeyError, TypeError, ValueError, IndexError):
-            pass
+            scanned = None
     tree: dict[str, list[Any]]
     if at is None:
-        found, loaded, tree = _by_parts(root, store, today=today, only=None, kept=read)
+        # One look at partners/: what changed since the findings' record was read by the scan
+        # that found the change, the rest only when a part needs it.
+        found, loaded, tree = _by_parts(root, store, today=today, only=None, kept=read, scanned=scanned)
     else:
         found, loaded = _loaded(root, today, at)
         assert loaded is not None
@@ -272,9 +287,14 @@ def parsed(
     read = read or partners.read_tree(root)
     assert read.tree is not None
     if judged and _contents(read.tree) == _contents(judged):
-        if remembers is not None:
-            return Loaded(root, parse_except(read.files, read.problems(), remembers), found, None, read.tree)
-        return Loaded(root, parse(read.files, read.problems()), found, None, read.tree)
+        try:
+            if remembers is not None:
+                decls = parse_except(read.files, read.problems(), remembers, shas=read.shas, more=read.some)
+            else:
+                decls = parse(read.whole(), read.problems())
+        except partners.ChangedWhileRead:
+            return load(root, today=today)
+        return Loaded(root, decls, found, None, read.tree)
     return load(root, today=today)
 
 

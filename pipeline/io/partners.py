@@ -84,11 +84,40 @@ class Partners:
     files: dict[str, bytes] = field(default_factory=dict)
     refused: list[Refusal] = field(default_factory=list)
     tree: dict[str, list[Any]] | None = None
-    # The sha256 of every input, read or vouched for by a recorded stat (``read_declarations``).
+    # The sha256 of every input, read or vouched for by a recorded stat (``read_declarations``,
+    # ``rescan``): a vouched file's bytes are not in ``files`` until ``some`` reads them.
     shas: dict[str, str] = field(default_factory=dict)
+    root: Path | None = None  # the work tree the vouched files are read from
 
     def problems(self) -> list[LoadProblem]:
         return [r.problem() for r in self.refused]
+
+    def some(self, paths: Iterable[str]) -> dict[str, bytes]:
+        """The bytes of these inputs (a path that is none is left out); a file vouched for is
+        read now, and must hold what was recorded of it (``ChangedWhileRead`` otherwise)."""
+        paths = list(paths)
+        missing = [p for p in paths if p not in self.files and p in self.shas]
+        if missing:
+            if self.root is None:
+                raise ChangedWhileRead(missing[0])
+            from pipeline.io.cache import digest_bytes
+
+            got = read_files(self.root, missing).files
+            for rel in missing:
+                raw = got.get(rel)
+                if raw is None or digest_bytes(raw) != self.shas[rel]:
+                    raise ChangedWhileRead(rel)
+                self.files[rel] = raw
+        return {p: self.files[p] for p in paths if p in self.files}
+
+    def whole(self) -> dict[str, bytes]:
+        """The bytes of every input (``some`` of all)."""
+        return self.some(sorted(self.files.keys() | self.shas.keys()))
+
+
+class ChangedWhileRead(Exception):
+    """A file vouched for by its stat holds other bytes (or is gone) when it is read after all:
+    partners/ changed during the run, so it is read again whole."""
 
 
 class _Kind:
@@ -394,6 +423,15 @@ def read_files(root: Path, paths: Iterable[str]) -> Partners:
 def read_tree(root: Path) -> Partners:
     """partners/ in the work tree: every entry read or refused."""
     return _scan(root)
+
+
+def rescan(root: Path, tree: dict[str, list[Any]]) -> Partners:
+    """partners/ in the work tree, every entry judged as ``read_tree`` judges it; a file whose
+    stat vouches for the content ``tree`` records is not read (its sha256 in ``shas``, its bytes
+    read by ``Partners.some`` when they are wanted)."""
+    found = _scan(root, tree)
+    found.root = root
+    return found
 
 
 def still(root: Path, tree: dict[str, list[Any]]) -> dict[str, list[Any]] | None:

@@ -318,27 +318,44 @@ def parse(
 Remembers = Callable[[str, Mapping[str, str], list[str]], bool]
 
 
-def parse_except(files: Mapping[str, bytes], refused: Iterable[LoadProblem], remembers: Remembers) -> DeclarationSet:
+def parse_except(
+    files: Mapping[str, bytes],
+    refused: Iterable[LoadProblem],
+    remembers: Remembers,
+    *,
+    shas: Mapping[str, str] | None = None,
+    more: Callable[[list[str]], Mapping[str, bytes]] | None = None,
+) -> DeclarationSet:
     """``parse`` for a render that takes remembered parts: the kommune files ``remembers`` vouches
     for are not parsed (listed in ``unparsed``), and of the AR snapshot only the files of the
     HER-ids the parsed declarations name are read (a party's records depend on its own files
-    alone). ``digests`` holds every file's sha256, as ``parse`` gives it."""
+    alone). ``digests`` holds every file's sha256, as ``parse`` gives it. ``shas``: the sha256 of
+    every input, where ``files`` holds the bytes of some and ``more`` reads the others' when they
+    are wanted (``pipeline.io.partners.Partners.some``)."""
     refused = list(refused)
-    digests = {path: hashlib.sha256(raw).hexdigest() for path, raw in files.items()}
-    kinds = {path: layout.classify(path) for path in files}
+    digests = dict(shas) if shas is not None else {path: hashlib.sha256(raw).hexdigest() for path, raw in files.items()}
+
+    def some(paths: list[str]) -> dict[str, bytes]:
+        found = {p: files[p] for p in paths if p in files}
+        missing = [p for p in paths if p not in found]
+        if missing and more is not None:
+            found.update(more(missing))
+        return found
+
+    kinds = {path: layout.classify(path) for path in digests}
     hf_paths = sorted(p for p, what in kinds.items() if what is layout.Input.HF)
     skipped = {p for p, what in kinds.items() if what is layout.Input.KOMMUNE and remembers(p, digests, hf_paths)}
-    rest = {p: raw for p, raw in files.items() if p not in skipped and kinds[p] is not layout.Input.AR_SNAPSHOT}
-    result = parse(rest, refused)
+    rest = some(sorted(p for p in digests if p not in skipped and kinds[p] is not layout.Input.AR_SNAPSHOT))
+    result = parse(rest, refused, shas=digests)
     if sorted(h.path for h in result.helseforetak) != hf_paths:  # an HF that did not parse: no shortcut
-        return parse(files, refused)
+        return parse(some(sorted(digests)), refused, shas=digests)
     her_ids = {
         *(p.her_id for k in result.kommuner for p in k.model.parties),
         *(h.model.her_id for h in result.helseforetak),
     }
     wanted = {e.path for h in her_ids for e in ar_paths.entries(h)}
-    result.ar = ar_snapshot.read({p: raw for p, raw in files.items() if p in wanted})
-    result.files = [*(p.location.file for p in result.problems), *sorted(files)]
+    result.ar = ar_snapshot.read(some(sorted(p for p in digests if p in wanted)))
+    result.files = [*(p.location.file for p in result.problems), *sorted(digests)]
     result.digests = dict(sorted(digests.items()))
     result.unparsed = sorted(skipped)
     return result

@@ -141,15 +141,19 @@ def test_the_writer_reads_no_file_of_a_part_it_vouches_for(
 def test_a_build_after_one_edit_parses_that_kommune_and_reads_its_ar_files_only(
     pristine: Path, work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """partners/ is read once; the kommuner whose remembered parts still hold are not parsed to be
-    rendered, and of the AR snapshot only the files of the HER-ids the edited kommune and the HFs
-    name are read."""
+    """partners/ is looked at once, and of it only the edited file, the HF declarations and the AR
+    files of the HER-ids the edited kommune and the HFs name are read (the rest is vouched for by
+    the stat recorded with the findings); the kommuner whose remembered parts still hold are not
+    parsed to be rendered."""
     from pipeline.ar import paths as ar_paths
     from pipeline.ar import snapshot
     from pipeline.io import partners
     from pipeline.model import declarations
 
     repo_edits.restore(pristine, work)
+    settled = time.time_ns() - 10 * 10**9  # older than SETTLED_NS: a stat that may vouch
+    for p in (work / "partners").rglob("*"):
+        os.utime(p, ns=(settled, settled))
     assert built(work)
     parsed: list[str] = []
     ar_read: list[str] = []
@@ -163,27 +167,36 @@ def test_a_build_after_one_edit_parses_that_kommune_and_reads_its_ar_files_only(
         ar_read.extend(files)
         return real_read(files)
 
-    trees: list[Path] = []
-    real_tree = partners.read_tree
+    looks: list[Path] = []
+    opened: list[str] = []
+    real_scan, real_entry = partners._scan, partners._read_entry
 
-    def read_tree(root: Path) -> partners.Partners:
-        trees.append(root)
-        return real_tree(root)
+    def scan(root: Path, previous: Any = None) -> partners.Partners:
+        looks.append(root)
+        return real_scan(root, previous)
+
+    def read_entry(found: partners.Partners, tree_rel: str, rel: str, dir_fd: int) -> None:
+        opened.append(rel)  # every file opened, by the walk or later (``read_files``)
+        real_entry(found, tree_rel, rel, dir_fd)
 
     monkeypatch.setattr(declarations, "_model", model)
     monkeypatch.setattr(snapshot, "read", read)
-    monkeypatch.setattr(partners, "read_tree", read_tree)
+    monkeypatch.setattr(partners, "_scan", scan)
+    monkeypatch.setattr(partners, "_read_entry", read_entry)
     target = sorted((work / repo_edits.KOMMUNER).glob("*.yaml"))[6]
     target.write_text(target.read_text("utf-8").replace('    name: "', '    name: "Ny ', 1), "utf-8")
     assert built(work)
     rel = target.relative_to(work).as_posix()
     monkeypatch.undo()
-    assert trees == [work]  # partners/ read once: the render parses the bytes the findings judged
+    assert looks == [work]  # one walk of partners/: the render parses the bytes the findings judged
     assert {p for p in parsed if p.startswith(repo_edits.KOMMUNER)} == {rel}
     edited = declarations.parse({rel: target.read_bytes()}).kommuner[0]
     hfs = loading.load(work, today=TODAY).declarations.helseforetak
     her_ids = {*(p.her_id for p in edited.model.parties), *(h.model.her_id for h in hfs)}
-    assert ar_read and set(ar_read) <= {e.path for h in her_ids for e in ar_paths.entries(h)}
+    ar_files = {e.path for h in her_ids for e in ar_paths.entries(h)}
+    assert ar_read and set(ar_read) <= ar_files
+    assert rel in opened and len(opened) == len(set(opened))  # each file read once
+    assert set(opened) <= {rel, *(h.path for h in hfs), *ar_files}
     assert on_disk(work) == cold(work)
 
 
@@ -256,22 +269,22 @@ def test_a_build_after_one_edit_looks_at_partners_once_and_stores_the_render_onc
     assert built(work)
     looks: list[str] = []
     puts: list[str] = []
-    real_still, real_put = partners.still, cache.Cache.put
+    real_scan, real_put = partners._scan, cache.Cache.put
 
-    def still(root: Path, recorded: Any) -> Any:  # every look that checks a record (unchanged() too)
+    def scan(root: Path, previous: Any = None) -> Any:  # every walk of partners/ (unchanged() too)
         looks.append("partners")
-        return real_still(root, recorded)
+        return real_scan(root, previous)
 
     def put(self: cache.Cache, kind: str, name: str, value: Any) -> None:
         puts.append(kind)
         real_put(self, kind, name, value)
 
-    monkeypatch.setattr(partners, "still", still)
+    monkeypatch.setattr(partners, "_scan", scan)
     monkeypatch.setattr(cache.Cache, "put", put)
     target = sorted((work / repo_edits.KOMMUNER).glob("*.yaml"))[9]
     target.write_text(target.read_text("utf-8").replace('    name: "', '    name: "Ny ', 1), "utf-8")
     assert built(work)
-    assert looks == ["partners"]  # the cached findings' look; the render entry's is gone
+    assert looks == ["partners"]  # the cached findings' look, which reads what changed; the render entry's is gone
     assert puts.count(cache.Renders.KIND) == 1
     looks.clear()
     puts.clear()
@@ -279,3 +292,69 @@ def test_a_build_after_one_edit_looks_at_partners_once_and_stores_the_render_onc
     assert looks == ["partners"]
     monkeypatch.undo()
     assert on_disk(work) == cold(work)
+
+
+def test_a_file_rewritten_between_the_look_and_its_read_sends_the_build_back_to_reading_partners_whole(
+    pristine: Path, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After one edit the HF declarations are vouched for by their stat and read later, when a
+    part needs them; one rewritten in between (a checkout, an editor) is not taken for what was
+    recorded: partners/ is read whole again and the build is the cold build of what is there."""
+    from pipeline.io import partners
+
+    repo_edits.restore(pristine, work)
+    settled = time.time_ns() - 10 * 10**9  # older than SETTLED_NS: a stat that may vouch
+    for p in (work / "partners").rglob("*"):
+        os.utime(p, ns=(settled, settled))
+    assert built(work)
+    hf = sorted((work / "partners" / "helseforetak").glob("*.yaml"))[0]
+    real_files, real_tree = partners.read_files, partners.read_tree
+    wholes: list[Path] = []
+
+    def read_files(root: Path, paths: Any) -> partners.Partners:
+        paths = list(paths)
+        if hf.relative_to(work).as_posix() in paths and not wholes:
+            hf.write_text(hf.read_text("utf-8") + "# rewritten\n", "utf-8")
+        return real_files(root, paths)
+
+    def read_tree(root: Path) -> partners.Partners:
+        wholes.append(root)
+        return real_tree(root)
+
+    monkeypatch.setattr(partners, "read_files", read_files)
+    monkeypatch.setattr(partners, "read_tree", read_tree)
+    target = sorted((work / repo_edits.KOMMUNER).glob("*.yaml"))[3]
+    target.write_text(target.read_text("utf-8").replace('    name: "', '    name: "Ny ', 1), "utf-8")
+    assert built(work)
+    monkeypatch.undo()
+    assert wholes == [work]
+    assert hf.read_text("utf-8").endswith("# rewritten\n")
+    assert on_disk(work) == cold(work)
+
+
+def test_files_whose_stat_moved_without_a_change_are_read_once_then_vouched_for_again(
+    pristine: Path, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkout rewrites files with the same bytes: the next build reads them (their stat no
+    longer vouches), answers from the remembered findings, and records the new stat, so the build
+    after it reads none of partners/."""
+    from pipeline.io import partners
+
+    repo_edits.restore(pristine, work)
+    assert built(work)
+    settled = time.time_ns() - 10 * 10**9  # older than SETTLED_NS: a stat that may vouch
+    for p in (work / "partners").rglob("*"):
+        os.utime(p, ns=(settled, settled))  # a new ctime: no recorded stat vouches now
+    opened: list[str] = []
+    real = partners._read_entry
+
+    def read_entry(found: partners.Partners, tree_rel: str, rel: str, dir_fd: int) -> None:
+        opened.append(rel)
+        real(found, tree_rel, rel, dir_fd)
+
+    monkeypatch.setattr(partners, "_read_entry", read_entry)
+    assert built(work)
+    assert len(opened) == sum(1 for p in (work / "partners").rglob("*") if p.is_file())
+    opened.clear()
+    assert built(work)
+    assert opened == []

@@ -168,3 +168,46 @@ def test_a_file_grown_past_the_limit_after_its_stat_is_refused_as_too_large(
     read = partners.read_tree(root)
     assert read.files == {}
     assert [r.path for r in read.refused] == ["partners/kommuner/5035-stjordal.yaml"]
+
+
+def _settled_record(root: Path) -> dict[str, list[object]]:
+    """A record of partners/ whose every file may vouch for itself (recorded long after its mtime)."""
+    from pipeline.io import cache
+
+    tree = partners.read_tree(root).tree
+    assert tree is not None
+    return {rel: [*row[:6], row[2] + cache.SETTLED_NS] if row[0] == "f" else row for rel, row in tree.items()}
+
+
+def test_a_rescan_reads_only_what_changed_and_the_rest_when_asked(tmp_path: Path) -> None:
+    """``rescan`` judges every entry as ``read_tree`` does, reads the files whose stat moved, and
+    gives the others' bytes on demand, as ``read_tree`` would have read them."""
+    build(tmp_path)
+    whole = partners.read_tree(tmp_path)
+    record = _settled_record(tmp_path)
+    edited = tmp_path / "partners/kommuner/5035_stjordal.yaml"
+    edited.write_bytes(KOMMUNE + b"# edited\n")
+    found = partners.rescan(tmp_path, record)
+    assert set(found.files) == {"partners/kommuner/5035_stjordal.yaml"}
+    assert found.shas.keys() == whole.shas.keys() and found.refused == whole.refused
+    assert found.some(["partners/helseforetak/st-olavs.yaml", "partners/README.md"]) == {
+        "partners/helseforetak/st-olavs.yaml": whole.files["partners/helseforetak/st-olavs.yaml"]
+    }
+    assert found.whole() == {**whole.files, "partners/kommuner/5035_stjordal.yaml": KOMMUNE + b"# edited\n"}
+
+
+def test_a_vouched_file_that_changed_before_it_was_read_is_not_taken_for_what_was_recorded(
+    tmp_path: Path,
+) -> None:
+    """Between the look and the read a file vouched for by its stat was rewritten: ``some``
+    refuses it (``ChangedWhileRead``: the caller reads partners/ whole again), never handing on
+    bytes under another file's sha256."""
+    build(tmp_path)
+    found = partners.rescan(tmp_path, _settled_record(tmp_path))
+    assert not found.files
+    (tmp_path / "partners/kommuner/5035-stjordal.yaml").write_bytes(KOMMUNE + b"# later\n")
+    with pytest.raises(partners.ChangedWhileRead):
+        found.some(["partners/kommuner/5035-stjordal.yaml"])
+    (tmp_path / "partners/helseforetak/st-olavs.yaml").unlink()
+    with pytest.raises(partners.ChangedWhileRead):
+        found.some(["partners/helseforetak/st-olavs.yaml"])
