@@ -13,7 +13,7 @@ functions that need them, so that a command answered from the cache starts quick
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,6 +116,30 @@ def _remember_declarations(store: cache.Cache, tree: dict[str, list[Any]], befor
         store.put(RECORD, cache.named(RECORD, []), record)
 
 
+def _findings_of(
+    read: partners.Partners,
+    store: cache.Cache,
+    *,
+    today: dt.date,
+    only: Collection[str] | None,
+    more: Callable[[list[str]], Mapping[str, bytes]],
+) -> tuple[list[Finding], DeclarationSet | None]:
+    """Validation by parts of what ``read`` holds: its bytes, the sha256 of every input (hashed as
+    read, or vouched for by a recorded stat), and ``more`` for the bytes it does not hold yet."""
+    from pipeline.app import incremental
+
+    return incremental.findings(
+        read.files,
+        read.problems(),
+        store,
+        today=today,
+        certificate_margin=inputs.certificate_margin(),
+        only=only,
+        shas=read.shas,
+        more=more,
+    )
+
+
 def _by_parts(
     root: Path,
     store: cache.Cache,
@@ -129,21 +153,11 @@ def _by_parts(
     the declarations when it parsed them all, and what was read (``kept`` receives the bytes when
     it did not parse them all). ``scanned``: partners/ as just judged against an earlier record
     (``partners.rescan``): the files its stat vouches for are read only when a part needs them."""
-    from pipeline.app import incremental
 
     read = scanned if scanned is not None else partners.read_tree(root)
     assert read.tree is not None
     try:
-        found, decls = incremental.findings(
-            read.files,
-            read.problems(),
-            store,
-            today=today,
-            certificate_margin=inputs.certificate_margin(),
-            only=only,
-            shas=read.shas,  # of the bytes in read.files, hashed as they were read, or vouched for
-            more=read.some,
-        )
+        found, decls = _findings_of(read, store, today=today, only=only, more=read.some)
     except partners.ChangedWhileRead:
         if scanned is None:
             raise
@@ -171,7 +185,6 @@ def _about(root: Path, store: cache.Cache, *, today: dt.date, only: Collection[s
     are not read again: their identities are in the cache's index), the named files, the HF
     declarations and the AR files of their HER-ids. What it reads is what the answer depends
     on (``pipeline.io.answers``)."""
-    from pipeline.app import incremental
 
     before = store.get(RECORD, cache.named(RECORD, []))
     answers.reads(root / layout.KOMMUNER_DIR, root / layout.HF_DIR, files=_with_parents(root, []))
@@ -185,16 +198,7 @@ def _about(root: Path, store: cache.Cache, *, today: dt.date, only: Collection[s
         answers.reads(files=_with_parents(root, paths))
         return partners.read_files(root, paths).files
 
-    found, __ = incremental.findings(
-        read.files,
-        read.problems(),
-        store,
-        today=today,
-        certificate_margin=inputs.certificate_margin(),
-        only=only,
-        shas=read.shas,
-        more=more,
-    )
+    found, __ = _findings_of(read, store, today=today, only=only, more=more)
     _remember_declarations(store, read.tree, before)
     return found
 
