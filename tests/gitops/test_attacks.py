@@ -411,3 +411,32 @@ def test_a_committed_cache_entry_does_not_vouch_for_a_hand_made_agreement(h: His
     assert [(f.rule, f.file) for f in h.errors()] == [("L4", wrong)]
     assert h.build().code == 0 and h.errors() == []
     assert cpa.read_bytes() == agreed
+
+
+def test_a_committed_cache_does_not_vouch_for_an_edited_declaration(h: History) -> None:
+    """The declarations' side of the forged cache. After a build and a check the cache holds, per
+    kommune, the findings and the render part under the sha256 of its declaration, the stat of
+    every declaration (which spares a read after an edit) and the quick path's answers. A pull
+    request makes Trondheim's dialog with St. Olavs answered before it was sent (same size, mtime
+    put back) and commits, by force, that cache with every entry that names the declaration's old
+    sha256 rewritten to its new one and every signature zeroed; a second commit changes nothing
+    else. The gate still reads the file (R-K6 at its line), and the build refuses to write."""
+    h.branch("pr-forged-findings")
+    assert h.build().code == 0 and h.errors() == []
+    decl = h.root / TRONDHEIM
+    before, old = decl.stat(), hashlib.sha256(decl.read_bytes()).hexdigest().encode()
+    h.edit(TRONDHEIM, 'answered_at: "2026-03-03T09:41', 'answered_at: "2026-03-03T08:41')
+    os.utime(decl, ns=(before.st_atime_ns, before.st_mtime_ns))
+    new = hashlib.sha256(decl.read_bytes()).hexdigest().encode()
+    rewritten = 0
+    for entry in (h.root / ".oppkobling-cache").iterdir():
+        signature, _, payload = entry.read_bytes().partition(b"\n")
+        entry.write_bytes(b"0" * len(signature) + b"\n" + payload.replace(old, new))
+        rewritten += old in payload
+    assert rewritten >= 2  # the findings and the render part both name the declaration
+    h.git("add", "--force", ".oppkobling-cache")
+    h.commit("the dialog answered before it was sent, and the cache that says it was not")
+    h.commit("nothing else")
+    errors = h.errors()
+    assert ("R-K6", h.line_of(TRONDHEIM, 'answered_at: "2026-03-03T08:41')) in rules_at(errors, TRONDHEIM)
+    assert h.build().code == 1
