@@ -14,6 +14,7 @@ file)."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from sys import intern
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.ar import paths as ar_paths
 from pipeline.io import cache
+from pipeline.render.packed import pack, unpack
 
 if TYPE_CHECKING:
     from pipeline.model.declarations import DeclarationSet, KommuneDecl
@@ -106,17 +108,20 @@ class RenderParts:
         if not isinstance(row, dict):
             return None
         try:
-            text = row["files"]
+            packed = row["files"]
+            if not isinstance(packed, str):
+                return None
+            text = unpack(packed)
             # Split as the kommune's files are streamed, not all of them up front (at 4x, 216k
             # tuples held through the build); the shape is checked here, cheaply.
-            if not isinstance(text, str) or text.count("\t") != (2 * (text.count("\n") + 1) if text else 0):
+            if text.count("\t") != (2 * (text.count("\n") + 1) if text else 0):
                 return None
             files = _files(text)
             joined = row["joined"]
             if not isinstance(joined, dict) or not all(isinstance(text, str) for text in joined.values()):
-                return None  # each generator's part is kept as its JSON text
+                return None  # each generator's part is kept as its packed JSON
             return files, [str(n) for n in row["notes"]], joined
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, zlib.error):
             return None
 
     def put(self, declarations: DeclarationSet, k: KommuneDecl, remembered: Remembered) -> None:
@@ -129,7 +134,7 @@ class RenderParts:
         # part is not kept, and its kommune is rendered every time.
         if key is not None and not any("\t" in field or "\n" in field for file in files for field in file):
             self.new[key] = {
-                "files": "\n".join("\t".join(f) for f in files),
+                "files": pack("\n".join("\t".join(f) for f in files)),
                 "notes": notes,
                 "joined": joined,
                 "path": k.path,

@@ -30,12 +30,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
-
-import orjson
 
 from pipeline import collector, i18n, layout
 from pipeline.ar import paths as ar_paths
@@ -45,6 +42,7 @@ from pipeline.model.declarations import DeclarationSet, HfDecl, KommuneDecl
 from pipeline.render import agreements, calendars, fixtures, parallel, status_page
 from pipeline.render.context import RenderContext
 from pipeline.render.manifest import manifest_of
+from pipeline.render.packed import packed, unpacked
 
 Render = Callable[[DeclarationSet, RenderContext], Iterable[tuple[str, bytes]]]
 # What the files that need the whole set take of one kommune (given the set ``one_kommune``
@@ -136,15 +134,11 @@ class Kept:
     sha: str
 
 
-# A part as it is kept until the join: its JSON text. The parent holds one string per kommune
-# and generator instead of the part's objects (at 1x, millions of small ones), and a worker
-# sends it back as one string; the join decodes each part when it comes to it.
+# A part as it is kept until the join: its JSON, compressed. The parent holds one string per
+# kommune and generator instead of the part's objects (at 1x, millions of small ones), and a
+# worker sends it back as one string; the join decodes each part when it comes to it.
 # (generator, path, sha256) of each file, iterated once; the notes; each generator's part.
 Remembered = tuple[Iterable[tuple[str, str, str]], list[str], dict[str, str]]
-
-
-def packed(part: Any) -> str:
-    return json.dumps(part, ensure_ascii=False, separators=(",", ":"))
 
 
 class Unpacked(Sequence[Any]):
@@ -160,10 +154,10 @@ class Unpacked(Sequence[Any]):
         return len(self._texts)
 
     def __getitem__(self, index: int) -> Any:  # type: ignore[override]
-        return orjson.loads(self._texts[index])
+        return unpacked(self._texts[index])
 
     def __iter__(self) -> Iterator[Any]:
-        return (orjson.loads(text) for text in self._texts)
+        return (unpacked(text) for text in self._texts)
 
 
 class Parts(Protocol):

@@ -1,5 +1,5 @@
 """A remembered part's files are read back as written, one line at a time, and a row of the wrong
-shape is no part at all."""
+shape (or not packed) is no part at all."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.io import cache
 from pipeline.io.render_parts import RenderParts
+from pipeline.render.packed import pack, unpack
 
 FILES = [("agreements", "st-olavs/cpa/a.xml", "a" * 64), ("fixtures", "hemit/b.xml", "b" * 64)]
 
@@ -23,8 +24,9 @@ def parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RenderParts:
     return RenderParts(store, None, "nb")
 
 
-def row(files: str) -> dict[str, object]:
-    return {"files": files, "notes": ["n"], "joined": {"status": "[]"}, "path": "p", "inputs": ["p"]}
+def row(files: object) -> dict[str, object]:
+    kept = pack(files) if isinstance(files, str) else files
+    return {"files": kept, "notes": ["n"], "joined": {"status": "[]"}, "path": "p", "inputs": ["p"]}
 
 
 def test_a_part_is_read_back_as_it_was_kept(parts: RenderParts) -> None:
@@ -43,7 +45,17 @@ def test_a_part_is_read_back_as_it_was_kept(parts: RenderParts) -> None:
     ids=["two-fields", "four-fields", "trailing-newline", "short-second-line", "number", "null"],
 )
 def test_a_row_of_the_wrong_shape_is_no_part(parts: RenderParts, files: object) -> None:
-    parts.known = {"k": row(files)}  # type: ignore[arg-type]
+    parts.known = {"k": row(files)}
+    assert parts._row("k") is None
+
+
+@pytest.mark.parametrize(
+    "files",
+    ["agreements\tst-olavs/cpa/a.xml\t" + "a" * 64, "not base64 !", pack("a\tb\tc")[:-4], "eA=="],
+    ids=["unpacked", "not-base64", "cut-off", "not-zlib"],
+)
+def test_files_kept_other_than_packed_are_no_part(parts: RenderParts, files: str) -> None:
+    parts.known = {"k": {**row(""), "files": files}}
     assert parts._row("k") is None
 
 
@@ -60,7 +72,7 @@ def test_a_part_whose_fields_would_read_back_as_other_lines_is_not_kept(
     kommune: Any = SimpleNamespace(path="p")
     declarations: Any = None  # what the key and the inputs are made of is stubbed above
     parts.put(declarations, kommune, (iter(FILES), ["n"], {"status": "[]"}))
-    assert parts.new["k"]["files"] == "\n".join("\t".join(f) for f in FILES)
+    assert unpack(parts.new["k"]["files"]) == "\n".join("\t".join(f) for f in FILES)
     parts.new.clear()
     parts.put(declarations, kommune, ([*FILES, ("agreements", odd, "c" * 64)], ["n"], {"status": "[]"}))
     assert parts.new == {}
