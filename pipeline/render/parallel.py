@@ -5,7 +5,9 @@
 the result never depends on which worker finished first. Workers are forked after the
 declarations are loaded (they inherit them, and the compiled schemas, without pickling); only
 task numbers go out and ``(generator, path, bytes)`` lists come back. At most a few tasks per
-worker are in flight, so memory stays bounded however large the repository is.
+worker are in flight, so memory stays bounded however large the repository is, and every
+``TASKS_PER_POOL`` tasks the workers are replaced by fresh forks, so that what they copied of the
+inherited pages is given back.
 
 Small workloads run in the calling process: forking costs more than it saves below
 ``MIN_TASKS`` tasks. ``OPPKOBLING_JOBS`` overrides the choice (``1``: never fork; ``N``: N
@@ -29,6 +31,10 @@ from pipeline import environment
 ENV = environment.JOBS
 MIN_TASKS = 24
 IN_FLIGHT_PER_WORKER = 2
+# A worker is replaced by a fresh fork after this many tasks: reading the inherited declarations
+# writes their reference counts, so every page a task touched becomes the worker's own copy, and
+# a long-lived worker holds more of those copies with every task.
+TASKS_PER_POOL = 48
 
 R = TypeVar("R")
 
@@ -95,24 +101,38 @@ def ordered(task: Callable[[int], R], count: int, workers: int) -> Iterator[R]:
     gc.collect()
     gc.freeze()
     trim()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-    pending: deque[Future[object]] = deque()
     try:
-        submitted = 0
-        while True:
-            while submitted < count and len(pending) < workers * IN_FLIGHT_PER_WORKER:
-                pending.append(pool.submit(_run, submitted))
-                submitted += 1
-            result = pending.popleft().result()
-            if submitted == count and not pending:
-                break
-            yield result  # type: ignore[misc]
+        result: object = None
+        for first in range(0, count, TASKS_PER_POOL):
+            last = min(count, first + TASKS_PER_POOL)
+            for index, result in enumerate(_pooled(first, last, workers), first):
+                if index < count - 1:
+                    yield result  # type: ignore[misc]
     finally:
-        for future in pending:
-            future.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()
         _TASK = None
     # The workers are gone before the last result is handed over: what the caller does next (the
     # render joins the whole-set files) is not paid for on top of their memory.
     yield result  # type: ignore[misc]
+
+
+def _pooled(first: int, last: int, workers: int) -> Iterator[object]:
+    """Tasks ``first ... last - 1`` by a pool forked for them, in order; the pool is shut down
+    before the last result is handed over."""
+    pool = ProcessPoolExecutor(max_workers=min(workers, last - first), mp_context=multiprocessing.get_context("fork"))
+    pending: deque[Future[object]] = deque()
+    try:
+        submitted = first
+        while True:
+            while submitted < last and len(pending) < workers * IN_FLIGHT_PER_WORKER:
+                pending.append(pool.submit(_run, submitted))
+                submitted += 1
+            result = pending.popleft().result()
+            if submitted == last and not pending:
+                break
+            yield result
+    finally:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+    yield result
