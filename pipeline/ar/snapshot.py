@@ -86,8 +86,9 @@ class Party:
     # Thumbprints the party states for its current certificates (v1 only; legacy has an LDAP pointer).
     signing_thumbprint: str | None
     encryption_thumbprint: str | None
-    model: shapes.CommunicationParty | shapes.CommunicationPartyLegacy = field(repr=False, compare=False)
-    document: JsonText = field(repr=False, compare=False)  # positions only (its data is in ``model``)
+    # Positions only: the answer's model is read into the fields above and not kept (at 4x, a
+    # pydantic tree per party was 30 MB held through the whole render).
+    document: JsonText = field(repr=False, compare=False)
     signing: CertificateFile | None = None
     encryption: CertificateFile | None = None
     enveloped: bool = False  # a legacy party inside the envelope (``communicationParty``)
@@ -221,7 +222,6 @@ def _v1_party(entry: Entry, doc: JsonText) -> Party:
         valid_to=model.valid_to,
         signing_thumbprint=signing.thumbprint if signing else None,
         encryption_thumbprint=encryption.thumbprint if encryption else None,
-        model=model,
         document=doc.forget_data(),
     )
 
@@ -267,7 +267,6 @@ def _legacy_party(entry: Entry, doc: JsonText) -> Party:
         valid_to=model.valid.to if model.valid else None,
         signing_thumbprint=None,
         encryption_thumbprint=None,
-        model=model,
         document=doc.forget_data(),
         enveloped=bool(prefix),
     )
