@@ -87,20 +87,29 @@ class JsonText:
     """Plain data from one JSON file, and where each value and key stands in it. The file's bytes
     are kept (the reader of partners/ holds them already), not their text: it is decoded only when
     a position is asked for. ``data`` may be let go once it is turned into models (``forget_data``):
-    at national scale the parsed values are the larger part of the snapshot's memory."""
+    at national scale the parsed values are the larger part of the snapshot's memory. Once every
+    finding is made, ``forget_positions`` lets the bytes go too."""
 
     raw: bytes
     data: Any
     _table: _Table | None = field(default=None, repr=False, compare=False)
     _lines: list[int] | None = field(default=None, repr=False, compare=False)
+    _forgotten: bool = field(default=False, repr=False, compare=False)
 
     @property
     def text(self) -> str:
+        if self._forgotten:
+            raise RuntimeError("a position of an AR file was asked for after its findings were made")
         return self.raw.decode("utf-8")  # load() has checked that it decodes
 
     def forget_data(self) -> JsonText:
         """The same file's positions without its parsed values."""
-        return JsonText(self.raw, None, self._table, self._lines)
+        return JsonText(self.raw, None, self._table, self._lines, self._forgotten)
+
+    def forget_positions(self) -> None:
+        """No position will be asked for again (rules alone point into the file, and they have run):
+        the bytes and tables go (at 4x, a snapshot's files were ~40 MB held through the render)."""
+        self.raw, self._table, self._lines, self._forgotten = b"", None, None, True
 
     def locate(self, path: JsonPath, *, key: bool = False) -> tuple[int, int]:
         """Line and column of the value at ``path`` (or of its key), else of the nearest ancestor."""

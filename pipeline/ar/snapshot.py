@@ -125,6 +125,13 @@ class Reading:
     def empty(cls) -> Reading:
         return cls(Snapshot({}), ())
 
+    def forget_positions(self) -> None:
+        """Once the findings are made: the files' bytes and positions are let go."""
+        for party in self.snapshot.parties.values():
+            for held in (party, party.signing, party.encryption):
+                if held is not None:
+                    held.document.forget_positions()
+
     def refused(self, her_id: int) -> tuple[Problem, ...]:
         """The problems of the files of one HER-id (a party whose file is refused is not in ``snapshot``)."""
         mine = {e.path for e in paths.entries(her_id)}

@@ -121,11 +121,13 @@ class DeclarationSet:
 
     def forget_positions(self) -> None:
         """Once the findings are made, the position tables of every declaration are freed (read
-        again from the text if a position is ever asked for): what is rendered reads the models."""
+        again from the text if a position is ever asked for) and the AR files' bytes let go (no rule
+        runs after this): what is rendered reads the models."""
         for k in self.kommuner:
             k.document.forget_positions()
         for h in self.helseforetak:
             h.document.forget_positions()
+        self.ar.forget_positions()
 
 
 def _problem(path: str, line: int, column: int, message: str) -> LoadProblem:

@@ -244,3 +244,16 @@ def test_problems_are_plain_sorted_values() -> None:
     problems = snapshot.read({"partners/ar/b": b"", "partners/ar/a": b""}).problems
     assert [p.path for p in problems] == ["partners/ar/a", "partners/ar/b"]
     assert str(Problem("p", 3, 4, "m")) == "p:3:4: m"
+
+
+def test_once_the_findings_are_made_the_files_bytes_go(example_files: dict[str, bytes]) -> None:
+    reading = snapshot.read(example_files)
+    before = {p.her_id: (p.name, p.edi_address, p.signing_thumbprint) for p in reading.snapshot}
+    reading.forget_positions()
+    for party in reading.snapshot:
+        held = [party.document] + [f.document for f in (party.signing, party.encryption) if f is not None]
+        assert all(doc.raw == b"" for doc in held)
+        assert (party.name, party.edi_address, party.signing_thumbprint) == before[party.her_id]
+        # A position asked for afterwards is a mistake in the code, not a wrong line in a finding.
+        with pytest.raises(RuntimeError, match="after its findings were made"):
+            party.at("ediAddress")
