@@ -139,5 +139,6 @@ def test_forgotten_positions_come_back_the_same() -> None:
     before = (dict(doc.positions), dict(doc.key_positions), doc.position(("parties", 1, "her_id")))
     doc.forget_positions()
     assert doc.positions == {} and doc.forgotten
+    assert doc.data is None  # read into the model already; not held through the render
     assert doc.position(("parties", 1, "her_id")) == before[2]
     assert (doc.positions, doc.key_positions) == before[:2]
