@@ -81,6 +81,31 @@ def test_on_two_cores_the_tree_is_byte_identical(synthetic: DeclarationSet, monk
     assert forked_context.notes == serial_context.notes
 
 
+def test_workers_replaced_between_pools_give_the_same_tree(
+    synthetic: DeclarationSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(parallel.ENV, "1")
+    serial = render_all(synthetic, RenderContext(None))
+    monkeypatch.setenv(parallel.ENV, "2")
+    monkeypatch.setattr(parallel, "TASKS_PER_POOL", 4)  # 31 tasks: eight pools
+    assert render_all(synthetic, RenderContext(None)) == serial
+
+
+def test_the_render_needs_nothing_the_findings_let_go(
+    synthetic: DeclarationSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a build renders after ``forget_positions`` (no AR file bytes, no plain YAML data) is
+    what the whole declarations render."""
+    monkeypatch.setenv(parallel.ENV, "1")
+    whole = render_all(synthetic, RenderContext(None))
+    synth.generate(tmp_path, kommuner=30, parties=2)
+    forgotten = parse(read_tree(tmp_path).files)
+    forgotten.forget_positions()
+    assert all(k.document.data is None for k in forgotten.kommuner)
+    assert all(p.document.raw == b"" for p in forgotten.ar.snapshot)
+    assert render_all(forgotten, RenderContext(None)) == whole
+
+
 def test_on_two_cores_with_the_official_schemas(xsd: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(parallel.ENV, "2")
     forked = render_all(examples(), RenderContext(SchemaSet.open(xsd)))
