@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import itertools
 import multiprocessing
 import os
 import sys
@@ -101,13 +102,12 @@ def ordered(task: Callable[[int], R], count: int, workers: int) -> Iterator[R]:
     gc.collect()
     gc.freeze()
     trim()
+    pools = (_pooled(first, min(count, first + TASKS_PER_POOL), workers) for first in range(0, count, TASKS_PER_POOL))
+    results = itertools.chain.from_iterable(pools)
     try:
-        result: object = None
-        for first in range(0, count, TASKS_PER_POOL):
-            last = min(count, first + TASKS_PER_POOL)
-            for index, result in enumerate(_pooled(first, last, workers), first):
-                if index < count - 1:
-                    yield result  # type: ignore[misc]
+        for __ in range(count - 1):
+            yield next(results)  # type: ignore[misc]
+        result = next(results)
     finally:
         gc.unfreeze()
         _TASK = None
